@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "swift-autograd",
+  // Mutex (the Synchronization module) needs macOS 15.
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "Autograd", targets: ["Autograd"]),
+    .executable(name: "autograd", targets: ["AutogradCLI"]),
+  ],
+  dependencies: [
+    // Command-line parsing for the `autograd` tool.
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // `Real`: elementary functions (exp, log, tanh, ...) generic over Float and Double.
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+  ],
+  targets: [
+    // The innermost loops (GEMM) in C, so that AVX2/FMA code can be chosen at run time
+    // without compiler flags; see DESIGN.md, "Kernels and speed".
+    .target(name: "CAutogradKernels"),
+    .target(
+      name: "Autograd",
+      dependencies: [
+        "CAutogradKernels",
+        .product(name: "RealModule", package: "swift-numerics"),
+      ]
+    ),
+    // The lecture's programs, as library code so that the CLI, tests and benchmarks share them.
+    .target(name: "AutogradExamples", dependencies: ["Autograd"]),
+    .executableTarget(
+      name: "AutogradCLI",
+      dependencies: [
+        "Autograd", "AutogradExamples",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+    .testTarget(
+      name: "AutogradExamplesTests",
+      dependencies: ["AutogradExamples", "Autograd"],
+      exclude: ["Fixtures"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

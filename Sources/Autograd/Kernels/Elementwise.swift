@@ -1,0 +1,204 @@
+/// Element-wise functions of one tensor, evaluated by `Kernels.map`.
+///
+/// One line per function: this is the whole table of element-wise math the ops build on.
+enum UnaryOp {
+  case neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu
+  /// 1 where x > 0, else 0 (relu's derivative; 0 at the kink, as in PyTorch).
+  case positive
+  /// 1 where x == 0, else 0.
+  case isZero
+  case pow(Double)
+  case clamp(min: Double?, max: Double?)
+  /// 1 where min <= x <= max, else 0 (clamp's derivative).
+  case within(min: Double?, max: Double?)
+
+  @inline(__always)
+  private static func loop<T>(_ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>,
+                              _ n: Int, _ f: (T) -> T) {
+    if ss == 1 {
+      for i in 0..<n { dst[i] = f(src[i]) }
+    } else {
+      for i in 0..<n { dst[i] = f(src[i &* ss]) }
+    }
+  }
+
+  func run<T: FloatingElement>(_ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>, _ n: Int) {
+    switch self {
+    case .neg: Self.loop(src, ss, dst, n) { -$0 }
+    case .exp: Self.loop(src, ss, dst, n) { .exp($0) }
+    case .log: Self.loop(src, ss, dst, n) { .log($0) }
+    case .sqrt: Self.loop(src, ss, dst, n) { $0.squareRoot() }
+    case .abs: Self.loop(src, ss, dst, n) { Swift.abs($0) }
+    case .sign: Self.loop(src, ss, dst, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
+    case .tanh: Self.loop(src, ss, dst, n) { .tanh($0) }
+    case .sigmoid: Self.loop(src, ss, dst, n) { 1 / (1 + .exp(-$0)) }
+    case .relu: Self.loop(src, ss, dst, n) { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }
+    case .positive: Self.loop(src, ss, dst, n) { $0 > 0 ? 1 : 0 }
+    case .isZero: Self.loop(src, ss, dst, n) { $0 == 0 ? 1 : 0 }
+    case .pow(let p):
+      let e = T(p)
+      if p == 2 {
+        Self.loop(src, ss, dst, n) { $0 * $0 }
+      } else {
+        Self.loop(src, ss, dst, n) { .pow($0, e) }
+      }
+    case .clamp(let lo, let hi):
+      let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
+      // NaN stays NaN, as in PyTorch.
+      Self.loop(src, ss, dst, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, l), h) }
+    case .within(let lo, let hi):
+      let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
+      Self.loop(src, ss, dst, n) { $0 >= l && $0 <= h ? 1 : 0 }
+    }
+  }
+}
+
+/// Element-wise functions of two tensors, evaluated by `Kernels.zip` with broadcasting.
+enum BinaryOp {
+  case add, sub, mul, div, pow, maximum, minimum
+
+  @inline(__always)
+  private static func loop<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
+                              _ dst: UnsafeMutablePointer<T>, _ n: Int, _ f: (T, T) -> T) {
+    if sa == 1 && sb == 1 {
+      for i in 0..<n { dst[i] = f(a[i], b[i]) }
+    } else if sa == 1 && sb == 0 {
+      let y = b[0]
+      for i in 0..<n { dst[i] = f(a[i], y) }
+    } else if sa == 0 && sb == 1 {
+      let x = a[0]
+      for i in 0..<n { dst[i] = f(x, b[i]) }
+    } else {
+      for i in 0..<n { dst[i] = f(a[i &* sa], b[i &* sb]) }
+    }
+  }
+
+  func run<T: FloatingElement>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
+                               _ dst: UnsafeMutablePointer<T>, _ n: Int) {
+    switch self {
+    case .add: Self.loop(a, sa, b, sb, dst, n) { $0 + $1 }
+    case .sub: Self.loop(a, sa, b, sb, dst, n) { $0 - $1 }
+    case .mul: Self.loop(a, sa, b, sb, dst, n) { $0 * $1 }
+    case .div: Self.loop(a, sa, b, sb, dst, n) { $0 / $1 }
+    case .pow: Self.loop(a, sa, b, sb, dst, n) { .pow($0, $1) }
+    // NaN propagates, as torch.maximum does.
+    case .maximum: Self.loop(a, sa, b, sb, dst, n) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+    case .minimum: Self.loop(a, sa, b, sb, dst, n) { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+    }
+  }
+}
+
+/// The loops that touch memory. Ops in `Ops/` call these and record the graph.
+enum Kernels {
+  /// Applies `op` to every element of a floating-point tensor; the result is contiguous.
+  static func map(_ x: Tensor, _ op: UnaryOp) -> Tensor {
+    let out = Tensor(empty: x.shape, dtype: x.dtype)
+    switch x.dtype {
+    case .float32: map(x, op, out, Float.self)
+    case .float64: map(x, op, out, Double.self)
+    default: preconditionFailure("\(op): expected a floating-point tensor, got \(x.dtype)")
+    }
+    return out
+  }
+
+  private static func map<T: FloatingElement>(_ x: Tensor, _ op: UnaryOp, _ out: Tensor, _: T.Type) {
+    let src = x.basePointer(T.self), dst = out.basePointer(T.self)
+    let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
+    let n = walk.rowLength, ss = walk.rowStride(1)
+    walk.forEachRow(from: (0, x.offset, 0)) { o, s, _ in op.run(src + s, ss, dst + o, n) }
+  }
+
+  /// Applies `op` to pairs of elements of `a` and `b` broadcast together; the result is contiguous.
+  /// Both must have the same floating-point dtype.
+  static func zip(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, name: StaticString) -> Tensor {
+    precondition(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
+    let shape = Shape.broadcast(a.shape, b.shape, op: name)
+    let out = Tensor(empty: shape, dtype: a.dtype)
+    switch a.dtype {
+    case .float32: zip(a, b, op, out, Float.self)
+    case .float64: zip(a, b, op, out, Double.self)
+    default: preconditionFailure("\(name): expected floating-point tensors, got \(a.dtype)")
+    }
+    return out
+  }
+
+  private static func zip<T: FloatingElement>(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ out: Tensor, _: T.Type) {
+    let pa = a.basePointer(T.self), pb = b.basePointer(T.self), dst = out.basePointer(T.self)
+    let walk = StridedWalk(shape: out.shape, strides: [
+      out.strides,
+      Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
+      Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
+    ])
+    let n = walk.rowLength, sa = walk.rowStride(1), sb = walk.rowStride(2)
+    walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in op.run(pa + ia, sa, pb + ib, sb, dst + o, n) }
+  }
+
+  /// Writes `src`, broadcast to `dst`'s shape and converted to its dtype, into `dst`'s view.
+  static func copy(_ src: Tensor, into dst: Tensor) {
+    switch (src.dtype, dst.dtype) {
+    case (.float32, .float32): copySame(src, dst, Float.self)
+    case (.float64, .float64): copySame(src, dst, Double.self)
+    case (.int64, .int64): copySame(src, dst, Int64.self)
+    case (.bool, .bool): copySame(src, dst, Bool.self)
+    default: convert(src, dst)
+    }
+  }
+
+  private static func walk(_ src: Tensor, _ dst: Tensor) -> StridedWalk {
+    StridedWalk(shape: dst.shape, strides: [dst.strides, Shape.broadcastStrides(src.shape, src.strides, to: dst.shape)])
+  }
+
+  private static func copySame<T>(_ src: Tensor, _ dst: Tensor, _: T.Type) {
+    let ps = src.basePointer(T.self), pd = dst.basePointer(T.self)
+    let w = walk(src, dst)
+    let n = w.rowLength, sd = w.rowStride(0), ss = w.rowStride(1)
+    w.forEachRow(from: (dst.offset, src.offset, 0)) { o, s, _ in
+      if sd == 1 && ss == 1 {
+        (pd + o).update(from: ps + s, count: n)
+      } else {
+        for i in 0..<n { pd[o &+ i &* sd] = ps[s &+ i &* ss] }
+      }
+    }
+  }
+
+  private static func convert(_ src: Tensor, _ dst: Tensor) {
+    let read: (Int) -> Double = switch src.dtype {
+    case .float32: { [p = src.basePointer(Float.self)] in Double(p[$0]) }
+    case .float64: { [p = src.basePointer(Double.self)] in p[$0] }
+    case .int64: { [p = src.basePointer(Int64.self)] in Double(p[$0]) }
+    case .bool: { [p = src.basePointer(Bool.self)] in p[$0] ? 1 : 0 }
+    }
+    func fill<T: TensorScalar>(_: T.Type) {
+      let pd = dst.basePointer(T.self)
+      let w = walk(src, dst)
+      let n = w.rowLength, sd = w.rowStride(0), ss = w.rowStride(1)
+      w.forEachRow(from: (dst.offset, src.offset, 0)) { o, s, _ in
+        for i in 0..<n { pd[o + i * sd] = T(fromDouble: read(s + i * ss)) }
+      }
+    }
+    switch dst.dtype {
+    case .float32: fill(Float.self)
+    case .float64: fill(Double.self)
+    case .int64: fill(Int64.self)
+    case .bool: fill(Bool.self)
+    }
+  }
+
+  /// Sets every element of `dst`'s view to `value`.
+  static func fill(_ dst: Tensor, _ value: Double) {
+    func run<T: TensorScalar>(_: T.Type) {
+      let p = dst.basePointer(T.self), v = T(fromDouble: value)
+      let w = StridedWalk(shape: dst.shape, strides: [dst.strides])
+      let n = w.rowLength, s = w.rowStride(0)
+      w.forEachRow(from: (dst.offset, 0, 0)) { o, _, _ in
+        for i in 0..<n { p[o + i * s] = v }
+      }
+    }
+    switch dst.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    case .int64: run(Int64.self)
+    case .bool: run(Bool.self)
+    }
+  }
+}

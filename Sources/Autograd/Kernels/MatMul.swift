@@ -1,0 +1,36 @@
+import CAutogradKernels
+
+extension Kernels {
+  /// Batched matrix product: `a` is `[batch..., n, k]`, `b` is `[batch..., k, m]` with the same
+  /// batch shape (strides may be 0 where a batch axis was broadcast); the result is a contiguous
+  /// `[batch..., n, m]`. The GEMM reads any strides, so transposed operands are not copied.
+  static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+    let r = a.rank
+    let n = a.shape[r - 2], k = a.shape[r - 1], m = b.shape[r - 1]
+    let batchShape = Array(a.shape.dropLast(2))
+    let out = Tensor(empty: batchShape + [n, m], dtype: a.dtype)
+    let (rsa, csa) = (a.strides[r - 2], a.strides[r - 1])
+    let (rsb, csb) = (b.strides[r - 2], b.strides[r - 1])
+    for i in 0..<Shape.count(batchShape) {
+      // Decompose the batch index to find each operand's matrix.
+      var rest = i, oa = a.offset, ob = b.offset
+      for axis in stride(from: batchShape.count - 1, through: 0, by: -1) {
+        let index = rest % batchShape[axis]
+        rest /= batchShape[axis]
+        oa += index * a.strides[axis]
+        ob += index * b.strides[axis]
+      }
+      switch a.dtype {
+      case .float32:
+        ag_sgemm(n, m, k, a.basePointer(Float.self) + oa, rsa, csa, b.basePointer(Float.self) + ob, rsb, csb,
+                 out.basePointer(Float.self) + i * n * m, m, false)
+      case .float64:
+        ag_dgemm(n, m, k, a.basePointer(Double.self) + oa, rsa, csa, b.basePointer(Double.self) + ob, rsb, csb,
+                 out.basePointer(Double.self) + i * n * m, m, false)
+      default:
+        preconditionFailure("matmul: expected floating-point tensors, got \(a.dtype)")
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,77 @@
+extension Kernels {
+  /// Reorders `x` so that the kept axes come first and `axes` last, as one contiguous buffer:
+  /// every output element then reduces one run of `inner` consecutive values.
+  private static func gatherReduced(_ x: Tensor, axes: [Int]) -> (values: Tensor, kept: [Int], inner: Int) {
+    let kept = x.shape.indices.filter { !axes.contains($0) }
+    let order = kept + axes
+    let permuted = Tensor(storage: x.storage, shape: order.map { x.shape[$0] },
+                          strides: order.map { x.strides[$0] }, offset: x.offset)
+    let values = permuted.isContiguous ? permuted : contiguousCopy(permuted)
+    return (values, kept.map { x.shape[$0] }, axes.reduce(1) { $0 * x.shape[$1] })
+  }
+
+  /// A contiguous copy of `x` with the same dtype.
+  static func contiguousCopy(_ x: Tensor) -> Tensor {
+    let out = Tensor(empty: x.shape, dtype: x.dtype)
+    copy(x, into: out)
+    return out
+  }
+
+  /// Sums `x` over `axes` (sorted, distinct, in range); the result has the kept axes' shape.
+  static func sum(_ x: Tensor, axes: [Int]) -> Tensor {
+    let (values, kept, inner) = gatherReduced(x, axes: axes)
+    let out = Tensor(empty: kept, dtype: x.dtype)
+    func run<T: FloatingElement>(_: T.Type) {
+      let src = values.basePointer(T.self) + values.offset, dst = out.basePointer(T.self)
+      for i in 0..<out.count { dst[i] = T(sumRun(src + i * inner, inner)) }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: preconditionFailure("sum: expected a floating-point tensor, got \(x.dtype)")
+    }
+    return out
+  }
+
+  /// The sum of `n` consecutive values, accumulated in Double with four independent accumulators:
+  /// a strict left-to-right loop would stay scalar and lose more precision.
+  @inline(__always)
+  private static func sumRun<T: FloatingElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var i = 0
+    while i + 4 <= n {
+      s0 += Double(p[i]); s1 += Double(p[i + 1]); s2 += Double(p[i + 2]); s3 += Double(p[i + 3])
+      i += 4
+    }
+    while i < n { s0 += Double(p[i]); i += 1 }
+    return (s0 + s1) + (s2 + s3)
+  }
+
+  /// The largest (or smallest) value along `axis` and the index of its first occurrence; NaN wins,
+  /// as in PyTorch. Both results have `x`'s shape without `axis`.
+  static func extremum(_ x: Tensor, axis: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
+    precondition(x.shape[axis] > 0, "\(largest ? "max" : "min"): axis \(axis) of shape \(x.shape) is empty")
+    let (source, kept, inner) = gatherReduced(x, axes: [axis])
+    let values = Tensor(empty: kept, dtype: x.dtype), indices = Tensor(empty: kept, dtype: .int64)
+    func run<T: FloatingElement>(_: T.Type) {
+      let src = source.basePointer(T.self) + source.offset
+      let dst = values.basePointer(T.self), idx = indices.basePointer(Int64.self)
+      for i in 0..<values.count {
+        let row = src + i * inner
+        var best = row[0], at = 0
+        for j in 1..<max(inner, 1) where !best.isNaN {
+          let v = row[j]
+          if v.isNaN || (largest ? v > best : v < best) { best = v; at = j }
+        }
+        dst[i] = best
+        idx[i] = Int64(at)
+      }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: preconditionFailure("\(largest ? "max" : "min"): expected a floating-point tensor, got \(x.dtype)")
+    }
+    return (values, indices)
+  }
+}

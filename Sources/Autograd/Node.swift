@@ -1,0 +1,82 @@
+/// Which inputs of a node need a gradient, so that a rule can skip work for the others.
+struct NeedsGrad {
+  let bits: UInt64
+  subscript(_ input: Int) -> Bool { bits & (1 << UInt64(input)) != 0 }
+}
+
+/// A backward rule: given d(loss)/d(output) and the values the forward op saved, returns
+/// d(loss)/d(input) for each input (`nil` where none is needed), each with its input's shape.
+///
+/// Rules are written with Tensor ops, so that with `createGraph` they record a graph of their own
+/// (gradients of gradients). A rule must not capture tensors: it gets what it needs from `saved`,
+/// which the node releases after backward and which teardown walks without recursion.
+typealias BackwardRule = (_ grad: Tensor, _ saved: [Tensor], _ needs: NeedsGrad) -> [Tensor?]
+
+/// One recorded op in the graph: its inputs, the values its rule saved, and the rule.
+///
+/// A node never owns its output tensor (that would be a reference cycle under ARC).
+final class Node {
+  let name: StaticString
+  /// The op's inputs, `nil` for those that need no gradient.
+  var inputs: [Tensor?]
+  var saved: [Tensor]
+  /// Each saved tensor's storage version when it was saved.
+  var savedVersions: [Int]
+  var rule: BackwardRule?
+  /// Set when backward has released the saved values (no `retainGraph`).
+  var isReleased = false
+
+  // Scratch space of one backward pass.
+  var pendingDependencies = 0
+  var isVisited = false
+  var pendingGrad: Tensor?
+
+  init(name: StaticString, inputs: [Tensor?], saved: [Tensor], rule: @escaping BackwardRule) {
+    self.name = name
+    self.inputs = inputs
+    self.saved = saved
+    self.savedVersions = saved.map { $0.storage.version }
+    self.rule = rule
+  }
+
+  /// The inputs that need a gradient, as a bit mask.
+  var needs: NeedsGrad {
+    var bits: UInt64 = 0
+    for (i, input) in inputs.enumerated() where input != nil { bits |= 1 << UInt64(i) }
+    return NeedsGrad(bits: bits)
+  }
+
+  /// Frees the graph behind this node with an explicit work list. Letting ARC free a long chain
+  /// would nest one `deinit` per node and overflow the stack near 10^5 nodes.
+  deinit {
+    if inputs.isEmpty && saved.isEmpty { return }
+    var work: [Tensor] = saved
+    for case let input? in inputs { work.append(input) }
+    saved = []
+    inputs = []
+    rule = nil
+    while var tensor = work.popLast() {
+      // Only dismantle what nobody else holds; anything shared stays intact for its other owners.
+      guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn else { continue }
+      tensor.gradFn = nil
+      guard isKnownUniquelyReferenced(&node) else { continue }
+      work.append(contentsOf: node.saved)
+      for case let input? in node.inputs { work.append(input) }
+      node.saved = []
+      node.inputs = []
+      node.rule = nil
+    }
+  }
+}
+
+extension Tensor {
+  /// Links `self`, the result of an op, to a new node when grad mode is on and some input requires
+  /// grad; otherwise records nothing. Returns `self`.
+  @discardableResult
+  func recorded(_ name: StaticString, inputs: [Tensor], saving saved: [Tensor] = [],
+                rule: @escaping BackwardRule) -> Tensor {
+    guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
+    gradFn = Node(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil }, saved: saved, rule: rule)
+    return self
+  }
+}

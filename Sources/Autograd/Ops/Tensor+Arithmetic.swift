@@ -1,0 +1,111 @@
+extension Tensor {
+  /// Brings two operands to a common dtype by PyTorch's promotion rules: float64 wins over float32,
+  /// and floats win over integers and bools.
+  static func promoted(_ a: Tensor, _ b: Tensor, op: StaticString) -> (Tensor, Tensor) {
+    if a.dtype == b.dtype && a.dtype.isFloatingPoint { return (a, b) }
+    precondition(a.dtype.isFloatingPoint || b.dtype.isFloatingPoint,
+                 "\(op): arithmetic needs a floating-point operand, got \(a.dtype) and \(b.dtype)")
+    let common: DType = a.dtype == .float64 || b.dtype == .float64 ? .float64 : .float32
+    return (a.cast(to: common), b.cast(to: common))
+  }
+
+  /// A scalar operand as a rank-0 tensor of `other`'s dtype: Python numbers do not promote a
+  /// float32 tensor to float64 in PyTorch, and neither do Swift numbers here.
+  static func scalar(_ value: Double, like other: Tensor) -> Tensor {
+    Tensor(value, dtype: other.dtype.isFloatingPoint ? other.dtype : .float32)
+  }
+
+  /// Element-wise sum with broadcasting.
+  public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
+    let (a, b) = promoted(lhs, rhs, op: "add")
+    return Kernels.zip(a, b, .add, name: "add")
+      .recorded("AddBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
+        [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil]
+      }
+  }
+
+  /// Element-wise difference with broadcasting.
+  public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
+    let (a, b) = promoted(lhs, rhs, op: "sub")
+    return Kernels.zip(a, b, .sub, name: "sub")
+      .recorded("SubBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
+        [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil]
+      }
+  }
+
+  /// Element-wise product with broadcasting. Backward: d(ab) = b da + a db.
+  public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
+    let (a, b) = promoted(lhs, rhs, op: "mul")
+    return Kernels.zip(a, b, .mul, name: "mul")
+      .recorded("MulBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
+        [needs[0] ? (g * s[1]).unbroadcast(to: s[0].shape) : nil,
+         needs[1] ? (g * s[0]).unbroadcast(to: s[1].shape) : nil]
+      }
+  }
+
+  /// Element-wise quotient with broadcasting. Backward: d(a/b) = da / b - a db / b².
+  public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
+    let (a, b) = promoted(lhs, rhs, op: "div")
+    return Kernels.zip(a, b, .div, name: "div")
+      .recorded("DivBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
+        [needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
+         needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil]
+      }
+  }
+
+  /// Element-wise negation.
+  public static prefix func - (x: Tensor) -> Tensor {
+    x.requireFloatingPoint("neg")
+    return Kernels.map(x, .neg).recorded("NegBackward", inputs: [x]) { g, _, _ in [-g] }
+  }
+
+  public static func + (lhs: Tensor, rhs: Double) -> Tensor { lhs + scalar(rhs, like: lhs) }
+  public static func + (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) + rhs }
+  public static func - (lhs: Tensor, rhs: Double) -> Tensor { lhs - scalar(rhs, like: lhs) }
+  public static func - (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) - rhs }
+  public static func * (lhs: Tensor, rhs: Double) -> Tensor { lhs * scalar(rhs, like: lhs) }
+  public static func * (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) * rhs }
+  public static func / (lhs: Tensor, rhs: Double) -> Tensor { lhs / scalar(rhs, like: lhs) }
+  public static func / (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) / rhs }
+
+  /// Raises each element to the power `exponent`. Backward: d(xᵖ) = p xᵖ⁻¹ dx.
+  public func pow(_ exponent: Double) -> Tensor {
+    requireFloatingPoint("pow")
+    if exponent == 1 { return self * 1 }
+    return Kernels.map(self, .pow(exponent)).recorded("PowBackward", inputs: [self], saving: [self]) { g, s, _ in
+      [exponent == 2 ? g * 2 * s[0] : g * exponent * s[0].pow(exponent - 1)]
+    }
+  }
+
+  /// Raises each element to the power of the matching element of `exponent`, with broadcasting.
+  ///
+  /// Backward: d(aᵇ) = b aᵇ⁻¹ da + aᵇ log(a) db, where the second term is taken as 0 at a = 0
+  /// (the limit for b > 0, as PyTorch does).
+  public func pow(_ exponent: Tensor) -> Tensor {
+    let (a, b) = Tensor.promoted(self, exponent, op: "pow")
+    return Kernels.zip(a, b, .pow, name: "pow")
+      .recorded("PowBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
+        let (a, b) = (s[0], s[1])
+        var grads: [Tensor?] = [nil, nil]
+        if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
+        if needs[1] {
+          let zero = Kernels.map(a.detached(), .isZero)
+          grads[1] = (g * a.pow(b) * (a + zero).log()).unbroadcast(to: b.shape)
+        }
+        return grads
+      }
+  }
+
+  /// Converts the elements to `dtype`; gradients flow back converted to the original dtype.
+  public func cast(to dtype: DType) -> Tensor {
+    if dtype == self.dtype { return self }
+    let out = Tensor(empty: shape, dtype: dtype)
+    Kernels.copy(self, into: out)
+    guard dtype.isFloatingPoint else { return out }
+    return out.recorded("ToCopyBackward", inputs: [self]) { [from = self.dtype] g, _, _ in [g.cast(to: from)] }
+  }
+
+  func requireFloatingPoint(_ op: StaticString) {
+    precondition(dtype.isFloatingPoint, "\(op): expected a floating-point tensor, got \(dtype)")
+  }
+}

@@ -1,0 +1,58 @@
+extension Tensor {
+  /// Checks that an in-place write cannot corrupt the graph, as PyTorch does.
+  private func requireInPlaceAllowed(_ op: StaticString, _ other: Tensor?) {
+    guard GradMode.isRecording else { return }
+    precondition(!(isLeaf && requiresGrad), """
+      \(op): a leaf tensor that requires grad is updated in place; \
+      do the update inside withNoGrad { } (as an optimizer step does)
+      """)
+    precondition(!requiresGrad && !(other?.requiresGrad ?? false), """
+      \(op): in-place updates of tensors in a recorded graph are not supported; \
+      use the out-of-place op, or withNoGrad { }
+      """)
+  }
+
+  private func updateInPlace(_ rhs: Tensor, _ op: BinaryOp, _ name: StaticString) {
+    requireInPlaceAllowed(name, rhs)
+    precondition(Shape.broadcast(shape, rhs.shape, op: name) == shape,
+                 "\(name): the result of shape \(Shape.broadcast(shape, rhs.shape, op: name)) does not fit the tensor of shape \(shape)")
+    Kernels.zipInPlace(self, rhs.dtype == dtype ? rhs : rhs.cast(to: dtype), op)
+    bumpVersion()
+  }
+
+  public static func += (lhs: Tensor, rhs: Tensor) { lhs.updateInPlace(rhs, .add, "add_") }
+  public static func -= (lhs: Tensor, rhs: Tensor) { lhs.updateInPlace(rhs, .sub, "sub_") }
+  public static func *= (lhs: Tensor, rhs: Tensor) { lhs.updateInPlace(rhs, .mul, "mul_") }
+  public static func /= (lhs: Tensor, rhs: Tensor) { lhs.updateInPlace(rhs, .div, "div_") }
+  public static func += (lhs: Tensor, rhs: Double) { lhs += scalar(rhs, like: lhs) }
+  public static func -= (lhs: Tensor, rhs: Double) { lhs -= scalar(rhs, like: lhs) }
+  public static func *= (lhs: Tensor, rhs: Double) { lhs *= scalar(rhs, like: lhs) }
+  public static func /= (lhs: Tensor, rhs: Double) { lhs /= scalar(rhs, like: lhs) }
+
+  /// Sets every element to zero, in place (as `grad.zero_()`).
+  public func zero() { fill(0) }
+
+  /// Sets every element to `value`, in place.
+  public func fill(_ value: Double) {
+    requireInPlaceAllowed("fill_", nil)
+    Kernels.fill(self, value)
+    bumpVersion()
+  }
+
+  /// Writes `source` (broadcast to this shape) into this tensor's elements, in place.
+  public func copy(from source: Tensor) {
+    requireInPlaceAllowed("copy_", source)
+    precondition(Shape.broadcast(shape, source.shape, op: "copy_") == shape,
+                 "copy_: a tensor of shape \(source.shape) cannot be written into one of shape \(shape)")
+    Kernels.copy(source, into: self)
+    bumpVersion()
+  }
+}
+
+extension Kernels {
+  /// `dst = op(dst, src)` in place, with `src` broadcast to `dst`'s shape. Computed out of place
+  /// first, so overlapping operands and non-contiguous destinations are handled alike.
+  static func zipInPlace(_ dst: Tensor, _ src: Tensor, _ op: BinaryOp) {
+    copy(zip(dst, src, op, name: "in-place op"), into: dst)
+  }
+}

@@ -1,0 +1,35 @@
+extension Tensor {
+  /// The matrix product, with PyTorch's rules for every rank:
+  /// vector·vector is a dot product (a scalar); `[n, k]`·`[k, m]` is `[n, m]`; a vector on the left
+  /// acts as a row and on the right as a column (that axis is then removed); tensors of higher rank
+  /// are stacks of matrices whose leading (batch) axes broadcast.
+  ///
+  /// Backward: d(AB) = dA·B + A·dB, so dA = G·Bᵀ and dB = Aᵀ·G, summed over broadcast batch axes.
+  ///
+  /// - Precondition: Both tensors have rank at least 1 and their inner dimensions are equal.
+  /// - Complexity: O(n·k·m) multiply-adds per matrix.
+  public func matmul(_ other: Tensor) -> Tensor {
+    precondition(rank >= 1 && other.rank >= 1,
+                 "matmul: both arguments need at least one axis, got shapes \(shape) and \(other.shape)")
+    let k = shape[rank - 1], k2 = other.shape[Swift.max(other.rank - 2, 0)]
+    precondition(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
+    let (a0, b0) = Tensor.promoted(self, other, op: "matmul")
+    // Vectors become matrices, and their extra axis is removed from the result at the end.
+    let a = rank == 1 ? a0.unsqueezed(at: 0) : a0
+    let b = other.rank == 1 ? b0.unsqueezed(at: 1) : b0
+    let batch = Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
+    var result = Tensor.batchedMatmul(a.expanded(to: batch + a.shape.suffix(2)),
+                                      b.expanded(to: batch + b.shape.suffix(2)))
+    if other.rank == 1 { result = result.squeezed(at: -1) }
+    if rank == 1 { result = result.squeezed(at: -2 + (other.rank == 1 ? 1 : 0)) }
+    return result
+  }
+
+  /// Matrix products of two stacks with the same batch shape; differentiable to any order.
+  static func batchedMatmul(_ a: Tensor, _ b: Tensor) -> Tensor {
+    Kernels.matmul(a, b).recorded("MmBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
+      [needs[0] ? batchedMatmul(g, s[1].transposed()) : nil,
+       needs[1] ? batchedMatmul(s[0].transposed(), g) : nil]
+    }
+  }
+}

@@ -1,0 +1,110 @@
+extension Tensor {
+  /// The same elements with a new shape; one size may be -1 and is then inferred.
+  ///
+  /// A view when the elements are contiguous, a copy otherwise.
+  public func reshaped(to newShape: [Int]) -> Tensor {
+    let shape = inferredShape(newShape)
+    if shape == self.shape { return self }
+    let source = isContiguous ? self : contiguous()
+    let view = Tensor(storage: source.storage, shape: shape, strides: Shape.contiguousStrides(shape),
+                      offset: source.offset)
+    return view.recorded("ViewBackward", inputs: [source]) { [inputShape = self.shape] g, _, _ in
+      [g.reshaped(to: inputShape)]
+    }
+  }
+
+  private func inferredShape(_ newShape: [Int]) -> [Int] {
+    let unknown = newShape.indices.filter { newShape[$0] == -1 }
+    precondition(unknown.count <= 1 && newShape.allSatisfy { $0 >= -1 },
+                 "reshape: invalid shape \(newShape) (at most one -1, no other negative size)")
+    var shape = newShape
+    if let i = unknown.first {
+      let known = newShape.filter { $0 != -1 }.reduce(1, *)
+      precondition(known != 0 && count % known == 0,
+                   "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
+      shape[i] = count / known
+    }
+    precondition(Shape.count(shape) == count,
+                 "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
+    return shape
+  }
+
+  /// The elements as a vector.
+  public func flattened() -> Tensor { reshaped(to: [-1]) }
+
+  /// A contiguous tensor with the same values: `self` when it already is, otherwise a copy.
+  public func contiguous() -> Tensor {
+    if isContiguous { return self }
+    return Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: [self]) { g, _, _ in [g] }
+  }
+
+  /// The axes reordered: axis `i` of the result is axis `permutation[i]` of `self`. A view.
+  public func permuted(_ permutation: [Int]) -> Tensor {
+    let perm = permutation.map { Shape.axis($0, rank: rank, op: "permute") }
+    precondition(perm.count == rank && Set(perm).count == rank,
+                 "permute: \(permutation) is not a permutation of the \(rank) axes of shape \(shape)")
+    if perm == Array(0..<rank) { return self }
+    var inverse = perm
+    for (i, p) in perm.enumerated() { inverse[p] = i }
+    return Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset)
+      .recorded("PermuteBackward", inputs: [self]) { g, _, _ in [g.permuted(inverse)] }
+  }
+
+  /// Swaps two axes. A view.
+  public func transposed(_ axis0: Int, _ axis1: Int) -> Tensor {
+    var perm = Array(0..<rank)
+    perm.swapAt(Shape.axis(axis0, rank: rank, op: "transpose"), Shape.axis(axis1, rank: rank, op: "transpose"))
+    return permuted(perm)
+  }
+
+  /// Swaps the last two axes (the matrix transpose); tensors of rank below 2 are returned as they are.
+  public func transposed() -> Tensor { rank < 2 ? self : transposed(rank - 2, rank - 1) }
+
+  /// Repeats axes of size 1 (and adds leading axes) to reach `newShape`, without copying:
+  /// the repeated axes get stride 0. A size of -1 keeps the existing size.
+  ///
+  /// Backward: the gradient is summed over the repeated axes.
+  public func expanded(to newShape: [Int]) -> Tensor {
+    precondition(newShape.count >= rank, "expand: cannot expand shape \(shape) to fewer axes, \(newShape)")
+    let lead = newShape.count - rank
+    var target = newShape
+    for i in 0..<rank {
+      if target[lead + i] == -1 { target[lead + i] = shape[i] }
+      precondition(shape[i] == target[lead + i] || shape[i] == 1,
+                   "expand: the size \(shape[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
+    }
+    if target == shape { return self }
+    return Tensor(storage: storage, shape: target, strides: Shape.broadcastStrides(shape, strides, to: target),
+                  offset: offset)
+      .recorded("ExpandBackward", inputs: [self]) { [inputShape = shape] g, _, _ in [g.unbroadcast(to: inputShape)] }
+  }
+
+  /// Inserts an axis of size 1 at `axis` (which may be `rank`, or negative). A view.
+  public func unsqueezed(at axis: Int) -> Tensor {
+    let a = axis < 0 ? axis + rank + 1 : axis
+    precondition(a >= 0 && a <= rank, "unsqueeze: axis \(axis) is out of range for rank \(rank)")
+    var newShape = shape
+    newShape.insert(1, at: a)
+    var newStrides = strides
+    newStrides.insert(a < rank ? strides[a] * shape[a] : 1, at: a)
+    return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
+      .recorded("UnsqueezeBackward", inputs: [self]) { [inputShape = shape] g, _, _ in [g.reshaped(to: inputShape)] }
+  }
+
+  /// Removes `axis` if its size is 1 (otherwise returns `self`, as PyTorch). A view.
+  public func squeezed(at axis: Int) -> Tensor {
+    let a = Shape.axis(axis, rank: rank, op: "squeeze")
+    guard rank > 0, shape[a] == 1 else { return self }
+    return removingAxes([a])
+  }
+
+  /// Removes every axis of size 1. A view.
+  public func squeezed() -> Tensor { removingAxes(shape.indices.filter { shape[$0] == 1 }) }
+
+  private func removingAxes(_ axes: [Int]) -> Tensor {
+    if axes.isEmpty { return self }
+    let keep = shape.indices.filter { !axes.contains($0) }
+    return Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
+      .recorded("SqueezeBackward", inputs: [self]) { [inputShape = shape] g, _, _ in [g.reshaped(to: inputShape)] }
+  }
+}

@@ -1,0 +1,80 @@
+extension Tensor {
+  /// The element-wise exponential. Backward: d(eˣ) = eˣ dx.
+  public func exp() -> Tensor {
+    unaryUsingOutput(.exp, "ExpBackward") { g, x, y in g * y }
+  }
+
+  /// The element-wise natural logarithm. Backward: d(log x) = dx / x.
+  public func log() -> Tensor {
+    requireFloatingPoint("log")
+    return Kernels.map(self, .log).recorded("LogBackward", inputs: [self], saving: [self]) { g, s, _ in [g / s[0]] }
+  }
+
+  /// The element-wise square root. Backward: d(√x) = dx / (2√x).
+  public func sqrt() -> Tensor {
+    unaryUsingOutput(.sqrt, "SqrtBackward") { g, x, y in g / (2 * y) }
+  }
+
+  /// The element-wise absolute value. Backward: d|x| = sign(x) dx, with 0 at x = 0 as in PyTorch.
+  public func abs() -> Tensor {
+    requireFloatingPoint("abs")
+    return Kernels.map(self, .abs).recorded("AbsBackward", inputs: [self], saving: [self]) { g, s, _ in
+      [g * Kernels.map(s[0].detached(), .sign)]
+    }
+  }
+
+  /// The element-wise hyperbolic tangent. Backward: d(tanh x) = (1 - tanh² x) dx.
+  public func tanh() -> Tensor {
+    unaryUsingOutput(.tanh, "TanhBackward") { g, x, y in g * (1 - y * y) }
+  }
+
+  /// The element-wise logistic function 1 / (1 + e⁻ˣ). Backward: dσ = σ (1 - σ) dx.
+  public func sigmoid() -> Tensor {
+    unaryUsingOutput(.sigmoid, "SigmoidBackward") { g, x, y in g * y * (1 - y) }
+  }
+
+  /// The element-wise max(x, 0). Backward: dx where x > 0, and 0 elsewhere, at 0 included (as PyTorch).
+  public func relu() -> Tensor {
+    requireFloatingPoint("relu")
+    return Kernels.map(self, .relu).recorded("ReluBackward", inputs: [self], saving: [self]) { g, s, _ in
+      [g * Kernels.map(s[0].detached(), .positive)]
+    }
+  }
+
+  /// Limits each element to `[min, max]` (either bound may be omitted); NaN stays NaN.
+  ///
+  /// Backward: dx where `min <= x <= max`, 0 elsewhere, as in PyTorch.
+  public func clamped(min: Double? = nil, max: Double? = nil) -> Tensor {
+    requireFloatingPoint("clamp")
+    precondition(min != nil || max != nil, "clamp: give at least one of min and max")
+    return Kernels.map(self, .clamp(min: min, max: max))
+      .recorded("ClampBackward", inputs: [self], saving: [self]) { g, s, _ in
+        [g * Kernels.map(s[0].detached(), .within(min: min, max: max))]
+      }
+  }
+
+  /// An element-wise op whose derivative is cheapest from its output `y`.
+  ///
+  /// The output cannot be saved as it is (it owns this node: a cycle), so a detached copy is.
+  /// When the backward pass itself is recorded (`createGraph`), `y` is recomputed from `x` so that
+  /// the second derivative flows through it.
+  private func unaryUsingOutput(_ op: UnaryOp, _ name: StaticString,
+                                derivative: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor) -> Tensor {
+    requireFloatingPoint(name)
+    let y = Kernels.map(self, op)
+    return y.recorded(name, inputs: [self], saving: [self, y.detached()]) { g, s, _ in
+      let y = GradMode.isRecording && s[0].requiresGrad ? s[0].applying(op, name) : s[1]
+      return [derivative(g, s[0], y)]
+    }
+  }
+
+  private func applying(_ op: UnaryOp, _ name: StaticString) -> Tensor {
+    switch op {
+    case .exp: exp()
+    case .sqrt: sqrt()
+    case .tanh: tanh()
+    case .sigmoid: sigmoid()
+    default: preconditionFailure("\(name): no differentiable form of \(op)")
+    }
+  }
+}

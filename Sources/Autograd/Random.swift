@@ -1,0 +1,76 @@
+import Synchronization
+
+/// A seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64).
+///
+/// The same seed gives the same numbers on every platform: the generator and the conversions to
+/// floats and normals use only integer and correctly rounded IEEE arithmetic (no libm calls).
+public struct RandomGenerator: RandomNumberGenerator, Sendable {
+  private var s0, s1, s2, s3: UInt64
+
+  /// Creates a generator whose sequence is fixed by `seed`.
+  public init(seed: UInt64) {
+    var x = seed
+    func splitMix() -> UInt64 {
+      x &+= 0x9E37_79B9_7F4A_7C15
+      var z = x
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+    s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+  }
+
+  public mutating func next() -> UInt64 {
+    let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+    let t = s1 << 17
+    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+    s2 ^= t
+    s3 = s3 << 45 | s3 >> 19
+    return result
+  }
+
+  /// A uniform double in [0, 1), with 53 random bits.
+  public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+  /// A standard normal double, by Marsaglia's polar method.
+  public mutating func nextNormal() -> Double {
+    while true {
+      let u = 2 * nextUniform() - 1, v = 2 * nextUniform() - 1
+      let s = u * u + v * v
+      if s > 0 && s < 1 { return u * (-2 * portableLog(s) / s).squareRoot() }
+    }
+  }
+
+  /// An integer in `low..<high`, without modulo bias.
+  public mutating func nextInt(in range: Range<Int64>) -> Int64 {
+    let span = UInt64(bitPattern: range.upperBound &- range.lowerBound)
+    let limit = UInt64.max - UInt64.max % span
+    var r = next()
+    while r >= limit { r = next() }
+    return range.lowerBound &+ Int64(bitPattern: r % span)
+  }
+
+  /// The process-wide generator behind `Tensor.rand` and friends when none is passed.
+  static let global = Mutex(RandomGenerator(seed: 0x5EED))
+}
+
+/// Seeds the generator that `rand`, `randn` and `randint` use when no generator is passed,
+/// as `torch.manual_seed`.
+public func manualSeed(_ seed: UInt64) {
+  RandomGenerator.global.withLock { $0 = RandomGenerator(seed: seed) }
+}
+
+/// Natural logarithm for x in (0, 1] from basic arithmetic only, so results are bit-identical on
+/// every platform (libm's `log` may differ in the last place between systems).
+func portableLog(_ x: Double) -> Double {
+  // x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(t), t = (m - 1) / (m + 1), |t| < 0.172.
+  var m = x.significand, e = Double(x.exponent)
+  if m > 1.4142135623730951 { m /= 2; e += 1 }
+  let t = (m - 1) / (m + 1), t2 = t * t
+  var term = t, sum = 0.0
+  for k in stride(from: 1.0, through: 39, by: 2) {
+    sum += term / k
+    term *= t2
+  }
+  return 2 * sum + e * 0.6931471805599453
+}

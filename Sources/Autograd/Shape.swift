@@ -1,0 +1,62 @@
+/// Shape arithmetic shared by all ops: element counts, strides, broadcasting and axis checks.
+enum Shape {
+  /// The number of elements of a tensor of this shape (1 for a scalar).
+  static func count(_ shape: [Int]) -> Int {
+    var n = 1
+    for d in shape { n *= d }
+    return n
+  }
+
+  /// Row-major strides, in elements.
+  static func contiguousStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 1, count: shape.count)
+    var step = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+      strides[i] = step
+      step *= shape[i]
+    }
+    return strides
+  }
+
+  /// Whether a view with these shape and strides walks its elements in row-major order without gaps.
+  static func isContiguous(_ shape: [Int], _ strides: [Int]) -> Bool {
+    var expected = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+      if strides[i] != expected { return false }
+      expected *= shape[i]
+    }
+    return true
+  }
+
+  /// The shape two shapes broadcast to, by NumPy's rules (align on the right; 1 stretches).
+  static func broadcast(_ a: [Int], _ b: [Int], op: StaticString) -> [Int] {
+    if a == b { return a }
+    let rank = max(a.count, b.count)
+    var out = [Int](repeating: 1, count: rank)
+    for i in 0..<rank {
+      let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
+      let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
+      precondition(da == db || da == 1 || db == 1,
+                   "\(op): shapes \(a) and \(b) cannot be broadcast together")
+      out[i] = da == 1 ? db : da
+    }
+    return out
+  }
+
+  /// Strides that read a tensor of `shape`/`strides` as if expanded to `target` (0 where it repeats).
+  static func broadcastStrides(_ shape: [Int], _ strides: [Int], to target: [Int]) -> [Int] {
+    let lead = target.count - shape.count
+    var out = [Int](repeating: 0, count: target.count)
+    for i in 0..<shape.count where shape[i] != 1 || target[lead + i] == 1 {
+      out[lead + i] = strides[i]
+    }
+    return out
+  }
+
+  /// Turns a possibly negative axis into an index in `0..<rank`, trapping with the op's name.
+  static func axis(_ axis: Int, rank: Int, op: StaticString) -> Int {
+    let a = axis < 0 ? axis + rank : axis
+    precondition(a >= 0 && a < max(rank, 1), "\(op): axis \(axis) is out of range for rank \(rank)")
+    return a
+  }
+}

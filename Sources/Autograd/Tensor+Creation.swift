@@ -1,0 +1,146 @@
+extension Tensor {
+  /// Creates a tensor from values in row-major order, converted to `dtype`.
+  ///
+  /// `shape` defaults to `[values.count]`, a vector.
+  /// - Precondition: The shape holds exactly `values.count` elements.
+  public convenience init(_ values: [Double], shape: [Int]? = nil, dtype: DType = .float32,
+                          requiresGrad: Bool = false) {
+    self.init(values: values, shape: shape, dtype: dtype)
+    self.requiresGrad = requiresGrad
+  }
+
+  /// Creates a float32 tensor from `Float` values in row-major order.
+  public convenience init(_ values: [Float], shape: [Int]? = nil, requiresGrad: Bool = false) {
+    self.init(values: values, shape: shape, dtype: .float32)
+    self.requiresGrad = requiresGrad
+  }
+
+  /// Creates a scalar (rank 0) tensor.
+  public convenience init(_ value: Double, dtype: DType = .float32, requiresGrad: Bool = false) {
+    self.init(values: [value], shape: [], dtype: dtype)
+    self.requiresGrad = requiresGrad
+  }
+
+  /// Creates an int64 tensor, as for indices.
+  public convenience init(integers values: [Int], shape: [Int]? = nil) {
+    self.init(values: values.map(Int64.init), shape: shape, dtype: .int64)
+  }
+
+  /// Creates a bool tensor, as for masks.
+  public convenience init(bools values: [Bool], shape: [Int]? = nil) {
+    self.init(values: values, shape: shape, dtype: .bool)
+  }
+
+  convenience init<S: TensorScalar>(values: [S], shape: [Int]?, dtype: DType) {
+    let shape = shape ?? [values.count]
+    precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+    precondition(Shape.count(shape) == values.count,
+                 "Tensor: shape \(shape) holds \(Shape.count(shape)) elements, but \(values.count) values were given")
+    self.init(empty: shape, dtype: dtype)
+    if S.dtype == dtype {
+      let p = storage.pointer(S.self)
+      for (i, v) in values.enumerated() { p[i] = v }
+    } else {
+      let source = Tensor(values: values, shape: shape, dtype: S.dtype)
+      Kernels.copy(source, into: self)
+    }
+  }
+
+  /// A tensor of zeros.
+  public static func zeros(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    full(shape, value: 0, dtype: dtype, requiresGrad: requiresGrad)
+  }
+
+  /// A tensor of ones.
+  public static func ones(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    full(shape, value: 1, dtype: dtype, requiresGrad: requiresGrad)
+  }
+
+  /// A tensor with every element equal to `value`.
+  public static func full(_ shape: [Int], value: Double, dtype: DType = .float32,
+                          requiresGrad: Bool = false) -> Tensor {
+    precondition(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
+    let t = Tensor(empty: shape, dtype: dtype, zeroed: value == 0)
+    if value != 0 { Kernels.fill(t, value) }
+    t.requiresGrad = requiresGrad
+    return t
+  }
+
+  /// Zeros with the shape and dtype of `other`.
+  public static func zeros(like other: Tensor) -> Tensor { zeros(other.shape, dtype: other.dtype) }
+
+  /// Ones with the shape and dtype of `other`.
+  public static func ones(like other: Tensor) -> Tensor { ones(other.shape, dtype: other.dtype) }
+
+  /// The values `start, start + step, ...` below `end` (above it for a negative step), as a vector.
+  public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1,
+                            dtype: DType = .float32) -> Tensor {
+    precondition(step != 0 && step.isFinite, "arange: step must be finite and non-zero, got \(step)")
+    let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
+    return Tensor((0..<n).map { start + Double($0) * step }, dtype: dtype)
+  }
+
+  /// `count` evenly spaced values from `start` to `end`, both included.
+  public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
+    precondition(count >= 0, "linspace: count must be non-negative, got \(count)")
+    if count == 1 { return Tensor([start], dtype: dtype) }
+    let step = (end - start) / Double(count - 1)
+    // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
+    let values = (0..<count).map { i in i < count / 2 ? start + step * Double(i) : end - step * Double(count - 1 - i) }
+    return Tensor(values, dtype: dtype)
+  }
+
+  /// The `n` x `m` identity matrix (ones on the diagonal).
+  public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32) -> Tensor {
+    let m = m ?? n
+    var values = [Double](repeating: 0, count: n * m)
+    for i in 0..<Swift.min(n, m) { values[i * m + i] = 1 }
+    return Tensor(values, shape: [n, m], dtype: dtype)
+  }
+
+  /// Uniform random values in [0, 1) from `generator`.
+  public static func rand(_ shape: [Int], dtype: DType = .float32, generator: inout RandomGenerator) -> Tensor {
+    Tensor((0..<Shape.count(shape)).map { _ in generator.nextUniform() }, shape: shape, dtype: dtype)
+  }
+
+  /// Standard normal random values from `generator`.
+  public static func randn(_ shape: [Int], dtype: DType = .float32, generator: inout RandomGenerator) -> Tensor {
+    Tensor((0..<Shape.count(shape)).map { _ in generator.nextNormal() }, shape: shape, dtype: dtype)
+  }
+
+  /// Uniform random integers in `low..<high` from `generator`, as an int64 tensor.
+  public static func randint(low: Int = 0, high: Int, shape: [Int], generator: inout RandomGenerator) -> Tensor {
+    precondition(low < high, "randint: low (\(low)) must be below high (\(high))")
+    let range = Int64(low)..<Int64(high)
+    return Tensor(values: (0..<Shape.count(shape)).map { _ in generator.nextInt(in: range) }, shape: shape, dtype: .int64)
+  }
+
+  /// Uniform random values in [0, 1) from the global generator (see `manualSeed`).
+  public static func rand(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+    RandomGenerator.global.withLock { rand(shape, dtype: dtype, generator: &$0) }
+  }
+
+  /// Standard normal random values from the global generator (see `manualSeed`).
+  public static func randn(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+    RandomGenerator.global.withLock { randn(shape, dtype: dtype, generator: &$0) }
+  }
+
+  /// Uniform random integers in `low..<high` from the global generator (see `manualSeed`).
+  public static func randint(low: Int = 0, high: Int, shape: [Int]) -> Tensor {
+    RandomGenerator.global.withLock { randint(low: low, high: high, shape: shape, generator: &$0) }
+  }
+
+  /// The value of a one-element tensor, as PyTorch's `item()`.
+  /// - Precondition: The tensor has exactly one element.
+  public func item() -> Double {
+    precondition(count == 1, "item: the tensor has shape \(shape) (\(count) elements); item() needs exactly one")
+    return scalars(as: Double.self)[0]
+  }
+
+  /// The elements in row-major order, converted to `T`.
+  public func scalars<T: TensorScalar>(as _: T.Type = Float.self) -> [T] {
+    let out = Tensor(empty: shape, dtype: T.dtype)
+    Kernels.copy(self, into: out)
+    return Array(UnsafeBufferPointer(start: out.storage.pointer(T.self), count: count))
+  }
+}

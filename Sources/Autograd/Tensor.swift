@@ -1,0 +1,95 @@
+/// An n-dimensional array of numbers that can record the operations made on it, so that
+/// `backward()` can compute gradients by the chain rule.
+///
+/// A tensor is a *view*: a shape, strides (in elements) and an offset into a `Storage` that
+/// other tensors may share. `reshaped`, `transposed`, `expanded`, slicing and the like return
+/// views without copying. Identity matters, as in PyTorch: a leaf's `grad` accumulates on that
+/// very object, and an optimizer updates that object in place.
+public final class Tensor {
+  var storage: Storage
+  /// The size of each axis; `[]` for a scalar.
+  public private(set) var shape: [Int]
+  /// The distance, in elements, between neighbours along each axis.
+  public private(set) var strides: [Int]
+  /// The position of the first element in the storage.
+  public private(set) var offset: Int
+  /// The node that computed this tensor, or `nil` for a leaf.
+  var gradFn: Node?
+  private var isGradLeaf = false
+
+  /// The accumulated gradient of a leaf after `backward()`, or `nil` before the first one.
+  public var grad: Tensor?
+
+  init(storage: Storage, shape: [Int], strides: [Int], offset: Int) {
+    self.storage = storage
+    self.shape = shape
+    self.strides = strides
+    self.offset = offset
+  }
+
+  /// A contiguous tensor that owns a fresh storage of `shape` (uninitialized unless `zeroed`).
+  convenience init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
+    let count = Shape.count(shape)
+    let storage = zeroed ? Storage(zeroed: dtype, count: count) : Storage(dtype: dtype, count: count)
+    self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0)
+  }
+
+  /// The element type.
+  public var dtype: DType { storage.dtype }
+  /// The number of axes.
+  public var rank: Int { shape.count }
+  /// The number of elements.
+  public var count: Int { Shape.count(shape) }
+  /// Whether the elements lie in row-major order without gaps, starting at `offset`.
+  public var isContiguous: Bool { Shape.isContiguous(shape, strides) }
+  /// Whether this tensor was made by the user rather than computed by a recorded op.
+  public var isLeaf: Bool { gradFn == nil }
+  /// The name of the backward rule of the op that made this tensor (`MulBackward`), if any.
+  public var gradFnName: String? { gradFn.map { "\($0.name)" } }
+
+  /// Whether gradients flow to this tensor.
+  ///
+  /// Set it on leaves: gradients of a loss with respect to them are accumulated in `grad`.
+  /// Computed tensors require grad when some input did.
+  public var requiresGrad: Bool {
+    get { isGradLeaf || gradFn != nil }
+    set {
+      precondition(gradFn == nil,
+                   "requiresGrad: can only be set on leaf tensors; use detached() to cut a computed tensor from its graph")
+      precondition(!newValue || dtype.isFloatingPoint,
+                   "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
+      isGradLeaf = newValue
+    }
+  }
+
+  /// The same values with no history: a leaf view of the same storage, as PyTorch's `.data`.
+  ///
+  /// Assigning replaces this tensor's values (storage, shape and strides) while keeping its
+  /// identity and `grad`, as the lecture's `w.data = w.data - 0.01 * w.grad` does.
+  public var data: Tensor {
+    get { detached() }
+    set {
+      precondition(newValue.dtype == dtype || !requiresGrad,
+                   "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
+      storage = newValue.storage
+      shape = newValue.shape
+      strides = newValue.strides
+      offset = newValue.offset
+    }
+  }
+
+  /// A view of the same storage that is cut from the graph: a leaf that does not require grad.
+  public func detached() -> Tensor {
+    Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
+  }
+
+  /// Makes this view look at a different part of its storage (used by view ops on fresh tensors).
+  func setView(shape: [Int], strides: [Int], offset: Int) {
+    self.shape = shape
+    self.strides = strides
+    self.offset = offset
+  }
+
+  /// Records that this storage was written in place.
+  func bumpVersion() { storage.version &+= 1 }
+}

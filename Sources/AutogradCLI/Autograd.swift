@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct AutogradCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "autograd",
+    abstract: "Tensors with reverse-mode automatic differentiation: the lecture's programs and tools.",
+    subcommands: [ExerciseCommand.self, TwoLayerNetCommand.self]
+  )
+}

@@ -1,0 +1,25 @@
+#ifndef AUTOGRAD_KERNELS_H
+#define AUTOGRAD_KERNELS_H
+
+#include <stdbool.h>
+
+/// C = (accumulate ? C : 0) + A * B for float32.
+///
+/// A is m x k with element (i, p) at A[i * rsa + p * csa]; B is k x n with element (p, j) at
+/// B[p * rsb + j * csb]; C is m x n, row-major with leading dimension ldc. Any strides work
+/// (transposed and broadcast operands need no copy): the kernel packs both operands.
+void ag_sgemm(long m, long n, long k,
+              const float *A, long rsa, long csa,
+              const float *B, long rsb, long csb,
+              float *C, long ldc, bool accumulate);
+
+/// The float64 counterpart of ag_sgemm.
+void ag_dgemm(long m, long n, long k,
+              const double *A, long rsa, long csa,
+              const double *B, long rsb, long csb,
+              double *C, long ldc, bool accumulate);
+
+/// Whether the AVX2/FMA kernels are in use on this CPU (for benchmarks and diagnostics).
+bool ag_has_avx2_fma(void);
+
+#endif

@@ -1,0 +1,236 @@
+import Testing
+import Foundation
+@testable import Autograd
+
+@Suite("Tensor creation and export") struct TensorCreationTests {
+  @Test func arrayInitKeepsValuesAndShape() {
+    let t = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
+    #expect(t.shape == [2, 3])
+    #expect(t.dtype == .float32)
+    #expect(t.scalars(as: Float.self) == [1, 2, 3, 4, 5, 6])
+    #expect(Tensor([1.5, 2.5], dtype: .float64).scalars(as: Double.self) == [1.5, 2.5])
+  }
+
+  @Test func scalarTensorHasRankZero() {
+    let t = Tensor(3.5)
+    #expect(t.shape == [])
+    #expect(t.count == 1)
+    #expect(t.item() == 3.5)
+  }
+
+  @Test func factories() {
+    #expect(Tensor.zeros([2, 2]).scalars(as: Float.self) == [0, 0, 0, 0])
+    #expect(Tensor.ones([3]).scalars(as: Float.self) == [1, 1, 1])
+    #expect(Tensor.full([2], value: 7, dtype: .float64).scalars(as: Double.self) == [7, 7])
+    #expect(Tensor.arange(0, 5).scalars(as: Float.self) == [0, 1, 2, 3, 4])
+    #expect(Tensor.arange(1, 2, step: 0.25).scalars(as: Double.self) == [1, 1.25, 1.5, 1.75])
+    #expect(Tensor.arange(5, 0, step: -2).scalars(as: Float.self) == [5, 3, 1])
+    #expect(Tensor.linspace(0, 1, count: 5).scalars(as: Float.self) == [0, 0.25, 0.5, 0.75, 1])
+    #expect(Tensor.eye(2, 3).scalars(as: Float.self) == [1, 0, 0, 0, 1, 0])
+    #expect(Tensor(integers: [3, -1]).dtype == .int64)
+    #expect(Tensor(bools: [true, false]).scalars(as: Bool.self) == [true, false])
+  }
+
+  @Test func castsConvertValues() {
+    let t = Tensor([1.7, -2.7, 0])
+    #expect(t.cast(to: .int64).scalars(as: Int64.self) == [1, -2, 0])
+    #expect(t.cast(to: .bool).scalars(as: Bool.self) == [true, true, false])
+    #expect(t.cast(to: .float64).dtype == .float64)
+  }
+
+  @Test func sameSeedSameNumbers() {
+    var a = RandomGenerator(seed: 3), b = RandomGenerator(seed: 3)
+    #expect(Tensor.randn([50], generator: &a).scalars(as: Float.self)
+            == Tensor.randn([50], generator: &b).scalars(as: Float.self))
+    manualSeed(11)
+    let first = Tensor.rand([4]).scalars(as: Float.self)
+    manualSeed(11)
+    #expect(Tensor.rand([4]).scalars(as: Float.self) == first)
+  }
+
+  @Test func generatorMatchesTheXoshiroReference() {
+    // Values from an independent implementation of xoshiro256** seeded by SplitMix64.
+    var g = RandomGenerator(seed: 42)
+    #expect([g.next(), g.next(), g.next()] == [1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009])
+    var u = RandomGenerator(seed: 7)
+    #expect([u.nextUniform(), u.nextUniform(), u.nextUniform()] == [0.7005764821796896, 0.2787512294737843, 0.8396274618764198])
+  }
+
+  @Test func randomDistributionsLookRight() {
+    var g = RandomGenerator(seed: 5)
+    let n = Tensor.randn([20_000], dtype: .float64, generator: &g)
+    #expect(Swift.abs(n.mean().item()) < 0.03)
+    #expect(Swift.abs(((n * n).mean().item()) - 1) < 0.05)
+    let u = Tensor.rand([10_000], generator: &g).scalars(as: Float.self)
+    #expect(u.allSatisfy { $0 >= 0 && $0 < 1 })
+    let ints = Tensor.randint(low: -2, high: 3, shape: [1000], generator: &g).scalars(as: Int64.self)
+    #expect(Set(ints) == [-2, -1, 0, 1, 2])
+  }
+
+  @Test func portableLogIsAccurate() {
+    for x in [1e-300, 1e-10, 0.001, 0.3, 0.5, 0.7071, 0.99999, 1.0] {
+      #expect(Swift.abs(portableLog(x) - Foundation.log(x)) <= 4 * Foundation.log(x).ulp.magnitude + 1e-300)
+    }
+  }
+}
+
+@Suite("Views share storage") struct ViewTests {
+  @Test func viewsSeeWritesToTheBase() {
+    let base = Tensor.arange(0, 6).reshaped(to: [2, 3])
+    let t = base.transposed()
+    #expect(t.shape == [3, 2])
+    #expect(t.scalars(as: Float.self) == [0, 3, 1, 4, 2, 5])
+    #expect(!t.isContiguous)
+    base.fill(1)
+    #expect(t.scalars(as: Float.self) == [1, 1, 1, 1, 1, 1])
+  }
+
+  @Test func reshapeSqueezeUnsqueezePermuteExpand() {
+    let x = Tensor.arange(0, 24).reshaped(to: [2, 3, 4])
+    #expect(x.reshaped(to: [4, -1]).shape == [4, 6])
+    #expect(x.unsqueezed(at: 1).shape == [2, 1, 3, 4])
+    #expect(x.unsqueezed(at: -1).shape == [2, 3, 4, 1])
+    #expect(x.unsqueezed(at: 0).squeezed(at: 0).shape == [2, 3, 4])
+    #expect(Tensor.zeros([1, 3, 1]).squeezed().shape == [3])
+    #expect(x.permuted([2, 0, 1]).shape == [4, 2, 3])
+    #expect(x.permuted([2, 0, 1])[1, 0, 2].item() == 9)
+    let e = Tensor([1, 2, 3]).expanded(to: [2, 3])
+    #expect(e.strides == [0, 1])
+    #expect(e.scalars(as: Float.self) == [1, 2, 3, 1, 2, 3])
+    #expect(x.transposed(0, 2).contiguous().isContiguous)
+  }
+
+  @Test func subscriptsSelectLikeNumPy() {
+    let x = Tensor.arange(0, 12).reshaped(to: [3, 4])
+    #expect(x[1].scalars(as: Float.self) == [4, 5, 6, 7])
+    #expect(x[-1, -1].item() == 11)
+    #expect(x[0..<2, 1].scalars(as: Float.self) == [1, 5])
+    #expect(x[TensorIndex.all, 2...].scalars(as: Float.self) == [2, 3, 6, 7, 10, 11])
+    #expect(x[1, stride(from: 0, to: 4, by: 2)].scalars(as: Float.self) == [4, 6])
+    #expect(x[TensorIndex.ellipsis, 0].scalars(as: Float.self) == [0, 4, 8])
+    #expect(x[TensorIndex.newAxis].shape == [1, 3, 4])
+    #expect(x[..<1].shape == [1, 4])
+    #expect(x[5...].shape == [0, 4])
+    #expect(x.narrowed(axis: 1, start: 1, length: 2).scalars(as: Float.self) == [1, 2, 5, 6, 9, 10])
+  }
+
+  @Test func catAndStack() {
+    let a = Tensor([1, 2, 3, 4], shape: [2, 2]), b = Tensor([5, 6], shape: [1, 2])
+    #expect(Tensor.cat([a, b]).scalars(as: Float.self) == [1, 2, 3, 4, 5, 6])
+    #expect(Tensor.cat([a, a], axis: 1).shape == [2, 4])
+    #expect(Tensor.stack([a, a], axis: 1).shape == [2, 2, 2])
+    #expect(Tensor.stack([a, a], axis: 1)[0, 1].scalars(as: Float.self) == [1, 2])
+  }
+
+  @Test func dataAssignmentKeepsIdentityAndGrad() {
+    let w = Tensor([1.0], requiresGrad: true)
+    (w * 3).sum().backward()
+    w.data = w.data - 0.5
+    #expect(w.item() == 0.5)
+    #expect(w.grad?.item() == 3)
+    #expect(w.requiresGrad)
+  }
+}
+
+@Suite("Ops compute the right values") struct ValueTests {
+  @Test func arithmeticBroadcasts() {
+    let a = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]), b = Tensor([10, 20, 30])
+    #expect((a + b).scalars(as: Float.self) == [11, 22, 33, 14, 25, 36])
+    #expect((b - a).scalars(as: Float.self) == [9, 18, 27, 6, 15, 24])
+    #expect((a * 2).scalars(as: Float.self) == [2, 4, 6, 8, 10, 12])
+    #expect((1 / Tensor([2, 4])).scalars(as: Float.self) == [0.5, 0.25])
+    #expect((-a).sum().item() == -21)
+    #expect(Tensor([4]).pow(0.5).item() == 2)
+    #expect(Tensor([2, 3]).pow(Tensor([3, 2])).scalars(as: Float.self) == [8, 9])
+  }
+
+  @Test func mixedDTypesPromote() {
+    let f = Tensor([1, 2]), d = Tensor([0.5, 0.5], dtype: .float64)
+    #expect((f + d).dtype == .float64)
+    #expect((f * 2.5).dtype == .float32)
+    #expect((Tensor(integers: [1, 2]) * f).scalars(as: Float.self) == [1, 4])
+  }
+
+  @Test func unaryFunctions() {
+    let x = Tensor([-1, 0, 2], dtype: .float64)
+    #expect(x.relu().scalars(as: Double.self) == [0, 0, 2])
+    #expect(x.abs().scalars(as: Double.self) == [1, 0, 2])
+    #expect(x.clamped(min: -0.5, max: 1).scalars(as: Double.self) == [-0.5, 0, 1])
+    #expect(x.clamped(min: 0).scalars(as: Double.self) == [0, 0, 2])
+    #expect(x.exp().scalars(as: Double.self) == [Foundation.exp(-1), 1, Foundation.exp(2)])
+    #expect(x.tanh().scalars(as: Double.self)[2] == Foundation.tanh(2))
+    #expect(x.sigmoid().scalars(as: Double.self)[1] == 0.5)
+    #expect(Tensor([4, 9]).sqrt().scalars(as: Float.self) == [2, 3])
+    #expect(Tensor([1]).log().item() == 0)
+  }
+
+  @Test func reductions() {
+    let x = Tensor([1, 5, 3, 4, 2, 6], shape: [2, 3])
+    #expect(x.sum().item() == 21)
+    #expect(x.sum(axis: 0).scalars(as: Float.self) == [5, 7, 9])
+    #expect(x.sum(axis: 1, keepDims: true).shape == [2, 1])
+    #expect(x.sum(axes: [0, 1]).shape == [])
+    #expect(x.mean(axis: -1).scalars(as: Float.self) == [3, 4])
+    #expect(x.max(axis: 1).scalars(as: Float.self) == [5, 6])
+    #expect(x.min(axis: 0).scalars(as: Float.self) == [1, 2, 3])
+    #expect(x.argmax(axis: 1).scalars(as: Int64.self) == [1, 2])
+    #expect(x.max().item() == 6)
+    #expect(x.min().item() == 1)
+    #expect(Tensor([1, .nan, 3]).max().item().isNaN)
+  }
+
+  @Test(arguments: [([3], [3]), ([2, 3], [3, 4]), ([3], [3, 4]), ([2, 3], [3]), ([5, 2, 3], [3, 4]),
+                    ([2, 1, 2, 3], [4, 3, 2]), ([3], [2, 3, 4])] as [([Int], [Int])])
+  func matmulMatchesNaiveProduct(shapes: ([Int], [Int])) {
+    var g = RandomGenerator(seed: 9)
+    let a = Tensor.randn(shapes.0, dtype: .float64, generator: &g)
+    let b = Tensor.randn(shapes.1, dtype: .float64, generator: &g)
+    let c = a.matmul(b)
+    // Reference: broadcast multiply and sum over the inner axis.
+    let a2 = shapes.0.count == 1 ? a.unsqueezed(at: 0) : a
+    let b2 = shapes.1.count == 1 ? b.unsqueezed(at: 1) : b
+    var expected = (a2.unsqueezed(at: -1) * b2.unsqueezed(at: -3)).sum(axis: -2)
+    if shapes.1.count == 1 { expected = expected.squeezed(at: -1) }
+    if shapes.0.count == 1 { expected = expected.squeezed(at: shapes.1.count == 1 ? -1 : -2) }
+    #expect(c.shape == expected.shape)
+    #expect(zip(c.scalars(as: Double.self), expected.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
+  }
+
+  @Test(arguments: [(1, 1, 1), (7, 5, 3), (64, 1000, 100), (13, 300, 37), (100, 17, 300)])
+  func float32GemmMatchesFloat64(m: Int, k: Int, n: Int) {
+    var g = RandomGenerator(seed: UInt64(m * n))
+    let a = Tensor.randn([m, k], generator: &g), b = Tensor.randn([k, n], generator: &g)
+    let exact = a.cast(to: .float64).matmul(b.cast(to: .float64)).scalars(as: Double.self)
+    for (lhs, rhs) in [(a, b), (a.transposed().contiguous().transposed(), b.transposed().contiguous().transposed())] {
+      let got = lhs.matmul(rhs).scalars(as: Float.self)
+      let worst = zip(got, exact).map { Swift.abs(Double($0) - $1) }.max()!
+      #expect(worst < 1e-4 * Double(k).squareRoot() * 4)
+    }
+  }
+}
+
+@Suite("Printing") struct DescriptionTests {
+  @Test func printsLikePyTorch() {
+    #expect(Tensor([1, 2, 3]).description == "tensor([1., 2., 3.])")
+    #expect(Tensor([1.5, -2.25]).description == "tensor([ 1.5000, -2.2500])")
+    #expect(Tensor(7.315943717956543).description == "tensor(7.3159)")
+    #expect(Tensor([1, 2, 3, 4], shape: [2, 2]).description == "tensor([[1., 2.],\n        [3., 4.]])")
+    #expect(Tensor([1.0], requiresGrad: true).description == "tensor([1.], requires_grad=True)")
+    #expect(Tensor([1e-5, 1]).description == "tensor([1.0000e-05, 1.0000e+00])")
+    #expect(Tensor([1, 2], dtype: .float64).description == "tensor([1., 2.], dtype=float64)")
+    #expect(Tensor(integers: [3, -1]).description == "tensor([ 3, -1])")
+  }
+
+  @Test func computedTensorsShowTheirGradFn() {
+    let w = Tensor([1.0], requiresGrad: true)
+    let y = 2 * w
+    #expect(y.description == "tensor([2.], grad_fn=<MulBackward>)")
+    #expect(y.gradFnName == "MulBackward")
+    #expect(withNoGrad { 2 * w }.gradFnName == nil)
+  }
+
+  @Test func largeTensorsAreSummarized() {
+    let text = Tensor.arange(0, 2000).description
+    #expect(text == "tensor([   0.,    1.,    2.,  ..., 1997., 1998., 1999.])")
+  }
+}
