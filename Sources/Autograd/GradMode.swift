@@ -16,3 +16,9 @@ public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
 public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
   try GradMode.$isRecording.withValue(true, operation: body)
 }
+
+/// Runs async `body` without recording any graph; see the synchronous `withNoGrad`.
+public func withNoGrad<R>(isolation: isolated (any Actor)? = #isolation,
+                          _ body: () async throws -> R) async rethrows -> R {
+  try await GradMode.$isRecording.withValue(false, operation: body, isolation: isolation)
+}

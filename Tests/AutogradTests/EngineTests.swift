@@ -1,0 +1,215 @@
+import Foundation
+import Testing
+@testable import Autograd
+
+@Suite("The backward engine") struct EngineTests {
+  @Test func gradientsAccumulateUntilZeroed() {
+    let w = Tensor([1.0, 2.0], requiresGrad: true)
+    (w * w).sum().backward()
+    #expect(w.grad?.scalars(as: Float.self) == [2, 4])
+    (3 * w).sum().backward()
+    #expect(w.grad?.scalars(as: Float.self) == [5, 7])
+    w.grad!.zero()
+    #expect(w.grad?.scalars(as: Float.self) == [0, 0])
+  }
+
+  @Test func sharedSubexpressionsSumTheirGradients() {
+    // y = a*b + a, so dy/da = b + 1 and dy/db = a.
+    let a = Tensor(3.0, requiresGrad: true), b = Tensor(4.0, requiresGrad: true)
+    let y = a * b + a
+    y.backward()
+    #expect(a.grad?.item() == 5)
+    #expect(b.grad?.item() == 3)
+  }
+
+  @Test func explicitGradientForNonScalarOutput() {
+    let x = Tensor([1.0, 2.0, 3.0], requiresGrad: true)
+    (x * 2).backward(Tensor([1.0, 0.5, 0.0]))
+    #expect(x.grad?.scalars(as: Float.self) == [2, 1, 0])
+  }
+
+  @Test func retainGraphAllowsASecondBackward() {
+    let x = Tensor(2.0, requiresGrad: true)
+    let y = x * x * x
+    y.backward(retainGraph: true)
+    y.backward()
+    #expect(x.grad?.item() == 24)
+  }
+
+  @Test func createGraphGivesSecondDerivatives() {
+    // y = x³: dy/dx = 3x² = 12 and d²y/dx² = 6x = 12 at x = 2.
+    let x = Tensor(2.0, dtype: .float64, requiresGrad: true)
+    let y = x.pow(3)
+    let dy = gradients(of: y, withRespectTo: [x], createGraph: true)[0]!
+    #expect(dy.item() == 12)
+    #expect(dy.requiresGrad)
+    let d2y = gradients(of: dy, withRespectTo: [x])[0]!
+    #expect(d2y.item() == 12)
+  }
+
+  @Test func secondDerivativesOfOutputSavingOps() {
+    // d²/dx² tanh(x) = -2 tanh(x) (1 - tanh²(x)); d²/dx² exp(x) = exp(x).
+    let x = Tensor(0.5, dtype: .float64, requiresGrad: true)
+    let t = Foundation.tanh(0.5)
+    let g = gradients(of: x.tanh(), withRespectTo: [x], createGraph: true)[0]!
+    #expect(Swift.abs(gradients(of: g, withRespectTo: [x])[0]!.item() - (-2 * t * (1 - t * t))) < 1e-12)
+    let e = gradients(of: x.exp(), withRespectTo: [x], createGraph: true)[0]!
+    #expect(Swift.abs(gradients(of: e, withRespectTo: [x])[0]!.item() - Foundation.exp(0.5)) < 1e-12)
+  }
+
+  @Test func gradientsLeaveGradUntouchedAndReportUnusedInputs() {
+    let a = Tensor([1.0], requiresGrad: true), unused = Tensor([1.0], requiresGrad: true)
+    let h = a * 3
+    let grads = gradients(of: (h * h).sum(), withRespectTo: [a, unused, h])
+    #expect(grads[0]?.item() == 18)
+    #expect(grads[1] == nil)
+    #expect(grads[2]?.item() == 6)
+    #expect(a.grad == nil)
+  }
+
+  @Test func detachedAndNoGradRecordNothing() {
+    let w = Tensor([1.0], requiresGrad: true)
+    #expect(!(w.detached() * 2).requiresGrad)
+    let y = withNoGrad { w * 2 }
+    #expect(!y.requiresGrad)
+    #expect(y.gradFnName == nil)
+    #expect(withNoGrad { withGrad { w * 2 } }.requiresGrad)
+    #expect(GradMode.isEnabled)
+  }
+
+  @Test func gradModeIsPerTask() async {
+    let w = Tensor([1.0], requiresGrad: true)
+    await withNoGrad {
+      await Task.yield()
+      #expect(!GradMode.isEnabled)
+    }
+    let recorded = await withNoGrad {
+      // A detached task does not inherit task-locals: it records as usual.
+      await Task.detached { GradMode.isEnabled }.value
+    }
+    #expect(recorded)
+    #expect((w * 2).requiresGrad)
+  }
+
+  @Test func inPlaceUpdateInsideNoGrad() {
+    let w = Tensor([1.0, 1.0], requiresGrad: true)
+    (w * Tensor([2.0, 3.0])).sum().backward()
+    withNoGrad { w -= 0.5 * w.grad! }
+    #expect(w.scalars(as: Float.self) == [0, -0.5])
+    #expect(w.isLeaf && w.requiresGrad)
+  }
+
+  @Test func aMillionOpChainRunsBackwardAndIsFreed() {
+    let x = Tensor(1.0, dtype: .float64, requiresGrad: true)
+    var y = x
+    for _ in 0..<1_000_000 { y = -y }
+    weak let firstNode = y.gradFn
+    y.backward()
+    #expect(x.grad?.item() == 1)
+    y = x
+    #expect(firstNode == nil)
+  }
+
+  @Test func aMillionOpChainIsFreedWithoutBackward() {
+    let x = Tensor(1.0, requiresGrad: true)
+    var y = x
+    for _ in 0..<1_000_000 { y = -y }
+    weak let node = y.gradFn
+    y = x
+    #expect(node == nil)
+  }
+
+  @Test func aTrainingStepLeavesNothingBehind() {
+    var g = RandomGenerator(seed: 2)
+    let w1 = Tensor.randn([4, 8], generator: &g), w2 = Tensor.randn([8, 1], generator: &g)
+    w1.requiresGrad = true
+    w2.requiresGrad = true
+    let x = Tensor.randn([16, 4], generator: &g)
+    weak var lossNode: Node?
+    weak var hidden: Tensor?
+    do {
+      let h = x.matmul(w1).relu()
+      hidden = h
+      let loss = h.matmul(w2).pow(2).mean()
+      lossNode = loss.gradFn
+      loss.backward()
+      withNoGrad {
+        w1 -= 0.01 * w1.grad!
+        w2 -= 0.01 * w2.grad!
+      }
+    }
+    #expect(lossNode == nil)
+    #expect(hidden == nil)
+    #expect(w1.grad != nil && w1.gradFn == nil)
+  }
+}
+
+@Suite("Programmer errors trap with a message") struct EngineTrapTests {
+  @Test func secondBackwardThroughAFreedGraph() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let x = Tensor(2.0, requiresGrad: true)
+      let y = x * x
+      y.backward()
+      y.backward()
+    }.map { result in
+      let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+      #expect(message.contains("freed by an earlier backward"))
+      #expect(message.contains("retainGraph: true"))
+    }
+  }
+
+  @Test func backwardOnNonScalarWithoutGradient() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      (Tensor([1.0, 2.0], requiresGrad: true) * 2).backward()
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("pass a gradient"))
+    }
+  }
+
+  @Test func inPlaceOnALeafThatRequiresGrad() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let w = Tensor([1.0], requiresGrad: true)
+      w -= 1
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("withNoGrad"))
+    }
+  }
+
+  @Test func modifiedSavedValue() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let w = Tensor([1.0], requiresGrad: true)
+      let a = Tensor([3.0])
+      let y = w * a
+      a += 1
+      y.backward()
+    }.map { result in
+      let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+      #expect(message.contains("MulBackward"))
+      #expect(message.contains("saved at version 0, now version 1"))
+    }
+  }
+
+  @Test func matmulShapeMismatch() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).matmul(Tensor.zeros([4, 5]))
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("matmul: inner dimensions differ, [2, 3] vs [4, 5]"))
+    }
+  }
+
+  @Test func broadcastMismatch() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("add: shapes [2, 3] and [4] cannot be broadcast together"))
+    }
+  }
+
+  @Test func itemOnManyElements() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2]).item()
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("item: the tensor has shape [2]"))
+    }
+  }
+}
