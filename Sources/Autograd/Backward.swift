@@ -5,10 +5,12 @@ extension Tensor {
   ///   - gradient: d(loss)/d(self), with `self`'s shape. May be omitted when `self` has one element;
   ///     it is then 1.
   ///   - retainGraph: Keep the values the graph saved, so that backward can run through it again.
+  ///     Defaults to `createGraph`, as in PyTorch: differentiating a gradient goes back through
+  ///     the graph that produced it.
   ///   - createGraph: Record the backward pass itself, so that the gradients can be differentiated.
   /// - Precondition: `self` requires grad; the graph has not been freed by an earlier backward.
-  public func backward(_ gradient: Tensor? = nil, retainGraph: Bool = false, createGraph: Bool = false) {
-    _ = Engine.run(from: self, seed: Engine.seed(for: self, gradient), retainGraph: retainGraph,
+  public func backward(_ gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) {
+    _ = Engine.run(from: self, seed: Engine.seed(for: self, gradient), retainGraph: retainGraph ?? createGraph,
                    createGraph: createGraph, targets: nil)
   }
 }
@@ -19,11 +21,11 @@ extension Tensor {
 ///
 /// - Parameters:
 ///   - outputGradient: d(loss)/d(output); may be omitted when `output` has one element.
-///   - retainGraph: Keep the graph's saved values for another backward pass.
+///   - retainGraph: Keep the graph's saved values for another backward pass; defaults to `createGraph`.
 ///   - createGraph: Record the computation of the gradients, for gradients of gradients.
 public func gradients(of output: Tensor, withRespectTo inputs: [Tensor], outputGradient: Tensor? = nil,
-                      retainGraph: Bool = false, createGraph: Bool = false) -> [Tensor?] {
-  Engine.run(from: output, seed: Engine.seed(for: output, outputGradient), retainGraph: retainGraph,
+                      retainGraph: Bool? = nil, createGraph: Bool = false) -> [Tensor?] {
+  Engine.run(from: output, seed: Engine.seed(for: output, outputGradient), retainGraph: retainGraph ?? createGraph,
              createGraph: createGraph, targets: inputs)
 }
 

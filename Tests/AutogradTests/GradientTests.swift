@@ -1,0 +1,178 @@
+import Testing
+import Foundation
+@testable import Autograd
+
+/// Every differentiable op against central finite differences in Float64, on a scalar, a vector,
+/// a matrix, and (for ops of two tensors) broadcast pairs of shapes.
+private let shapes: [[Int]] = [[], [4], [3, 4]]
+private let broadcastPairs: [([Int], [Int])] = [([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3]), ([2, 3, 4], [3, 1])]
+
+private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
+                   _ f: @escaping ([Tensor]) -> Tensor) {
+  var g = RandomGenerator(seed: seed)
+  let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound }
+  let report = gradCheckReport(inputs, f)
+  #expect(report.passed, "\(report)")
+}
+
+@Suite("Gradients of element-wise ops") struct UnaryGradientTests {
+  @Test(arguments: shapes) func neg(shape: [Int]) { check([shape]) { -$0[0] } }
+  @Test(arguments: shapes) func exp(shape: [Int]) { check([shape]) { $0[0].exp() } }
+  @Test(arguments: shapes) func log(shape: [Int]) { check([shape], in: 0.2...3) { $0[0].log() } }
+  @Test(arguments: shapes) func sqrt(shape: [Int]) { check([shape], in: 0.2...3) { $0[0].sqrt() } }
+  @Test(arguments: shapes) func abs(shape: [Int]) { check([shape]) { $0[0].abs() } }
+  @Test(arguments: shapes) func tanh(shape: [Int]) { check([shape]) { $0[0].tanh() } }
+  @Test(arguments: shapes) func sigmoid(shape: [Int]) { check([shape]) { $0[0].sigmoid() } }
+  @Test(arguments: shapes) func relu(shape: [Int]) { check([shape]) { $0[0].relu() } }
+  @Test(arguments: shapes) func clamp(shape: [Int]) { check([shape]) { $0[0].clamped(min: -1, max: 0.5) } }
+  @Test(arguments: shapes) func powScalar(shape: [Int]) {
+    check([shape]) { $0[0].pow(2) }
+    check([shape], in: 0.2...3) { $0[0].pow(-1.5) }
+    check([shape]) { $0[0].pow(3) }
+  }
+  @Test func castSendsTheGradientBackInTheSourceDType() {
+    // Finite differences through float32 are too coarse at eps = 1e-6, so check by hand.
+    let x = Tensor([1.5, -2], requiresGrad: true)
+    let y = x.cast(to: .float64) * Tensor([3.0, 4.0], dtype: .float64)
+    y.sum().backward()
+    #expect(x.grad?.dtype == .float32)
+    #expect(x.grad?.scalars(as: Float.self) == [3, 4])
+    check([[3]]) { $0[0].cast(to: .float64) * 1 }
+  }
+
+  @Test func kinksFollowPyTorch() {
+    // At the kink PyTorch picks: relu'(0) = 0, |x|'(0) = 0, clamp passes the gradient at its bounds.
+    let x = Tensor([0.0, -1.0, 0.5], dtype: .float64, requiresGrad: true)
+    #expect(gradients(of: x.relu().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1])
+    #expect(gradients(of: x.abs().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, -1, 1])
+    #expect(gradients(of: x.clamped(min: -1, max: 0.5).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 1, 1])
+    #expect(gradients(of: x.clamped(min: 0.1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1])
+  }
+}
+
+@Suite("Gradients of binary ops") struct BinaryGradientTests {
+  @Test(arguments: shapes) func sameShape(shape: [Int]) {
+    check([shape, shape]) { $0[0] + $0[1] }
+    check([shape, shape]) { $0[0] - $0[1] }
+    check([shape, shape]) { $0[0] * $0[1] }
+    check([shape, shape], in: 0.5...2) { $0[0] / $0[1] }
+    check([shape, shape], in: 0.5...2) { $0[0].pow($0[1]) }
+  }
+
+  @Test(arguments: broadcastPairs) func broadcast(shapes: ([Int], [Int])) {
+    for pair in [[shapes.0, shapes.1], [shapes.1, shapes.0]] {
+      check(pair) { $0[0] + $0[1] }
+      check(pair) { $0[0] - $0[1] }
+      check(pair) { $0[0] * $0[1] }
+      check(pair, in: 0.5...2) { $0[0] / $0[1] }
+      check(pair, in: 0.5...2) { $0[0].pow($0[1]) }
+    }
+  }
+
+  @Test(arguments: shapes) func scalarOperands(shape: [Int]) {
+    check([shape]) { 3 - $0[0] * 2 + 1 }
+    check([shape], in: 0.5...2) { 1 / $0[0] - $0[0] / 4 }
+  }
+
+  @Test func powOfZeroBaseHasFiniteExponentGradient() {
+    let a = Tensor([0.0, 2.0], dtype: .float64), b = Tensor([2.0, 3.0], dtype: .float64, requiresGrad: true)
+    let g = gradients(of: a.pow(b).sum(), withRespectTo: [b])[0]!.scalars(as: Double.self)
+    #expect(g[0] == 0)
+    #expect(Swift.abs(g[1] - 8 * Foundation.log(2.0)) < 1e-12)
+  }
+}
+
+@Suite("Gradients of reductions") struct ReductionGradientTests {
+  @Test(arguments: shapes) func sumAndMeanOfAll(shape: [Int]) {
+    check([shape]) { $0[0].sum() }
+    check([shape]) { $0[0].mean() }
+    check([shape]) { $0[0].max() }
+    check([shape]) { $0[0].min() }
+  }
+
+  @Test(arguments: [[4], [3, 4], [2, 3, 4]] as [[Int]]) func overAxes(shape: [Int]) {
+    for axis in -1..<shape.count {
+      for keep in [false, true] {
+        check([shape]) { $0[0].sum(axis: axis, keepDims: keep) }
+        check([shape]) { $0[0].mean(axis: axis, keepDims: keep) }
+        check([shape]) { $0[0].max(axis: axis, keepDims: keep) }
+        check([shape]) { $0[0].min(axis: axis, keepDims: keep) }
+      }
+    }
+    if shape.count > 1 { check([shape]) { $0[0].sum(axes: [0, -1], keepDims: true) } }
+  }
+
+  @Test func maxSendsTheGradientToTheFirstMaximum() {
+    let x = Tensor([1.0, 3.0, 3.0], dtype: .float64, requiresGrad: true)
+    #expect(gradients(of: x.max(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 1, 0])
+  }
+}
+
+@Suite("Gradients of matmul") struct MatMulGradientTests {
+  @Test(arguments: [([4], [4]), ([3, 4], [4, 2]), ([4], [4, 2]), ([3, 4], [4]), ([2, 3, 4], [4, 2]),
+                    ([2, 1, 3, 4], [3, 4, 2]), ([4], [2, 4, 3]), ([2, 3, 4], [4])] as [([Int], [Int])])
+  func allRankCombinations(shapes: ([Int], [Int])) {
+    check([shapes.0, shapes.1]) { $0[0].matmul($0[1]) }
+  }
+
+  @Test func transposedOperands() {
+    check([[4, 3], [2, 4]]) { $0[0].transposed().matmul($0[1].transposed()) }
+  }
+}
+
+@Suite("Gradients of views, indexing, cat and stack") struct ShapeGradientTests {
+  @Test(arguments: shapes) func reshapeAndFlatten(shape: [Int]) {
+    check([shape]) { $0[0].reshaped(to: [-1]) * 2 }
+    check([shape]) { $0[0].flattened().reshaped(to: shape) * $0[0] }
+  }
+
+  @Test func transposePermuteExpand() {
+    check([[3, 4]]) { $0[0].transposed() * Tensor.arange(0, 12, dtype: .float64).reshaped(to: [4, 3]) }
+    check([[2, 3, 4]]) { $0[0].permuted([2, 0, 1]).contiguous() * Tensor.arange(0, 24, dtype: .float64).reshaped(to: [4, 2, 3]) }
+    check([[3, 1]]) { $0[0].expanded(to: [2, 3, 4]) * Tensor.arange(0, 24, dtype: .float64).reshaped(to: [2, 3, 4]) }
+    check([[4]]) { $0[0].expanded(to: [3, 4]) * Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3, 4]) }
+  }
+
+  @Test func squeezeUnsqueeze() {
+    check([[3, 1, 4]]) { $0[0].squeezed() * $0[0].squeezed(at: 1) }
+    check([[3, 4]]) { $0[0].unsqueezed(at: 1) * $0[0].unsqueezed(at: 0).transposed(0, 1) }
+    check([[]]) { $0[0].unsqueezed(at: 0) * 3 }
+  }
+
+  @Test func subscripts() {
+    check([[4]]) { $0[0][1] * $0[0][-1] }
+    check([[3, 4]]) { $0[0][1..<3, stride(from: 0, to: 4, by: 2)] * 5 }
+    check([[3, 4]]) { $0[0][TensorIndex.ellipsis, 2] + $0[0][0] .sum() }
+    check([[3, 4]]) { $0[0][TensorIndex.newAxis, 1...] * $0[0][1...] }
+    check([[2, 3, 4]]) { $0[0][1].narrowed(axis: 1, start: 1, length: 2) }
+  }
+
+  @Test func catAndStack() {
+    check([[2, 3], [1, 3], [4, 3]]) { Tensor.cat($0, axis: 0) * Tensor.arange(0, 21, dtype: .float64).reshaped(to: [7, 3]) }
+    check([[2, 3], [2, 1]]) { Tensor.cat($0, axis: 1).pow(2) }
+    check([[], []]) { Tensor.stack($0) * Tensor([1.0, 2.0], dtype: .float64) }
+    check([[2, 3], [2, 3]]) { Tensor.stack($0, axis: -1).pow(2) }
+  }
+
+  @Test func secondOrderThroughSlices() {
+    // f(x) = sum(x[1:]³), so the Hessian-vector product with ones is 6 x on x[1:] and 0 on x[0].
+    let x = Tensor([1.0, 2.0, 3.0], dtype: .float64, requiresGrad: true)
+    let g = gradients(of: x[1...].pow(3).sum(), withRespectTo: [x], createGraph: true)[0]!
+    let h = gradients(of: g.sum(), withRespectTo: [x])[0]!
+    #expect(h.scalars(as: Double.self) == [0, 12, 18])
+  }
+}
+
+@Suite("gradCheck itself") struct GradCheckTests {
+  @Test func detectsAWrongGradient() {
+    // relu's gradient is not the gradient of softplus: the check must fail.
+    let x = Tensor([0.5, -0.3, 1.2], dtype: .float64)
+    let wrong = gradCheckReport([x]) { v in
+      let y = v[0].relu()
+      // Forward as softplus, backward as relu: value swapped in with no gradient of its own.
+      return y + ((1 + v[0].exp()).log() - y).detached()
+    }
+    #expect(!wrong.passed)
+    #expect(gradCheck(shape: [2, 3]) { $0.tanh().sum() })
+  }
+}
