@@ -31,9 +31,7 @@ struct TwoLayerNetCommand: ParsableCommand {
   func run() throws {
     let net: TwoLayerNet
     if let data {
-      do { net = try TwoLayerNet(directory: URL(fileURLWithPath: data)) } catch let error as TensorIOError {
-        throw ValidationError("\(error)")
-      }
+      net = try TwoLayerNet(directory: URL(fileURLWithPath: data))
     } else {
       net = TwoLayerNet(seed: seed)
     }

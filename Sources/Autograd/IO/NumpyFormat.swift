@@ -248,7 +248,7 @@ extension Tensor {
     do { data = try Data(contentsOf: url) } catch {
       throw TensorIOError.fileAccess(path: url.path, reason: error.localizedDescription)
     }
-    return try NumpyFormat.decode(Array(data))
+    do { return try NumpyFormat.decode(Array(data)) } catch let error as TensorIOError { throw error.inFile(url.path) }
   }
 
   /// Writes this tensor to a `.npy` file, atomically (a failed write leaves no partial file).

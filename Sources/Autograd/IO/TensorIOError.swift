@@ -7,6 +7,15 @@ public enum TensorIOError: Error, CustomStringConvertible, Equatable {
   /// The file is valid but holds something this library does not support (a dtype, say).
   case unsupported(reason: String)
 
+  /// The same error with the file's path in front of the reason.
+  func inFile(_ path: String) -> TensorIOError {
+    switch self {
+    case .fileAccess: self
+    case .malformed(let reason): .malformed(reason: "\(path): \(reason)")
+    case .unsupported(let reason): .unsupported(reason: "\(path): \(reason)")
+    }
+  }
+
   public var description: String {
     switch self {
     case .fileAccess(let path, let reason): "cannot access \(path): \(reason)"
