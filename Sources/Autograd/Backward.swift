@@ -83,8 +83,7 @@ enum Engine {
       while let node = ready.popLast() {
         let grads = node.pendingGrad.map { apply(node, to: $0) }
         node.pendingGrad = nil
-        for (i, input) in node.inputs.enumerated() {
-          guard let input else { continue }
+        for (i, input) in node.inputs.enumerated() where node.needs[i] {
           if let grad = grads?[i] { deliver(grad, to: input) }
           if let child = input.gradFn {
             child.pendingDependencies -= 1
@@ -106,7 +105,7 @@ enum Engine {
         backward: the graph behind \(node.name) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
-      for case let child? in node.inputs.lazy.map({ $0?.gradFn }) {
+      for case let child? in node.inputs.lazy.map(\.gradFn) {
         child.pendingDependencies += 1
         if !child.isVisited {
           child.isVisited = true

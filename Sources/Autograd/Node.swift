@@ -17,8 +17,9 @@ typealias BackwardRule = (_ grad: Tensor, _ saved: [Tensor], _ needs: NeedsGrad)
 /// A node never owns its output tensor (that would be a reference cycle under ARC).
 final class Node {
   let name: StaticString
-  /// The op's inputs, `nil` for those that need no gradient.
-  var inputs: [Tensor?]
+  /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
+  var inputs: [Tensor]
+  let needs: NeedsGrad
   var saved: [Tensor]
   /// Each saved tensor's storage version when it was saved.
   var savedVersions: [Int]
@@ -31,27 +32,22 @@ final class Node {
   var isVisited = false
   var pendingGrad: Tensor?
 
-  init(name: StaticString, inputs: [Tensor?], saved: [Tensor], rule: @escaping BackwardRule) {
+  init(name: StaticString, inputs: [Tensor], saved: [Tensor], rule: @escaping BackwardRule) {
     self.name = name
     self.inputs = inputs
+    var bits: UInt64 = 0
+    for (i, input) in inputs.enumerated() where input.requiresGrad { bits |= 1 << UInt64(i) }
+    needs = NeedsGrad(bits: bits)
     self.saved = saved
     self.savedVersions = saved.map { $0.storage.version }
     self.rule = rule
-  }
-
-  /// The inputs that need a gradient, as a bit mask.
-  var needs: NeedsGrad {
-    var bits: UInt64 = 0
-    for (i, input) in inputs.enumerated() where input != nil { bits |= 1 << UInt64(i) }
-    return NeedsGrad(bits: bits)
   }
 
   /// Frees the graph behind this node with an explicit work list. Letting ARC free a long chain
   /// would nest one `deinit` per node and overflow the stack near 10^5 nodes.
   deinit {
     if inputs.isEmpty && saved.isEmpty { return }
-    var work: [Tensor] = saved
-    for case let input? in inputs { work.append(input) }
+    var work: [Tensor] = saved + inputs
     saved = []
     inputs = []
     rule = nil
@@ -61,7 +57,7 @@ final class Node {
       tensor.gradFn = nil
       guard isKnownUniquelyReferenced(&node) else { continue }
       work.append(contentsOf: node.saved)
-      for case let input? in node.inputs { work.append(input) }
+      work.append(contentsOf: node.inputs)
       node.saved = []
       node.inputs = []
       node.rule = nil
@@ -76,7 +72,8 @@ extension Tensor {
   func recorded(_ name: StaticString, inputs: [Tensor], saving saved: [Tensor] = [],
                 rule: @escaping BackwardRule) -> Tensor {
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
-    gradFn = Node(name: name, inputs: inputs.map { $0.requiresGrad ? $0 : nil }, saved: saved, rule: rule)
+    precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
+    gradFn = Node(name: name, inputs: inputs, saved: saved, rule: rule)
     return self
   }
 }
