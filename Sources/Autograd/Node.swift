@@ -17,6 +17,8 @@ typealias BackwardRule = (_ grad: Tensor, _ saved: [Tensor], _ needs: NeedsGrad)
 /// A node never owns its output tensor (that would be a reference cycle under ARC).
 final class Node {
   let name: StaticString
+  /// What the name leaves out, for pictures and explanations: a scalar exponent, the axes of a sum.
+  let detail: String?
   /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
   var inputs: [Tensor]
   let needs: NeedsGrad
@@ -32,8 +34,9 @@ final class Node {
   var isVisited = false
   var pendingGrad: Tensor?
 
-  init(name: StaticString, inputs: [Tensor], saved: [Tensor], rule: @escaping BackwardRule) {
+  init(name: StaticString, detail: String?, inputs: [Tensor], saved: [Tensor], rule: @escaping BackwardRule) {
     self.name = name
+    self.detail = detail
     self.inputs = inputs
     var bits: UInt64 = 0
     for (i, input) in inputs.enumerated() where input.requiresGrad { bits |= 1 << UInt64(i) }
@@ -69,11 +72,11 @@ extension Tensor {
   /// Links `self`, the result of an op, to a new node when grad mode is on and some input requires
   /// grad; otherwise records nothing. Returns `self`.
   @discardableResult
-  func recorded(_ name: StaticString, inputs: [Tensor], saving saved: [Tensor] = [],
-                rule: @escaping BackwardRule) -> Tensor {
+  func recorded(_ name: StaticString, detail: @autoclosure () -> String? = nil, inputs: [Tensor],
+                saving saved: [Tensor] = [], rule: @escaping BackwardRule) -> Tensor {
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
     precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
-    gradFn = Node(name: name, inputs: inputs, saved: saved, rule: rule)
+    gradFn = Node(name: name, detail: detail(), inputs: inputs, saved: saved, rule: rule)
     return self
   }
 }

@@ -62,3 +62,21 @@ public struct TwoLayerNet {
     return last
   }
 }
+
+extension TwoLayerNet {
+  /// A small instance of the network (batch 4, sizes 5 -> 3 -> 2) and its loss, with every tensor
+  /// named, for drawing and explaining the graph of one forward pass.
+  public static func pictureExample(seed: UInt64 = 0) -> (loss: Tensor, names: [String: Tensor]) {
+    var g = RandomGenerator(seed: seed)
+    let x = Tensor.randn([4, 5], generator: &g), y = Tensor.randn([4, 2], generator: &g)
+    let w1 = Tensor.randn([5, 3], generator: &g), w2 = Tensor.randn([3, 2], generator: &g)
+    w1.requiresGrad = true
+    w2.requiresGrad = true
+    let h = x.matmul(w1)
+    let hRelu = h.relu()
+    let yPred = hRelu.matmul(w2)
+    let error = yPred - y
+    let loss = error.pow(2).sum()
+    return (loss, ["x": x, "y": y, "w1": w1, "w2": w2, "h": h, "h_relu": hRelu, "y_pred": yPred, "error": error, "loss": loss])
+  }
+}

@@ -72,7 +72,8 @@ extension Tensor {
   public func pow(_ exponent: Double) -> Tensor {
     requireFloatingPoint("pow")
     if exponent == 1 { return self * 1 }
-    return Kernels.map(self, .pow(exponent)).recorded("PowBackward", inputs: [self], saving: [self]) { g, s, _ in
+    return Kernels.map(self, .pow(exponent))
+      .recorded("PowBackward", detail: exponent.compactDescription, inputs: [self], saving: [self]) { g, s, _ in
       [exponent == 2 ? g * 2 * s[0] : g * exponent * s[0].pow(exponent - 1)]
     }
   }
@@ -107,5 +108,12 @@ extension Tensor {
 
   func requireFloatingPoint(_ op: StaticString) {
     precondition(dtype.isFloatingPoint, "\(op): expected a floating-point tensor, got \(dtype)")
+  }
+}
+
+extension Double {
+  /// `2` for whole numbers that fit an Int, else Python's repr (`0.5`, `1e-08`): for formulas.
+  var compactDescription: String {
+    self == rounded() && Swift.abs(self) < 1e15 ? String(Int(self)) : pythonRepr(self)
   }
 }

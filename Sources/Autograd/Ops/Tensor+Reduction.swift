@@ -15,7 +15,8 @@ extension Tensor {
     let out = Kernels.sum(self, axes: axes)
     out.setView(shape: keepDims ? keptShape : out.shape, strides: Shape.contiguousStrides(keepDims ? keptShape : out.shape),
                 offset: 0)
-    return out.recorded("SumBackward", inputs: [self]) { [inputShape = shape] g, _, _ in
+    let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
+    return out.recorded("SumBackward", detail: detail, inputs: [self]) { [inputShape = shape] g, _, _ in
       [g.reshaped(to: keptShape).expanded(to: inputShape)]
     }
   }
@@ -75,7 +76,7 @@ extension Tensor {
     let mask = Tensor.zeros(shape, dtype: dtype)
     Kernels.scatterOnes(into: mask, axis: axis, indices: indices.reshaped(to: keptShape))
     let name: StaticString = largest ? "MaxBackward" : "MinBackward"
-    values.recorded(name, inputs: [self], saving: [mask]) { g, s, _ in
+    values.recorded(name, detail: "axis: \(axis)", inputs: [self], saving: [mask]) { g, s, _ in
       [g.reshaped(to: keptShape) * s[0]]
     }
     return (values, indices)

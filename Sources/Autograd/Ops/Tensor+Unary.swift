@@ -48,7 +48,8 @@ extension Tensor {
     requireFloatingPoint("clamp")
     precondition(min != nil || max != nil, "clamp: give at least one of min and max")
     return Kernels.map(self, .clamp(min: min, max: max))
-      .recorded("ClampBackward", inputs: [self], saving: [self]) { g, s, _ in
+      .recorded("ClampBackward", detail: [min.map { "min: \(pythonRepr($0))" }, max.map { "max: \(pythonRepr($0))" }]
+                  .compactMap { $0 }.joined(separator: ", "), inputs: [self], saving: [self]) { g, s, _ in
         [g * Kernels.map(s[0].detached(), .within(min: min, max: max))]
       }
   }

@@ -1,0 +1,194 @@
+import Foundation
+
+/// A description of the graph behind a tensor: one node per tensor, with its forward value and
+/// d(output)/d(tensor), and one edge per input of each op, with the op's local gradient.
+///
+/// It is what graph pictures (`dot()`, `svg()`) and step-by-step explanations (`explanation()`)
+/// are drawn from. Building it runs a backward pass of its own (with the graph retained), so it
+/// neither needs nor touches any tensor's `grad`.
+public struct ComputationGraph {
+  /// What role a tensor plays, which pictures show with distinct styles.
+  public enum Role: String, Sendable {
+    /// A leaf that does not require grad: data or a constant.
+    case input
+    /// A leaf that requires grad: what training updates.
+    case parameter
+    /// An intermediate result.
+    case operation
+    /// The tensor the graph was built from (the loss).
+    case output
+  }
+
+  public struct Node {
+    /// Position in `nodes`; inputs always come before the ops that read them.
+    public var id: Int
+    /// The name given when building the graph, or a generated one (`t3`, or a constant's value).
+    public var name: String
+    public var role: Role
+    /// The op that computed the tensor (`Mul`), `nil` for leaves.
+    public var op: String?
+    /// What the op name leaves out (`2.0` for `pow(2)`, the axes of a sum).
+    public var detail: String?
+    /// The op written with its inputs' names (`x * w`), `nil` for leaves.
+    public var formula: String?
+    /// Whether some backward rule saved this tensor's values (they stay in memory until backward).
+    public var isSaved: Bool
+    /// The forward value (detached).
+    public var value: Tensor
+    /// d(output)/d(this tensor), where the output depends on it through tensors that require grad.
+    public var gradient: Tensor?
+    public var shape: [Int] { value.shape }
+    public var dtype: DType { value.dtype }
+  }
+
+  public struct Edge {
+    /// The input tensor's node.
+    public var from: Int
+    /// The op's output tensor's node.
+    public var to: Int
+    /// Which input of the op this is.
+    public var slot: Int
+    /// The op's local gradient toward this input: what its backward rule sends for an upstream
+    /// gradient of ones (for scalars, exactly the partial derivative).
+    public var localGradient: Tensor?
+    /// What the backward rule sends to this input for the real upstream gradient.
+    public var sentGradient: Tensor?
+  }
+
+  public private(set) var nodes: [Node] = []
+  public private(set) var edges: [Edge] = []
+  /// For each node, the indices in `edges` of its inputs' edges, in slot order.
+  public private(set) var inputEdges: [[Int]] = []
+  /// Whether gradients could be computed (not when an earlier backward already freed the graph).
+  public private(set) var hasGradients = false
+
+  /// Describes the graph that computed `output`.
+  ///
+  /// - Parameters:
+  ///   - names: Names for tensors of the graph, shown in pictures and explanations.
+  ///   - gradients: Compute each tensor's gradient and each edge's local gradient. A non-scalar
+  ///     output is seeded with ones.
+  public init(of output: Tensor, names: [String: Tensor] = [:], gradients computeGradients: Bool = true) {
+    var nameOf: [ObjectIdentifier: String] = [:]
+    for (name, tensor) in names { nameOf[ObjectIdentifier(tensor)] = name }
+    let order = Self.topologicalOrder(from: output)
+    var index: [ObjectIdentifier: Int] = [:]
+    var savedStorages = Set<ObjectIdentifier>()
+    for tensor in order {
+      for saved in tensor.gradFn?.saved ?? [] { savedStorages.insert(ObjectIdentifier(saved.storage)) }
+    }
+    var generated = 0
+    for tensor in order {
+      let id = nodes.count
+      index[ObjectIdentifier(tensor)] = id
+      let role: Role = tensor === output ? .output
+        : tensor.gradFn != nil ? .operation : tensor.requiresGrad ? .parameter : .input
+      let name: String
+      if let given = nameOf[ObjectIdentifier(tensor)] {
+        name = given
+      } else if tensor.gradFn == nil && tensor.count == 1 && !tensor.requiresGrad {
+        name = pythonRepr(tensor.item())
+      } else {
+        generated += 1
+        name = tensor === output ? "output" : "t\(generated)"
+      }
+      let op = tensor.gradFn.map { String(describing: $0.name).replacingOccurrences(of: "Backward", with: "") }
+      nodes.append(Node(id: id, name: name, role: role, op: op, detail: tensor.gradFn?.detail, formula: nil,
+                        isSaved: savedStorages.contains(ObjectIdentifier(tensor.storage)),
+                        value: tensor.detached(), gradient: nil))
+      inputEdges.append([])
+      for (slot, input) in (tensor.gradFn?.inputs ?? []).enumerated() {
+        inputEdges[id].append(edges.count)
+        edges.append(Edge(from: index[ObjectIdentifier(input)]!, to: id, slot: slot))
+      }
+      if let op {
+        let inputNames = inputEdges[id].map { nodes[edges[$0].from].name }
+        nodes[id].formula = Self.formula(op: op, detail: nodes[id].detail, inputs: inputNames)
+      }
+    }
+    if computeGradients && output.requiresGrad && Self.isIntact(order) {
+      addGradients(order: order, output: output)
+    }
+  }
+
+  /// Every tensor the output depends on, inputs before the ops that read them (no recursion).
+  private static func topologicalOrder(from output: Tensor) -> [Tensor] {
+    var order: [Tensor] = [], seen = Set<ObjectIdentifier>([ObjectIdentifier(output)])
+    var stack: [(Tensor, Int)] = [(output, 0)]
+    while let (tensor, next) = stack.popLast() {
+      let inputs = tensor.gradFn?.inputs ?? []
+      if next < inputs.count {
+        stack.append((tensor, next + 1))
+        let input = inputs[next]
+        if seen.insert(ObjectIdentifier(input)).inserted { stack.append((input, 0)) }
+      } else {
+        order.append(tensor)
+      }
+    }
+    return order
+  }
+
+  private static func isIntact(_ order: [Tensor]) -> Bool {
+    order.allSatisfy { $0.gradFn.map { !$0.isReleased } ?? true }
+  }
+
+  private mutating func addGradients(order: [Tensor], output: Tensor) {
+    hasGradients = true
+    let seed = Tensor.ones(output.shape, dtype: output.dtype)
+    let needing = order.filter(\.requiresGrad)
+    let grads = Autograd.gradients(of: output, withRespectTo: needing, outputGradient: seed, retainGraph: true)
+    var gradientOf: [ObjectIdentifier: Tensor] = [:]
+    for (tensor, grad) in zip(needing, grads) {
+      if let grad { gradientOf[ObjectIdentifier(tensor)] = grad }
+    }
+    for (id, tensor) in order.enumerated() { nodes[id].gradient = gradientOf[ObjectIdentifier(tensor)] }
+    // Each op's rule, applied once to ones and once to the real upstream gradient, gives the
+    // local gradient and the product sent down each edge.
+    withNoGrad {
+      for (id, tensor) in order.enumerated() {
+        guard let node = tensor.gradFn, let rule = node.rule else { continue }
+        let local = rule(Tensor.ones(tensor.shape, dtype: tensor.dtype), node.saved, node.needs)
+        let sent = gradientOf[ObjectIdentifier(tensor)].map { rule($0, node.saved, node.needs) }
+        for e in inputEdges[id] {
+          edges[e].localGradient = local[edges[e].slot]
+          edges[e].sentGradient = sent?[edges[e].slot]
+        }
+      }
+    }
+  }
+
+  /// The op written out with its inputs, as a reader would: `x * w`, `t1 ^ 2`, `tanh(t2)`.
+  static func formula(op: String, detail: String?, inputs: [String]) -> String {
+    let infix = ["Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Pow": "^", "Mm": "@"]
+    if let symbol = infix[op] {
+      if inputs.count == 2 { return "\(inputs[0]) \(symbol) \(inputs[1])" }
+      if let detail, inputs.count == 1 { return "\(inputs[0]) \(symbol) \(detail)" }
+    }
+    if op == "Neg", inputs.count == 1 { return "-\(inputs[0])" }
+    let arguments = inputs + (detail.map { [$0] } ?? [])
+    return "\(op.prefix(1).lowercased() + op.dropFirst())(\(arguments.joined(separator: ", ")))"
+  }
+
+  /// A short text for a value: the number itself for one element, else (the shape and) its first values.
+  public static func summary(_ t: Tensor, showingShape: Bool = true) -> String {
+    let values = t.scalars(as: Double.self)
+    if values.count == 1 { return pythonRepr(values[0]) }
+    let shown = values.prefix(4).map { v in v == v.rounded() && Swift.abs(v) < 1e15 ? pythonRepr(v) : String(format4: v) }
+    let list = "[\(shown.joined(separator: ", "))\(values.count > 4 ? ", …" : "")]"
+    return showingShape ? "\(t.shape) \(list)" : list
+  }
+}
+
+extension String {
+  /// Four significant digits, for summaries of many values.
+  init(format4 v: Double) {
+    if v == 0 || !v.isFinite { self = pythonRepr(v); return }
+    let magnitude = Swift.abs(v)
+    if magnitude >= 1e-3 && magnitude < 1e5 {
+      let decimals = Swift.max(0, 3 - Int(Foundation.floor(Foundation.log10(magnitude))))
+      self = String(format: "%.\(decimals)f", v)
+    } else {
+      self = String(format: "%.3e", v)
+    }
+  }
+}

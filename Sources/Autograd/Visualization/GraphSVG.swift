@@ -1,0 +1,185 @@
+import Foundation
+
+extension ComputationGraph {
+  /// The graph drawn as a self-contained SVG: layers from the inputs (left) to the output (right),
+  /// boxes styled by role (see the legend), arrows from inputs to ops labelled with local gradients.
+  ///
+  /// Graphs with more than `maxNodes` nodes have their long linear runs of ops collapsed into one
+  /// box each, so that the picture stays readable.
+  public func svg(maxNodes: Int = 300) -> String {
+    GraphPicture(graph: self, collapse: nodes.count > maxNodes).svg()
+  }
+}
+
+/// The boxes and arrows of a picture, placed on a layered layout.
+private struct GraphPicture {
+  struct Box {
+    var lines: [String]
+    var style: GraphStyle
+    var layer = 0
+    var width = 0.0, height = 0.0, x = 0.0, y = 0.0
+  }
+  struct Arrow { var from: Int, to: Int, slot: Int, label: String }
+
+  var boxes: [Box] = []
+  var arrows: [Arrow] = []
+
+  static let charWidth = 7.2, lineHeight = 16.0, padding = 8.0, columnGap = 110.0, rowGap = 22.0
+
+  init(graph: ComputationGraph, collapse: Bool) {
+    let count = graph.nodes.count
+    var consumers = [[Int]](repeating: [], count: count)
+    for edge in graph.edges { consumers[edge.from].append(edge.to) }
+    // Runs: an op continues the run of the single op it reads when that op has no other consumer.
+    var head = Array(0..<count), last = Array(0..<count), length = [Int](repeating: 1, count: count)
+    if collapse {
+      for node in graph.nodes where node.op != nil && node.role != .output {
+        let opInputs = graph.inputEdges[node.id].map { graph.edges[$0].from }.filter { graph.nodes[$0].op != nil }
+        guard opInputs.count == 1, consumers[opInputs[0]].count == 1 else { continue }
+        let h = head[opInputs[0]]
+        head[node.id] = h
+        last[h] = node.id
+        length[h] += 1
+      }
+      // A leaf read only inside one run (a constant of the chain) is drawn as part of it.
+      for node in graph.nodes where node.op == nil {
+        let heads = Set(consumers[node.id].map { head[$0] })
+        if heads.count == 1, let h = heads.first, length[h] > 1 { head[node.id] = h }
+      }
+    }
+    var boxOf = [Int](repeating: -1, count: count)
+    for node in graph.nodes where head[node.id] == node.id {
+      boxOf[node.id] = boxes.count
+      let lines = length[node.id] > 1
+        ? Self.runLines(first: node, last: graph.nodes[last[node.id]], count: length[node.id])
+        : graph.labelLines(node)
+      boxes.append(Box(lines: lines, style: GraphStyle(node)))
+    }
+    for i in 0..<count { boxOf[i] = boxOf[head[i]] }
+    var seen = Set<[Int]>()
+    for edge in graph.edges {
+      let from = boxOf[edge.from], to = boxOf[edge.to]
+      guard from != to, seen.insert([from, to, edge.slot]).inserted else { continue }
+      // A scalar's local gradient is a number; a tensor's is too long for an arrow, so show its shape.
+      let label = edge.localGradient.map { $0.count == 1 ? ComputationGraph.summary($0) : "\($0.shape)" } ?? ""
+      arrows.append(Arrow(from: from, to: to, slot: edge.slot, label: label))
+    }
+    layout()
+  }
+
+  static func runLines(first: ComputationGraph.Node, last: ComputationGraph.Node, count: Int) -> [String] {
+    ["\(first.name) … \(last.name): \(count) ops in a chain", "first \(first.formula ?? ""), last \(last.op ?? "")",
+     "value \(ComputationGraph.summary(last.value))"]
+      + (first.gradient.map { ["grad at \(first.name) \(ComputationGraph.summary($0))"] } ?? [])
+  }
+
+  private mutating func layout() {
+    var inputsOf = [[Int]](repeating: [], count: boxes.count), outputsOf = inputsOf
+    for a in arrows {
+      inputsOf[a.to].append(a.from)
+      outputsOf[a.from].append(a.to)
+    }
+    // Layers: one past the deepest input; leaves sit just before their first consumer.
+    for i in boxes.indices { boxes[i].layer = (inputsOf[i].map { boxes[$0].layer + 1 }.max()) ?? 0 }
+    for i in boxes.indices where inputsOf[i].isEmpty {
+      if let first = outputsOf[i].map({ boxes[$0].layer }).min() { boxes[i].layer = Swift.max(0, first - 1) }
+    }
+    let layerCount = (boxes.map(\.layer).max() ?? 0) + 1
+    var layers = [[Int]](repeating: [], count: layerCount)
+    for i in boxes.indices { layers[boxes[i].layer].append(i) }
+    // Order each layer by the mean position of its neighbours, sweeping both ways (fewer crossings).
+    var position = [Double](repeating: 0, count: boxes.count)
+    func number() { for layer in layers { for (k, i) in layer.enumerated() { position[i] = Double(k) } } }
+    number()
+    for _ in 0..<4 {
+      for l in 1..<Swift.max(layerCount, 1) { reorder(&layers[l], by: inputsOf, position: position); number() }
+      for l in stride(from: layerCount - 2, through: 0, by: -1) { reorder(&layers[l], by: outputsOf, position: position); number() }
+    }
+    for i in boxes.indices {
+      boxes[i].width = Double(boxes[i].lines.map(\.count).max() ?? 1) * Self.charWidth + 2 * Self.padding
+      boxes[i].height = Double(boxes[i].lines.count) * Self.lineHeight + 2 * Self.padding - 4
+    }
+    let heights = layers.map { layer in layer.map { boxes[$0].height + Self.rowGap }.reduce(0, +) }
+    let tallest = heights.max() ?? 0
+    var x = 20.0
+    for (l, layer) in layers.enumerated() {
+      let width = layer.map { boxes[$0].width }.max() ?? 0
+      var y = 70 + (tallest - heights[l]) / 2
+      for i in layer {
+        boxes[i].x = x + (width - boxes[i].width) / 2
+        boxes[i].y = y
+        y += boxes[i].height + Self.rowGap
+      }
+      x += width + Self.columnGap
+    }
+  }
+
+  private func reorder(_ layer: inout [Int], by neighbours: [[Int]], position: [Double]) {
+    let key = Dictionary(uniqueKeysWithValues: layer.map { i in
+      (i, neighbours[i].isEmpty ? position[i] : neighbours[i].map { position[$0] }.reduce(0, +) / Double(neighbours[i].count))
+    })
+    layer.sort { key[$0]! < key[$1]! || key[$0]! == key[$1]! && position[$0] < position[$1] }
+  }
+
+  func svg() -> String {
+    let legendWidth = GraphStyle.legend.map { 48 + Double($0.0.count) * Self.charWidth }.reduce(20, +)
+    let width = Swift.max((boxes.map { $0.x + $0.width }.max() ?? 0) + 20, legendWidth)
+    let height = Swift.max((boxes.map { $0.y + $0.height }.max() ?? 0) + 20, 90)
+    var out = """
+      <?xml version="1.0" encoding="UTF-8"?>
+      <svg xmlns="http://www.w3.org/2000/svg" width="\(Self.number(width))" height="\(Self.number(height))" \
+      viewBox="0 0 \(Self.number(width)) \(Self.number(height))">
+      <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto">\
+      <path d="M0,0 L10,5 L0,10 z" fill="#444444"/></marker></defs>
+      <style>text { font-family: Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 12px; }</style>
+      <rect width="100%" height="100%" fill="#ffffff"/>
+
+      """
+    out += "<g class=\"legend\">\n"
+    var lx = 20.0
+    for (name, style) in GraphStyle.legend {
+      out += "  \(Self.rect(x: lx, y: 16, width: 18, height: 14, style: style))<text x=\"\(Self.number(lx + 24))\" y=\"27\">\(Self.escaped(name))</text>\n"
+      lx += 24 + Double(name.count) * Self.charWidth + 24
+    }
+    out += "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient</text>\n</g>\n"
+    var inputCount = [Int](repeating: 0, count: boxes.count)
+    for arrow in arrows { inputCount[arrow.to] = Swift.max(inputCount[arrow.to], arrow.slot + 1) }
+    for arrow in arrows {
+      let a = boxes[arrow.from], b = boxes[arrow.to]
+      // Arrows end at one port per input slot, spread along the op's left side, so labels don't collide.
+      let port = Double(arrow.slot + 1) / Double(inputCount[arrow.to] + 1)
+      let (x1, y1, x2, y2) = (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
+      let bend = Swift.max((x2 - x1) / 2, 40)
+      out += "<g class=\"edge\"><path class=\"edge\" d=\"M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) "
+        + "\(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))\" fill=\"none\" stroke=\"#444444\" "
+        + "stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
+      if !arrow.label.isEmpty {
+        let label = arrow.label.count > 16 ? String(arrow.label.prefix(15)) + "…" : arrow.label
+        out += "<text x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
+      }
+      out += "</g>\n"
+    }
+    for (i, box) in boxes.enumerated() {
+      out += "<g class=\"node\" id=\"n\(i)\">\(Self.rect(x: box.x, y: box.y, width: box.width, height: box.height, style: box.style))"
+      out += "<text x=\"\(Self.number(box.x + Self.padding))\" y=\"\(Self.number(box.y + Self.padding + 8))\">"
+      for (k, line) in box.lines.enumerated() {
+        let weight = k == 0 ? " font-weight=\"bold\"" : ""
+        out += "<tspan x=\"\(Self.number(box.x + Self.padding))\" dy=\"\(k == 0 ? "0" : Self.number(Self.lineHeight))\"\(weight)>\(Self.escaped(line))</tspan>"
+      }
+      out += "</text></g>\n"
+    }
+    return out + "</svg>\n"
+  }
+
+  static func rect(x: Double, y: Double, width: Double, height: Double, style: GraphStyle) -> String {
+    "<rect x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(width))\" height=\"\(number(height))\" rx=\"5\" "
+      + "fill=\"\(style.fill)\" stroke=\"\(style.stroke)\" stroke-width=\"1.5\"\(style.dashed ? " stroke-dasharray=\"5,3\"" : "")/>"
+  }
+
+  static func number(_ v: Double) -> String { String(format: "%.1f", v) }
+
+  static func escaped(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+  }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Autograd
+import Foundation
+
+struct GraphCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "graph",
+    abstract: "Draw a computation graph, with forward values, gradients and local gradients, as SVG and DOT.",
+    discussion: "Writes the SVG to --out and the Graphviz DOT beside it (same name, .dot)."
+  )
+
+  @OptionGroup var source: GraphSource
+
+  @Option(help: "Where to write the SVG.")
+  var out = "graph.svg"
+
+  func run() throws {
+    let (output, names) = try source.build()
+    let graph = ComputationGraph(of: output, names: names)
+    let svgURL = URL(fileURLWithPath: out)
+    let dotURL = svgURL.pathExtension == "dot" ? svgURL : svgURL.deletingPathExtension().appendingPathExtension("dot")
+    if svgURL.pathExtension != "dot" {
+      try write(graph.svg(), to: svgURL)
+    }
+    try write(graph.dot(), to: dotURL)
+    let written = svgURL == dotURL ? dotURL.path : "\(svgURL.path) and \(dotURL.path)"
+    print("wrote \(written): \(graph.nodes.count) nodes, \(graph.edges.count) edges")
+  }
+
+  private func write(_ text: String, to url: URL) throws {
+    do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
+      throw ValidationError("cannot write \(url.path): \(error.localizedDescription)")
+    }
+  }
+}
+
+struct ExplainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "explain",
+    abstract: "Print the forward pass value by value and the backward pass gate by gate, as the lecture does."
+  )
+
+  @OptionGroup var source: GraphSource
+
+  func run() throws {
+    let (output, names) = try source.build()
+    print(ComputationGraph(of: output, names: names).explanation(), terminator: "")
+  }
+}

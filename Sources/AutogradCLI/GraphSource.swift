@@ -1,0 +1,47 @@
+import ArgumentParser
+import Autograd
+import AutogradExamples
+
+/// Which computation `graph` and `explain` show: the lecture's model, an expression, or the
+/// two-layer network.
+struct GraphSource: ParsableArguments {
+  enum Model: String, ExpressibleByArgument, CaseIterable {
+    case lecture
+    case twoLayerNet = "two-layer-net"
+  }
+
+  static let lectureProgram = "y_hat = x * w; loss = (y - y_hat)^2"
+
+  @Option(help: "The model to show when no --expr is given: lecture (loss = (y - x*w)^2 for one sample) or two-layer-net.")
+  var model: Model = .lecture
+
+  @Option(help: "An expression over named scalars, e.g. \"(y - x*w)^2\" or \"y_hat = x*w; loss = (y - y_hat)^2\".")
+  var expr: String?
+
+  @Option(help: "Values of the names, e.g. x=2,y=4,w=1 (default for the lecture: x=1,y=2,w=1).")
+  var set: String?
+
+  @Option(help: "Names that require grad, e.g. w (default: all of them).")
+  var wrt: String?
+
+  /// The output tensor, with names for the tensors of its graph.
+  func build() throws -> (output: Tensor, names: [String: Tensor]) {
+    if expr == nil && model == .twoLayerNet {
+      let (loss, names) = TwoLayerNet.pictureExample()
+      return (loss, names)
+    }
+    let values = try ScalarExpression.parseAssignments(set ?? (expr == nil ? "x=1,y=2,w=1" : ""))
+    let parameters = try wrt.map { list in
+      let names = Set(list.split(separator: ",").map(String.init))
+      for name in names where !values.contains(where: { $0.0 == name }) {
+        throw ValidationError("--wrt: '\(name)' is not one of the names given with --set (\(values.map(\.0).joined(separator: ", ")))")
+      }
+      return names
+    }
+    let expression = try ScalarExpression(expr ?? Self.lectureProgram, values: values, parameters: parameters)
+    guard expression.output.requiresGrad else {
+      throw ValidationError("the expression does not depend on any name that requires grad, so it has no backward pass")
+    }
+    return (expression.output, expression.names)
+  }
+}

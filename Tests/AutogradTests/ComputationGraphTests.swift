@@ -1,0 +1,169 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import Autograd
+
+/// The lecture's model for one sample: y_hat = x * w, loss = (y - y_hat)².
+private func lectureGraph(x: Double = 1, y: Double = 2, w: Double = 1) -> (loss: Tensor, names: [String: Tensor]) {
+  let xt = Tensor(x, dtype: .float64), yt = Tensor(y, dtype: .float64)
+  let wt = Tensor(w, dtype: .float64, requiresGrad: true)
+  let yHat = xt * wt
+  let loss = (yt - yHat).pow(2)
+  return (loss, ["x": xt, "y": yt, "w": wt, "y_hat": yHat, "loss": loss])
+}
+
+/// Counts the elements of an SVG by name and class, failing on malformed XML.
+private final class SVGCounter: NSObject, XMLParserDelegate {
+  var nodeGroups = 0, edgePaths = 0, nodeTexts = 0, insideNode = false, depthInNode = 0
+  func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+              attributes: [String: String] = [:]) {
+    if insideNode { depthInNode += 1 }
+    if name == "g" && attributes["class"] == "node" { nodeGroups += 1; insideNode = true; depthInNode = 0 }
+    if name == "path" && attributes["class"] == "edge" && attributes["marker-end"] == "url(#arrow)" { edgePaths += 1 }
+    if name == "text" && insideNode { nodeTexts += 1 }
+  }
+  func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+    if insideNode { if depthInNode == 0 { insideNode = false } else { depthInNode -= 1 } }
+  }
+  static func count(_ svg: String) -> SVGCounter? {
+    let counter = SVGCounter()
+    let parser = XMLParser(data: Data(svg.utf8))
+    parser.delegate = counter
+    return parser.parse() ? counter : nil
+  }
+}
+
+@Suite("Computation graph descriptions") struct ComputationGraphTests {
+  @Test func describesTheLectureModel() {
+    let (loss, names) = lectureGraph()
+    let graph = ComputationGraph(of: loss, names: names)
+    #expect(graph.nodes.map(\.name).sorted() == ["loss", "t1", "w", "x", "y", "y_hat"])
+    #expect(graph.edges.count == 5)
+    let byName = Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.name, $0) })
+    #expect(byName["w"]?.role == .parameter)
+    #expect(byName["x"]?.role == .input)
+    #expect(byName["loss"]?.role == .output)
+    #expect(byName["y_hat"]?.formula == "x * w")
+    #expect(byName["loss"]?.formula == "t1 ^ 2")
+    #expect(byName["y_hat"]?.gradient?.item() == -2)
+    #expect(byName["w"]?.gradient?.item() == -2)
+    #expect(byName["x"]?.gradient == nil)
+    // Inputs come before the ops that read them.
+    #expect(graph.edges.allSatisfy { $0.from < $0.to })
+  }
+
+  @Test func gradientsMatchBackward() {
+    let (loss, names) = TwoLayerNetFixture.make()
+    let graph = ComputationGraph(of: loss, names: names)
+    loss.backward()
+    for name in ["w1", "w2"] {
+      let node = graph.nodes.first { $0.name == name }!
+      #expect(node.gradient?.scalars(as: Double.self) == names[name]!.grad?.scalars(as: Double.self))
+    }
+  }
+
+  @Test func describingTouchesNeitherGradNorTheGraph() {
+    let (loss, names) = lectureGraph()
+    _ = ComputationGraph(of: loss, names: names)
+    #expect(names["w"]!.grad == nil)
+    loss.backward()
+    #expect(names["w"]!.grad?.item() == -2)
+  }
+
+  @Test func aFreedGraphIsDescribedWithoutGradients() {
+    let (loss, names) = lectureGraph()
+    loss.backward()
+    let graph = ComputationGraph(of: loss, names: names)
+    #expect(!graph.hasGradients)
+    #expect(graph.explanation().contains("freed by an earlier backward"))
+  }
+
+  @Test func explanationFollowsTheLecture() {
+    let (loss, names) = lectureGraph()
+    let text = ComputationGraph(of: loss, names: names).explanation()
+    #expect(text.contains("loss = t1 ^ 2 = 1.0"))
+    #expect(text.contains("from above: d(loss)/d(y_hat) = -2.0"))
+    #expect(text.contains("to w: local d(y_hat)/d(w) = 1.0; sends -2.0 × 1.0 = -2.0"))
+    #expect(text.contains("d(loss)/d(w) = -2.0"))
+    #expect(text.contains("to x: no gradient"))
+    // Forward before backward, backward from the loss down.
+    let forward = text.range(of: "Forward pass")!.lowerBound, backward = text.range(of: "Backward pass")!.lowerBound
+    #expect(forward < backward)
+    #expect(text.range(of: "[PowBackward]")!.lowerBound < text.range(of: "[MulBackward]")!.lowerBound)
+  }
+
+  @Test(arguments: [(1.0, 2.0, 1.0), (2.0, 4.0, 1.0), (3.0, 6.0, 1.5)])
+  func explainedNumbersAreThoseOfBackward(x: Double, y: Double, w: Double) {
+    let (loss, names) = lectureGraph(x: x, y: y, w: w)
+    let text = ComputationGraph(of: loss, names: names).explanation()
+    loss.backward()
+    #expect(text.contains("d(loss)/d(w) = \(pythonRepr(names["w"]!.grad!.item()))"))
+    #expect(text.contains("loss = t1 ^ 2 = \(pythonRepr(loss.item()))"))
+  }
+
+  @Test func sharedValuesSayTheirGradientIsASum() {
+    let a = Tensor(3.0, dtype: .float64, requiresGrad: true)
+    let b = a * 2
+    let c = b * b
+    let text = ComputationGraph(of: c, names: ["a": a, "b": b, "c": c]).explanation()
+    #expect(text.contains("from above: d(c)/d(b) = 12.0  (the sum over its 2 uses)"))
+    #expect(text.contains("d(c)/d(a) = 24.0"))
+  }
+
+  @Test func svgIsWellFormedWithOneShapePerNodeAndOneArrowPerEdge() throws {
+    for (loss, names) in [lectureGraph(), TwoLayerNetFixture.make()] {
+      let graph = ComputationGraph(of: loss, names: names)
+      let svg = graph.svg()
+      let counts = try #require(SVGCounter.count(svg))
+      #expect(counts.nodeGroups == graph.nodes.count)
+      #expect(counts.nodeTexts == graph.nodes.count)
+      #expect(counts.edgePaths == graph.edges.count)
+      for node in graph.nodes { #expect(svg.contains(">\(node.formula.map { "\(node.name) = \($0)" } ?? node.name)<")) }
+    }
+  }
+
+  @Test func namesWithMarkupAreEscaped() throws {
+    let a = Tensor(1.0, requiresGrad: true)
+    let graph = ComputationGraph(of: a * 2, names: ["<a&b>": a])
+    #expect(SVGCounter.count(graph.svg()) != nil)
+    #expect(graph.svg().contains("&lt;a&amp;b&gt;"))
+    #expect(graph.dot().contains("label=\"<a&b>"))
+  }
+
+  @Test func dotHasEveryNodeAndEdge() {
+    let (loss, names) = lectureGraph()
+    let graph = ComputationGraph(of: loss, names: names)
+    let dot = graph.dot()
+    #expect(dot.hasPrefix("digraph computation {"))
+    #expect(dot.components(separatedBy: "->").count - 1 == graph.edges.count)
+    #expect(dot.contains("label=\"local -1.0\""))
+    #expect(dot.contains("filled,dashed"))
+  }
+
+  @Test func longChainsAreCollapsedInPictures() throws {
+    let x = Tensor(1.0, dtype: .float64, requiresGrad: true)
+    var y = x
+    for _ in 0..<2000 { y = (y * 1.0001).tanh() }
+    let graph = ComputationGraph(of: y, names: ["x": x])
+    #expect(graph.nodes.count > 4000)
+    let counts = try #require(SVGCounter.count(graph.svg()))
+    #expect(counts.nodeGroups < 10)
+    #expect(graph.svg().contains("ops in a chain"))
+  }
+}
+
+/// The two-layer network of the tutorial, small enough to check by hand.
+enum TwoLayerNetFixture {
+  static func make() -> (loss: Tensor, names: [String: Tensor]) {
+    var g = RandomGenerator(seed: 4)
+    let x = Tensor.randn([4, 5], dtype: .float64, generator: &g), y = Tensor.randn([4, 2], dtype: .float64, generator: &g)
+    let w1 = Tensor.randn([5, 3], dtype: .float64, generator: &g), w2 = Tensor.randn([3, 2], dtype: .float64, generator: &g)
+    w1.requiresGrad = true
+    w2.requiresGrad = true
+    let h = x.matmul(w1).relu()
+    let loss = (h.matmul(w2) - y).pow(2).sum()
+    return (loss, ["x": x, "y": y, "w1": w1, "w2": w2, "h": h, "loss": loss])
+  }
+}
