@@ -1,8 +1,20 @@
 /// Element-wise functions of one tensor, evaluated by `Kernels.map`.
 ///
 /// One line per function: this is the whole table of element-wise math the ops build on.
-enum UnaryOp {
+enum UnaryOp: Equatable {
   case neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu
+  case exp2, expm1, log2, log10, log1p, rsqrt, reciprocal
+  case sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc
+  case floor, ceil, round, trunc
+  /// log(1 + e^(βx)) / β, and x itself where βx > threshold (as PyTorch, to avoid overflow).
+  case softplus(beta: Double, threshold: Double)
+  case elu(alpha: Double)
+  /// 0.5 x (1 + erf(x / √2)).
+  case gelu
+  /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+  case geluTanh
+  /// 1 where min < x < max (hardtanh's derivative: open bounds, as PyTorch).
+  case strictlyWithin(min: Double, max: Double)
   /// 1 where x > 0, else 0 (relu's derivative; 0 at the kink, as in PyTorch).
   case positive
   /// 1 where x == 0, else 0.
@@ -39,6 +51,9 @@ enum UnaryOp {
       let e = T(p)
       if p == 2 {
         Self.loop(src, ss, dst, n) { $0 * $0 }
+      } else if let k = Int(exactly: p), Swift.abs(k) < 1 << 30 {
+        // An integral exponent is defined for negative bases too (RealModule's real pow is not).
+        Self.loop(src, ss, dst, n) { .pow($0, k) }
       } else {
         Self.loop(src, ss, dst, n) { .pow($0, e) }
       }
@@ -49,13 +64,54 @@ enum UnaryOp {
     case .within(let lo, let hi):
       let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
       Self.loop(src, ss, dst, n) { $0 >= l && $0 <= h ? 1 : 0 }
+    case .strictlyWithin(let lo, let hi):
+      let l = T(lo), h = T(hi)
+      Self.loop(src, ss, dst, n) { $0 > l && $0 < h ? 1 : 0 }
+    case .exp2: Self.loop(src, ss, dst, n) { .exp2($0) }
+    case .expm1: Self.loop(src, ss, dst, n) { .expMinusOne($0) }
+    case .log2: Self.loop(src, ss, dst, n) { .log2($0) }
+    case .log10: Self.loop(src, ss, dst, n) { .log10($0) }
+    case .log1p: Self.loop(src, ss, dst, n) { .log(onePlus: $0) }
+    case .rsqrt: Self.loop(src, ss, dst, n) { 1 / $0.squareRoot() }
+    case .reciprocal: Self.loop(src, ss, dst, n) { 1 / $0 }
+    case .sin: Self.loop(src, ss, dst, n) { .sin($0) }
+    case .cos: Self.loop(src, ss, dst, n) { .cos($0) }
+    case .tan: Self.loop(src, ss, dst, n) { .tan($0) }
+    case .asin: Self.loop(src, ss, dst, n) { .asin($0) }
+    case .acos: Self.loop(src, ss, dst, n) { .acos($0) }
+    case .atan: Self.loop(src, ss, dst, n) { .atan($0) }
+    case .sinh: Self.loop(src, ss, dst, n) { .sinh($0) }
+    case .cosh: Self.loop(src, ss, dst, n) { .cosh($0) }
+    case .asinh: Self.loop(src, ss, dst, n) { .asinh($0) }
+    case .acosh: Self.loop(src, ss, dst, n) { .acosh($0) }
+    case .atanh: Self.loop(src, ss, dst, n) { .atanh($0) }
+    case .erf: Self.loop(src, ss, dst, n) { .erf($0) }
+    case .erfc: Self.loop(src, ss, dst, n) { .erfc($0) }
+    case .floor: Self.loop(src, ss, dst, n) { $0.rounded(.down) }
+    case .ceil: Self.loop(src, ss, dst, n) { $0.rounded(.up) }
+    // Halves go to the even neighbour, as torch.round does.
+    case .round: Self.loop(src, ss, dst, n) { $0.rounded(.toNearestOrEven) }
+    case .trunc: Self.loop(src, ss, dst, n) { $0.rounded(.towardZero) }
+    case .softplus(let beta, let threshold):
+      let b = T(beta), t = T(threshold)
+      Self.loop(src, ss, dst, n) { b * $0 > t ? $0 : .log(onePlus: .exp(b * $0)) / b }
+    case .elu(let alpha):
+      let a = T(alpha)
+      Self.loop(src, ss, dst, n) { $0 > 0 ? $0 : a * .expMinusOne($0) }
+    case .gelu:
+      Self.loop(src, ss, dst, n) { 0.5 * $0 * (1 + .erf($0 / T(2).squareRoot())) }
+    case .geluTanh:
+      let k = T(2 / Double.pi).squareRoot()
+      Self.loop(src, ss, dst, n) { 0.5 * $0 * (1 + .tanh(k * ($0 + 0.044715 * $0 * $0 * $0))) }
     }
   }
 }
 
 /// Element-wise functions of two tensors, evaluated by `Kernels.zip` with broadcasting.
 enum BinaryOp {
-  case add, sub, mul, div, pow, maximum, minimum
+  case add, sub, mul, div, pow, maximum, minimum, atan2
+  /// a - floor(a / b) b: the result takes the divisor's sign, as Python's % and torch.remainder.
+  case remainder
 
   @inline(__always)
   private static func loop<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
@@ -80,10 +136,39 @@ enum BinaryOp {
     case .sub: Self.loop(a, sa, b, sb, dst, n) { $0 - $1 }
     case .mul: Self.loop(a, sa, b, sb, dst, n) { $0 * $1 }
     case .div: Self.loop(a, sa, b, sb, dst, n) { $0 / $1 }
-    case .pow: Self.loop(a, sa, b, sb, dst, n) { .pow($0, $1) }
+    case .pow: Self.loop(a, sa, b, sb, dst, n) { x, y in
+        if x < 0, let k = Int(exactly: y), Swift.abs(k) < 1 << 30 { return .pow(x, k) }
+        return .pow(x, y)
+      }
     // NaN propagates, as torch.maximum does.
     case .maximum: Self.loop(a, sa, b, sb, dst, n) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
     case .minimum: Self.loop(a, sa, b, sb, dst, n) { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+    case .atan2: Self.loop(a, sa, b, sb, dst, n) { .atan2(y: $0, x: $1) }
+    case .remainder:
+      Self.loop(a, sa, b, sb, dst, n) { x, y in
+        let r = x.truncatingRemainder(dividingBy: y)
+        return r != 0 && (r < 0) != (y < 0) ? r + y : r
+      }
+    }
+  }
+
+  /// The same ops on integers (int64 arithmetic wraps on overflow, as in PyTorch).
+  func runIntegers(_ a: UnsafePointer<Int64>, _ sa: Int, _ b: UnsafePointer<Int64>, _ sb: Int,
+                   _ dst: UnsafeMutablePointer<Int64>, _ n: Int) {
+    switch self {
+    case .add: Self.loop(a, sa, b, sb, dst, n) { $0 &+ $1 }
+    case .sub: Self.loop(a, sa, b, sb, dst, n) { $0 &- $1 }
+    case .mul: Self.loop(a, sa, b, sb, dst, n) { $0 &* $1 }
+    case .maximum: Self.loop(a, sa, b, sb, dst, n) { Swift.max($0, $1) }
+    case .minimum: Self.loop(a, sa, b, sb, dst, n) { Swift.min($0, $1) }
+    case .remainder:
+      Self.loop(a, sa, b, sb, dst, n) { x, y in
+        precondition(y != 0, "remainder: integer division by zero")
+        let r = x % y
+        return r != 0 && (r < 0) != (y < 0) ? r + y : r
+      }
+    case .div, .pow, .atan2:
+      preconditionFailure("\(self): not defined on integers here; cast to a floating-point dtype first")
     }
   }
 }
@@ -114,23 +199,23 @@ enum Kernels {
     precondition(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
     let shape = Shape.broadcast(a.shape, b.shape, op: name)
     let out = Tensor(empty: shape, dtype: a.dtype)
-    switch a.dtype {
-    case .float32: zip(a, b, op, out, Float.self)
-    case .float64: zip(a, b, op, out, Double.self)
-    default: preconditionFailure("\(name): expected floating-point tensors, got \(a.dtype)")
-    }
-    return out
-  }
-
-  private static func zip<T: FloatingElement>(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _ out: Tensor, _: T.Type) {
-    let pa = a.basePointer(T.self), pb = b.basePointer(T.self), dst = out.basePointer(T.self)
     let walk = StridedWalk(shape: out.shape, strides: [
       out.strides,
       Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
       Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
     ])
     let n = walk.rowLength, sa = walk.rowStride(1), sb = walk.rowStride(2)
-    walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in op.run(pa + ia, sa, pb + ib, sb, dst + o, n) }
+    func run<T>(_: T.Type, _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+      let pa = a.basePointer(T.self), pb = b.basePointer(T.self), dst = out.basePointer(T.self)
+      walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in body(pa + ia, pb + ib, dst + o) }
+    }
+    switch a.dtype {
+    case .float32: run(Float.self) { op.run($0, sa, $1, sb, $2, n) }
+    case .float64: run(Double.self) { op.run($0, sa, $1, sb, $2, n) }
+    case .int64: run(Int64.self) { op.runIntegers($0, sa, $1, sb, $2, n) }
+    case .bool: preconditionFailure("\(name): no arithmetic on bool tensors; cast them first")
+    }
+    return out
   }
 
   /// Writes `src`, broadcast to `dst`'s shape and converted to its dtype, into `dst`'s view.

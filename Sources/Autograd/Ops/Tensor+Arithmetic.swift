@@ -1,18 +1,20 @@
 extension Tensor {
   /// Brings two operands to a common dtype by PyTorch's promotion rules: float64 wins over float32,
-  /// and floats win over integers and bools.
-  static func promoted(_ a: Tensor, _ b: Tensor, op: StaticString) -> (Tensor, Tensor) {
+  /// floats win over integers, and integers (int64, bool) meet at int64. With `floating`, an integer
+  /// result becomes float32 instead (true division, `pow`, `atan2`).
+  static func promoted(_ a: Tensor, _ b: Tensor, op: StaticString, floating: Bool = false) -> (Tensor, Tensor) {
     if a.dtype == b.dtype && a.dtype.isFloatingPoint { return (a, b) }
-    precondition(a.dtype.isFloatingPoint || b.dtype.isFloatingPoint,
-                 "\(op): arithmetic needs a floating-point operand, got \(a.dtype) and \(b.dtype)")
-    let common: DType = a.dtype == .float64 || b.dtype == .float64 ? .float64 : .float32
+    let common: DType = a.dtype == .float64 || b.dtype == .float64 ? .float64
+      : a.dtype == .float32 || b.dtype == .float32 || floating ? .float32 : .int64
     return (a.cast(to: common), b.cast(to: common))
   }
 
   /// A scalar operand as a rank-0 tensor of `other`'s dtype: Python numbers do not promote a
-  /// float32 tensor to float64 in PyTorch, and neither do Swift numbers here.
+  /// float32 tensor to float64 in PyTorch, and neither do Swift numbers here. A whole number stays
+  /// an integer next to an integer tensor; a fraction makes it float32.
   static func scalar(_ value: Double, like other: Tensor) -> Tensor {
-    Tensor(value, dtype: other.dtype.isFloatingPoint ? other.dtype : .float32)
+    if other.dtype.isFloatingPoint { return Tensor(value, dtype: other.dtype) }
+    return Tensor(value, dtype: value == value.rounded() && Swift.abs(value) < 9e15 ? .int64 : .float32)
   }
 
   /// Element-wise sum with broadcasting.
@@ -45,7 +47,7 @@ extension Tensor {
 
   /// Element-wise quotient with broadcasting. Backward: d(a/b) = da / b - a db / b².
   public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
-    let (a, b) = promoted(lhs, rhs, op: "div")
+    let (a, b) = promoted(lhs, rhs, op: "div", floating: true)
     return Kernels.zip(a, b, .div, name: "div")
       .recorded("DivBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
         [needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
@@ -55,6 +57,7 @@ extension Tensor {
 
   /// Element-wise negation.
   public static prefix func - (x: Tensor) -> Tensor {
+    if x.dtype == .int64 { return Tensor(integers: [0]).reshaped(to: []) - x }
     x.requireFloatingPoint("neg")
     return Kernels.map(x, .neg).recorded("NegBackward", inputs: [x]) { g, _, _ in [-g] }
   }
@@ -83,7 +86,7 @@ extension Tensor {
   /// Backward: d(aᵇ) = b aᵇ⁻¹ da + aᵇ log(a) db, where the second term is taken as 0 at a = 0
   /// (the limit for b > 0, as PyTorch does).
   public func pow(_ exponent: Tensor) -> Tensor {
-    let (a, b) = Tensor.promoted(self, exponent, op: "pow")
+    let (a, b) = Tensor.promoted(self, exponent, op: "pow", floating: true)
     return Kernels.zip(a, b, .pow, name: "pow")
       .recorded("PowBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
         let (a, b) = (s[0], s[1])

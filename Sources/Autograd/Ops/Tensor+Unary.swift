@@ -6,8 +6,7 @@ extension Tensor {
 
   /// The element-wise natural logarithm. Backward: d(log x) = dx / x.
   public func log() -> Tensor {
-    requireFloatingPoint("log")
-    return Kernels.map(self, .log).recorded("LogBackward", inputs: [self], saving: [self]) { g, s, _ in [g / s[0]] }
+    unary(.log, "LogBackward") { g, x in g / x }
   }
 
   /// The element-wise square root. Backward: d(√x) = dx / (2√x).
@@ -17,10 +16,7 @@ extension Tensor {
 
   /// The element-wise absolute value. Backward: d|x| = sign(x) dx, with 0 at x = 0 as in PyTorch.
   public func abs() -> Tensor {
-    requireFloatingPoint("abs")
-    return Kernels.map(self, .abs).recorded("AbsBackward", inputs: [self], saving: [self]) { g, s, _ in
-      [g * Kernels.map(s[0].detached(), .sign)]
-    }
+    unary(.abs, "AbsBackward") { g, x in g * x.mask(.sign) }
   }
 
   /// The element-wise hyperbolic tangent. Backward: d(tanh x) = (1 - tanh² x) dx.
@@ -35,10 +31,7 @@ extension Tensor {
 
   /// The element-wise max(x, 0). Backward: dx where x > 0, and 0 elsewhere, at 0 included (as PyTorch).
   public func relu() -> Tensor {
-    requireFloatingPoint("relu")
-    return Kernels.map(self, .relu).recorded("ReluBackward", inputs: [self], saving: [self]) { g, s, _ in
-      [g * Kernels.map(s[0].detached(), .positive)]
-    }
+    unary(.relu, "ReluBackward") { g, x in g * x.mask(.positive) }
   }
 
   /// Limits each element to `[min, max]` (either bound may be omitted); NaN stays NaN.
@@ -47,35 +40,51 @@ extension Tensor {
   public func clamped(min: Double? = nil, max: Double? = nil) -> Tensor {
     requireFloatingPoint("clamp")
     precondition(min != nil || max != nil, "clamp: give at least one of min and max")
-    return Kernels.map(self, .clamp(min: min, max: max))
-      .recorded("ClampBackward", detail: [min.map { "min: \(pythonRepr($0))" }, max.map { "max: \(pythonRepr($0))" }]
-                  .compactMap { $0 }.joined(separator: ", "), inputs: [self], saving: [self]) { g, s, _ in
-        [g * Kernels.map(s[0].detached(), .within(min: min, max: max))]
-      }
+    let detail = [min.map { "min: \(pythonRepr($0))" }, max.map { "max: \(pythonRepr($0))" }].compactMap { $0 }
+    return unary(.clamp(min: min, max: max), "ClampBackward", detail: detail.joined(separator: ", ")) { g, x in
+      g * x.mask(.within(min: min, max: max))
+    }
   }
+
+  /// An element-wise op whose backward needs only its input: `derivative(g, x)` is d(loss)/dx.
+  func unary(_ op: UnaryOp, _ name: StaticString, detail: @autoclosure () -> String? = nil,
+             derivative: @escaping (_ g: Tensor, _ x: Tensor) -> Tensor) -> Tensor {
+    requireFloatingPoint(name)
+    return Kernels.map(self, op).recorded(name, detail: detail(), inputs: [self], saving: [self]) { g, s, _ in
+      [derivative(g, s[0])]
+    }
+  }
+
+  /// A 0/1 tensor computed from the values only (a constant of the backward pass, not differentiated).
+  func mask(_ op: UnaryOp) -> Tensor { Kernels.map(detached(), op) }
 
   /// An element-wise op whose derivative is cheapest from its output `y`.
   ///
   /// The output cannot be saved as it is (it owns this node: a cycle), so a detached copy is.
   /// When the backward pass itself is recorded (`createGraph`), `y` is recomputed from `x` so that
   /// the second derivative flows through it.
-  private func unaryUsingOutput(_ op: UnaryOp, _ name: StaticString,
-                                derivative: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor) -> Tensor {
+  func unaryUsingOutput(_ op: UnaryOp, _ name: StaticString,
+                        derivative: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor) -> Tensor {
     requireFloatingPoint(name)
     let y = Kernels.map(self, op)
     return y.recorded(name, inputs: [self], saving: [self, y.detached()]) { g, s, _ in
-      let y = GradMode.isRecording && s[0].requiresGrad ? s[0].applying(op, name) : s[1]
+      // Recomputing keeps y differentiable; the ops below are the differentiable forms of `op`.
+      let y = GradMode.isRecording && s[0].requiresGrad ? s[0].recomputed(op) : s[1]
       return [derivative(g, s[0], y)]
     }
   }
 
-  private func applying(_ op: UnaryOp, _ name: StaticString) -> Tensor {
+  private func recomputed(_ op: UnaryOp) -> Tensor {
     switch op {
     case .exp: exp()
     case .sqrt: sqrt()
     case .tanh: tanh()
     case .sigmoid: sigmoid()
-    default: preconditionFailure("\(name): no differentiable form of \(op)")
+    case .exp2: exp2()
+    case .rsqrt: rsqrt()
+    case .reciprocal: reciprocal()
+    case .tan: tan()
+    default: preconditionFailure("backward: no differentiable form of \(op)")
     }
   }
 }

@@ -1,0 +1,83 @@
+import Foundation
+
+/// The activation functions of neural networks. Most are compositions of other ops, so their
+/// gradients (of any order) come from those ops; the rest have their derivative beside them.
+extension Tensor {
+  /// log σ(x) = -softplus(-x), computed without overflow.
+  public func logSigmoid() -> Tensor { -(-self).softplus() }
+
+  /// min(max(x, 0), 6).
+  public func relu6() -> Tensor { hardtanh(min: 0, max: 6) }
+
+  /// x where x > 0, else `negativeSlope` x. Backward: 1 or `negativeSlope` (the slope at 0, as PyTorch).
+  public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor {
+    requireFloatingPoint("leakyRelu")
+    let positive = mask(.positive)
+    return self * (positive + negativeSlope * (1 - positive))
+  }
+
+  /// x where x > 0, else α (eˣ - 1). Backward: 1, or α eˣ.
+  public func elu(alpha: Double = 1) -> Tensor {
+    unary(.elu(alpha: alpha), "EluBackward", detail: "alpha: \(pythonRepr(alpha))") { g, x in
+      let positive = x.mask(.positive)
+      // exp of the clamped input: the unused branch must not overflow to inf (inf x 0 is NaN).
+      return g * (positive + (1 - positive) * alpha * x.clamped(max: 0).exp())
+    }
+  }
+
+  /// Self-normalizing ELU: λ elu(x, α) with the constants of Klambauer et al. (2017).
+  public func selu() -> Tensor {
+    1.0507009873554804934193349852946 * elu(alpha: 1.6732632423543772848170429916717)
+  }
+
+  /// x where x > 0, else α (e^(x/α) - 1).
+  public func celu(alpha: Double = 1) -> Tensor {
+    precondition(alpha != 0, "celu: alpha must not be 0")
+    return alpha * (self / alpha).elu()
+  }
+
+  /// The Gaussian error linear unit x Φ(x): exactly, or with PyTorch's tanh approximation.
+  ///
+  /// Backward (exact): Φ(x) + x φ(x).
+  public func gelu(approximateTanh: Bool = false) -> Tensor {
+    if approximateTanh {
+      return unary(.geluTanh, "GeluBackward", detail: "tanh") { g, x in
+        let k = (2 / Double.pi).squareRoot()
+        let t = (k * (x + 0.044715 * x.pow(3))).tanh()
+        return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x))
+      }
+    }
+    return unary(.gelu, "GeluBackward") { g, x in
+      g * (0.5 * (1 + (x * 0.5.squareRoot()).erf()) + x * (-0.5 * x * x).exp() * (0.5 * M_2_SQRTPI * 0.5.squareRoot()))
+    }
+  }
+
+  /// x σ(x), also called swish.
+  public func silu() -> Tensor { self * sigmoid() }
+
+  /// x tanh(softplus(x)).
+  public func mish() -> Tensor { self * softplus().tanh() }
+
+  /// log(1 + e^(βx)) / β, and x itself where βx > `threshold`. Backward: σ(βx), or 1 above the threshold.
+  public func softplus(beta: Double = 1, threshold: Double = 20) -> Tensor {
+    unary(.softplus(beta: beta, threshold: threshold), "SoftplusBackward") { g, x in
+      let linear = (beta * x - threshold).mask(.positive)
+      return g * (linear + (1 - linear) * (beta * x).sigmoid())
+    }
+  }
+
+  /// x / (1 + |x|).
+  public func softsign() -> Tensor { self / (1 + abs()) }
+
+  /// min(max(x, min), max). Backward: 1 strictly between the bounds, 0 elsewhere (as PyTorch).
+  public func hardtanh(min: Double = -1, max: Double = 1) -> Tensor {
+    precondition(min <= max, "hardtanh: min (\(min)) must not exceed max (\(max))")
+    return unary(.clamp(min: min, max: max), "HardtanhBackward") { g, x in g * x.mask(.strictlyWithin(min: min, max: max)) }
+  }
+
+  /// relu6(x + 3) / 6, a piecewise-linear sigmoid.
+  public func hardsigmoid() -> Tensor { (self + 3).relu6() / 6 }
+
+  /// x · relu6(x + 3) / 6.
+  public func hardswish() -> Tensor { self * hardsigmoid() }
+}

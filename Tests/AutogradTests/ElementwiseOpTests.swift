@@ -1,0 +1,211 @@
+import Foundation
+import Testing
+@testable import Autograd
+
+private let shapes: [[Int]] = [[], [4], [3, 4]]
+
+/// First- and second-order checks of `f` at seeded inputs uniform in `range`.
+private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
+                             _ f: @escaping ([Tensor]) -> Tensor) {
+  var g = RandomGenerator(seed: 3)
+  let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound }
+  let first = gradCheckReport(inputs, f)
+  #expect(first.passed, "first order: \(first)")
+  if secondOrder {
+    let second = gradGradCheckReport(inputs, f)
+    #expect(second.passed, "second order: \(second)")
+  }
+}
+
+/// name, function, input range, and the scalar function it must agree with.
+struct UnaryCase: CustomTestStringConvertible, Sendable {
+  let name: String
+  let range: ClosedRange<Double>
+  let op: @Sendable (Tensor) -> Tensor
+  let reference: @Sendable (Double) -> Double
+  var testDescription: String { name }
+}
+
+let unaryCases: [UnaryCase] = [
+  UnaryCase(name: "exp2", range: -2...2, op: { $0.exp2() }, reference: { Foundation.exp2($0) }),
+  UnaryCase(name: "expm1", range: -2...2, op: { $0.expm1() }, reference: { Foundation.expm1($0) }),
+  UnaryCase(name: "log2", range: 0.3...3, op: { $0.log2() }, reference: { Foundation.log2($0) }),
+  UnaryCase(name: "log10", range: 0.3...3, op: { $0.log10() }, reference: { Foundation.log10($0) }),
+  UnaryCase(name: "log1p", range: -0.5...2, op: { $0.log1p() }, reference: { Foundation.log1p($0) }),
+  UnaryCase(name: "rsqrt", range: 0.3...3, op: { $0.rsqrt() }, reference: { 1 / Foundation.sqrt($0) }),
+  UnaryCase(name: "square", range: -2...2, op: { $0.square() }, reference: { $0 * $0 }),
+  UnaryCase(name: "reciprocal", range: 0.3...3, op: { $0.reciprocal() }, reference: { 1 / $0 }),
+  UnaryCase(name: "sin", range: -3...3, op: { $0.sin() }, reference: { Foundation.sin($0) }),
+  UnaryCase(name: "cos", range: -3...3, op: { $0.cos() }, reference: { Foundation.cos($0) }),
+  UnaryCase(name: "tan", range: -1.2...1.2, op: { $0.tan() }, reference: { Foundation.tan($0) }),
+  UnaryCase(name: "asin", range: -0.9...0.9, op: { $0.asin() }, reference: { Foundation.asin($0) }),
+  UnaryCase(name: "acos", range: -0.9...0.9, op: { $0.acos() }, reference: { Foundation.acos($0) }),
+  UnaryCase(name: "atan", range: -3...3, op: { $0.atan() }, reference: { Foundation.atan($0) }),
+  UnaryCase(name: "sinh", range: -2...2, op: { $0.sinh() }, reference: { Foundation.sinh($0) }),
+  UnaryCase(name: "cosh", range: -2...2, op: { $0.cosh() }, reference: { Foundation.cosh($0) }),
+  UnaryCase(name: "asinh", range: -3...3, op: { $0.asinh() }, reference: { Foundation.asinh($0) }),
+  UnaryCase(name: "acosh", range: 1.2...3, op: { $0.acosh() }, reference: { Foundation.acosh($0) }),
+  UnaryCase(name: "atanh", range: -0.9...0.9, op: { $0.atanh() }, reference: { Foundation.atanh($0) }),
+  UnaryCase(name: "erf", range: -2...2, op: { $0.erf() }, reference: { Foundation.erf($0) }),
+  UnaryCase(name: "erfc", range: -2...2, op: { $0.erfc() }, reference: { Foundation.erfc($0) }),
+  UnaryCase(name: "logSigmoid", range: -3...3, op: { $0.logSigmoid() }, reference: { -Foundation.log(1 + Foundation.exp(-$0)) }),
+  UnaryCase(name: "relu6", range: -2...8, op: { $0.relu6() }, reference: { Swift.min(Swift.max($0, 0), 6) }),
+  UnaryCase(name: "leakyRelu", range: -2...2, op: { $0.leakyRelu(negativeSlope: 0.1) }, reference: { $0 > 0 ? $0 : 0.1 * $0 }),
+  UnaryCase(name: "elu", range: -2...2, op: { $0.elu(alpha: 1.5) }, reference: { $0 > 0 ? $0 : 1.5 * (Foundation.exp($0) - 1) }),
+  UnaryCase(name: "selu", range: -2...2, op: { $0.selu() },
+            reference: { 1.0507009873554805 * ($0 > 0 ? $0 : 1.6732632423543772 * (Foundation.exp($0) - 1)) }),
+  UnaryCase(name: "celu", range: -2...2, op: { $0.celu(alpha: 0.5) }, reference: { $0 > 0 ? $0 : 0.5 * (Foundation.exp($0 / 0.5) - 1) }),
+  UnaryCase(name: "gelu", range: -3...3, op: { $0.gelu() }, reference: { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }),
+  UnaryCase(name: "geluTanh", range: -3...3, op: { $0.gelu(approximateTanh: true) },
+            reference: { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }),
+  UnaryCase(name: "silu", range: -3...3, op: { $0.silu() }, reference: { $0 / (1 + Foundation.exp(-$0)) }),
+  UnaryCase(name: "mish", range: -3...3, op: { $0.mish() }, reference: { $0 * Foundation.tanh(Foundation.log(1 + Foundation.exp($0))) }),
+  UnaryCase(name: "softplus", range: -3...3, op: { $0.softplus() }, reference: { Foundation.log(1 + Foundation.exp($0)) }),
+  UnaryCase(name: "softplusThreshold", range: -2...2, op: { $0.softplus(beta: 2, threshold: 1) },
+            reference: { 2 * $0 > 1 ? $0 : Foundation.log(1 + Foundation.exp(2 * $0)) / 2 }),
+  UnaryCase(name: "softsign", range: -3...3, op: { $0.softsign() }, reference: { $0 / (1 + Swift.abs($0)) }),
+  UnaryCase(name: "hardtanh", range: -2...2, op: { $0.hardtanh(min: -0.5, max: 1) }, reference: { Swift.min(Swift.max($0, -0.5), 1) }),
+  UnaryCase(name: "hardsigmoid", range: -4...4, op: { $0.hardsigmoid() }, reference: { Swift.min(Swift.max($0 + 3, 0), 6) / 6 }),
+  UnaryCase(name: "hardswish", range: -4...4, op: { $0.hardswish() }, reference: { $0 * Swift.min(Swift.max($0 + 3, 0), 6) / 6 }),
+  UnaryCase(name: "floor", range: -3...3, op: { $0.floor() }, reference: { Foundation.floor($0) }),
+  UnaryCase(name: "ceil", range: -3...3, op: { $0.ceil() }, reference: { Foundation.ceil($0) }),
+  UnaryCase(name: "round", range: -3...3, op: { $0.round() }, reference: { $0.rounded(.toNearestOrEven) }),
+  UnaryCase(name: "trunc", range: -3...3, op: { $0.trunc() }, reference: { Foundation.trunc($0) }),
+  UnaryCase(name: "sign", range: -3...3, op: { $0.sign() }, reference: { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }),
+]
+
+@Suite("Element-wise functions") struct ElementwiseFunctionTests {
+  @Test(arguments: unaryCases) func valuesMatchScalarMath(c: UnaryCase) {
+    var g = RandomGenerator(seed: 8)
+    let x = Tensor.rand([50], dtype: .float64, generator: &g) * (c.range.upperBound - c.range.lowerBound) + c.range.lowerBound
+    let got = c.op(x).scalars(as: Double.self)
+    for (v, y) in zip(x.scalars(as: Double.self), got) {
+      let expected = c.reference(v)
+      #expect(Swift.abs(y - expected) <= 1e-12 * Swift.max(1, Swift.abs(expected)), "\(c.name)(\(v)) = \(y), expected \(expected)")
+    }
+  }
+
+  @Test(arguments: unaryCases, shapes) func gradientsOfFirstAndSecondOrder(c: UnaryCase, shape: [Int]) {
+    checkBothOrders([shape], in: c.range) { c.op($0[0]) }
+  }
+
+  @Test func float32AgreesWithFloat64() {
+    let x = Tensor.linspace(-2, 2, count: 9)
+    for c in unaryCases where c.range.contains(-2) && c.range.contains(2) {
+      let single = c.op(x).scalars(as: Double.self), double = c.op(x.cast(to: .float64)).scalars(as: Double.self)
+      for (s, d) in zip(single, double) { #expect(Swift.abs(s - d) <= 1e-5 * Swift.max(1, Swift.abs(d)), "\(c.name)") }
+    }
+  }
+
+  @Test func roundingHalvesAndSpecialValues() {
+    #expect(Tensor([0.5, 1.5, 2.5, -0.5]).round().scalars(as: Float.self) == [0, 2, 2, -0])
+    #expect(Tensor([100]).softplus().item() == 100)
+    #expect(Tensor([-100]).logSigmoid().item() == -100)
+    #expect(Tensor([-1000]).elu().item() == -1)
+    let g = gradients(of: Tensor([1000.0], dtype: .float64, requiresGrad: true).elu().sum(),
+                      withRespectTo: [])
+    #expect(g.isEmpty)
+  }
+
+  @Test func kinksFollowPyTorch() {
+    let x = Tensor([0.0, -1.0, 1.0, 6.0], dtype: .float64, requiresGrad: true)
+    #expect(gradients(of: x.leakyRelu(negativeSlope: 0.2).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0.2, 0.2, 1, 1])
+    // hardtanh passes the gradient only strictly inside its bounds.
+    #expect(gradients(of: x.hardtanh(min: -1, max: 1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 0, 0, 0])
+    #expect(gradients(of: x.relu6().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1, 0])
+    #expect(gradients(of: x.floor().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0, 0])
+  }
+}
+
+@Suite("Binary functions and where") struct BinaryFunctionTests {
+  @Test(arguments: [([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3])] as [([Int], [Int])])
+  func gradientsOfFirstAndSecondOrder(shapes: ([Int], [Int])) {
+    for pair in [[shapes.0, shapes.1], [shapes.1, shapes.0]] {
+      checkBothOrders(pair) { $0[0].maximum($0[1]) }
+      checkBothOrders(pair) { $0[0].minimum($0[1]) }
+      checkBothOrders(pair, in: 0.5...2) { $0[0].atan2($0[1]) }
+      checkBothOrders(pair) { ($0[0] * 3).atan2($0[1] - 0.1) }
+      checkBothOrders(pair, in: 0.3...3) { $0[0].remainder($0[1]) }
+      checkBothOrders(pair) { Tensor.where($0[0] .> 0, $0[0] * $0[1], $0[1].exp()) }
+      checkBothOrders(pair) { $0[0].clamped(min: $0[1] - 0.5, max: $0[1] + 0.5) }
+    }
+  }
+
+  @Test func values() {
+    let a = Tensor([1, 5, 3]), b = Tensor([4, 2, 3])
+    #expect(a.maximum(b).scalars(as: Float.self) == [4, 5, 3])
+    #expect(a.minimum(b).scalars(as: Float.self) == [1, 2, 3])
+    #expect(Tensor([1, .nan]).maximum(Tensor([2, 0])).scalars(as: Float.self)[1].isNaN)
+    #expect((Tensor([-7, 7, -7.5, 7]) % Tensor([3, -3, 2, 3])).scalars(as: Float.self) == [2, -2, 0.5, 1])
+    #expect((Tensor(integers: [-7, 7]) % 3).scalars(as: Int64.self) == [2, 1])
+    #expect(Tensor([1.0], dtype: .float64).atan2(Tensor([-1.0], dtype: .float64)).item() == Foundation.atan2(1.0, -1.0))
+    #expect(Tensor([-2, -2, 4]).pow(Tensor([3, 2, 0.5])).scalars(as: Float.self) == [-8, 4, 2])
+    #expect(Tensor([-2]).pow(3).item() == -8)
+    #expect(Tensor([-2]).pow(0.5).item().isNaN)
+    #expect(Tensor.where(Tensor(bools: [true, false, true]), Tensor([1, 2, 3]), Tensor([10])).scalars(as: Float.self) == [1, 10, 3])
+    #expect(Tensor([0, 5, 10]).clamped(min: Tensor([1]), max: Tensor([2, 3, 4])).scalars(as: Float.self) == [1, 3, 4])
+  }
+
+  @Test func tiesSplitTheGradient() {
+    let a = Tensor([2.0], dtype: .float64, requiresGrad: true), b = Tensor([2.0], dtype: .float64, requiresGrad: true)
+    let g = gradients(of: a.maximum(b).sum(), withRespectTo: [a, b])
+    #expect(g.map { $0!.item() } == [0.5, 0.5])
+  }
+
+  @Test func clampWithTensorBoundsSendsTheGradientToTheBound() {
+    let x = Tensor([0.0, 5.0, 10.0], dtype: .float64, requiresGrad: true)
+    let lo = Tensor([1.0], dtype: .float64, requiresGrad: true), hi = Tensor([4.0, 6.0, 8.0], dtype: .float64, requiresGrad: true)
+    let g = gradients(of: x.clamped(min: lo, max: hi).sum(), withRespectTo: [x, lo, hi])
+    #expect(g[0]!.scalars(as: Double.self) == [0, 1, 0])
+    #expect(g[1]!.scalars(as: Double.self) == [1])
+    #expect(g[2]!.scalars(as: Double.self) == [0, 0, 1])
+  }
+}
+
+@Suite("Comparisons, logic and dtypes") struct ComparisonTests {
+  @Test func comparisonsGiveBools() {
+    let a = Tensor([1, 2, 3]), b = Tensor([3, 2, 1])
+    #expect((a .== b).scalars(as: Bool.self) == [false, true, false])
+    #expect((a .!= b).scalars(as: Bool.self) == [true, false, true])
+    #expect((a .< b).scalars(as: Bool.self) == [true, false, false])
+    #expect((a .<= b).scalars(as: Bool.self) == [true, true, false])
+    #expect((a .> 1.5).scalars(as: Bool.self) == [false, true, true])
+    #expect((a .>= Tensor([2, 3], shape: [2, 1])).shape == [2, 3])
+    #expect((a .> b).dtype == .bool)
+    #expect((Tensor(integers: [1, 2]) .== Tensor([1, 2.5])).scalars(as: Bool.self) == [true, false])
+    #expect((Tensor([.nan]) .== Tensor([.nan])).scalars(as: Bool.self) == [false])
+  }
+
+  @Test func logic() {
+    let p = Tensor(bools: [true, true, false, false]), q = Tensor(bools: [true, false, true, false])
+    #expect((p .&& q).scalars(as: Bool.self) == [true, false, false, false])
+    #expect((p .|| q).scalars(as: Bool.self) == [true, true, true, false])
+    #expect(p.logicalXor(q).scalars(as: Bool.self) == [false, true, true, false])
+    #expect(p.logicalNot().scalars(as: Bool.self) == [false, false, true, true])
+    #expect(p.any().scalars(as: Bool.self) == [true])
+    #expect(p.all().scalars(as: Bool.self) == [false])
+    #expect(Tensor(bools: [true, true]).all().scalars(as: Bool.self) == [true])
+    #expect(Tensor([0, 0, 1, 0], shape: [2, 2]).any(axis: 1).scalars(as: Bool.self) == [false, true])
+    #expect(Tensor([1, 1, 1, 0], shape: [2, 2]).all(axis: 0).scalars(as: Bool.self) == [true, false])
+    let v = Tensor([1, .nan, .infinity, -.infinity])
+    #expect(v.isNaN().scalars(as: Bool.self) == [false, true, false, false])
+    #expect(v.isFinite().scalars(as: Bool.self) == [true, false, false, false])
+    #expect(v.isInfinite().scalars(as: Bool.self) == [false, false, true, true])
+  }
+
+  @Test func promotionFollowsPyTorch() {
+    let i = Tensor(integers: [1, 2]), j = Tensor(integers: [3, 4])
+    #expect((i + j).dtype == .int64)
+    #expect((i + j).scalars(as: Int64.self) == [4, 6])
+    #expect((i * 2).dtype == .int64)
+    #expect((i - j).scalars(as: Int64.self) == [-2, -2])
+    #expect((-i).scalars(as: Int64.self) == [-1, -2])
+    #expect((i / j).dtype == .float32)
+    #expect((i / j).scalars(as: Float.self) == [1.0 / 3.0, 0.5])
+    #expect((i + 0.5).dtype == .float32)
+    #expect((i + Tensor([1], dtype: .float64)).dtype == .float64)
+    #expect((Tensor(bools: [true, false]) + i).scalars(as: Int64.self) == [2, 2])
+    #expect((Tensor([1]) + Tensor([1], dtype: .float64)).dtype == .float64)
+    #expect(i.maximum(Tensor(integers: [2, 1])).scalars(as: Int64.self) == [2, 2])
+  }
+}
