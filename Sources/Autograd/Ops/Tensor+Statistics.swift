@@ -1,0 +1,193 @@
+/// Which norm `norm` computes.
+public enum NormOrder: Sendable, Equatable {
+  /// Σ|x|.
+  case one
+  /// √(Σx²), the Euclidean norm (over a matrix's elements: the Frobenius norm).
+  case two
+  /// max |x|.
+  case infinity
+  /// (Σ|x|ᵖ)^(1/p).
+  case p(Double)
+}
+
+extension Tensor {
+  /// The product of all elements, as a scalar.
+  public func prod() -> Tensor { prod(axes: Array(0..<rank)) }
+
+  /// The product along `axis`.
+  public func prod(axis: Int, keepDims: Bool = false) -> Tensor { prod(axes: [axis], keepDims: keepDims) }
+
+  /// The product along `axes`.
+  ///
+  /// Backward: each element gets the gradient times the product of the others, computed with
+  /// running products from both sides, so that zeros are handled exactly.
+  public func prod(axes: [Int], keepDims: Bool = false) -> Tensor {
+    requireFloatingPoint("prod")
+    let axes = normalized(axes, op: "prod")
+    let (rows, restore) = flattening(axes)
+    let n = rows.shape.last ?? 1
+    let result = n == 0 ? Tensor.ones(Array(rows.shape.dropLast()), dtype: dtype)
+      : rows.cumprod(axis: -1)[TensorIndex.ellipsis, n - 1]
+    return restore(result, keepDims)
+  }
+
+  /// `self` with `axes` moved last and merged into one, and how to give a reduction of that last
+  /// axis the shape a reduction over `axes` has.
+  private func flattening(_ axes: [Int]) -> (Tensor, (Tensor, Bool) -> Tensor) {
+    let kept = shape.indices.filter { !axes.contains($0) }
+    let keptShape = kept.map { shape[$0] }
+    let merged = permuted(kept + axes).reshaped(to: keptShape + [axes.reduce(1) { $0 * shape[$1] }])
+    let keepDimsShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+    return (merged, { result, keepDims in keepDims ? result.reshaped(to: keepDimsShape) : result.reshaped(to: keptShape) })
+  }
+
+  /// Running sums along `axis`. Backward: running sums of the gradient from the other end.
+  public func cumsum(axis: Int) -> Tensor {
+    requireFloatingPoint("cumsum")
+    let axis = Shape.axis(axis, rank: rank, op: "cumsum")
+    if rank == 0 { return self * 1 }
+    return Kernels.cumulative(self, axis: axis, product: false).recorded("CumsumBackward", detail: "axis: \(axis)", inputs: [self]) { g, _, _ in
+      [g.flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis])]
+    }
+  }
+
+  /// Running products along `axis`.
+  ///
+  /// Backward: Σₖ≥ᵢ gₖ yₖ / xᵢ where no element is zero; by the definition otherwise (then not
+  /// differentiable a second time).
+  public func cumprod(axis: Int) -> Tensor {
+    requireFloatingPoint("cumprod")
+    let axis = Shape.axis(axis, rank: rank, op: "cumprod")
+    if rank == 0 { return self * 1 }
+    let y = Kernels.cumulative(self, axis: axis, product: true)
+    return y.recorded("CumprodBackward", detail: "axis: \(axis)", inputs: [self], saving: [self]) { g, s, _ in
+      let x = s[0]
+      if !(x.detached() .== 0).any().scalars(as: Bool.self)[0] {
+        let y = x.cumprod(axis: axis)
+        return [(g * y).flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]) / x]
+      }
+      let xl = Kernels.contiguousCopy(x.detached().movingAxisToEnd(axis))
+      let gl = Kernels.contiguousCopy(g.detached().movingAxisToEnd(axis))
+      return [Kernels.cumprodGradientWithZeros(xl, gl).movingLastAxis(to: axis).contiguous()]
+    }
+  }
+
+  /// The variance along `axes` (all when `nil`): Σ(x - mean)² / (n - correction).
+  /// `correction` 1 is the unbiased estimate (PyTorch's default), 0 the population variance.
+  public func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    let axes = axes ?? Array(0..<rank)
+    let n = normalized(axes, op: "var").reduce(1) { $0 * shape[$1] }
+    let deviation = self - mean(axes: axes, keepDims: true)
+    return (deviation * deviation).sum(axes: axes, keepDims: keepDims) / Double(Swift.max(n - correction, 0))
+  }
+
+  /// The standard deviation along `axes`: the square root of `variance`.
+  public func standardDeviation(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
+  }
+
+  /// log Σ exp(x) along `axes`, computed without overflow (the maximum is factored out).
+  ///
+  /// Backward: softmax(x) times the gradient.
+  public func logSumExp(axes: [Int], keepDims: Bool = false) -> Tensor {
+    requireFloatingPoint("logsumexp")
+    let axes = normalized(axes, op: "logsumexp")
+    // The shift is a constant: it cancels in value and gradient; infinite maxima shift by 0.
+    var shift = detached()
+    for axis in axes { shift = shift.max(axis: axis, keepDims: true) }
+    shift = Tensor.where(shift.isFinite(), shift, Tensor.zeros([], dtype: dtype))
+    let total = (self - shift).exp().sum(axes: axes, keepDims: true).log() + shift
+    return keepDims ? total : total.squeezedAxes(axes)
+  }
+
+  /// log Σ exp(x) along `axis`.
+  public func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor { logSumExp(axes: [axis], keepDims: keepDims) }
+
+  private func squeezedAxes(_ axes: [Int]) -> Tensor {
+    reshaped(to: shape.indices.filter { !axes.contains($0) }.map { shape[$0] })
+  }
+
+  /// The `order` norm over `axes` (all elements when `nil`).
+  ///
+  /// Backward of the 2-norm: x / ‖x‖, and 0 where the norm is 0 (as PyTorch).
+  public func norm(_ order: NormOrder = .two, axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+    let axes = normalized(axes ?? Array(0..<rank), op: "norm")
+    switch order {
+    case .one: return abs().sum(axes: axes, keepDims: keepDims)
+    case .infinity:
+      let (rows, restore) = abs().flattening(axes)
+      return restore(rows.max(axis: -1), keepDims)
+    case .p(let p) where p != 2:
+      precondition(p > 0, "norm: p must be positive, got \(p)")
+      return abs().pow(p).sum(axes: axes, keepDims: keepDims).pow(1 / p)
+    default:
+      requireFloatingPoint("norm")
+      let n = withNoGrad { (self * self).sum(axes: axes, keepDims: true).sqrt() }
+      let result = n.recorded("NormBackward", inputs: [self], saving: [self, n]) { g, s, _ in
+        let x = s[0]
+        let norm = GradMode.isRecording && x.requiresGrad ? x.norm(.two, axes: axes, keepDims: true) : s[1]
+        // A zero norm gets a harmless denominator: x is all zeros there, so the gradient is 0.
+        let safe = Tensor.where(norm.detached() .== 0, Tensor.ones([], dtype: norm.dtype), norm)
+        return [g * x / safe]
+      }
+      return keepDims ? result : result.squeezedAxes(axes)
+    }
+  }
+
+  /// exp(x) / Σ exp(x) along `axis`: non-negative values that sum to 1.
+  ///
+  /// Backward: y (g - Σ g y).
+  public func softmax(axis: Int) -> Tensor {
+    requireFloatingPoint("softmax")
+    let axis = Shape.axis(axis, rank: rank, op: "softmax")
+    let y = withNoGrad { () -> Tensor in
+      let e = (self - detached().max(axis: axis, keepDims: true)).exp()
+      return e / e.sum(axis: axis, keepDims: true)
+    }
+    return y.recorded("SoftmaxBackward", detail: "axis: \(axis)", inputs: [self], saving: [self, y.detached()]) { g, s, _ in
+      let y = GradMode.isRecording && s[0].requiresGrad ? s[0].softmax(axis: axis) : s[1]
+      return [y * (g - (g * y).sum(axis: axis, keepDims: true))]
+    }
+  }
+
+  /// log softmax(x) along `axis`, computed stably as x - logsumexp(x).
+  ///
+  /// Backward: g - softmax(x) Σ g.
+  public func logSoftmax(axis: Int) -> Tensor {
+    requireFloatingPoint("logSoftmax")
+    let axis = Shape.axis(axis, rank: rank, op: "logSoftmax")
+    let y = withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
+    return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: [self], saving: [self]) { g, s, _ in
+      [g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true)]
+    }
+  }
+
+  /// The largest values along `axis` and their indices (int64), as PyTorch's `max(dim)`.
+  public func maxWithIndices(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+    (max(axis: axis, keepDims: keepDims), argmax(axis: axis, keepDims: keepDims))
+  }
+
+  /// The smallest values along `axis` and their indices (int64), as PyTorch's `min(dim)`.
+  public func minWithIndices(axis: Int, keepDims: Bool = false) -> (values: Tensor, indices: Tensor) {
+    (min(axis: axis, keepDims: keepDims), argmin(axis: axis, keepDims: keepDims))
+  }
+
+  /// The flat index (int64 scalar) of the first largest element.
+  public func argmax() -> Tensor { reshaped(to: [-1]).argmax(axis: 0) }
+
+  /// The flat index (int64 scalar) of the first smallest element.
+  public func argmin() -> Tensor { reshaped(to: [-1]).argmin(axis: 0) }
+
+  /// The elements in reverse order along each of `axes`. A view (with negative strides).
+  public func flipped(axes: [Int]) -> Tensor {
+    let axes = normalized(axes, op: "flip")
+    if axes.isEmpty { return self }
+    var newStrides = strides, newOffset = offset
+    for axis in axes where shape[axis] > 0 {
+      newOffset += (shape[axis] - 1) * strides[axis]
+      newStrides[axis] = -strides[axis]
+    }
+    return Tensor(storage: storage, shape: shape, strides: newStrides, offset: newOffset)
+      .recorded("FlipBackward", detail: "axes: \(axes)", inputs: [self]) { g, _, _ in [g.flipped(axes: axes)] }
+  }
+}

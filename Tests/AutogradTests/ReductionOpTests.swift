@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import Autograd
+
+private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
+                             _ f: @escaping ([Tensor]) -> Tensor) {
+  var g = RandomGenerator(seed: 5)
+  let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound }
+  let first = gradCheckReport(inputs, f)
+  #expect(first.passed, "first order: \(first)")
+  if secondOrder {
+    let second = gradGradCheckReport(inputs, f)
+    #expect(second.passed, "second order: \(second)")
+  }
+}
+
+@Suite("Reductions and normalizations") struct ReductionOpTests {
+  @Test func values() {
+    let x = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: .float64)
+    #expect(x.prod().item() == 720)
+    #expect(x.prod(axis: 0).scalars(as: Double.self) == [4, 10, 18])
+    #expect(x.prod(axis: 1, keepDims: true).shape == [2, 1])
+    #expect(x.cumsum(axis: 1).scalars(as: Double.self) == [1, 3, 6, 4, 9, 15])
+    #expect(x.cumsum(axis: 0).scalars(as: Double.self) == [1, 2, 3, 5, 7, 9])
+    #expect(x.cumprod(axis: 1).scalars(as: Double.self) == [1, 2, 6, 4, 20, 120])
+    #expect(x.variance().item() == 3.5)
+    #expect(x.variance(correction: 0).item() == 17.5 / 6)
+    #expect(x.variance(axes: [1]).scalars(as: Double.self) == [1, 1])
+    #expect(Swift.abs(x.standardDeviation().item() - 3.5.squareRoot()) < 1e-15)
+    #expect(Swift.abs(x.logSumExp(axis: 1).scalars(as: Double.self)[0] - Foundation.log(Foundation.exp(1) + Foundation.exp(2) + Foundation.exp(3))) < 1e-14)
+    #expect(x.norm(.one).item() == 21)
+    #expect(x.norm().item() == 91.0.squareRoot())
+    #expect(x.norm(.infinity, axes: [1]).scalars(as: Double.self) == [3, 6])
+    #expect(Swift.abs(x.norm(.p(3)).item() - Foundation.pow(441.0, 1.0 / 3)) < 1e-12)
+    let s = x.softmax(axis: 1).scalars(as: Double.self)
+    #expect(Swift.abs(s[0] + s[1] + s[2] - 1) < 1e-15)
+    #expect(Swift.abs(x.logSoftmax(axis: 1).exp().sum(axis: 1).scalars(as: Double.self)[1] - 1) < 1e-15)
+    let (values, indices) = x.maxWithIndices(axis: 0)
+    #expect(values.scalars(as: Double.self) == [4, 5, 6])
+    #expect(indices.scalars(as: Int64.self) == [1, 1, 1])
+    #expect(x.argmax().item() == 5)
+    #expect(x.argmin().item() == 0)
+    #expect(x.flipped(axes: [1]).scalars(as: Double.self) == [3, 2, 1, 6, 5, 4])
+    #expect(x.flipped(axes: [0, 1]).scalars(as: Double.self) == [6, 5, 4, 3, 2, 1])
+  }
+
+  @Test func stableForLargeInputs() {
+    let big = Tensor([1000, 1001, -.infinity], dtype: .float64)
+    #expect(big.softmax(axis: 0).scalars(as: Double.self)[2] == 0)
+    #expect(!big.logSumExp(axis: 0).item().isNaN)
+    #expect(Swift.abs(big.logSumExp(axis: 0).item() - (1001 + Foundation.log(1 + Foundation.exp(-1)))) < 1e-12)
+    #expect(Tensor([-Double.infinity, -.infinity], dtype: .float64).logSumExp(axis: 0).item() == -.infinity)
+  }
+
+  @Test(arguments: [[4], [3, 4], [2, 3, 4]] as [[Int]])
+  func gradientsOfFirstAndSecondOrder(shape: [Int]) {
+    let last = shape.count - 1
+    checkBothOrders([shape]) { $0[0].prod() }
+    checkBothOrders([shape]) { $0[0].prod(axis: last) }
+    checkBothOrders([shape]) { $0[0].cumsum(axis: 0) }
+    checkBothOrders([shape]) { $0[0].cumprod(axis: last) }
+    checkBothOrders([shape]) { $0[0].variance() }
+    checkBothOrders([shape]) { $0[0].variance(axes: [last], correction: 0, keepDims: true) }
+    checkBothOrders([shape]) { $0[0].standardDeviation(axes: [0]) }
+    checkBothOrders([shape]) { $0[0].logSumExp(axis: last) }
+    checkBothOrders([shape]) { $0[0].logSumExp(axes: Array(0...last)) }
+    checkBothOrders([shape]) { $0[0].norm() }
+    checkBothOrders([shape]) { $0[0].norm(.two, axes: [last]) }
+    checkBothOrders([shape]) { $0[0].norm(.one) }
+    checkBothOrders([shape]) { $0[0].norm(.p(3), axes: [0]) }
+    checkBothOrders([shape]) { $0[0].norm(.infinity) }
+    checkBothOrders([shape]) { $0[0].softmax(axis: last) }
+    checkBothOrders([shape]) { $0[0].softmax(axis: 0) }
+    checkBothOrders([shape]) { $0[0].logSoftmax(axis: last) }
+    checkBothOrders([shape]) { $0[0].flipped(axes: [0]) * Tensor.arange(0, Double(Shape.count(shape)), dtype: .float64).reshaped(to: shape) }
+  }
+
+  @Test func productGradientIsExactWithZeros() {
+    // d/dx_i Π x = Π_{j≠i} x_j: with one zero only that position has a gradient; with two, none.
+    let one = Tensor([2.0, 0.0, 3.0], dtype: .float64, requiresGrad: true)
+    #expect(gradients(of: one.prod(), withRespectTo: [one])[0]!.scalars(as: Double.self) == [0, 6, 0])
+    let two = Tensor([0.0, 5.0, 0.0], dtype: .float64, requiresGrad: true)
+    #expect(gradients(of: two.prod(), withRespectTo: [two])[0]!.scalars(as: Double.self) == [0, 0, 0])
+    let c = Tensor([2.0, 0.0, 3.0], dtype: .float64)
+    #expect(gradCheck([c]) { $0[0].cumprod(axis: 0) })
+  }
+
+  @Test func normOfZeroHasZeroGradient() {
+    let x = Tensor.zeros([3], dtype: .float64, requiresGrad: true)
+    #expect(gradients(of: x.norm(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0])
+  }
+}
