@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import Autograd
+
+private func checkBothOrders(_ shapes: [[Int]], secondOrder: Bool = true, _ f: @escaping ([Tensor]) -> Tensor) {
+  var g = RandomGenerator(seed: 6)
+  let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * 4 - 2 }
+  let first = gradCheckReport(inputs, f)
+  #expect(first.passed, "first order: \(first)")
+  if secondOrder {
+    // Products make the second derivative non-zero, so the check has something to see.
+    let second = gradGradCheckReport(inputs) { f($0).pow(2) }
+    #expect(second.passed, "second order: \(second)")
+  }
+}
+
+private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3, 4]) }
+
+@Suite("Gather, scatter and indexing") struct IndexingOpTests {
+  @Test func gatherAndScatterValues() {
+    let index = Tensor(integers: [0, 3, 1, 1, 2, 0], shape: [3, 2])
+    #expect(m34.gather(axis: 1, index: index).scalars(as: Double.self) == [0, 3, 5, 5, 10, 8])
+    let rows = Tensor(integers: [2, 0, 1, 0], shape: [1, 4])
+    #expect(m34.gather(axis: 0, index: rows).scalars(as: Double.self) == [8, 1, 6, 3])
+    let z = Tensor.zeros([2, 3], dtype: .float64)
+    let src = Tensor([1, 2, 3, 4], shape: [2, 2], dtype: .float64)
+    let at = Tensor(integers: [2, 0, 1, 1], shape: [2, 2])
+    #expect(z.scattering(axis: 1, index: at, source: src).scalars(as: Double.self) == [2, 0, 1, 0, 4, 0])
+    #expect(z.scatterAdding(axis: 1, index: at, source: src).scalars(as: Double.self) == [2, 0, 1, 0, 7, 0])
+  }
+
+  @Test func selectionValues() {
+    #expect(m34.indexSelect(axis: 1, indices: Tensor(integers: [3, 0, -1])).scalars(as: Double.self) == [3, 0, 3, 7, 4, 7, 11, 8, 11])
+    #expect(m34[Tensor(integers: [2, 0])].scalars(as: Double.self) == [8, 9, 10, 11, 0, 1, 2, 3])
+    #expect(m34[Tensor(integers: [1, 1, 2, 0], shape: [2, 2])].shape == [2, 2, 4])
+    #expect(m34[m34 .> 8].scalars(as: Double.self) == [9, 10, 11])
+    #expect(m34[Tensor(bools: [false, true, false, true])].scalars(as: Double.self) == [1, 3, 5, 7, 9, 11])
+    #expect(m34.maskedFill(m34 .< 2, value: -1).scalars(as: Double.self).prefix(3) == [-1, -1, 2])
+  }
+
+  @Test func gradients() {
+    let index = Tensor(integers: [0, 3, 1, 1, 2, 0], shape: [3, 2])
+    checkBothOrders([[3, 4]]) { $0[0].gather(axis: 1, index: index) }
+    let at = Tensor(integers: [2, 0, 1, 1], shape: [2, 2])
+    checkBothOrders([[2, 3], [2, 2]]) { $0[0].scatterAdding(axis: 1, index: at, source: $0[1]) }
+    let distinct = Tensor(integers: [2, 0, 1, 2], shape: [2, 2])
+    checkBothOrders([[2, 3], [2, 2]]) { $0[0].scattering(axis: 1, index: distinct, source: $0[1]) }
+    checkBothOrders([[3, 4]]) { $0[0].indexSelect(axis: 1, indices: Tensor(integers: [3, 0, 3])) }
+    checkBothOrders([[3, 4]]) { $0[0][Tensor(integers: [2, 2, 0])] }
+    checkBothOrders([[3, 4]]) { $0[0][m34 .> 6] }
+    checkBothOrders([[3, 4]]) { $0[0].maskedFill(m34 .< 5, value: 3) }
+  }
+
+  @Test func badIndicesTrapWithAMessage() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).gather(axis: 1, index: Tensor(integers: [0, 3], shape: [2, 1]))
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("gather: index 3 is out of range for axis 1 of size 3"))
+    }
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).indexSelect(axis: 0, indices: Tensor([0.0]))
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("indexSelect: indices must be an int64 tensor, got float32"))
+    }
+  }
+}
+
+@Suite("Layout ops") struct LayoutOpTests {
+  @Test func values() {
+    let v = Tensor([1, 2, 3], dtype: .float64)
+    #expect(v.repeated([2]).scalars(as: Double.self) == [1, 2, 3, 1, 2, 3])
+    #expect(v.repeated([2, 2]).shape == [2, 6])
+    #expect(Tensor([1, 2, 3, 4], shape: [2, 2]).repeated([1, 2]).scalars(as: Float.self) == [1, 2, 1, 2, 3, 4, 3, 4])
+    #expect(v.tiled([2]).scalars(as: Double.self) == [1, 2, 3, 1, 2, 3])
+    #expect(Tensor.zeros([2, 3]).tiled([2]).shape == [2, 6])
+    #expect(v.rolled(shift: 1, axis: 0).scalars(as: Double.self) == [3, 1, 2])
+    #expect(v.rolled(shift: -4, axis: 0).scalars(as: Double.self) == [2, 3, 1])
+    #expect(m34.split(sizes: [1, 3], axis: 1).map(\.shape) == [[3, 1], [3, 3]])
+    #expect(m34.split(size: 3, axis: 1).map(\.shape) == [[3, 3], [3, 1]])
+    #expect(m34.chunked(2, axis: 0).map(\.shape) == [[2, 4], [1, 4]])
+    #expect(m34.flattened(startAxis: 0).shape == [12])
+    #expect(Tensor.zeros([2, 3, 4]).flattened(startAxis: 1).shape == [2, 12])
+    #expect(Tensor.zeros([2, 12]).unflattened(axis: 1, sizes: [3, -1]).shape == [2, 3, 4])
+    #expect(Tensor([1, 2]).broadcast(to: [3, 2]).shape == [3, 2])
+    #expect(v.padded([(1, 2)]).scalars(as: Double.self) == [0, 1, 2, 3, 0, 0])
+    #expect(v.padded([(1, 1)], mode: .constant(9)).scalars(as: Double.self) == [9, 1, 2, 3, 9])
+    #expect(v.padded([(2, 2)], mode: .reflect).scalars(as: Double.self) == [3, 2, 1, 2, 3, 2, 1])
+    #expect(v.padded([(2, 1)], mode: .replicate).scalars(as: Double.self) == [1, 1, 1, 2, 3, 3])
+    #expect(Tensor.ones([1, 2, 2]).padded([(1, 0), (0, 1)]).shape == [1, 3, 3])
+    #expect(m34.tril().scalars(as: Double.self) == [0, 0, 0, 0, 4, 5, 0, 0, 8, 9, 10, 0])
+    #expect(m34.triu(diagonal: 1).scalars(as: Double.self) == [0, 1, 2, 3, 0, 0, 6, 7, 0, 0, 0, 11])
+    #expect(m34.diagonal().scalars(as: Double.self) == [0, 5, 10])
+    #expect(m34.diagonal(offset: 1).scalars(as: Double.self) == [1, 6, 11])
+    #expect(m34.diagonal(offset: -1).scalars(as: Double.self) == [4, 9])
+    #expect(Tensor.arange(0, 8).reshaped(to: [2, 2, 2]).diagonal(axis1: 0, axis2: 2).scalars(as: Float.self) == [0, 5, 2, 7])
+  }
+
+  @Test func gradients() {
+    checkBothOrders([[2, 3]]) { $0[0].repeated([2, 1, 2]) }
+    checkBothOrders([[3]]) { $0[0].tiled([2, 2]) }
+    checkBothOrders([[2, 3]]) { $0[0].rolled(shift: 2, axis: 1) }
+    checkBothOrders([[4, 3]]) { x in Tensor.cat(x[0].split(sizes: [1, 3]).reversed(), axis: 0) }
+    checkBothOrders([[5]]) { x in x[0].chunked(2)[1] }
+    checkBothOrders([[2, 3]]) { $0[0].padded([(1, 2)], mode: .constant(0.5)) }
+    checkBothOrders([[2, 4]]) { $0[0].padded([(1, 1), (2, 3)], mode: .reflect) }
+    checkBothOrders([[2, 3]]) { $0[0].padded([(2, 1)], mode: .replicate) }
+    checkBothOrders([[3, 4]]) { $0[0].tril(diagonal: -1) }
+    checkBothOrders([[2, 3, 3]]) { $0[0].triu() }
+    checkBothOrders([[3, 4]]) { $0[0].diagonal(offset: 1) }
+    checkBothOrders([[2, 3, 4]]) { $0[0].flattened(startAxis: 1).unflattened(axis: 1, sizes: [4, 3]) }
+  }
+}
