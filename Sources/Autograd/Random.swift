@@ -52,6 +52,11 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
   /// The process-wide generator behind `Tensor.rand` and friends when none is passed.
   static let global = Mutex(RandomGenerator(seed: 0x5EED))
+
+  /// A new generator seeded from the global one (advancing it), for work done outside its lock.
+  static func split() -> RandomGenerator {
+    global.withLock { RandomGenerator(seed: $0.next()) }
+  }
 }
 
 /// Seeds the generator that `rand`, `randn` and `randint` use when no generator is passed,

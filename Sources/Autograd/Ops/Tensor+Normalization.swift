@@ -1,0 +1,90 @@
+extension Tensor {
+  /// Normalizes over the last `normalizedShape.count` axes to zero mean and unit variance, then
+  /// scales by `weight` and shifts by `bias` (both of `normalizedShape`), as PyTorch's `layer_norm`.
+  public func layerNormalized(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
+                              epsilon: Double = 1e-5) -> Tensor {
+    precondition(normalizedShape.count <= rank && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
+                 "layerNorm: normalizedShape \(normalizedShape) does not match the end of shape \(shape)")
+    let axes = Array((rank - normalizedShape.count)..<rank)
+    let centered = self - mean(axes: axes, keepDims: true)
+    var y = centered * (centered.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()
+    if let weight { y = y * weight }
+    if let bias { y = y + bias }
+    return y
+  }
+
+  /// Batch normalization over every axis but the channel axis 1, as PyTorch's `batch_norm`.
+  ///
+  /// In training, normalizes with the batch's statistics and updates `runningMean` and
+  /// `runningVariance` in place: r ← (1 - momentum) r + momentum · batch statistic (the unbiased
+  /// variance). In evaluation, normalizes with the running statistics.
+  public func batchNormalized(runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor? = nil,
+                              bias: Tensor? = nil, training: Bool, momentum: Double = 0.1,
+                              epsilon: Double = 1e-5) -> Tensor {
+    precondition(rank >= 2, "batchNorm: expected at least [N, C], got \(shape)")
+    let c = shape[1]
+    let axes = [0] + Array(2..<rank)
+    let statShape = [1, c] + Array(repeating: 1, count: rank - 2)
+    let mean: Tensor, variance: Tensor
+    if training {
+      let n = axes.reduce(1) { $0 * shape[$1] }
+      precondition(n > 1, "batchNorm: training needs more than one value per channel, got shape \(shape)")
+      mean = self.mean(axes: axes, keepDims: true)
+      variance = (self - mean).pow(2).mean(axes: axes, keepDims: true)
+      withNoGrad {
+        if let runningMean {
+          runningMean.copy(from: (1 - momentum) * runningMean + momentum * mean.detached().reshaped(to: [c]))
+        }
+        if let runningVariance {
+          let unbiased = variance.detached().reshaped(to: [c]) * (Double(n) / Double(n - 1))
+          runningVariance.copy(from: (1 - momentum) * runningVariance + momentum * unbiased)
+        }
+      }
+    } else {
+      guard let runningMean, let runningVariance else {
+        preconditionFailure("batchNorm: evaluation needs runningMean and runningVariance")
+      }
+      mean = runningMean.reshaped(to: statShape)
+      variance = runningVariance.reshaped(to: statShape)
+    }
+    var y = (self - mean) * (variance + epsilon).rsqrt()
+    if let weight { y = y * weight.reshaped(to: statShape) }
+    if let bias { y = y + bias.reshaped(to: statShape) }
+    return y
+  }
+
+  /// Zeros each element with probability `probability` and scales the rest by 1 / (1 - p), in
+  /// training; the identity otherwise. The mask comes from `generator`, so runs are repeatable.
+  public func dropout(probability: Double, training: Bool = true, generator: inout RandomGenerator) -> Tensor {
+    precondition(probability >= 0 && probability <= 1, "dropout: probability must be in [0, 1], got \(probability)")
+    guard training && probability > 0 else { return self }
+    if probability == 1 { return self * 0 }
+    let keep = Tensor.rand(shape, dtype: .float64, generator: &generator) .>= probability
+    return self * (keep.cast(to: dtype) / (1 - probability))
+  }
+
+  /// `dropout` with a generator seeded from the global one (see `manualSeed`).
+  public func dropout(probability: Double, training: Bool = true) -> Tensor {
+    var generator = RandomGenerator.split()
+    return dropout(probability: probability, training: training, generator: &generator)
+  }
+
+  /// One-hot vectors (int64) for class indices: shape `self.shape + [classCount]`.
+  public func oneHot(classCount: Int) -> Tensor {
+    precondition(dtype == .int64, "oneHot: expected int64 class indices, got \(dtype)")
+    let indices = scalars(as: Int64.self)
+    var values = [Int64](repeating: 0, count: indices.count * classCount)
+    for (i, k) in indices.enumerated() {
+      precondition(k >= 0 && Int(k) < classCount, "oneHot: class \(k) is out of range for \(classCount) classes")
+      values[i * classCount + Int(k)] = 1
+    }
+    return Tensor(values: values, shape: shape + [classCount], dtype: .int64)
+  }
+}
+
+/// The rows of `weight` (`[vocabulary, dimension]`) picked by int64 `indices`: shape
+/// `indices.shape + [dimension]`. Backward: gradients are added into the picked rows.
+public func embedding(_ indices: Tensor, weight: Tensor) -> Tensor {
+  precondition(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
+  return weight[indices]
+}
