@@ -13,20 +13,39 @@ extension Tensor {
     _ = Engine.run(from: self, seed: Engine.seed(for: self, gradient), retainGraph: retainGraph ?? createGraph,
                    createGraph: createGraph, targets: nil)
   }
+
+  /// Adds a hook that sees this tensor's gradient (the total, once per backward pass) and may
+  /// return a replacement (`nil` keeps it). For a leaf it runs before the gradient is accumulated.
+  public func registerHook(_ hook: @escaping GradientHook) {
+    precondition(requiresGrad, "registerHook: the tensor does not require grad, so it never gets a gradient")
+    if let gradFn { gradFn.hooks.append(hook) } else { leafHooks.append(hook) }
+  }
+
+  /// Keeps this computed tensor's gradient in `grad` after `backward()`, as leaves do.
+  public func retainGrad() {
+    precondition(requiresGrad, "retainGrad: the tensor does not require grad")
+    gradFn?.retainedOutput = self
+  }
 }
 
 /// Returns d(output)/d(input) for each of `inputs`, without touching any tensor's `grad`.
 ///
-/// An input that `output` does not depend on gets `nil`. Inputs may be leaves or computed tensors.
+/// Inputs may be leaves or computed tensors. Hooks on the tensors run as in `backward()`.
 ///
 /// - Parameters:
 ///   - outputGradient: d(loss)/d(output); may be omitted when `output` has one element.
 ///   - retainGraph: Keep the graph's saved values for another backward pass; defaults to `createGraph`.
 ///   - createGraph: Record the computation of the gradients, for gradients of gradients.
-public func gradients(of output: Tensor, withRespectTo inputs: [Tensor], outputGradient: Tensor? = nil,
-                      retainGraph: Bool? = nil, createGraph: Bool = false) -> [Tensor?] {
-  Engine.run(from: output, seed: Engine.seed(for: output, outputGradient), retainGraph: retainGraph ?? createGraph,
-             createGraph: createGraph, targets: inputs)
+///   - allowUnused: Return `nil` for an input that `output` does not depend on; when `false`,
+///     that is a programmer error and traps.
+public func grad(of output: Tensor, withRespectTo inputs: [Tensor], outputGradient: Tensor? = nil,
+                 retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = true) -> [Tensor?] {
+  let results = Engine.run(from: output, seed: Engine.seed(for: output, outputGradient),
+                           retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: inputs)
+  if !allowUnused, let unused = results.firstIndex(where: { $0 == nil }) {
+    preconditionFailure("grad: input \(unused) (shape \(inputs[unused].shape)) is not used to compute the output; pass allowUnused: true to get nil for it")
+  }
+  return results
 }
 
 /// The backward pass: counts each node's consumers, then runs every rule once its gradient is
@@ -48,49 +67,72 @@ enum Engine {
   static func run(from root: Tensor, seed: Tensor, retainGraph: Bool, createGraph: Bool,
                   targets: [Tensor]?) -> [Tensor?] {
     var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
-    var targetIndex: [ObjectIdentifier: [Int]] = [:]
-    for (i, t) in (targets ?? []).enumerated() { targetIndex[ObjectIdentifier(t), default: []].append(i) }
+    // Targets are found by identity: leaves when their gradient is complete, computed tensors
+    // through their node (whose pending gradient is then their total gradient).
+    var leafTargets: [ObjectIdentifier: [Int]] = [:], nodeTargets: [ObjectIdentifier: [Int]] = [:]
+    for (i, t) in (targets ?? []).enumerated() {
+      if let node = t.gradFn {
+        nodeTargets[ObjectIdentifier(node), default: []].append(i)
+      } else {
+        leafTargets[ObjectIdentifier(t), default: []].append(i)
+      }
+    }
+    // Leaf gradients are summed over the pass, then hooked and accumulated once, as PyTorch does.
+    var leafGrads: [(leaf: Tensor, grad: Tensor)] = []
+    var leafSlot: [ObjectIdentifier: Int] = [:]
     var ready: [Node] = []
 
     func deliver(_ grad: Tensor, to tensor: Tensor) {
       precondition(grad.shape == tensor.shape,
                    "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
-      if let slots = targetIndex[ObjectIdentifier(tensor)] {
-        for i in slots { results[i] = results[i].map { $0 + grad } ?? grad }
-      }
       if let node = tensor.gradFn {
         node.pendingGrad = node.pendingGrad.map { $0 + grad } ?? grad
-      } else if targets == nil && tensor.requiresGrad {
-        accumulate(grad, into: tensor, createGraph: createGraph)
+      } else if let slot = leafSlot[ObjectIdentifier(tensor)] {
+        leafGrads[slot].grad = leafGrads[slot].grad + grad
+      } else {
+        leafSlot[ObjectIdentifier(tensor)] = leafGrads.count
+        leafGrads.append((tensor, grad))
       }
     }
 
-    guard let rootNode = root.gradFn else {
-      deliver(seed, to: root)
-      return results
-    }
-    let visited = countDependencies(from: rootNode)
-    defer {
-      for node in visited {
-        node.isVisited = false
-        node.pendingDependencies = 0
-        node.pendingGrad = nil
-      }
-    }
-    deliver(seed, to: root)
-    ready.append(rootNode)
     GradMode.$isRecording.withValue(createGraph) {
-      while let node = ready.popLast() {
-        let grads = node.pendingGrad.map { apply(node, to: $0) }
-        node.pendingGrad = nil
-        for (i, input) in node.inputs.enumerated() where node.needs[i] {
-          if let grad = grads?[i] { deliver(grad, to: input) }
-          if let child = input.gradFn {
-            child.pendingDependencies -= 1
-            if child.pendingDependencies == 0 { ready.append(child) }
+      if let rootNode = root.gradFn {
+        let visited = countDependencies(from: rootNode)
+        defer {
+          for node in visited {
+            node.isVisited = false
+            node.pendingDependencies = 0
+            node.pendingGrad = nil
           }
         }
-        if !retainGraph { release(node) }
+        deliver(seed, to: root)
+        ready.append(rootNode)
+        while let node = ready.popLast() {
+          var grads: [Tensor?]? = nil
+          if var grad = node.pendingGrad {
+            for hook in node.hooks { grad = hook(grad) ?? grad }
+            if targets == nil, let output = node.retainedOutput { accumulate(grad, into: output, createGraph: createGraph) }
+            for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
+            grads = apply(node, to: grad)
+          }
+          node.pendingGrad = nil
+          for (i, input) in node.inputs.enumerated() where node.needs[i] {
+            if let grad = grads?[i] { deliver(grad, to: input) }
+            if let child = input.gradFn {
+              child.pendingDependencies -= 1
+              if child.pendingDependencies == 0 { ready.append(child) }
+            }
+          }
+          if !retainGraph { release(node) }
+        }
+      } else {
+        deliver(seed, to: root)
+      }
+      for (leaf, total) in leafGrads {
+        var grad = total
+        for hook in leaf.leafHooks { grad = hook(grad) ?? grad }
+        for i in leafTargets[ObjectIdentifier(leaf)] ?? [] { results[i] = grad }
+        if targets == nil && leaf.requiresGrad { accumulate(grad, into: leaf, createGraph: createGraph) }
       }
     }
     return results
@@ -102,7 +144,7 @@ enum Engine {
     root.isVisited = true
     while let node = stack.popLast() {
       precondition(!node.isReleased, """
-        backward: the graph behind \(node.name) was freed by an earlier backward; \
+        backward: the graph behind \(node.displayName) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
       for case let child? in node.inputs.lazy.map(\.gradFn) {
@@ -120,12 +162,14 @@ enum Engine {
   private static func apply(_ node: Node, to grad: Tensor) -> [Tensor?] {
     for (tensor, version) in zip(node.saved, node.savedVersions) where tensor.storage.version != version {
       preconditionFailure("""
-        backward: a value saved by \(node.name) was modified by an in-place operation \
+        backward: a value saved by \(node.displayName) was modified by an in-place operation \
         (saved at version \(version), now version \(tensor.storage.version)); use an out-of-place op
         """)
     }
-    guard let rule = node.rule else { preconditionFailure("backward: \(node.name) has no backward rule") }
-    return rule(grad, node.saved, node.needs)
+    guard let rule = node.rule else { preconditionFailure("backward: \(node.displayName) has no backward rule") }
+    let grads = rule(grad, node.saved, node.needs)
+    if AnomalyMode.isEnabled { AnomalyMode.check(grads, from: node) }
+    return grads
   }
 
   private static func release(_ node: Node) {
@@ -135,19 +179,19 @@ enum Engine {
     node.isReleased = true
   }
 
-  /// Adds a gradient into a leaf's `grad`: in place normally, out of place with `createGraph` so
+  /// Adds a gradient into a tensor's `grad`: in place normally, out of place with `createGraph` so
   /// that the sum stays differentiable.
-  private static func accumulate(_ grad: Tensor, into leaf: Tensor, createGraph: Bool) {
-    if let existing = leaf.grad {
+  private static func accumulate(_ grad: Tensor, into tensor: Tensor, createGraph: Bool) {
+    if let existing = tensor.grad {
       if createGraph || existing.requiresGrad {
-        leaf.grad = existing + grad
+        tensor.grad = existing + grad
       } else {
         Kernels.zipInPlace(existing, grad, .add)
         existing.bumpVersion()
       }
     } else {
       // A copy, so that zeroing or updating `grad` in place never writes into another tensor.
-      leaf.grad = createGraph ? grad : Kernels.contiguousCopy(grad)
+      tensor.grad = createGraph ? grad : Kernels.contiguousCopy(grad)
     }
   }
 }

@@ -35,7 +35,7 @@ public func gradCheckReport(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double
 
   let objectiveValue = objective(output)
   // An output that does not depend on the inputs through differentiable ops has zero gradients.
-  let analytic = objectiveValue.requiresGrad ? gradients(of: objectiveValue, withRespectTo: leaves) : leaves.map { _ in nil }
+  let analytic = objectiveValue.requiresGrad ? grad(of: objectiveValue, withRespectTo: leaves) : leaves.map { _ in nil }
   var report = GradCheckReport(passed: true)
   var worstExcess = -Double.infinity
   withNoGrad {
@@ -92,7 +92,7 @@ public func gradGradCheckReport(_ inputs: [Tensor], eps: Double = 1e-6, atol: Do
       let weights = Tensor.randn(y.shape, dtype: .float64, generator: &generator)
       let objective = (y.cast(to: .float64) * weights).sum()
       guard objective.requiresGrad else { return Tensor.zeros([xs.map(\.count).reduce(0, +)], dtype: .float64) }
-      let firstOrder = gradients(of: objective, withRespectTo: xs, createGraph: true)
+      let firstOrder = grad(of: objective, withRespectTo: xs, createGraph: true)
       return Tensor.cat(zip(xs, firstOrder).map { x, g in g?.flattened() ?? Tensor.zeros([x.count], dtype: .float64) })
     }
   }

@@ -12,6 +12,9 @@ struct NeedsGrad {
 /// which the node releases after backward and which teardown walks without recursion.
 typealias BackwardRule = (_ grad: Tensor, _ saved: [Tensor], _ needs: NeedsGrad) -> [Tensor?]
 
+/// A function that sees the gradient of a tensor during backward and may return a replacement.
+public typealias GradientHook = (Tensor) -> Tensor?
+
 /// One recorded op in the graph: its inputs, the values its rule saved, and the rule.
 ///
 /// A node never owns its output tensor (that would be a reference cycle under ARC).
@@ -28,6 +31,18 @@ final class Node {
   var rule: BackwardRule?
   /// Set when backward has released the saved values (no `retainGraph`).
   var isReleased = false
+
+  /// Hooks on the output tensor's gradient (see `Tensor.registerHook`), run in order.
+  var hooks: [GradientHook] = []
+  /// The output tensor, when `retainGrad()` asked for its gradient to be kept.
+  weak var retainedOutput: Tensor?
+  /// The name of a user-defined function (`customFunction`), shown instead of `name`.
+  var customName: String?
+  /// Where the op was recorded, captured in anomaly mode only.
+  var creationTrace: [String]?
+
+  /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
+  var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
 
   // Scratch space of one backward pass.
   var pendingDependencies = 0
@@ -77,6 +92,7 @@ extension Tensor {
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
     precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
     gradFn = Node(name: name, detail: detail(), inputs: inputs, saved: saved, rule: rule)
+    if AnomalyMode.isEnabled { gradFn!.creationTrace = AnomalyMode.callerTrace() }
     return self
   }
 }

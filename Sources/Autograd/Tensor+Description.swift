@@ -13,7 +13,7 @@ extension Tensor: CustomStringConvertible {
     if dtype != .float32 && dtype != .int64 && dtype != .bool || (values.isEmpty && dtype != .float32) {
       suffixes.append("dtype=\(dtype)")
     }
-    if let gradFn { suffixes.append("grad_fn=<\(gradFn.name)>") } else if requiresGrad { suffixes.append("requires_grad=True") }
+    if let gradFn { suffixes.append("grad_fn=<\(gradFn.displayName)>") } else if requiresGrad { suffixes.append("requires_grad=True") }
     return "tensor(" + ([body] + suffixes).joined(separator: ", ") + ")"
   }
 

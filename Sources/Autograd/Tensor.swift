@@ -18,7 +18,10 @@ public final class Tensor {
   private var isGradLeaf = false
 
   /// The accumulated gradient of a leaf after `backward()`, or `nil` before the first one.
+  /// Computed tensors get one too after `retainGrad()`.
   public var grad: Tensor?
+  /// Hooks on this leaf's gradient (a computed tensor keeps its hooks on its node).
+  var leafHooks: [GradientHook] = []
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int) {
     self.storage = storage
@@ -45,7 +48,7 @@ public final class Tensor {
   /// Whether this tensor was made by the user rather than computed by a recorded op.
   public var isLeaf: Bool { gradFn == nil }
   /// The name of the backward rule of the op that made this tensor (`MulBackward`), if any.
-  public var gradFnName: String? { gradFn.map { "\($0.name)" } }
+  public var gradFnName: String? { gradFn?.displayName }
 
   /// Whether gradients flow to this tensor.
   ///

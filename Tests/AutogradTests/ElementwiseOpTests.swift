@@ -102,18 +102,18 @@ let unaryCases: [UnaryCase] = [
     #expect(Tensor([100]).softplus().item() == 100)
     #expect(Tensor([-100]).logSigmoid().item() == -100)
     #expect(Tensor([-1000]).elu().item() == -1)
-    let g = gradients(of: Tensor([1000.0], dtype: .float64, requiresGrad: true).elu().sum(),
+    let g = grad(of: Tensor([1000.0], dtype: .float64, requiresGrad: true).elu().sum(),
                       withRespectTo: [])
     #expect(g.isEmpty)
   }
 
   @Test func kinksFollowPyTorch() {
     let x = Tensor([0.0, -1.0, 1.0, 6.0], dtype: .float64, requiresGrad: true)
-    #expect(gradients(of: x.leakyRelu(negativeSlope: 0.2).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0.2, 0.2, 1, 1])
+    #expect(grad(of: x.leakyRelu(negativeSlope: 0.2).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0.2, 0.2, 1, 1])
     // hardtanh passes the gradient only strictly inside its bounds.
-    #expect(gradients(of: x.hardtanh(min: -1, max: 1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 0, 0, 0])
-    #expect(gradients(of: x.relu6().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1, 0])
-    #expect(gradients(of: x.floor().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0, 0])
+    #expect(grad(of: x.hardtanh(min: -1, max: 1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 0, 0, 0])
+    #expect(grad(of: x.relu6().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1, 0])
+    #expect(grad(of: x.floor().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0, 0])
   }
 }
 
@@ -148,14 +148,14 @@ let unaryCases: [UnaryCase] = [
 
   @Test func tiesSplitTheGradient() {
     let a = Tensor([2.0], dtype: .float64, requiresGrad: true), b = Tensor([2.0], dtype: .float64, requiresGrad: true)
-    let g = gradients(of: a.maximum(b).sum(), withRespectTo: [a, b])
+    let g = grad(of: a.maximum(b).sum(), withRespectTo: [a, b])
     #expect(g.map { $0!.item() } == [0.5, 0.5])
   }
 
   @Test func clampWithTensorBoundsSendsTheGradientToTheBound() {
     let x = Tensor([0.0, 5.0, 10.0], dtype: .float64, requiresGrad: true)
     let lo = Tensor([1.0], dtype: .float64, requiresGrad: true), hi = Tensor([4.0, 6.0, 8.0], dtype: .float64, requiresGrad: true)
-    let g = gradients(of: x.clamped(min: lo, max: hi).sum(), withRespectTo: [x, lo, hi])
+    let g = grad(of: x.clamped(min: lo, max: hi).sum(), withRespectTo: [x, lo, hi])
     #expect(g[0]!.scalars(as: Double.self) == [0, 1, 0])
     #expect(g[1]!.scalars(as: Double.self) == [1])
     #expect(g[2]!.scalars(as: Double.self) == [0, 0, 1])

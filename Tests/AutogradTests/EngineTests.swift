@@ -40,10 +40,10 @@ import Testing
     // y = x³: dy/dx = 3x² = 12 and d²y/dx² = 6x = 12 at x = 2.
     let x = Tensor(2.0, dtype: .float64, requiresGrad: true)
     let y = x.pow(3)
-    let dy = gradients(of: y, withRespectTo: [x], createGraph: true)[0]!
+    let dy = grad(of: y, withRespectTo: [x], createGraph: true)[0]!
     #expect(dy.item() == 12)
     #expect(dy.requiresGrad)
-    let d2y = gradients(of: dy, withRespectTo: [x])[0]!
+    let d2y = grad(of: dy, withRespectTo: [x])[0]!
     #expect(d2y.item() == 12)
   }
 
@@ -51,16 +51,16 @@ import Testing
     // d²/dx² tanh(x) = -2 tanh(x) (1 - tanh²(x)); d²/dx² exp(x) = exp(x).
     let x = Tensor(0.5, dtype: .float64, requiresGrad: true)
     let t = Foundation.tanh(0.5)
-    let g = gradients(of: x.tanh(), withRespectTo: [x], createGraph: true)[0]!
-    #expect(Swift.abs(gradients(of: g, withRespectTo: [x])[0]!.item() - (-2 * t * (1 - t * t))) < 1e-12)
-    let e = gradients(of: x.exp(), withRespectTo: [x], createGraph: true)[0]!
-    #expect(Swift.abs(gradients(of: e, withRespectTo: [x])[0]!.item() - Foundation.exp(0.5)) < 1e-12)
+    let g = grad(of: x.tanh(), withRespectTo: [x], createGraph: true)[0]!
+    #expect(Swift.abs(grad(of: g, withRespectTo: [x])[0]!.item() - (-2 * t * (1 - t * t))) < 1e-12)
+    let e = grad(of: x.exp(), withRespectTo: [x], createGraph: true)[0]!
+    #expect(Swift.abs(grad(of: e, withRespectTo: [x])[0]!.item() - Foundation.exp(0.5)) < 1e-12)
   }
 
   @Test func gradientsLeaveGradUntouchedAndReportUnusedInputs() {
     let a = Tensor([1.0], requiresGrad: true), unused = Tensor([1.0], requiresGrad: true)
     let h = a * 3
-    let grads = gradients(of: (h * h).sum(), withRespectTo: [a, unused, h])
+    let grads = grad(of: (h * h).sum(), withRespectTo: [a, unused, h])
     #expect(grads[0]?.item() == 18)
     #expect(grads[1] == nil)
     #expect(grads[2]?.item() == 6)

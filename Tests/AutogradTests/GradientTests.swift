@@ -43,10 +43,10 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
   @Test func kinksFollowPyTorch() {
     // At the kink PyTorch picks: relu'(0) = 0, |x|'(0) = 0, clamp passes the gradient at its bounds.
     let x = Tensor([0.0, -1.0, 0.5], dtype: .float64, requiresGrad: true)
-    #expect(gradients(of: x.relu().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1])
-    #expect(gradients(of: x.abs().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, -1, 1])
-    #expect(gradients(of: x.clamped(min: -1, max: 0.5).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 1, 1])
-    #expect(gradients(of: x.clamped(min: 0.1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1])
+    #expect(grad(of: x.relu().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1])
+    #expect(grad(of: x.abs().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, -1, 1])
+    #expect(grad(of: x.clamped(min: -1, max: 0.5).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 1, 1])
+    #expect(grad(of: x.clamped(min: 0.1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1])
   }
 }
 
@@ -76,7 +76,7 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
 
   @Test func powOfZeroBaseHasFiniteExponentGradient() {
     let a = Tensor([0.0, 2.0], dtype: .float64), b = Tensor([2.0, 3.0], dtype: .float64, requiresGrad: true)
-    let g = gradients(of: a.pow(b).sum(), withRespectTo: [b])[0]!.scalars(as: Double.self)
+    let g = grad(of: a.pow(b).sum(), withRespectTo: [b])[0]!.scalars(as: Double.self)
     #expect(g[0] == 0)
     #expect(Swift.abs(g[1] - 8 * Foundation.log(2.0)) < 1e-12)
   }
@@ -104,7 +104,7 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
 
   @Test func maxSendsTheGradientToTheFirstMaximum() {
     let x = Tensor([1.0, 3.0, 3.0], dtype: .float64, requiresGrad: true)
-    #expect(gradients(of: x.max(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 1, 0])
+    #expect(grad(of: x.max(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 1, 0])
   }
 }
 
@@ -157,8 +157,8 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
   @Test func secondOrderThroughSlices() {
     // f(x) = sum(x[1:]³), so the Hessian-vector product with ones is 6 x on x[1:] and 0 on x[0].
     let x = Tensor([1.0, 2.0, 3.0], dtype: .float64, requiresGrad: true)
-    let g = gradients(of: x[1...].pow(3).sum(), withRespectTo: [x], createGraph: true)[0]!
-    let h = gradients(of: g.sum(), withRespectTo: [x])[0]!
+    let g = grad(of: x[1...].pow(3).sum(), withRespectTo: [x], createGraph: true)[0]!
+    let h = grad(of: g.sum(), withRespectTo: [x])[0]!
     #expect(h.scalars(as: Double.self) == [0, 12, 18])
   }
 }

@@ -78,15 +78,15 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
   @Test func productGradientIsExactWithZeros() {
     // d/dx_i Π x = Π_{j≠i} x_j: with one zero only that position has a gradient; with two, none.
     let one = Tensor([2.0, 0.0, 3.0], dtype: .float64, requiresGrad: true)
-    #expect(gradients(of: one.prod(), withRespectTo: [one])[0]!.scalars(as: Double.self) == [0, 6, 0])
+    #expect(grad(of: one.prod(), withRespectTo: [one])[0]!.scalars(as: Double.self) == [0, 6, 0])
     let two = Tensor([0.0, 5.0, 0.0], dtype: .float64, requiresGrad: true)
-    #expect(gradients(of: two.prod(), withRespectTo: [two])[0]!.scalars(as: Double.self) == [0, 0, 0])
+    #expect(grad(of: two.prod(), withRespectTo: [two])[0]!.scalars(as: Double.self) == [0, 0, 0])
     let c = Tensor([2.0, 0.0, 3.0], dtype: .float64)
     #expect(gradCheck([c]) { $0[0].cumprod(axis: 0) })
   }
 
   @Test func normOfZeroHasZeroGradient() {
     let x = Tensor.zeros([3], dtype: .float64, requiresGrad: true)
-    #expect(gradients(of: x.norm(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0])
+    #expect(grad(of: x.norm(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0])
   }
 }

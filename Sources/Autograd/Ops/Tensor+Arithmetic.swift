@@ -110,7 +110,15 @@ extension Tensor {
   }
 
   func requireFloatingPoint(_ op: StaticString) {
-    precondition(dtype.isFloatingPoint, "\(op): expected a floating-point tensor, got \(dtype)")
+    precondition(dtype.isFloatingPoint, "\(Tensor.opName(op)): expected a floating-point tensor, got \(dtype)")
+  }
+
+  /// The op a message should name: `exp` for the node name `ExpBackward`.
+  static func opName(_ name: StaticString) -> String {
+    let text = "\(name)"
+    guard text.hasSuffix("Backward") else { return text }
+    let base = text.dropLast("Backward".count)
+    return base.prefix(1).lowercased() + base.dropFirst()
   }
 }
 

@@ -29,6 +29,13 @@ extension Tensor {
   public static func *= (lhs: Tensor, rhs: Double) { lhs *= scalar(rhs, like: lhs) }
   public static func /= (lhs: Tensor, rhs: Double) { lhs /= scalar(rhs, like: lhs) }
 
+  /// Limits every element to `[min, max]`, in place (as `clamp_`).
+  public func clamp(min: Double? = nil, max: Double? = nil) {
+    requireInPlaceAllowed("clamp_", nil)
+    Kernels.copy(Kernels.map(self, .clamp(min: min, max: max)), into: self)
+    bumpVersion()
+  }
+
   /// Sets every element to zero, in place (as `grad.zero_()`).
   public func zero() { fill(0) }
 

@@ -136,7 +136,7 @@ public struct ComputationGraph {
     hasGradients = true
     let seed = Tensor.ones(output.shape, dtype: output.dtype)
     let needing = order.filter(\.requiresGrad)
-    let grads = Autograd.gradients(of: output, withRespectTo: needing, outputGradient: seed, retainGraph: true)
+    let grads = Autograd.grad(of: output, withRespectTo: needing, outputGradient: seed, retainGraph: true)
     var gradientOf: [ObjectIdentifier: Tensor] = [:]
     for (tensor, grad) in zip(needing, grads) {
       if let grad { gradientOf[ObjectIdentifier(tensor)] = grad }

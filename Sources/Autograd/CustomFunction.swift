@@ -1,0 +1,56 @@
+/// Records a user-defined differentiable function: `forward` computes the result (unrecorded),
+/// and `backward` maps d(loss)/d(result) to d(loss)/d(input) for each input (`nil` for none).
+///
+/// The result takes part in the graph like a built-in op; its `grad_fn` is `<name>Backward`.
+/// `backward` receives the tensors listed in `saving`, which are released after backward (unless
+/// the graph is retained) and checked for in-place changes. It should not capture tensors
+/// itself: pass them through `saving`. Write `backward` with Tensor ops to allow gradients of
+/// gradients.
+///
+/// ```swift
+/// let y = customFunction("Cube", inputs: [x], saving: [x],
+///                        forward: { $0[0] * $0[0] * $0[0] },
+///                        backward: { grad, saved in [3 * saved[0] * saved[0] * grad] })
+/// ```
+public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = [],
+                           forward: ([Tensor]) -> Tensor,
+                           backward: @escaping (_ grad: Tensor, _ saved: [Tensor]) -> [Tensor?]) -> Tensor {
+  let detachedInputs = inputs.map { $0.detached() }
+  let value = withNoGrad { forward(detachedInputs) }
+  // A result that is one of the inputs (or a view of nothing new) gets its own tensor object,
+  // so that linking it to a node never rewires the caller's tensor.
+  let output = value.detached()
+  let recorded = output.recorded("CustomFunctionBackward", inputs: inputs, saving: saving) { [inputShapes = inputs.map(\.shape)] g, s, _ in
+    let grads = backward(g, s)
+    precondition(grads.count == inputShapes.count,
+                 "\(name): backward returned \(grads.count) gradients for \(inputShapes.count) inputs")
+    for (i, (grad, shape)) in zip(grads, inputShapes).enumerated() {
+      if let grad { precondition(grad.shape == shape, "\(name): backward returned shape \(grad.shape) for input \(i) of shape \(shape)") }
+    }
+    return grads
+  }
+  recorded.gradFn?.customName = name
+  return recorded
+}
+
+/// Runs `f` without storing its intermediate values, and runs it again during backward to get
+/// them: memory for time, as PyTorch's `torch.utils.checkpoint`.
+///
+/// `f` must compute the same values when run again (pass an explicitly seeded generator to any
+/// random op inside it).
+public func checkpoint(_ inputs: [Tensor], _ f: @escaping ([Tensor]) -> Tensor) -> Tensor {
+  let output = withNoGrad { f(inputs.map { $0.detached() }) }.detached()
+  return output.recorded("CheckpointBackward", inputs: inputs, saving: inputs) { g, saved, needs in
+    let createGraph = GradMode.isRecording
+    let xs = saved.map { x -> Tensor in
+      if createGraph && x.requiresGrad { return x }
+      let leaf = x.detached()
+      leaf.requiresGrad = x.dtype.isFloatingPoint
+      return leaf
+    }
+    let y = withGrad { f(xs) }
+    guard y.requiresGrad else { return xs.map { _ in nil } }
+    let grads = grad(of: y, withRespectTo: xs, outputGradient: g, createGraph: createGraph)
+    return grads.enumerated().map { needs[$0.offset] ? $0.element : nil }
+  }
+}
