@@ -13,6 +13,9 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
   let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound }
   let report = gradCheckReport(inputs, f)
   #expect(report.passed, "\(report)")
+  // Second order: the backward rules are themselves differentiated correctly.
+  let second = gradGradCheckReport(inputs, f)
+  #expect(second.passed, "second order: \(second)")
 }
 
 @Suite("Gradients of element-wise ops") struct UnaryGradientTests {

@@ -198,7 +198,7 @@ private func naiveConv2d(_ x: Tensor, _ w: Tensor, stride: (Int, Int), padding: 
       { mseLoss($0, $1) }, { l1Loss($0, $1) }, { smoothL1Loss($0, $1, beta: 0.5) }, { huberLoss($0, $1, delta: 0.7) },
     ]
     for (index, f) in losses.enumerated() {
-      checkGradients([random([3, 4], seed: 50 + UInt64(index)), random([3, 4], seed: 60)], secondOrder: index == 0) { f($0[0], $0[1]) }
+      checkGradients([random([3, 4], seed: 50 + UInt64(index)), random([3, 4], seed: 60)]) { f($0[0], $0[1]) }
     }
   }
 
