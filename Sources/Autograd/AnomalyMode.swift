@@ -1,4 +1,7 @@
 import Foundation
+#if os(Linux) && canImport(Runtime)
+import Runtime
+#endif
 
 /// Anomaly detection: while it is on, every recorded op remembers where it was created, and a
 /// backward rule that produces NaN or infinity traps naming the op and that place.
@@ -10,25 +13,46 @@ public enum AnomalyMode {
   /// Whether anomaly detection is on for the current task or thread.
   public static var isEnabled: Bool { isActive }
 
-  /// The call stack at the recording op, without the library's own frames.
-  static func callerTrace() -> [String] {
-    Array(Thread.callStackSymbols.dropFirst(2).filter { !$0.contains("8Autograd") }.prefix(8))
-  }
-
   /// Traps if any gradient a rule returned holds NaN or infinity.
   static func check(_ grads: [Tensor?], from node: Node) {
     for (i, grad) in grads.enumerated() {
       guard let grad, grad.dtype.isFloatingPoint else { continue }
       let values = grad.scalars(as: Double.self)
       guard let bad = values.first(where: { !$0.isFinite }) else { continue }
-      let trace = (node.creationTrace ?? ["(recorded before anomaly detection was turned on)"]).joined(separator: "\n  ")
+      let trace = node.creationTrace?.lines() ?? ["(recorded before anomaly detection was turned on)"]
       preconditionFailure("""
         backward: \(node.displayName) returned \(bad.isNaN ? "NaN" : "an infinite value") in the gradient of its input \(i) \
         (shape \(grad.shape)). The forward op was recorded at:
-          \(trace)
+          \(trace.joined(separator: "\n  "))
         """)
     }
   }
+}
+
+/// Where an op was recorded: a raw stack capture, turned into `file:line` text only when reported.
+struct CreationTrace {
+  #if os(Linux) && canImport(Runtime)
+  private let backtrace: Backtrace?
+  init() { backtrace = try? Backtrace.capture() }
+
+  /// The frames outside this library, as `file:line:column symbol` (symbols alone without debug info).
+  func lines() -> [String] {
+    guard let frames = backtrace?.symbolicated()?.frames else { return ["(no backtrace)"] }
+    let described = frames.compactMap { frame -> String? in
+      guard let symbol = frame.symbol else { return nil }
+      if let location = symbol.sourceLocation {
+        if location.path.contains("/Sources/Autograd/") { return nil }
+        return "\(location.path):\(location.line):\(location.column) in \(symbol.name)"
+      }
+      return symbol.name.contains("Autograd") ? nil : symbol.name
+    }
+    return Array(described.prefix(6))
+  }
+  #else
+  private let symbols = Thread.callStackSymbols
+  init() {}
+  func lines() -> [String] { Array(symbols.dropFirst(2).filter { !$0.contains("Autograd") }.prefix(6)) }
+  #endif
 }
 
 /// Runs `body` with anomaly detection on: see `AnomalyMode`.

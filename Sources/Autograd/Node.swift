@@ -39,7 +39,7 @@ final class Node {
   /// The name of a user-defined function (`customFunction`), shown instead of `name`.
   var customName: String?
   /// Where the op was recorded, captured in anomaly mode only.
-  var creationTrace: [String]?
+  var creationTrace: CreationTrace?
 
   /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
   var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
@@ -92,7 +92,7 @@ extension Tensor {
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
     precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
     gradFn = Node(name: name, detail: detail(), inputs: inputs, saved: saved, rule: rule)
-    if AnomalyMode.isEnabled { gradFn!.creationTrace = AnomalyMode.callerTrace() }
+    if AnomalyMode.isEnabled { gradFn!.creationTrace = CreationTrace() }
     return self
   }
 }
