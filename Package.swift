@@ -7,6 +7,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "Autograd", targets: ["Autograd"]),
+    .library(name: "AutogradNN", targets: ["AutogradNN"]),
     .executable(name: "autograd", targets: ["AutogradCLI"]),
   ],
   dependencies: [
@@ -26,16 +27,23 @@ let package = Package(
         .product(name: "RealModule", package: "swift-numerics"),
       ]
     ),
+    // Modules, layers, optimizers, data loading and checkpoints, built on the tensor library.
+    .target(name: "AutogradNN", dependencies: ["Autograd"]),
     // The lecture's programs, as library code so that the CLI, tests and benchmarks share them.
-    .target(name: "AutogradExamples", dependencies: ["Autograd"]),
+    .target(
+      name: "AutogradExamples",
+      dependencies: ["Autograd", "AutogradNN"],
+      resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS-LICENSE.md")]
+    ),
     .executableTarget(
       name: "AutogradCLI",
       dependencies: [
-        "Autograd", "AutogradExamples",
+        "Autograd", "AutogradNN", "AutogradExamples",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+    .testTarget(name: "AutogradNNTests", dependencies: ["AutogradNN", "Autograd"]),
     .testTarget(
       name: "AutogradExamplesTests",
       dependencies: ["AutogradExamples", "Autograd"],

@@ -53,8 +53,10 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
   /// The process-wide generator behind `Tensor.rand` and friends when none is passed.
   static let global = Mutex(RandomGenerator(seed: 0x5EED))
 
-  /// A new generator seeded from the global one (advancing it), for work done outside its lock.
-  static func split() -> RandomGenerator {
+  /// A new generator seeded from the global one (advancing it): what code that draws many numbers
+  /// outside the global lock (layer initialization, data shuffling) starts from, so that
+  /// `manualSeed` makes it repeatable.
+  public static func split() -> RandomGenerator {
     global.withLock { RandomGenerator(seed: $0.next()) }
   }
 }

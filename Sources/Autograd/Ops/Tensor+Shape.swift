@@ -29,6 +29,11 @@ extension Tensor {
     return shape
   }
 
+  /// A copy with its own contiguous storage (as `clone()`); gradients flow through unchanged.
+  public func clone() -> Tensor {
+    Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: [self]) { g, _, _ in [g] }
+  }
+
   /// The elements as a vector.
   public func flattened() -> Tensor { reshaped(to: [-1]) }
 

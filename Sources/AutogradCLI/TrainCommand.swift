@@ -1,0 +1,85 @@
+import ArgumentParser
+import Autograd
+import AutogradExamples
+import Foundation
+
+extension DigitsClassifier.Model: ExpressibleByArgument {}
+extension DigitsClassifier.OptimizerKind: ExpressibleByArgument {}
+
+struct TrainCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "train",
+    abstract: "Train a digit classifier (MLP or CNN) on the 8x8 handwritten digits and report test accuracy."
+  )
+
+  @Option(help: "The network: mlp or cnn.")
+  var model: DigitsClassifier.Model = .mlp
+
+  @Option(help: "Passes over the training data.")
+  var epochs = 30
+
+  @Option(help: "Samples per mini-batch.")
+  var batchSize = 32
+
+  @Option(name: .customLong("lr"), help: "Learning rate.")
+  var learningRate = 1e-3
+
+  @Option(help: "adam, adamw, sgd (momentum 0.9) or rmsprop.")
+  var optimizer: DigitsClassifier.OptimizerKind = .adam
+
+  @Option(help: "Seed for the split, the initialization and the shuffling.")
+  var seed: UInt64 = 0
+
+  @Option(help: "A CSV of 64 pixels (0...16) and a label per row (default: the digits data shipped with the tool).")
+  var data: String?
+
+  func validate() throws {
+    guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
+    guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+    guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive, got \(learningRate)") }
+  }
+
+  func run() throws {
+    let url = data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL
+    let (features, labels) = try DigitsClassifier.load(url)
+    var options = DigitsClassifier.Options()
+    (options.model, options.epochs, options.batchSize, options.learningRate, options.optimizer, options.seed) =
+      (model, epochs, batchSize, learningRate, optimizer, seed)
+    print("training \(model.rawValue) on \(features.shape[0]) digits (\(Int(options.testFraction * 100))% held out), \(optimizer.rawValue), lr \(learningRate), batch \(batchSize)")
+    let bar = ProgressBar(total: epochs)
+    var last = 0.0
+    _ = DigitsClassifier.train(features: features, labels: labels, options: options, onBatch: { bar.update($0) }, onEpoch: { report in
+      bar.finish(report)
+      last = report.testAccuracy
+    })
+    print("final test accuracy: \(String(format: "%.2f", last * 100))%")
+  }
+}
+
+/// A live progress line per epoch on a terminal (items done, rate, time left, running loss), and
+/// one plain line per epoch when the output is a file or a pipe.
+final class ProgressBar {
+  let total: Int
+  let isTerminal = isatty(STDOUT_FILENO) != 0
+  private var lastDraw = Date.distantPast
+
+  init(total: Int) { self.total = total }
+
+  func update(_ p: DigitsClassifier.BatchProgress) {
+    guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.05 || p.samplesDone == p.samplesTotal else { return }
+    lastDraw = Date()
+    let fraction = Double(p.samplesDone) / Double(Swift.max(p.samplesTotal, 1))
+    let width = 24, filled = Int(fraction * Double(width))
+    let rate = Double(p.samplesDone) / Swift.max(p.seconds, 1e-9)
+    let left = Double(p.samplesTotal - p.samplesDone) / Swift.max(rate, 1e-9)
+    let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: Swift.max(0, width - filled - 1))
+    print(String(format: "\r\u{1B}[2Kepoch %d/%d [%@] %d/%d  %.0f items/s  %.1fs left  loss %.4f",
+                 p.epoch, total, bar, p.samplesDone, p.samplesTotal, rate, left, p.runningLoss), terminator: "")
+    fflush(nil)  // every stream: naming `stdout` is not concurrency-safe in Swift 6
+  }
+
+  func finish(_ r: DigitsClassifier.EpochReport) {
+    let line = String(format: "epoch %d/%d  loss %.4f  test accuracy %.2f%%  (%.2fs)", r.epoch, total, r.meanLoss, r.testAccuracy * 100, r.seconds)
+    print(isTerminal ? "\r\u{1B}[2K" + line : line)
+  }
+}

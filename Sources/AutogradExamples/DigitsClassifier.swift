@@ -1,0 +1,163 @@
+import Autograd
+import AutogradNN
+import Foundation
+
+/// Trains a classifier of 8x8 handwritten digits (the UCI data set, shipped with this package):
+/// an MLP or a small CNN, with a seeded train/test split, mini-batches and a choice of optimizer.
+public enum DigitsClassifier {
+  public enum Model: String, CaseIterable, Sendable { case mlp, cnn }
+  public enum OptimizerKind: String, CaseIterable, Sendable { case adam, adamw, sgd, rmsprop }
+
+  public struct Options: Sendable {
+    public var model: Model = .mlp
+    public var epochs = 30
+    public var batchSize = 32
+    public var learningRate = 1e-3
+    public var optimizer: OptimizerKind = .adam
+    public var seed: UInt64 = 0
+    /// The share of the data held out for testing.
+    public var testFraction = 0.2
+    public init() {}
+  }
+
+  /// What one epoch did.
+  public struct EpochReport: Sendable {
+    public var epoch: Int
+    public var meanLoss: Double
+    public var testAccuracy: Double
+    public var seconds: Double
+  }
+
+  /// Progress within an epoch, for progress bars.
+  public struct BatchProgress: Sendable {
+    public var epoch: Int, samplesDone: Int, samplesTotal: Int, runningLoss: Double, seconds: Double
+  }
+
+  /// The digits data shipped with the package.
+  public static var defaultDataURL: URL { Bundle.module.url(forResource: "digits", withExtension: "csv")! }
+
+  /// Features scaled to [0, 1] (float32, `[N, 64]`) and labels (int64, `[N]`) from the CSV.
+  /// - Throws: `DataFileError` for an unreadable or malformed file, or one whose rows are not
+  ///   64 pixels in 0...16 and a label in 0...9.
+  public static func load(_ url: URL) throws -> (features: Tensor, labels: Tensor) {
+    let table = try loadNumericCSV(url)
+    guard table.shape[1] == 65 else {
+      throw DataFileError(path: url.path, location: "1", reason: "expected 65 columns (64 pixels and a label), found \(table.shape[1])")
+    }
+    let rows = table.scalars(as: Double.self)
+    for r in 0..<table.shape[0] {
+      let row = rows[(r * 65)..<(r * 65 + 65)]
+      if let bad = row.prefix(64).firstIndex(where: { $0 < 0 || $0 > 16 }) {
+        throw DataFileError(path: url.path, location: "\(r + 1)", reason: "column \(bad - r * 65 + 1): pixel \(rows[bad]) is outside 0...16")
+      }
+      let label = row.last!
+      guard label == label.rounded(), (0...9).contains(label) else {
+        throw DataFileError(path: url.path, location: "\(r + 1)", reason: "column 65: label \(label) is not a digit 0...9")
+      }
+    }
+    let features = (table[TensorIndex.all, ..<64] / 16).cast(to: .float32).contiguous()
+    let labels = table[TensorIndex.all, 64].cast(to: .int64)
+    return (features, labels)
+  }
+
+  /// The network for `model`: MLP 64-128-128-10 with ReLU, or a CNN of two 3x3 convolutions
+  /// (16 and 32 channels, each followed by ReLU and 2x2 max pooling) and two linear layers.
+  public static func makeModel(_ model: Model, generator: inout RandomGenerator) -> Sequential {
+    switch model {
+    case .mlp:
+      return Sequential(
+        Standardize(features: 64),
+        Linear(inputSize: 64, outputSize: 128, generator: &generator), ReLU(),
+        Linear(inputSize: 128, outputSize: 128, generator: &generator), ReLU(),
+        Linear(inputSize: 128, outputSize: 10, generator: &generator))
+    case .cnn:
+      return Sequential(
+        Standardize(features: 64),
+        Unflatten(shape: [1, 8, 8]),
+        Conv2d(inputChannels: 1, outputChannels: 16, kernelSize: (3, 3), padding: (1, 1), generator: &generator), ReLU(),
+        MaxPool2d(kernelSize: (2, 2)),
+        Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: (3, 3), padding: (1, 1), generator: &generator), ReLU(),
+        MaxPool2d(kernelSize: (2, 2)),
+        Flatten(),
+        Linear(inputSize: 128, outputSize: 64, generator: &generator), ReLU(),
+        Linear(inputSize: 64, outputSize: 10, generator: &generator))
+    }
+  }
+
+  static func makeOptimizer(_ kind: OptimizerKind, _ parameters: [Tensor], learningRate: Double) -> Optimizer {
+    switch kind {
+    case .adam: Adam(parameters: parameters, learningRate: learningRate)
+    case .adamw: AdamW(parameters: parameters, learningRate: learningRate)
+    case .sgd: SGD(parameters: parameters, learningRate: learningRate, momentum: 0.9)
+    case .rmsprop: RMSprop(parameters: parameters, learningRate: learningRate)
+    }
+  }
+
+  /// The share of `labels` that `model` predicts, in evaluation mode and without recording.
+  public static func accuracy(of model: Layer, features: Tensor, labels: Tensor) -> Double {
+    model.eval()
+    defer { model.train() }
+    let predicted = withNoGrad { model(features).argmax(axis: 1) }
+    return (predicted .== labels).cast(to: .float64).mean().item()
+  }
+
+  /// Splits the data, trains, and reports each epoch; returns the trained model.
+  public static func train(features: Tensor, labels: Tensor, options: Options,
+                           onBatch: (BatchProgress) -> Void = { _ in },
+                           onEpoch: (EpochReport) -> Void = { _ in }) -> Sequential {
+    var generator = RandomGenerator(seed: options.seed)
+    let all = TensorDataset(features, labels)
+    let testCount = Int((Double(all.count) * options.testFraction).rounded())
+    let parts = randomSplit(all, sizes: [all.count - testCount, testCount], generator: &generator)
+    let (train, test) = (parts[0], parts[1])
+    let testBatch = test.batch(at: Array(0..<test.count))
+    let model = makeModel(options.model, generator: &generator)
+    if let standardize = model.layers.first as? Standardize {
+      standardize.fit(train.batch(at: Array(0..<train.count))[0])
+    }
+    let optimizer = makeOptimizer(options.optimizer, model.parameters(), learningRate: options.learningRate)
+    let loader = DataLoader(train, batchSize: options.batchSize, shuffle: true, generator: RandomGenerator(seed: options.seed &+ 1))
+    for epoch in 1...Swift.max(options.epochs, 1) where options.epochs > 0 {
+      let start = Date()
+      var lossSum = 0.0, seen = 0
+      for batch in loader {
+        let loss = crossEntropy(model(batch[0]), batch[1])
+        optimizer.zeroGrad()
+        loss.backward()
+        optimizer.step()
+        let n = batch[0].shape[0]
+        lossSum += loss.item() * Double(n)
+        seen += n
+        onBatch(BatchProgress(epoch: epoch, samplesDone: seen, samplesTotal: train.count, runningLoss: lossSum / Double(seen),
+                              seconds: Date().timeIntervalSince(start)))
+      }
+      let accuracy = Self.accuracy(of: model, features: testBatch[0], labels: testBatch[1])
+      onEpoch(EpochReport(epoch: epoch, meanLoss: lossSum / Double(Swift.max(seen, 1)), testAccuracy: accuracy,
+                          seconds: Date().timeIntervalSince(start)))
+    }
+    return model
+  }
+}
+
+/// (x - mean) / std per feature, with the statistics of the training data kept as buffers so that
+/// a saved model carries its own input scaling.
+public final class Standardize: Layer {
+  @Buffer public var mean: Tensor
+  @Buffer public var std: Tensor
+
+  public init(features: Int) {
+    mean = Tensor.zeros([features])
+    std = Tensor.ones([features])
+  }
+
+  /// Sets the statistics from `[N, features]` data; constant features keep a std of 1.
+  public func fit(_ data: Tensor) {
+    withNoGrad {
+      mean.copy(from: data.mean(axis: 0))
+      let deviation = data.standardDeviation(axes: [0], correction: 0)
+      std.copy(from: Tensor.where(deviation .> 1e-6, deviation, Tensor.ones([], dtype: deviation.dtype)))
+    }
+  }
+
+  public override func forward(_ input: Tensor) -> Tensor { (input - mean) / std }
+}

@@ -1,0 +1,124 @@
+import Autograd
+
+/// 2-D convolution over `[N, C, H, W]` inputs, as `nn.Conv2d`; weight `[out, in / groups, kh, kw]`.
+/// Initialized uniform in ±1/√fanIn, as PyTorch.
+public final class Conv2d: Layer {
+  @Parameter public var weight: Tensor
+  @Parameter public var bias: Tensor?
+  public let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int
+
+  public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+              padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+              dtype: DType = .float32, generator: inout RandomGenerator) {
+    precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
+                 "Conv2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+    let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
+    let bound = 1 / Double(fanIn).squareRoot()
+    weight = uniformTensor([outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype, generator: &generator)
+    self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
+    (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
+  }
+
+  public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                          padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+                          dtype: DType = .float32) {
+    var generator = RandomGenerator.split()
+    self.init(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
+              padding: padding, dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &generator)
+  }
+
+  public override func forward(_ input: Tensor) -> Tensor {
+    input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
+}
+
+/// 1-D convolution over `[N, C, L]` inputs, as `nn.Conv1d`; weight `[out, in / groups, k]`.
+public final class Conv1d: Layer {
+  @Parameter public var weight: Tensor
+  @Parameter public var bias: Tensor?
+  public let stride: Int, padding: Int, dilation: Int, groups: Int
+
+  public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+              dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
+              generator: inout RandomGenerator) {
+    precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
+                 "Conv1d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+    let bound = 1 / Double(inputChannels / groups * kernelSize).squareRoot()
+    weight = uniformTensor([outputChannels, inputChannels / groups, kernelSize], bound: bound, dtype: dtype, generator: &generator)
+    self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
+    (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
+  }
+
+  public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                          dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32) {
+    var generator = RandomGenerator.split()
+    self.init(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
+              padding: padding, dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &generator)
+  }
+
+  public override func forward(_ input: Tensor) -> Tensor {
+    input.conv1d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
+}
+
+/// The transposed 2-D convolution, as `nn.ConvTranspose2d`; weight `[in, out / groups, kh, kw]`.
+public final class ConvTranspose2d: Layer {
+  @Parameter public var weight: Tensor
+  @Parameter public var bias: Tensor?
+  public let stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), dilation: (Int, Int), groups: Int
+
+  public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+              padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+              groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: inout RandomGenerator) {
+    precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
+                 "ConvTranspose2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+    // PyTorch computes the fan-in of this weight from its axis 1: out / groups · kh · kw.
+    let bound = 1 / Double(outputChannels / groups * kernelSize.0 * kernelSize.1).squareRoot()
+    weight = uniformTensor([inputChannels, outputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype, generator: &generator)
+    self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
+    (self.stride, self.padding, self.outputPadding, self.dilation, self.groups) = (stride, padding, outputPadding, dilation, groups)
+  }
+
+  public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+                          padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+                          groups: Int = 1, bias: Bool = true, dtype: DType = .float32) {
+    var generator = RandomGenerator.split()
+    self.init(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
+              padding: padding, outputPadding: outputPadding, dilation: dilation, groups: groups, bias: bias,
+              dtype: dtype, generator: &generator)
+  }
+
+  public override func forward(_ input: Tensor) -> Tensor {
+    input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+                          dilation: dilation, groups: groups)
+  }
+}
+
+/// 2-D max pooling, as `nn.MaxPool2d`.
+public final class MaxPool2d: Layer {
+  public let kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int)
+  public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
+    (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
+  }
+  public override func forward(_ input: Tensor) -> Tensor {
+    input.maxPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
+  }
+}
+
+/// 2-D average pooling, as `nn.AvgPool2d`.
+public final class AvgPool2d: Layer {
+  public let kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int)
+  public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
+    (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
+  }
+  public override func forward(_ input: Tensor) -> Tensor {
+    input.avgPool2d(kernelSize: kernelSize, stride: stride, padding: padding)
+  }
+}
+
+/// Adaptive 2-D average pooling to a fixed output size, as `nn.AdaptiveAvgPool2d`.
+public final class AdaptiveAvgPool2d: Layer {
+  public let outputSize: (Int, Int)
+  public init(outputSize: (Int, Int)) { self.outputSize = outputSize }
+  public override func forward(_ input: Tensor) -> Tensor { input.adaptiveAvgPool2d(outputSize: outputSize) }
+}

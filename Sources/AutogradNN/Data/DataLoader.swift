@@ -1,0 +1,40 @@
+import Autograd
+
+/// Batches of a dataset, in order or reshuffled each time it is iterated, as PyTorch's `DataLoader`.
+///
+/// ```swift
+/// let loader = DataLoader(TensorDataset(x, y), batchSize: 32, shuffle: true, generator: RandomGenerator(seed: 0))
+/// for epoch in 0..<10 { for batch in loader { ... } }
+/// ```
+public final class DataLoader<D: Dataset>: Sequence {
+  public let dataset: D
+  public let batchSize: Int
+  public let shuffle: Bool
+  public let dropLast: Bool
+  private var generator: RandomGenerator
+
+  public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
+              generator: RandomGenerator = RandomGenerator.split()) {
+    precondition(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
+    (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.generator) = (dataset, batchSize, shuffle, dropLast, generator)
+  }
+
+  /// The number of batches per pass.
+  public var batchCount: Int {
+    dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+  }
+
+  /// One pass over the data; each new pass draws a new order when shuffling.
+  public func makeIterator() -> AnyIterator<D.Batch> {
+    let order = shuffle ? permutation(dataset.count, generator: &generator) : Array(0..<dataset.count)
+    let batches = batchCount
+    var index = 0
+    let dataset = self.dataset, size = batchSize
+    return AnyIterator {
+      guard index < batches else { return nil }
+      defer { index += 1 }
+      let start = index * size
+      return dataset.batch(at: Array(order[start..<Swift.min(start + size, order.count)]))
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import Autograd
+import AutogradNN
+@testable import AutogradExamples
+
+@Suite("Digits classifier") struct DigitsClassifierTests {
+  @Test func theShippedDataLoads() throws {
+    let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
+    #expect(features.shape == [1797, 64])
+    #expect(labels.shape == [1797])
+    #expect(features.max().item() == 1 && features.min().item() == 0)
+    #expect(Set(labels.scalars(as: Int64.self)) == Set(0...9))
+  }
+
+  @Test(arguments: [DigitsClassifier.Model.mlp, .cnn])
+  func aShortRunLearns(model: DigitsClassifier.Model) throws {
+    let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
+    var options = DigitsClassifier.Options()
+    options.model = model
+    options.epochs = 3
+    var reports: [DigitsClassifier.EpochReport] = []
+    _ = DigitsClassifier.train(features: features, labels: labels, options: options, onEpoch: { reports.append($0) })
+    #expect(reports.count == options.epochs)
+    // Chance is 10%.
+    #expect(reports.last!.testAccuracy > 0.8, "accuracy \(reports.last!.testAccuracy)")
+  }
+
+  @Test func malformedDigitFilesThrow() throws {
+    let dir = FileManager.default.temporaryDirectory
+    for (name, text, message) in [
+      ("short.csv", "1,2,3\n", "expected 65 columns"),
+      ("pixel.csv", Array(repeating: "17", count: 64).joined(separator: ",") + ",3\n", "pixel 17.0 is outside 0...16"),
+      ("label.csv", Array(repeating: "1", count: 64).joined(separator: ",") + ",12\n", "label 12.0 is not a digit"),
+    ] {
+      let url = dir.appendingPathComponent("autograd-\(UUID())-\(name)")
+      try Data(text.utf8).write(to: url)
+      defer { try? FileManager.default.removeItem(at: url) }
+      #expect { _ = try DigitsClassifier.load(url) } throws: { "\($0)".contains(message) }
+    }
+  }
+}

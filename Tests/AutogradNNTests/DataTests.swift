@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import Autograd
+@testable import AutogradNN
+
+@Suite("Datasets and loaders") struct DataTests {
+  @Test func loaderBatchesShufflesAndDropsTheLast() {
+    let x = Tensor.arange(0, 10).reshaped(to: [10, 1]), y = Tensor(integers: Array(0..<10))
+    let ordered = DataLoader(TensorDataset(x, y), batchSize: 4)
+    #expect(ordered.map { $0[1].scalars(as: Int64.self) } == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    #expect(DataLoader(TensorDataset(x, y), batchSize: 4, dropLast: true).map { $0[0].shape[0] } == [4, 4])
+    let shuffled = DataLoader(TensorDataset(x, y), batchSize: 10, shuffle: true, generator: RandomGenerator(seed: 1))
+    let first = Array(shuffled)[0][1].scalars(as: Int64.self), second = Array(shuffled)[0][1].scalars(as: Int64.self)
+    #expect(first.sorted() == Array(0..<10) && first != Array(0..<10))
+    #expect(first != second, "each pass draws a new order")
+    let again = DataLoader(TensorDataset(x, y), batchSize: 10, shuffle: true, generator: RandomGenerator(seed: 1))
+    #expect(Array(again)[0][1].scalars(as: Int64.self) == first, "the same seed gives the same order")
+    // Features and labels stay paired: here each feature equals its label.
+    for batch in shuffled {
+      #expect(batch[0].scalars(as: Float.self).map { Int64($0) } == batch[1].scalars(as: Int64.self))
+    }
+  }
+
+  @Test func randomSplitIsDisjointAndComplete() {
+    var g = RandomGenerator(seed: 2)
+    let data = TensorDataset(Tensor(integers: Array(0..<20)))
+    let parts = randomSplit(data, sizes: [15, 5], generator: &g)
+    #expect(parts.map(\.count) == [15, 5])
+    #expect(Set(parts[0].indices).isDisjoint(with: parts[1].indices))
+    #expect(Set(parts[0].indices + parts[1].indices) == Set(0..<20))
+    #expect(parts[1].batch(at: [0, 1])[0].scalars(as: Int64.self) == parts[1].indices.prefix(2).map(Int64.init))
+  }
+
+  @Test func numericCSV() throws {
+    let t = try parseNumericCSV("1,2,3\n4, 5.5 ,6\r\n\n", path: "a.csv")
+    #expect(t.shape == [2, 3])
+    #expect(t.scalars(as: Double.self) == [1, 2, 3, 4, 5.5, 6])
+    #expect(try parseNumericCSV("x,y\n1,2", hasHeader: true).shape == [1, 2])
+  }
+
+  @Test(arguments: [("1,2\n3\n", "a.csv:2: expected 2 columns, found 1"), ("1,2\n3,abc\n", "a.csv:2: column 2: 'abc' is not a finite number"),
+                    ("1,nan\n", "a.csv:1: column 2: 'nan' is not a finite number"), ("\n\n", "a.csv: no data rows")] as [(String, String)])
+  func malformedCSVNamesTheLineAndWhatIsWrong(text: String, message: String) {
+    #expect {
+      _ = try parseNumericCSV(text, path: "a.csv")
+    } throws: { error in
+      "\(error)" == message
+    }
+  }
+
+  @Test func missingFileThrows() {
+    #expect(throws: DataFileError.self) { try loadNumericCSV(URL(fileURLWithPath: "/nonexistent/data.csv")) }
+  }
+}
+
+@Suite("Training end to end") struct TrainingTests {
+  @Test func anMLPLearnsXOR() {
+    var g = RandomGenerator(seed: 7)
+    let model = Sequential(Linear(inputSize: 2, outputSize: 8, generator: &g), Tanh(), Linear(inputSize: 8, outputSize: 1, generator: &g))
+    let x = Tensor([0, 0, 0, 1, 1, 0, 1, 1], shape: [4, 2]), y = Tensor([0, 1, 1, 0], shape: [4, 1])
+    let optimizer = Adam(parameters: model.parameters(), learningRate: 0.05)
+    var loss = Double.infinity
+    for _ in 0..<300 {
+      let l = binaryCrossEntropyWithLogits(model(x), y)
+      optimizer.zeroGrad()
+      l.backward()
+      optimizer.step()
+      loss = l.item()
+    }
+    #expect(loss < 0.05)
+    let predictions = (model(x) .> 0).scalars(as: Bool.self)
+    #expect(predictions == [false, true, true, false])
+  }
+}
