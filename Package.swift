@@ -43,7 +43,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
-    .testTarget(name: "AutogradNNTests", dependencies: ["AutogradNN", "Autograd"]),
+    .testTarget(name: "AutogradNNTests", dependencies: ["AutogradNN", "Autograd"], exclude: ["Fixtures"]),
     .testTarget(
       name: "AutogradExamplesTests",
       dependencies: ["AutogradExamples", "Autograd"],

@@ -33,6 +33,12 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "A CSV of 64 pixels (0...16) and a label per row (default: the digits data shipped with the tool).")
   var data: String?
 
+  @Option(help: "Save the trained model to this .safetensors file.")
+  var save: String?
+
+  @Option(help: "Draw the training loss and test accuracy per epoch to this SVG file.")
+  var plot: String?
+
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
@@ -47,12 +53,48 @@ struct TrainCommand: ParsableCommand {
       (model, epochs, batchSize, learningRate, optimizer, seed)
     print("training \(model.rawValue) on \(features.shape[0]) digits (\(Int(options.testFraction * 100))% held out), \(optimizer.rawValue), lr \(learningRate), batch \(batchSize)")
     let bar = ProgressBar(total: epochs)
-    var last = 0.0
-    _ = DigitsClassifier.train(features: features, labels: labels, options: options, onBatch: { bar.update($0) }, onEpoch: { report in
+    var reports: [DigitsClassifier.EpochReport] = []
+    let trained = DigitsClassifier.train(features: features, labels: labels, options: options, onBatch: { bar.update($0) }, onEpoch: { report in
       bar.finish(report)
-      last = report.testAccuracy
+      reports.append(report)
     })
-    print("final test accuracy: \(String(format: "%.2f", last * 100))%")
+    let accuracy = reports.last?.testAccuracy ?? 0
+    print("final test accuracy: \(String(format: "%.2f", accuracy * 100))%")
+    if let save {
+      try trained.save(to: URL(fileURLWithPath: save), metadata: DigitsClassifier.metadata(options, accuracy: accuracy))
+      print("saved the model to \(save)")
+    }
+    if let plot {
+      let svg = trainingCurvesSVG(losses: reports.map(\.meanLoss), accuracies: reports.map(\.testAccuracy),
+                                  title: "\(model.rawValue.uppercased()) on digits: loss and test accuracy")
+      do { try Data(svg.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) } catch {
+        throw ValidationError("cannot write \(plot): \(error.localizedDescription)")
+      }
+      print("drew the curves to \(plot)")
+    }
+  }
+}
+
+struct EvaluateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "evaluate",
+    abstract: "Load a model saved by `autograd train --save` and print its accuracy on the held-out digits."
+  )
+
+  @Option(help: "The .safetensors file written by `autograd train --save`.")
+  var model: String
+
+  @Option(help: "The digits CSV (default: the data shipped with the tool).")
+  var data: String?
+
+  func run() throws {
+    let (network, options) = try DigitsClassifier.loadModel(URL(fileURLWithPath: model))
+    let (features, labels) = try DigitsClassifier.load(data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL)
+    var generator = RandomGenerator(seed: options.seed)
+    let (_, test) = DigitsClassifier.split(features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
+    let batch = test.batch(at: Array(0..<test.count))
+    let accuracy = DigitsClassifier.accuracy(of: network, features: batch[0], labels: batch[1])
+    print("\(options.model.rawValue) model from \(model): test accuracy \(String(format: "%.2f", accuracy * 100))% on \(test.count) held-out digits")
   }
 }
 

@@ -101,15 +101,47 @@ public enum DigitsClassifier {
     return (predicted .== labels).cast(to: .float64).mean().item()
   }
 
+  /// The seeded train/test split: the same seed and fraction give the same held-out samples, so
+  /// `evaluate` can test a saved model on exactly the data its training run held out.
+  public static func split(features: Tensor, labels: Tensor, testFraction: Double, generator: inout RandomGenerator)
+    -> (train: Subset<TensorDataset>, test: Subset<TensorDataset>) {
+    let all = TensorDataset(features, labels)
+    let testCount = Int((Double(all.count) * testFraction).rounded())
+    let parts = randomSplit(all, sizes: [all.count - testCount, testCount], generator: &generator)
+    return (parts[0], parts[1])
+  }
+
+  /// The metadata a saved model carries, to rebuild it and its test split.
+  public static func metadata(_ options: Options, accuracy: Double) -> [String: String] {
+    ["model": options.model.rawValue, "seed": "\(options.seed)", "test_fraction": "\(options.testFraction)",
+     "epochs": "\(options.epochs)", "optimizer": options.optimizer.rawValue, "test_accuracy": "\(accuracy)",
+     "format": "swift-autograd digits classifier"]
+  }
+
+  /// Loads a model saved by `autograd train --save`, and the seed and fraction of its test split.
+  /// - Throws: `TensorIOError` for a bad file, `DataFileError` for missing metadata, `StateDictError`
+  ///   for weights that do not fit the model the metadata names.
+  public static func loadModel(_ url: URL) throws -> (model: Sequential, options: Options) {
+    let (tensors, metadata) = try Safetensors.load(url)
+    guard let kind = metadata["model"].flatMap(Model.init(rawValue:)), let seed = metadata["seed"].flatMap(UInt64.init),
+          let fraction = metadata["test_fraction"].flatMap(Double.init) else {
+      throw DataFileError(path: url.path, location: "", reason: "not a digits model saved by `autograd train --save` (metadata \(metadata.keys.sorted()))")
+    }
+    var options = Options()
+    (options.model, options.seed, options.testFraction) = (kind, seed, fraction)
+    var generator = RandomGenerator(seed: 0)
+    let model = makeModel(kind, generator: &generator)
+    try model.loadStateDict(tensors)
+    model.eval()
+    return (model, options)
+  }
+
   /// Splits the data, trains, and reports each epoch; returns the trained model.
   public static func train(features: Tensor, labels: Tensor, options: Options,
                            onBatch: (BatchProgress) -> Void = { _ in },
                            onEpoch: (EpochReport) -> Void = { _ in }) -> Sequential {
     var generator = RandomGenerator(seed: options.seed)
-    let all = TensorDataset(features, labels)
-    let testCount = Int((Double(all.count) * options.testFraction).rounded())
-    let parts = randomSplit(all, sizes: [all.count - testCount, testCount], generator: &generator)
-    let (train, test) = (parts[0], parts[1])
+    let (train, test) = split(features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
     let testBatch = test.batch(at: Array(0..<test.count))
     let model = makeModel(options.model, generator: &generator)
     if let standardize = model.layers.first as? Standardize {

@@ -39,4 +39,20 @@ import AutogradNN
       #expect { _ = try DigitsClassifier.load(url) } throws: { "\($0)".contains(message) }
     }
   }
+
+  @Test func aSavedModelLoadsBackWithIdenticalOutputs() throws {
+    let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
+    var options = DigitsClassifier.Options()
+    options.epochs = 1
+    options.seed = 5
+    let model = DigitsClassifier.train(features: features, labels: labels, options: options)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID()).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try model.save(to: url, metadata: DigitsClassifier.metadata(options, accuracy: 0))
+    let (loaded, loadedOptions) = try DigitsClassifier.loadModel(url)
+    #expect(loadedOptions.seed == 5 && loadedOptions.model == .mlp)
+    model.eval()
+    let x = features[0..<20]
+    #expect(loaded(x).scalars(as: Float.self) == model(x).scalars(as: Float.self))
+  }
 }

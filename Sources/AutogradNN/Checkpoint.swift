@@ -1,0 +1,98 @@
+import Autograd
+import Foundation
+
+/// Why a saved state does not fit a module: the names that are missing, unexpected, or of the
+/// wrong shape.
+public struct StateDictError: Error, CustomStringConvertible, Equatable {
+  public var missing: [String] = []
+  public var unexpected: [String] = []
+  public var mismatched: [String] = []
+
+  public var description: String {
+    var parts: [String] = []
+    if !missing.isEmpty { parts.append("missing keys: \(missing.joined(separator: ", "))") }
+    if !unexpected.isEmpty { parts.append("unexpected keys: \(unexpected.joined(separator: ", "))") }
+    if !mismatched.isEmpty { parts.append("shape mismatches: \(mismatched.joined(separator: "; "))") }
+    return "the state does not fit the module: " + parts.joined(separator: "; ")
+  }
+}
+
+extension Module {
+  /// Every parameter and buffer by dotted name: what a checkpoint holds.
+  public func stateDict() -> [(String, Tensor)] { namedParameters() + namedBuffers() }
+
+  /// Copies saved values into this module's parameters and buffers, converting dtypes.
+  ///
+  /// A shape mismatch always throws. Missing and unexpected names throw when `strict`; otherwise
+  /// the matching entries are loaded and the others reported in the returned error value.
+  /// Nothing is changed when it throws.
+  @discardableResult
+  public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws -> StateDictError {
+    let saved = Dictionary(state, uniquingKeysWith: { _, last in last })
+    let own = stateDict()
+    var report = StateDictError()
+    report.missing = own.map(\.0).filter { saved[$0] == nil }
+    let ownNames = Set(own.map(\.0))
+    report.unexpected = state.map(\.0).filter { !ownNames.contains($0) }
+    report.mismatched = own.compactMap { name, tensor in
+      guard let value = saved[name], value.shape != tensor.shape else { return nil }
+      return "\(name) is \(tensor.shape) here, \(value.shape) in the state"
+    }
+    if !report.mismatched.isEmpty || (strict && (!report.missing.isEmpty || !report.unexpected.isEmpty)) {
+      throw report
+    }
+    withNoGrad {
+      for (name, tensor) in own { if let value = saved[name] { tensor.copy(from: value) } }
+    }
+    return report
+  }
+
+  /// Saves the state as a `.safetensors` file, with optional string metadata.
+  public func save(to url: URL, metadata: [String: String] = [:]) throws {
+    try Safetensors.save(stateDict(), metadata: metadata, to: url)
+  }
+
+  /// Loads the state from a `.safetensors` file and returns the file's metadata.
+  @discardableResult
+  public func load(from url: URL, strict: Bool = true) throws -> [String: String] {
+    let (tensors, metadata) = try Safetensors.load(url)
+    try loadStateDict(tensors, strict: strict)
+    return metadata
+  }
+}
+
+extension Optimizer {
+  /// The optimizer's state: per-parameter tensors named `state.<parameter index>.<key>`, and
+  /// metadata with the step count and learning rate.
+  public func stateDict() -> (tensors: [(String, Tensor)], metadata: [String: String]) {
+    var tensors: [(String, Tensor)] = []
+    for (i, p) in parameters.enumerated() {
+      for (key, value) in (state[ObjectIdentifier(p)] ?? [:]).sorted(by: { $0.key < $1.key }) {
+        tensors.append(("state.\(i).\(key)", value))
+      }
+    }
+    return (tensors, ["optimizer": "\(type(of: self))", "learning_rate": "\(learningRate)"])
+  }
+
+  /// Restores per-parameter state saved by `stateDict()` for the same parameters in the same order.
+  /// - Throws: `StateDictError` for names that do not match this optimizer's parameters or shapes.
+  public func loadStateDict(_ tensors: [(String, Tensor)], metadata: [String: String] = [:]) throws {
+    let params = parameters
+    var restored: [ObjectIdentifier: [String: Tensor]] = [:]
+    var report = StateDictError()
+    for (name, value) in tensors {
+      let parts = name.split(separator: ".", maxSplits: 2).map(String.init)
+      guard parts.count == 3, parts[0] == "state", let i = Int(parts[1]), params.indices.contains(i) else {
+        report.unexpected.append(name)
+        continue
+      }
+      if parts[2] != "step" && value.shape != params[i].shape {
+        report.mismatched.append("\(name) is \(value.shape), the parameter is \(params[i].shape)")
+      }
+      restored[ObjectIdentifier(params[i]), default: [:]][parts[2]] = value.clone().detached()
+    }
+    guard report.unexpected.isEmpty && report.mismatched.isEmpty else { throw report }
+    state = restored
+    if let lr = metadata["learning_rate"].flatMap(Double.init) { learningRate = lr }
+  }
+}
