@@ -4,7 +4,7 @@ import Foundation
 /// loss on the left axis, accuracy (%) on the right, epochs below, with ticks, labels and a legend.
 public func trainingCurvesSVG(losses: [Double], accuracies: [Double], title: String = "Training") -> String {
   let (width, height) = (720.0, 420.0)
-  let (left, right, top, bottom) = (70.0, 70.0, 50.0, 60.0)
+  let (left, right, top, bottom) = (70.0, 70.0, 66.0, 60.0)
   let plotWidth = width - left - right, plotHeight = height - top - bottom
   let epochs = Swift.max(losses.count, accuracies.count, 1)
   let lossMax = niceCeiling(losses.filter(\.isFinite).max() ?? 1)
@@ -53,9 +53,10 @@ public func trainingCurvesSVG(losses: [Double], accuracies: [Double], title: Str
   // Legend.
   svg += "<g class=\"legend\">"
   for (i, (name, color)) in [("training loss", "#d62728"), ("test accuracy", "#1f77b4")].enumerated() {
-    let lx = left + 12 + Double(i) * 150
-    svg += "<line x1=\"\(f(lx))\" y1=\"\(f(top + 14))\" x2=\"\(f(lx + 24))\" y2=\"\(f(top + 14))\" stroke=\"\(color)\" stroke-width=\"2\"/>"
-    svg += "<text x=\"\(f(lx + 30))\" y=\"\(f(top + 18))\">\(name)</text>"
+    // In its own band between the title and the plot, so it never covers a curve.
+    let lx = width / 2 - 140 + Double(i) * 150
+    svg += "<line x1=\"\(f(lx))\" y1=\"46\" x2=\"\(f(lx + 24))\" y2=\"46\" stroke=\"\(color)\" stroke-width=\"2\"/>"
+    svg += "<text x=\"\(f(lx + 30))\" y=\"50\">\(name)</text>"
   }
   return svg + "</g>\n</svg>\n"
 }

@@ -39,6 +39,9 @@ open class Optimizer {
     self.learningRate = learningRate
   }
 
+  /// Sets a group's own learning rate (schedules scale every group).
+  func setLearningRate(_ rate: Double?, ofGroup index: Int) { groups[index].learningRate = rate }
+
   /// Every parameter, group by group.
   public var parameters: [Tensor] { groups.flatMap(\.parameters) }
 
