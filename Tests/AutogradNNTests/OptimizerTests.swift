@@ -146,3 +146,38 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
     }
   }
 }
+
+@Suite("L-BFGS") struct LBFGSTests {
+  @Test func minimizesTheRosenbrockFunction() {
+    let w = Tensor([-1.5, 2.0], dtype: .float64, requiresGrad: true)
+    let optimizer = LBFGS(parameters: [w], learningRate: 1, maxIterations: 100, historySize: 10)
+    func rosenbrock() -> Tensor {
+      let x = w[0], y = w[1]
+      return (1 - x).pow(2) + 100 * (y - x * x).pow(2)
+    }
+    for _ in 0..<20 {
+      optimizer.step {
+        optimizer.zeroGrad()
+        let loss = rosenbrock()
+        loss.backward()
+        return loss
+      }
+    }
+    #expect(rosenbrock().item() < 1e-6, "loss \(rosenbrock().item()) at \(w.scalars(as: Double.self))")
+  }
+
+  @Test func solvesALeastSquaresProblemInFewSteps() {
+    var g = RandomGenerator(seed: 3)
+    let a = Tensor.randn([20, 5], dtype: .float64, generator: &g), truth = Tensor.randn([5], dtype: .float64, generator: &g)
+    let b = a.matmul(truth)
+    let x = Tensor.zeros([5], dtype: .float64, requiresGrad: true)
+    let optimizer = LBFGS(parameters: [x], maxIterations: 50)
+    optimizer.step {
+      optimizer.zeroGrad()
+      let loss = (a.matmul(x) - b).pow(2).sum()
+      loss.backward()
+      return loss
+    }
+    #expect(zip(x.scalars(as: Double.self), truth.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+  }
+}

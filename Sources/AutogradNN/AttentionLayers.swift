@@ -1,0 +1,104 @@
+import Autograd
+
+/// Multi-head attention, as `nn.MultiheadAttention`: parameters `in_proj_weight` `[3E, E]`,
+/// `in_proj_bias` and `out_proj`. Inputs are `[L, N, E]` (`[N, L, E]` with `batchFirst`).
+public final class MultiheadAttention: Module {
+  public let embedDimension: Int, heads: Int, batchFirst: Bool
+  var inProjectionWeight: Tensor, inProjectionBias: Tensor?
+  public let outProjection: Linear
+
+  public init(embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, dtype: DType = .float32,
+              generator: inout RandomGenerator) {
+    precondition(heads > 0 && embedDimension % heads == 0, "MultiheadAttention: \(embedDimension) does not split into \(heads) heads")
+    (self.embedDimension, self.heads, self.batchFirst) = (embedDimension, heads, batchFirst)
+    inProjectionWeight = Tensor.zeros([3 * embedDimension, embedDimension], dtype: dtype)
+    Init.xavierUniform(inProjectionWeight, generator: &generator)
+    inProjectionWeight.requiresGrad = true
+    inProjectionBias = bias ? Tensor.zeros([3 * embedDimension], dtype: dtype, requiresGrad: true) : nil
+    outProjection = Linear(inputSize: embedDimension, outputSize: embedDimension, bias: bias, dtype: dtype, generator: &generator)
+    if let b = outProjection.bias { withNoGrad { b.zero() } }
+  }
+
+  public override func ownParameters() -> [(String, Tensor)] {
+    [("in_proj_weight", inProjectionWeight)] + (inProjectionBias.map { [("in_proj_bias", $0)] } ?? [])
+  }
+
+  public override func namedChildren() -> [(String, Module)] { [("out_proj", outProjection)] }
+
+  /// The attended values `[L, N, E]` and the attention weights averaged over heads `[N, L, S]`.
+  /// `keyPaddingMask` `[N, S]` marks keys to ignore (true); `attentionMask` `[L, S]` is a bool mask
+  /// of allowed positions (true) or an additive float mask.
+  public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
+                             attentionMask: Tensor? = nil) -> (output: Tensor, weights: Tensor) {
+    let (q0, k0, v0) = batchFirst ? (query, key, value) : (query.transposed(0, 1), key.transposed(0, 1), value.transposed(0, 1))
+    precondition(q0.rank == 3 && q0.shape[2] == embedDimension, "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
+    let e = embedDimension, d = e / heads
+    let w = inProjectionWeight.split(size: e, axis: 0)
+    let b = inProjectionBias?.split(size: e, axis: 0)
+    func project(_ x: Tensor, _ i: Int) -> Tensor {
+      // [N, L, E] -> [N, heads, L, d]
+      x.linear(weight: w[i], bias: b?[i]).reshaped(to: [x.shape[0], x.shape[1], heads, d]).transposed(1, 2)
+    }
+    let (q, k, v) = (project(q0, 0), project(k0, 1), project(v0, 2))
+    var scores = q.matmul(k.transposed()) / Double(d).squareRoot()
+    let negativeInfinity = Tensor.full([], value: -.infinity, dtype: scores.dtype)
+    if let attentionMask {
+      scores = attentionMask.dtype == .bool ? Tensor.where(attentionMask, scores, negativeInfinity) : scores + attentionMask
+    }
+    if let keyPaddingMask {
+      scores = Tensor.where(keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity, scores)
+    }
+    let attention = scores.softmax(axis: -1)
+    let merged = attention.matmul(v).transposed(1, 2).reshaped(to: [q0.shape[0], q0.shape[1], e])
+    let output = outProjection(merged)
+    return (batchFirst ? output : output.transposed(0, 1), attention.mean(axis: 1))
+  }
+}
+
+/// One Transformer encoder layer, as `nn.TransformerEncoderLayer`: self-attention and a
+/// feed-forward network, each with dropout, a residual connection and layer normalization
+/// (after the block, or before it with `normFirst`).
+public final class TransformerEncoderLayer: Layer {
+  public let selfAttention: MultiheadAttention
+  public let linear1: Linear, linear2: Linear
+  public let norm1: LayerNorm, norm2: LayerNorm
+  let dropout: Dropout, dropout1: Dropout, dropout2: Dropout
+  public let normFirst: Bool
+  let activation: (Tensor) -> Tensor
+
+  public init(modelDimension: Int, heads: Int, feedForwardDimension: Int = 2048, dropout: Double = 0.1,
+              gelu: Bool = false, layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false,
+              dtype: DType = .float32, generator: inout RandomGenerator) {
+    selfAttention = MultiheadAttention(embedDimension: modelDimension, heads: heads, batchFirst: batchFirst, dtype: dtype, generator: &generator)
+    linear1 = Linear(inputSize: modelDimension, outputSize: feedForwardDimension, dtype: dtype, generator: &generator)
+    linear2 = Linear(inputSize: feedForwardDimension, outputSize: modelDimension, dtype: dtype, generator: &generator)
+    norm1 = LayerNorm(normalizedShape: [modelDimension], epsilon: layerNormEpsilon, dtype: dtype)
+    norm2 = LayerNorm(normalizedShape: [modelDimension], epsilon: layerNormEpsilon, dtype: dtype)
+    self.dropout = Dropout(probability: dropout, generator: RandomGenerator(seed: generator.next()))
+    dropout1 = Dropout(probability: dropout, generator: RandomGenerator(seed: generator.next()))
+    dropout2 = Dropout(probability: dropout, generator: RandomGenerator(seed: generator.next()))
+    self.normFirst = normFirst
+    activation = gelu ? { $0.gelu() } : { $0.relu() }
+  }
+
+  public override func namedChildren() -> [(String, Module)] {
+    [("self_attn", selfAttention), ("linear1", linear1), ("dropout", dropout), ("linear2", linear2), ("norm1", norm1),
+     ("norm2", norm2), ("dropout1", dropout1), ("dropout2", dropout2)]
+  }
+
+  public override func forward(_ input: Tensor) -> Tensor { callAsFunction(input, mask: nil) }
+
+  /// The encoded sequence; `mask` is an attention mask as for `MultiheadAttention`.
+  public func callAsFunction(_ input: Tensor, mask: Tensor?, keyPaddingMask: Tensor? = nil) -> Tensor {
+    func attend(_ x: Tensor) -> Tensor {
+      dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, attentionMask: mask).output)
+    }
+    func feedForward(_ x: Tensor) -> Tensor { dropout2(linear2(dropout(activation(linear1(x))))) }
+    if normFirst {
+      let x = input + attend(norm1(input))
+      return x + feedForward(norm2(x))
+    }
+    let x = norm1(input + attend(input))
+    return norm2(x + feedForward(x))
+  }
+}
