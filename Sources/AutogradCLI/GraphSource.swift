@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autograd
 import AutogradExamples
+import Foundation
 
 /// Which computation `graph` and `explain` show: the lecture's model, an expression, or the
 /// two-layer network.
@@ -24,8 +25,18 @@ struct GraphSource: ParsableArguments {
   @Option(help: "Names that require grad, e.g. w (default: all of them).")
   var wrt: String?
 
+  @Option(help: "A digits model saved by `autograd train --save`: draw its forward pass and loss on one digit.")
+  var checkpoint: String?
+
+  @Option(help: "With --checkpoint: which digit of the data set (row number from 0) to run.")
+  var sample = 0
+
   /// The output tensor, with names for the tensors of its graph.
   func build() throws -> (output: Tensor, names: [String: Tensor]) {
+    if let checkpoint {
+      guard expr == nil else { throw ValidationError("give either --checkpoint or --expr, not both") }
+      return try checkpointGraph(checkpoint)
+    }
     if expr == nil && model == .twoLayerNet {
       let (loss, names) = TwoLayerNet.pictureExample()
       return (loss, names)
@@ -43,5 +54,16 @@ struct GraphSource: ParsableArguments {
       throw ValidationError("the expression does not depend on any name that requires grad, so it has no backward pass")
     }
     return (expression.output, expression.names)
+  }
+
+  /// The saved model's forward pass on one digit, with the cross-entropy loss of its label.
+  private func checkpointGraph(_ path: String) throws -> (output: Tensor, names: [String: Tensor]) {
+    let (network, _) = try DigitsClassifier.loadModel(URL(fileURLWithPath: path))
+    let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
+    guard (0..<features.shape[0]).contains(sample) else {
+      throw ValidationError("--sample must be in 0..<\(features.shape[0]), got \(sample)")
+    }
+    let (loss, names) = DigitsClassifier.lossOnOneDigit(network, features: features, labels: labels, sample: sample)
+    return (loss, names)
   }
 }

@@ -136,6 +136,20 @@ public enum DigitsClassifier {
     return (model, options)
   }
 
+  /// The model's forward pass on digit `sample` and the cross-entropy loss of its label, with every
+  /// parameter and buffer named (for drawing and explaining the graph). The input requires grad, so
+  /// the whole pass is recorded and d(loss)/d(input), which pixels mattered, is part of the graph.
+  public static func lossOnOneDigit(_ model: Layer, features: Tensor, labels: Tensor, sample: Int)
+    -> (loss: Tensor, names: [String: Tensor]) {
+    let input = features[sample..<(sample + 1)].clone().detached(), label = labels[sample..<(sample + 1)]
+    input.requiresGrad = true
+    let logits = model(input)
+    let loss = crossEntropy(logits, label)
+    var names = Dictionary(uniqueKeysWithValues: model.namedParameters() + model.namedBuffers())
+    (names["input"], names["logits"], names["loss"]) = (input, logits, loss)
+    return (loss, names)
+  }
+
   /// Splits the data, trains, and reports each epoch; returns the trained model.
   public static func train(features: Tensor, labels: Tensor, options: Options,
                            onBatch: (BatchProgress) -> Void = { _ in },

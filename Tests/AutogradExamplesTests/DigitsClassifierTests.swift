@@ -57,6 +57,16 @@ import AutogradNN
     model.eval()
     let x = features[0..<20]
     #expect(loaded(x).scalars(as: Float.self) == model(x).scalars(as: Float.self))
+    // The graph of the loaded model on one digit: every parameter is a node, with its gradient.
+    let (loss, names) = DigitsClassifier.lossOnOneDigit(loaded, features: features, labels: labels, sample: 3)
+    let graph = ComputationGraph(of: loss, names: names)
+    for (name, parameter) in loaded.namedParameters() {
+      let node = try #require(graph.nodes.first { $0.name == name })
+      #expect(node.role == .parameter && node.gradient?.shape == parameter.shape)
+    }
+    #expect(graph.nodes.contains { $0.name == "0.mean" && $0.role == .input })
+    #expect(graph.nodes.first { $0.name == "input" }?.gradient?.shape == [1, 64])
+    #expect(graph.nodes.last?.name == "loss")
   }
 }
 
