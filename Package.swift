@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "Autograd", targets: ["Autograd"]),
     .library(name: "AutogradNN", targets: ["AutogradNN"]),
     .executable(name: "autograd", targets: ["AutogradCLI"]),
+    .executable(name: "autograd-bench", targets: ["AutogradBench"]),
   ],
   dependencies: [
     // Command-line parsing for the `autograd` tool.
@@ -41,6 +42,15 @@ let package = Package(
         "Autograd", "AutogradNN", "AutogradExamples",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
+    ),
+    // The benchmark workloads W1-W6 (run in release; see BENCHMARKS.md).
+    .executableTarget(
+      name: "AutogradBench",
+      dependencies: [
+        "Autograd", "AutogradNN", "AutogradExamples",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Benchmarks/AutogradBench"
     ),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
     .testTarget(name: "AutogradNNTests", dependencies: ["AutogradNN", "Autograd"], exclude: ["Fixtures"]),

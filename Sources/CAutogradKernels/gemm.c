@@ -10,7 +10,21 @@
 #define AG_X86 1
 #endif
 
-enum { MR = 6, NR = 16, KC = 256, MC = 96, NC = 2048 };
+// Each micro-kernel is MR rows by its own width (16 for AVX2 and portable, 32 for AVX-512).
+enum { MR = 6, KC = 256, MC = 96, NC = 2048 };
+
+bool ag_has_avx512(void) {
+#if AG_X86
+  static int cached = -1;
+  if (cached < 0) {
+    __builtin_cpu_init();
+    cached = __builtin_cpu_supports("avx512f");
+  }
+  return cached;
+#else
+  return false;
+#endif
+}
 
 bool ag_has_avx2_fma(void) {
 #if AG_X86
@@ -38,10 +52,10 @@ static void pack_a(long mc, long kc, const float *A, long rsa, long csa, float *
   }
 }
 
-// Packs rows [0, kc) x columns [0, nc) of B into panels of NR columns, zero-padded past nc.
-static void pack_b(long kc, long nc, const float *B, long rsb, long csb, float *out) {
-  for (long c = 0; c < nc; c += NR) {
-    long cols = nc - c < NR ? nc - c : NR;
+// Packs rows [0, kc) x columns [0, nc) of B into panels of nr columns, zero-padded past nc.
+static void pack_b(long kc, long nc, const float *B, long rsb, long csb, float *out, long nr) {
+  for (long c = 0; c < nc; c += nr) {
+    long cols = nc - c < nr ? nc - c : nr;
     for (long p = 0; p < kc; p++) {
       const float *row = B + p * rsb + c * csb;
       if (csb == 1) {
@@ -49,17 +63,17 @@ static void pack_b(long kc, long nc, const float *B, long rsb, long csb, float *
       } else {
         for (long j = 0; j < cols; j++) out[j] = row[j * csb];
       }
-      for (long j = cols; j < NR; j++) out[j] = 0;
-      out += NR;
+      for (long j = cols; j < nr; j++) out[j] = 0;
+      out += nr;
     }
   }
 }
 
-// Writes an MR x NR block of results into C, only the mr x nr part that exists.
-static void store_block(const float *acc, float *C, long ldc, long mr, long nr, bool add) {
+// Writes an MR x width block of results into C, only the mr x nr part that exists.
+static void store_block(const float *acc, long width, float *C, long ldc, long mr, long nr, bool add) {
   for (long i = 0; i < mr; i++) {
     float *c = C + i * ldc;
-    const float *a = acc + i * NR;
+    const float *a = acc + i * width;
     if (add) {
       for (long j = 0; j < nr; j++) c[j] += a[j];
     } else {
@@ -68,18 +82,20 @@ static void store_block(const float *acc, float *C, long ldc, long mr, long nr, 
   }
 }
 
+enum { PORTABLE_NR = 16 };
+
 static void kernel_portable(long kc, const float *a, const float *b, float *C, long ldc,
                             long mr, long nr, bool add) {
-  float acc[MR * NR] = {0};
+  float acc[MR * PORTABLE_NR] = {0};
   for (long p = 0; p < kc; p++) {
     for (long i = 0; i < MR; i++) {
       float ai = a[i];
-      for (long j = 0; j < NR; j++) acc[i * NR + j] += ai * b[j];
+      for (long j = 0; j < PORTABLE_NR; j++) acc[i * PORTABLE_NR + j] += ai * b[j];
     }
     a += MR;
-    b += NR;
+    b += PORTABLE_NR;
   }
-  store_block(acc, C, ldc, mr, nr, add);
+  store_block(acc, PORTABLE_NR, C, ldc, mr, nr, add);
 }
 
 #if AG_X86
@@ -104,16 +120,50 @@ static void kernel_avx2(long kc, const float *a, const float *b, float *C, long 
     c40 = _mm256_fmadd_ps(a4, b0, c40); c41 = _mm256_fmadd_ps(a4, b1, c41);
     c50 = _mm256_fmadd_ps(a5, b0, c50); c51 = _mm256_fmadd_ps(a5, b1, c51);
     a += MR;
-    b += NR;
+    b += 16;
   }
-  float acc[MR * NR] __attribute__((aligned(32)));
+  float acc[MR * 16] __attribute__((aligned(32)));
   _mm256_store_ps(acc + 0, c00);  _mm256_store_ps(acc + 8, c01);
   _mm256_store_ps(acc + 16, c10); _mm256_store_ps(acc + 24, c11);
   _mm256_store_ps(acc + 32, c20); _mm256_store_ps(acc + 40, c21);
   _mm256_store_ps(acc + 48, c30); _mm256_store_ps(acc + 56, c31);
   _mm256_store_ps(acc + 64, c40); _mm256_store_ps(acc + 72, c41);
   _mm256_store_ps(acc + 80, c50); _mm256_store_ps(acc + 88, c51);
-  store_block(acc, C, ldc, mr, nr, add);
+  store_block(acc, 16, C, ldc, mr, nr, add);
+}
+
+// 6 x 32: twelve 16-wide accumulators, two B vectors and one broadcast A value per FMA pair.
+__attribute__((target("avx512f")))
+static void kernel_avx512(long kc, const float *a, const float *b, float *C, long ldc,
+                          long mr, long nr, bool add) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
+  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
+  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
+  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
+  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
+  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  for (long p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    __m512 a0 = _mm512_set1_ps(a[0]), a1 = _mm512_set1_ps(a[1]);
+    c00 = _mm512_fmadd_ps(a0, b0, c00); c01 = _mm512_fmadd_ps(a0, b1, c01);
+    c10 = _mm512_fmadd_ps(a1, b0, c10); c11 = _mm512_fmadd_ps(a1, b1, c11);
+    __m512 a2 = _mm512_set1_ps(a[2]), a3 = _mm512_set1_ps(a[3]);
+    c20 = _mm512_fmadd_ps(a2, b0, c20); c21 = _mm512_fmadd_ps(a2, b1, c21);
+    c30 = _mm512_fmadd_ps(a3, b0, c30); c31 = _mm512_fmadd_ps(a3, b1, c31);
+    __m512 a4 = _mm512_set1_ps(a[4]), a5 = _mm512_set1_ps(a[5]);
+    c40 = _mm512_fmadd_ps(a4, b0, c40); c41 = _mm512_fmadd_ps(a4, b1, c41);
+    c50 = _mm512_fmadd_ps(a5, b0, c50); c51 = _mm512_fmadd_ps(a5, b1, c51);
+    a += MR;
+    b += 32;
+  }
+  float acc[MR * 32] __attribute__((aligned(64)));
+  _mm512_store_ps(acc + 0, c00);   _mm512_store_ps(acc + 16, c01);
+  _mm512_store_ps(acc + 32, c10);  _mm512_store_ps(acc + 48, c11);
+  _mm512_store_ps(acc + 64, c20);  _mm512_store_ps(acc + 80, c21);
+  _mm512_store_ps(acc + 96, c30);  _mm512_store_ps(acc + 112, c31);
+  _mm512_store_ps(acc + 128, c40); _mm512_store_ps(acc + 144, c41);
+  _mm512_store_ps(acc + 160, c50); _mm512_store_ps(acc + 176, c51);
+  store_block(acc, 32, C, ldc, mr, nr, add);
 }
 #endif
 
@@ -137,11 +187,18 @@ void ag_sgemm(long m, long n, long k,
     return;
   }
   micro_kernel kernel = kernel_portable;
+  long nrk = PORTABLE_NR;
 #if AG_X86
-  if (ag_has_avx2_fma()) kernel = kernel_avx2;
+  if (ag_has_avx512()) {
+    kernel = kernel_avx512;
+    nrk = 32;
+  } else if (ag_has_avx2_fma()) {
+    kernel = kernel_avx2;
+    nrk = 16;
+  }
 #endif
   long ncMax = n < NC ? n : NC, kcMax = k < KC ? k : KC, mcMax = m < MC ? m : MC;
-  float *bp = alloc_panel((ncMax + NR - 1) / NR * NR * kcMax);
+  float *bp = alloc_panel((ncMax + nrk - 1) / nrk * nrk * kcMax);
   float *ap = alloc_panel((mcMax + MR - 1) / MR * MR * kcMax);
   if (!bp || !ap) abort();
   for (long jc = 0; jc < n; jc += NC) {
@@ -149,12 +206,12 @@ void ag_sgemm(long m, long n, long k,
     for (long pc = 0; pc < k; pc += KC) {
       long kc = k - pc < KC ? k - pc : KC;
       bool add = accumulate || pc > 0;
-      pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, bp);
+      pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, bp, nrk);
       for (long ic = 0; ic < m; ic += MC) {
         long mc = m - ic < MC ? m - ic : MC;
         pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, ap);
-        for (long jr = 0; jr < nc; jr += NR) {
-          long nr = nc - jr < NR ? nc - jr : NR;
+        for (long jr = 0; jr < nc; jr += nrk) {
+          long nr = nc - jr < nrk ? nc - jr : nrk;
           for (long ir = 0; ir < mc; ir += MR) {
             long mr = mc - ir < MR ? mc - ir : MR;
             kernel(kc, ap + ir * kc, bp + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, add);

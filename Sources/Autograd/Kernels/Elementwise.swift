@@ -188,6 +188,7 @@ enum Kernels {
 
   private static func map<T: FloatingElement>(_ x: Tensor, _ op: UnaryOp, _ out: Tensor, _: T.Type) {
     let src = x.basePointer(T.self), dst = out.basePointer(T.self)
+    if x.isContiguous { return op.run(src + x.offset, 1, dst, x.count) }
     let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
     let n = walk.rowLength, ss = walk.rowStride(1)
     walk.forEachRow(from: (0, x.offset, 0)) { o, s, _ in op.run(src + s, ss, dst + o, n) }
@@ -199,14 +200,19 @@ enum Kernels {
     precondition(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
     let shape = Shape.broadcast(a.shape, b.shape, op: name)
     let out = Tensor(empty: shape, dtype: a.dtype)
-    let walk = StridedWalk(shape: out.shape, strides: [
+    // Contiguous operands of the output's shape, or single values, need no strided walk: this
+    // skips the walk's bookkeeping on the per-op path of small tensors.
+    let simpleA = a.count == 1 ? 0 : (a.shape == shape && a.isContiguous ? 1 : -1)
+    let simpleB = b.count == 1 ? 0 : (b.shape == shape && b.isContiguous ? 1 : -1)
+    let walk: StridedWalk? = simpleA >= 0 && simpleB >= 0 ? nil : StridedWalk(shape: out.shape, strides: [
       out.strides,
       Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
       Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
     ])
-    let n = walk.rowLength, sa = walk.rowStride(1), sb = walk.rowStride(2)
+    let n = walk?.rowLength ?? out.count, sa = walk?.rowStride(1) ?? simpleA, sb = walk?.rowStride(2) ?? simpleB
     func run<T>(_: T.Type, _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
       let pa = a.basePointer(T.self), pb = b.basePointer(T.self), dst = out.basePointer(T.self)
+      guard let walk else { return body(pa + a.offset, pb + b.offset, dst) }
       walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in body(pa + ia, pb + ib, dst + o) }
     }
     switch a.dtype {

@@ -1,4 +1,5 @@
 import CAutogradKernels
+import Dispatch
 
 extension Kernels {
   /// Batched matrix product: `a` is `[batch..., n, k]`, `b` is `[batch..., k, m]` with the same
@@ -22,8 +23,22 @@ extension Kernels {
       }
       switch a.dtype {
       case .float32:
-        ag_sgemm(n, m, k, a.basePointer(Float.self) + oa, rsa, csa, b.basePointer(Float.self) + ob, rsb, csb,
-                 out.basePointer(Float.self) + i * n * m, m, false)
+        let pa = a.basePointer(Float.self) + oa, pb = b.basePointer(Float.self) + ob
+        let pc = out.basePointer(Float.self) + i * n * m
+        // Large products split their columns across threads: 8 MFLOP or more per piece (~0.1 ms).
+        let pieces = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 8e6)
+        if pieces == 1 {
+          ag_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false)
+        } else {
+          // Column blocks in multiples of 32, the widest micro-kernel, so no piece has ragged panels inside.
+          let width = (m + pieces - 1) / pieces
+          let block = (width + 31) / 32 * 32
+          let operands = GEMMOperands(a: pa, b: pb, c: pc)
+          DispatchQueue.concurrentPerform(iterations: (m + block - 1) / block) { piece in
+            let start = piece * block, columns = Swift.min(block, m - start)
+            ag_sgemm(n, columns, k, operands.a, rsa, csa, operands.b + start * csb, rsb, csb, operands.c + start, m, false)
+          }
+        }
       case .float64:
         ag_dgemm(n, m, k, a.basePointer(Double.self) + oa, rsa, csa, b.basePointer(Double.self) + ob, rsb, csb,
                  out.basePointer(Double.self) + i * n * m, m, false)
@@ -33,4 +48,10 @@ extension Kernels {
     }
     return out
   }
+}
+
+/// The operand pointers of one product, handed to the threads that compute its column blocks.
+/// Sound to share: every thread only reads A and B, and writes its own columns of C.
+private struct GEMMOperands: @unchecked Sendable {
+  let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
 }

@@ -19,7 +19,10 @@ void ag_dgemm(long m, long n, long k,
               const double *B, long rsb, long csb,
               double *C, long ldc, bool accumulate);
 
-/// Whether the AVX2/FMA kernels are in use on this CPU (for benchmarks and diagnostics).
+/// Whether the AVX2/FMA kernels can run on this CPU.
 bool ag_has_avx2_fma(void);
+
+/// Whether the AVX-512 kernels can run on this CPU (they are preferred when they can).
+bool ag_has_avx512(void);
 
 #endif

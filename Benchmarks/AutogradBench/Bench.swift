@@ -1,0 +1,90 @@
+import ArgumentParser
+import Autograd
+import AutogradExamples
+import AutogradNN
+import Foundation
+
+/// The benchmark workloads W1-W6, mirroring `pytorch_workloads.py` workload for workload: one JSON
+/// line each, the median of `--runs` timed runs after one warm-up, timed around the workload only.
+@main
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "autograd-bench",
+                                                  abstract: "Run the benchmark workloads W1-W6 and print one JSON line each.")
+
+  @Option(help: "Run only these workloads (W1 ... W6); repeatable.")
+  var workload: [String] = []
+
+  @Option(help: "Timed runs per workload (the median is reported).")
+  var runs = 5
+
+  @Option(help: "The most threads the kernels may use (GEMM splits large products; the rest is single-threaded).")
+  var threads = 2
+
+  func validate() throws {
+    guard runs > 0 else { throw ValidationError("--runs must be positive, got \(runs)") }
+    guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    let known = Set(["W1", "W2", "W3", "W4", "W5", "W6"])
+    for w in workload where !known.contains(w) { throw ValidationError("unknown workload \(w); known: W1 ... W6") }
+  }
+
+  func wants(_ name: String) -> Bool { workload.isEmpty || workload.contains(name) }
+
+  func run() throws {
+    Threading.setMaxThreads(threads)
+    if wants("W1") {
+      emit("W1-seed-exercise-100", timed { Workloads.seedExercise(epochs: 100) })
+      emit("W1-seed-exercise-10000", timed { Workloads.seedExercise(epochs: 10_000) })
+    }
+    if wants("W2") { emit("W2-two-layer-net", timed { Workloads.twoLayerNet() }) }
+    if wants("W3") {
+      let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
+      emit("W3-mlp-digits", timed { Workloads.mlpDigits(features: features, labels: labels) })
+    }
+    if wants("W4") {
+      emit("W4-deep-chain-100000", timed { Workloads.deepChain(depth: 100_000) })
+      emit("W4-deep-chain-1000000", timed(runs: Swift.min(runs, 3)) { Workloads.deepChain(depth: 1_000_000) })
+    }
+    if wants("W5") {
+      let step = Workloads.gemmForwardBackward(n: 1024)
+      let t = timed(runs: Swift.max(runs, 7)) { step(); return [:] }
+      emit("W5-gemm-1024-fwd-bwd", t, extra: ["gflops": 3 * 2 * pow(1024, 3) / t.median / 1e9])
+      for n in [256, 512, 1024, 2048] {
+        var g = RandomGenerator(seed: UInt64(n))
+        let a = Tensor.randn([n, n], generator: &g), b = Tensor.randn([n, n], generator: &g)
+        let t = timed { _ = a.matmul(b); return [:] }
+        emit("W5-gemm-\(n)-fwd", t, extra: ["n": Double(n), "gflops": 2 * pow(Double(n), 3) / t.median / 1e9])
+      }
+    }
+    if wants("W6") {
+      var g = RandomGenerator(seed: 0)
+      let x0 = Tensor.randn([10_000_000], generator: &g)
+      emit("W6-elementwise", timed { Workloads.elementwise(x0) })
+    }
+  }
+
+  struct Timing { var median: Double, min: Double, max: Double, runs: Int, result: [String: Double] }
+
+  func timed(runs: Int? = nil, _ body: () -> [String: Double]) -> Timing {
+    _ = body()  // warm-up
+    var times: [Double] = [], result: [String: Double] = [:]
+    for _ in 0..<(runs ?? self.runs) {
+      let start = DispatchTime.now().uptimeNanoseconds
+      result = body()
+      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    times.sort()
+    let mid = times.count / 2
+    let median = times.count % 2 == 1 ? times[mid] : (times[mid - 1] + times[mid]) / 2
+    return Timing(median: median, min: times.first!, max: times.last!, runs: times.count, result: result)
+  }
+
+  func emit(_ name: String, _ t: Timing, extra: [String: Double] = [:]) {
+    var fields: [String: Any] = ["framework": "swift-autograd", "workload": name, "seconds_median": t.median,
+                                 "seconds_min": t.min, "seconds_max": t.max, "runs": t.runs,
+                                 "threads": Threading.maxThreads]
+    for (k, v) in t.result.merging(extra, uniquingKeysWith: { $1 }) { fields[k] = v }
+    let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+    fflush(nil)
+  }
+}

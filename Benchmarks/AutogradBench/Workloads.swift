@@ -1,0 +1,78 @@
+import Autograd
+import AutogradExamples
+import AutogradNN
+
+/// The workloads, written as a user of the library would write them.
+enum Workloads {
+  /// W1: the lecture's loop, per-sample graph, backward, update and zeroing (without printing).
+  static func seedExercise(epochs: Int) -> [String: Double] {
+    let w = Tensor([1.0], requiresGrad: true)
+    for _ in 0..<epochs {
+      for (x, y) in [(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)] {
+        let l = (y - x * w) * (y - x * w)
+        l.backward()
+        w.data = w.data - 0.01 * w.grad!.item()
+        w.grad!.data.zero()
+      }
+    }
+    return ["epochs": Double(epochs), "final_w": w.item()]
+  }
+
+  /// W2: the tutorial's two-layer network, 500 steps.
+  static func twoLayerNet() -> [String: Double] {
+    ["final_loss": TwoLayerNet(seed: 0).train(steps: 500)]
+  }
+
+  /// W3: MLP 64-128-128-10, Adam (lr 1e-3), batch 32, 20 shuffled epochs on the first 1500 digits.
+  static func mlpDigits(features: Tensor, labels: Tensor) -> [String: Double] {
+    var g = RandomGenerator(seed: 0)
+    let model = Sequential(Linear(inputSize: 64, outputSize: 128, generator: &g), ReLU(),
+                           Linear(inputSize: 128, outputSize: 128, generator: &g), ReLU(),
+                           Linear(inputSize: 128, outputSize: 10, generator: &g))
+    let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
+    let train = TensorDataset(features[..<1500], labels[..<1500])
+    let loader = DataLoader(train, batchSize: 32, shuffle: true, generator: RandomGenerator(seed: 0))
+    for _ in 0..<20 {
+      for batch in loader {
+        let loss = crossEntropy(model(batch[0]), batch[1])
+        optimizer.zeroGrad()
+        loss.backward()
+        optimizer.step()
+      }
+    }
+    let accuracy = DigitsClassifier.accuracy(of: model, features: features[1500...], labels: labels[1500...])
+    return ["test_accuracy": accuracy]
+  }
+
+  /// W4: `x = x * a + b`, `depth` times, then one backward.
+  static func deepChain(depth: Int) -> [String: Double] {
+    let x0 = Tensor(0.5, requiresGrad: true), a = Tensor(0.9999), b = Tensor(0.0001)
+    var x = x0
+    for _ in 0..<depth { x = x * a + b }
+    x.backward()
+    return ["depth": Double(depth), "grad": x0.grad!.item()]
+  }
+
+  /// W5: one forward and backward of an n x n matmul (3 GEMMs).
+  static func gemmForwardBackward(n: Int) -> () -> Void {
+    var g = RandomGenerator(seed: 5)
+    let a = Tensor.randn([n, n], generator: &g), b = Tensor.randn([n, n], generator: &g)
+    a.requiresGrad = true
+    b.requiresGrad = true
+    let upstream = Tensor.ones([n, n])
+    return {
+      a.grad = nil
+      b.grad = nil
+      a.matmul(b).backward(upstream)
+    }
+  }
+
+  /// W6: sum(tanh(x) · exp(-x²)) over 10^7 float32 values, forward and backward.
+  static func elementwise(_ x0: Tensor) -> [String: Double] {
+    let x = x0.clone().detached()
+    x.requiresGrad = true
+    let y = (x.tanh() * (-(x * x)).exp()).sum()
+    y.backward()
+    return ["y": y.item()]
+  }
+}
