@@ -5,16 +5,10 @@ import Testing
 private let shapes: [[Int]] = [[], [4], [3, 4]]
 
 /// First- and second-order checks of `f` at seeded inputs uniform in `range`.
+/// This file's inputs come from seed 3.
 private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
-                             _ f: @escaping ([Tensor]) -> Tensor) {
-  var g = RandomGenerator(seed: 3)
-  let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound }
-  let first = gradCheckReport(inputs, f)
-  #expect(first.passed, "first order: \(first)")
-  if secondOrder {
-    let second = gradGradCheckReport(inputs, f)
-    #expect(second.passed, "second order: \(second)")
-  }
+                             sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor) {
+  AutogradTests.checkBothOrders(shapes, in: range, seed: 3, secondOrder: secondOrder, sourceLocation: sourceLocation, f)
 }
 
 /// name, function, input range, and the scalar function it must agree with.

@@ -2,16 +2,10 @@ import Foundation
 import Testing
 @testable import Autograd
 
+/// This file's inputs come from seed 5.
 private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
-                             _ f: @escaping ([Tensor]) -> Tensor) {
-  var g = RandomGenerator(seed: 5)
-  let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound }
-  let first = gradCheckReport(inputs, f)
-  #expect(first.passed, "first order: \(first)")
-  if secondOrder {
-    let second = gradGradCheckReport(inputs, f)
-    #expect(second.passed, "second order: \(second)")
-  }
+                             sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor) {
+  AutogradTests.checkBothOrders(shapes, in: range, seed: 5, secondOrder: secondOrder, sourceLocation: sourceLocation, f)
 }
 
 @Suite("Reductions and normalizations") struct ReductionOpTests {
