@@ -210,6 +210,23 @@ import Foundation
   }
 }
 
+@Suite("Large tensors take the threaded paths") struct ThreadedKernelTests {
+  @Test func largeMapsZipsAndInPlaceUpdatesMatchScalarMath() {
+    // Above the thresholds (32K elements per thread for exp, 1M for additions), the work is split.
+    let n = (1 << 21) + 123
+    let x = Tensor.arange(0, Double(n), dtype: .float64) / Double(n)
+    let e = x.exp().scalars(as: Double.self)
+    #expect(e.indices.allSatisfy { e[$0] == Foundation.exp(Double($0) / Double(n)) })
+    let sum = (x + x).scalars(as: Double.self)
+    #expect(sum.indices.allSatisfy { sum[$0] == 2 * (Double($0) / Double(n)) })
+    let y = x.clone()
+    y += x
+    y *= 0.5
+    #expect(y.scalars(as: Double.self) == x.scalars(as: Double.self))
+    #expect(Swift.abs((x * 3).sum().item() - 3 * Double(n - 1) / 2) < 1e-6)
+  }
+}
+
 @Suite("Printing") struct DescriptionTests {
   @Test func printsLikePyTorch() {
     #expect(Tensor([1, 2, 3]).description == "tensor([1., 2., 3.])")

@@ -34,6 +34,17 @@ enum UnaryOp: Equatable {
     }
   }
 
+  /// The fewest elements worth a thread of their own: about 100 µs of work (DESIGN.md, "Threads").
+  var elementsPerThread: Int {
+    switch self {
+    case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .within, .strictlyWithin, .floor, .ceil, .round, .trunc,
+         .reciprocal, .sqrt, .rsqrt:
+      1 << 20
+    default:
+      1 << 15
+    }
+  }
+
   func run<T: FloatingElement>(_ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>, _ n: Int) {
     switch self {
     case .neg: Self.loop(src, ss, dst, n) { -$0 }
@@ -108,7 +119,7 @@ enum UnaryOp: Equatable {
 }
 
 /// Element-wise functions of two tensors, evaluated by `Kernels.zip` with broadcasting.
-enum BinaryOp {
+enum BinaryOp: Equatable {
   case add, sub, mul, div, pow, maximum, minimum, atan2
   /// a - floor(a / b) b: the result takes the divisor's sign, as Python's % and torch.remainder.
   case remainder
@@ -188,7 +199,12 @@ enum Kernels {
 
   private static func map<T: FloatingElement>(_ x: Tensor, _ op: UnaryOp, _ out: Tensor, _: T.Type) {
     let src = x.basePointer(T.self), dst = out.basePointer(T.self)
-    if x.isContiguous { return op.run(src + x.offset, 1, dst, x.count) }
+    if x.isContiguous {
+      let base = UnsafePointer(src + x.offset)
+      return Threading.forEachRange(x.count, minimumPerThread: op.elementsPerThread) { r in
+        op.run(base + r.lowerBound, 1, dst + r.lowerBound, r.count)
+      }
+    }
     let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
     let n = walk.rowLength, ss = walk.rowStride(1)
     walk.forEachRow(from: (0, x.offset, 0)) { o, s, _ in op.run(src + s, ss, dst + o, n) }
@@ -210,15 +226,22 @@ enum Kernels {
       Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
     ])
     let n = walk?.rowLength ?? out.count, sa = walk?.rowStride(1) ?? simpleA, sb = walk?.rowStride(2) ?? simpleB
-    func run<T>(_: T.Type, _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>) -> Void) {
+    func run<T>(_: T.Type, _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) {
       let pa = a.basePointer(T.self), pb = b.basePointer(T.self), dst = out.basePointer(T.self)
-      guard let walk else { return body(pa + a.offset, pb + b.offset, dst) }
-      walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in body(pa + ia, pb + ib, dst + o) }
+      guard let walk else {
+        // Contiguous or single-value operands: split large arrays across threads.
+        let (ia, ib) = (UnsafePointer(pa + a.offset), UnsafePointer(pb + b.offset))
+        let minimum = op == .pow || op == .atan2 ? 1 << 15 : 1 << 20
+        return Threading.forEachRange(n, minimumPerThread: minimum) { r in
+          body(ia + r.lowerBound * sa, ib + r.lowerBound * sb, dst + r.lowerBound, r.count)
+        }
+      }
+      walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in body(pa + ia, pb + ib, dst + o, n) }
     }
     switch a.dtype {
-    case .float32: run(Float.self) { op.run($0, sa, $1, sb, $2, n) }
-    case .float64: run(Double.self) { op.run($0, sa, $1, sb, $2, n) }
-    case .int64: run(Int64.self) { op.runIntegers($0, sa, $1, sb, $2, n) }
+    case .float32: run(Float.self) { op.run($0, sa, $1, sb, $2, $3) }
+    case .float64: run(Double.self) { op.run($0, sa, $1, sb, $2, $3) }
+    case .int64: run(Int64.self) { op.runIntegers($0, sa, $1, sb, $2, $3) }
     case .bool: preconditionFailure("\(name): no arithmetic on bool tensors; cast them first")
     }
     return out

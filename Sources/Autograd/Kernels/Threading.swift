@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -20,4 +21,25 @@ public enum Threading {
   static func pieces(work: Double, minimum: Double) -> Int {
     Swift.max(1, Swift.min(maxThreads, Int(work / minimum)))
   }
+
+  /// Runs `body` on consecutive ranges covering `0..<count`, on several threads when each range
+  /// would hold at least `minimumPerThread` elements, else on this thread in one call.
+  static func forEachRange(_ count: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
+    let n = pieces(work: Double(count), minimum: Double(minimumPerThread))
+    if n == 1 { return body(0..<count) }
+    let chunk = (count + n - 1) / n
+    withoutActuallyEscaping(body) { body in
+      let shared = UncheckedSendable(body)
+      DispatchQueue.concurrentPerform(iterations: n) { i in
+        shared.value((i * chunk)..<Swift.min(count, (i + 1) * chunk))
+      }
+    }
+  }
+}
+
+/// Hands a value to the threads of `forEachRange`. Sound for its use there: each thread touches
+/// only its own range of the output, and the inputs are read-only.
+struct UncheckedSendable<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
 }
