@@ -7,13 +7,15 @@ final class Storage {
   let count: Int
   let base: UnsafeMutableRawPointer
   var version = 0
+  /// The buffer's size class in `BufferCache` (-1: allocated outside the classes).
+  private let sizeClass: Int
 
   /// Allocates uninitialized storage for `count` elements.
   init(dtype: DType, count: Int) {
     self.dtype = dtype
     self.count = count
-    // 64-byte alignment suits AVX-512 loads and cache lines.
-    base = .allocate(byteCount: max(count * dtype.byteSize, 1), alignment: 64)
+    // 64-byte alignment suits AVX-512 loads and cache lines; freed buffers are reused by size class.
+    (base, sizeClass) = BufferCache.allocate(max(count * dtype.byteSize, 1))
     switch dtype {
     case .float32: base.bindMemory(to: Float.self, capacity: count)
     case .float64: base.bindMemory(to: Double.self, capacity: count)
@@ -28,7 +30,7 @@ final class Storage {
     base.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
   }
 
-  deinit { base.deallocate() }
+  deinit { BufferCache.release(base, sizeClass: sizeClass) }
 
   /// The buffer as elements of `T`, which must be the dtype's Swift type.
   @inline(__always)

@@ -1,0 +1,36 @@
+import Testing
+@testable import Autograd
+
+/// Other tests run in parallel and share the cache, so these check what holds whatever they do.
+@Suite("Buffer cache") struct BufferCacheTests {
+  @Test func sizeClassesArePowersOfTwoFrom64Bytes() {
+    #expect(BufferCache.sizeClass(1) == (0, 64))
+    #expect(BufferCache.sizeClass(64) == (0, 64))
+    #expect(BufferCache.sizeClass(65) == (1, 128))
+    #expect(BufferCache.sizeClass(40_000_000) == (20, 64 << 20))
+  }
+
+  @Test func aReleasedBufferIsHandedOutAgainForTheSameClass() {
+    let (p, c) = BufferCache.allocate(100_000)
+    BufferCache.release(p, sizeClass: c)
+    let (q, d) = BufferCache.allocate(90_000)
+    #expect(d == c)
+    #expect(q == p || BufferCache.cachedCount(sizeClass: c) > 0, "reused, unless a parallel test took it first")
+    BufferCache.release(q, sizeClass: d)
+  }
+
+  @Test func theCacheIsBoundedPerClass() {
+    let index = BufferCache.sizeClass(3000).index
+    let buffers = (0..<(BufferCache.maxPerClass + 10)).map { _ in BufferCache.allocate(3000) }
+    for (p, c) in buffers { BufferCache.release(p, sizeClass: c) }
+    #expect(BufferCache.cachedCount(sizeClass: index) <= BufferCache.maxPerClass)
+  }
+
+  @Test func tensorsReuseBuffersAndStayCorrect() {
+    for round in 0..<5 {
+      let a = Tensor.full([1000], value: Double(round)), b = Tensor.zeros([1000])
+      #expect(b.scalars(as: Float.self).allSatisfy { $0 == 0 }, "a zeroed tensor is zero even in a reused buffer")
+      #expect(a.sum().item() == Double(1000 * round))
+    }
+  }
+}
