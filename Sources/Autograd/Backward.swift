@@ -78,8 +78,15 @@ enum Engine {
       }
     }
     // Leaf gradients are summed over the pass, then hooked and accumulated once, as PyTorch does.
-    var leafGrads: [(leaf: Tensor, grad: Tensor)] = []
-    var leafSlot: [ObjectIdentifier: Int] = [:]
+    // Two parallel arrays rather than an array of tuples, whose type metadata is built at run time;
+    // searched linearly while short, through an index once there are many leaves.
+    var leaves: [Tensor] = [], leafGrads: [Tensor] = []
+    var leafIndex: [ObjectIdentifier: Int] = [:]
+    func slot(of leaf: Tensor) -> Int? {
+      if leaves.count < 16 { return leaves.firstIndex { $0 === leaf } }
+      if leafIndex.isEmpty { for (i, t) in leaves.enumerated() { leafIndex[ObjectIdentifier(t)] = i } }
+      return leafIndex[ObjectIdentifier(leaf)]
+    }
     var ready: [Node] = []
 
     func deliver(_ grad: Tensor, to tensor: Tensor) {
@@ -87,11 +94,12 @@ enum Engine {
                    "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
       if let node = tensor.gradFn {
         node.pendingGrad = node.pendingGrad.map { $0 + grad } ?? grad
-      } else if let slot = leafSlot[ObjectIdentifier(tensor)] {
-        leafGrads[slot].grad = leafGrads[slot].grad + grad
+      } else if let slot = slot(of: tensor) {
+        leafGrads[slot] = leafGrads[slot] + grad
       } else {
-        leafSlot[ObjectIdentifier(tensor)] = leafGrads.count
-        leafGrads.append((tensor, grad))
+        if !leafIndex.isEmpty { leafIndex[ObjectIdentifier(tensor)] = leaves.count }
+        leaves.append(tensor)
+        leafGrads.append(grad)
       }
     }
 
@@ -128,7 +136,7 @@ enum Engine {
       } else {
         deliver(seed, to: root)
       }
-      for (leaf, total) in leafGrads {
+      for (leaf, total) in Swift.zip(leaves, leafGrads) {
         var grad = total
         for hook in leaf.leafHooks { grad = hook(grad) ?? grad }
         for i in leafTargets[ObjectIdentifier(leaf)] ?? [] { results[i] = grad }
@@ -160,10 +168,10 @@ enum Engine {
   }
 
   private static func apply(_ node: Node, to grad: Tensor) -> [Tensor?] {
-    for (tensor, version) in zip(node.saved, node.savedVersions) where tensor.storage.version != version {
+    for i in node.saved.indices where node.saved[i].storage.version != node.savedVersions[i] {
       preconditionFailure("""
         backward: a value saved by \(node.displayName) was modified by an in-place operation \
-        (saved at version \(version), now version \(tensor.storage.version)); use an out-of-place op
+        (saved at version \(node.savedVersions[i]), now version \(node.saved[i].storage.version)); use an out-of-place op
         """)
     }
     guard let rule = node.rule else { preconditionFailure("backward: \(node.displayName) has no backward rule") }

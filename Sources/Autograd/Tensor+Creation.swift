@@ -17,8 +17,15 @@ extension Tensor {
 
   /// Creates a scalar (rank 0) tensor.
   public convenience init(_ value: Double, dtype: DType = .float32, requiresGrad: Bool = false) {
-    self.init(values: [value], shape: [], dtype: dtype)
-    self.requiresGrad = requiresGrad
+    // Written directly: scalars are made on every op with a number operand.
+    self.init(empty: [], dtype: dtype)
+    switch dtype {
+    case .float32: storage.pointer(Float.self).pointee = Float(value)
+    case .float64: storage.pointer(Double.self).pointee = value
+    case .int64: storage.pointer(Int64.self).pointee = Int64(fromDouble: value)
+    case .bool: storage.pointer(Bool.self).pointee = value != 0
+    }
+    if requiresGrad { self.requiresGrad = true }
   }
 
   /// Creates an int64 tensor, as for indices.

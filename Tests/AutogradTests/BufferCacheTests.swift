@@ -20,17 +20,23 @@ import Testing
   }
 
   @Test func theCacheIsBoundedPerClass() {
-    let index = BufferCache.sizeClass(3000).index
-    let buffers = (0..<(BufferCache.maxPerClass + 10)).map { _ in BufferCache.allocate(3000) }
+    let index = BufferCache.sizeClass(30_000).index
+    let buffers = (0..<(BufferCache.maxPerClass + 10)).map { _ in BufferCache.allocate(30_000) }
     for (p, c) in buffers { BufferCache.release(p, sizeClass: c) }
     #expect(BufferCache.cachedCount(sizeClass: index) <= BufferCache.maxPerClass)
   }
 
+  @Test func smallBuffersBypassTheCache() {
+    let (p, c) = BufferCache.allocate(1000)
+    #expect(c == -1)
+    BufferCache.release(p, sizeClass: c)
+  }
+
   @Test func tensorsReuseBuffersAndStayCorrect() {
     for round in 0..<5 {
-      let a = Tensor.full([1000], value: Double(round)), b = Tensor.zeros([1000])
+      let a = Tensor.full([10_000], value: Double(round)), b = Tensor.zeros([10_000])
       #expect(b.scalars(as: Float.self).allSatisfy { $0 == 0 }, "a zeroed tensor is zero even in a reused buffer")
-      #expect(a.sum().item() == Double(1000 * round))
+      #expect(a.sum().item() == Double(10_000 * round))
     }
   }
 }
