@@ -142,6 +142,19 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     #expect(dot.contains("filled,dashed"))
   }
 
+  @Test func deepGraphsAreDrawnTopToBottom() throws {
+    let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
+    var y = x
+    for _ in 0..<12 { y = (y * 0.9).tanh() }
+    let graph = ComputationGraph(of: y.sum(), names: ["x": x])
+    let svg = graph.svg()
+    let counts = try #require(SVGCounter.count(svg))
+    #expect(counts.nodeGroups == graph.nodes.count && counts.edgePaths == graph.edges.count)
+    let size = try #require(svg.firstMatch(of: /width="([0-9.]+)" height="([0-9.]+)"/))
+    #expect(Double(size.2)! > Double(size.1)!, "a deep graph is taller than wide")
+    #expect(svg.contains("inputs at the top"))
+  }
+
   @Test func longChainsAreCollapsedInPictures() throws {
     let x = Tensor(1.0, dtype: .float64, requiresGrad: true)
     var y = x

@@ -73,17 +73,23 @@ private struct GraphPicture {
       + (first.gradient.map { ["grad at \(first.name) \(ComputationGraph.summary($0))"] } ?? [])
   }
 
+  /// Whether layers run top to bottom (deep graphs) rather than left to right.
+  private(set) var vertical = false
+
   private mutating func layout() {
     var inputsOf = [[Int]](repeating: [], count: boxes.count), outputsOf = inputsOf
     for a in arrows {
       inputsOf[a.to].append(a.from)
       outputsOf[a.from].append(a.to)
     }
-    // Layers: one past the deepest input; leaves sit just before their first consumer.
-    for i in boxes.indices { boxes[i].layer = (inputsOf[i].map { boxes[$0].layer + 1 }.max()) ?? 0 }
-    for i in boxes.indices where inputsOf[i].isEmpty {
-      if let first = outputsOf[i].map({ boxes[$0].layer }).min() { boxes[i].layer = Swift.max(0, first - 1) }
+    // Layers as late as possible: each box sits just before its earliest consumer, so a
+    // parameter's branch (weight, transpose) stays next to the op that uses it. Boxes are in
+    // topological order, so one pass from the end suffices.
+    for i in boxes.indices.reversed() {
+      boxes[i].layer = outputsOf[i].map { boxes[$0].layer - 1 }.min() ?? 0
     }
+    let shift = -(boxes.map(\.layer).min() ?? 0)
+    for i in boxes.indices { boxes[i].layer += shift }
     let layerCount = (boxes.map(\.layer).max() ?? 0) + 1
     var layers = [[Int]](repeating: [], count: layerCount)
     for i in boxes.indices { layers[boxes[i].layer].append(i) }
@@ -98,6 +104,24 @@ private struct GraphPicture {
     for i in boxes.indices {
       boxes[i].width = Double(boxes[i].lines.map(\.count).max() ?? 1) * Self.charWidth + 2 * Self.padding
       boxes[i].height = Double(boxes[i].lines.count) * Self.lineHeight + 2 * Self.padding - 4
+    }
+    // Deep graphs read better downwards: boxes are much wider than tall.
+    vertical = layerCount > 8
+    if vertical {
+      let widths = layers.map { layer in layer.map { boxes[$0].width + Self.rowGap * 2 }.reduce(0, +) }
+      let widest = widths.max() ?? 0
+      var y = 70.0
+      for (l, layer) in layers.enumerated() {
+        let height = layer.map { boxes[$0].height }.max() ?? 0
+        var x = 20 + (widest - widths[l]) / 2
+        for i in layer {
+          boxes[i].x = x
+          boxes[i].y = y + (height - boxes[i].height) / 2
+          x += boxes[i].width + Self.rowGap * 2
+        }
+        y += height + Self.columnGap * 0.6
+      }
+      return
     }
     let heights = layers.map { layer in layer.map { boxes[$0].height + Self.rowGap }.reduce(0, +) }
     let tallest = heights.max() ?? 0
@@ -141,22 +165,30 @@ private struct GraphPicture {
       out += "  \(Self.rect(x: lx, y: 16, width: 18, height: 14, style: style))<text x=\"\(Self.number(lx + 24))\" y=\"27\">\(Self.escaped(name))</text>\n"
       lx += 24 + Double(name.count) * Self.charWidth + 24
     }
-    out += "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient</text>\n</g>\n"
+    out += "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient; inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")</text>\n</g>\n"
     var inputCount = [Int](repeating: 0, count: boxes.count)
     for arrow in arrows { inputCount[arrow.to] = Swift.max(inputCount[arrow.to], arrow.slot + 1) }
     for arrow in arrows {
       let a = boxes[arrow.from], b = boxes[arrow.to]
       // Arrows end at one port per input slot, spread along the op's left side, so labels don't collide.
       let port = Double(arrow.slot + 1) / Double(inputCount[arrow.to] + 1)
-      let (x1, y1, x2, y2) = (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
-      let bend = Swift.max((x2 - x1) / 2, 40)
-      out += "<g class=\"edge\"><path class=\"edge\" d=\"M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) "
-        + "\(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))\" fill=\"none\" stroke=\"#444444\" "
-        + "stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
-      if !arrow.label.isEmpty {
-        let label = arrow.label.count > 16 ? String(arrow.label.prefix(15)) + "…" : arrow.label
-        out += "<text x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
+      let label = arrow.label.count > 16 ? String(arrow.label.prefix(15)) + "…" : arrow.label
+      let path: String, labelText: String
+      if vertical {
+        // From the bottom of the input to a port on the top of the op.
+        let (x1, y1, x2, y2) = (a.x + a.width / 2, a.y + a.height, b.x + b.width * port, b.y)
+        let bend = Swift.max((y2 - y1) / 2, 20)
+        path = "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1)),\(Self.number(y1 + bend)) \(Self.number(x2)),\(Self.number(y2 - bend)) \(Self.number(x2)),\(Self.number(y2))"
+        labelText = "<text x=\"\(Self.number(x2 + 6))\" y=\"\(Self.number(y2 - 6))\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
+      } else {
+        // From the right of the input to a port on the left of the op.
+        let (x1, y1, x2, y2) = (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
+        let bend = Swift.max((x2 - x1) / 2, 40)
+        path = "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) \(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))"
+        labelText = "<text x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
       }
+      out += "<g class=\"edge\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
+      if !label.isEmpty { out += labelText }
       out += "</g>\n"
     }
     for (i, box) in boxes.enumerated() {
