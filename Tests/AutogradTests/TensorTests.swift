@@ -196,8 +196,9 @@ import Foundation
     #expect(zip(c.scalars(as: Double.self), expected.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
   }
 
-  // The last two are large enough to be split across threads (at least 16 MFLOP).
-  @Test(arguments: [(1, 1, 1), (7, 5, 3), (64, 1000, 100), (13, 300, 37), (100, 17, 300), (70, 300, 450), (33, 257, 1001)])
+  // The last four are split across threads (8 MFLOP or more): by columns, then by rows (tall C).
+  @Test(arguments: [(1, 1, 1), (7, 5, 3), (64, 1000, 100), (13, 300, 37), (100, 17, 300), (70, 300, 450), (33, 257, 1001),
+                    (1000, 64, 100), (601, 150, 90)])
   func float32GemmMatchesFloat64(m: Int, k: Int, n: Int) {
     var g = RandomGenerator(seed: UInt64(m * n))
     let a = Tensor.randn([m, k], generator: &g), b = Tensor.randn([k, n], generator: &g)
