@@ -163,7 +163,7 @@ public enum DigitsClassifier {
     }
     let optimizer = makeOptimizer(options.optimizer, model.parameters(), learningRate: options.learningRate)
     let loader = DataLoader(train, batchSize: options.batchSize, shuffle: true, generator: RandomGenerator(seed: options.seed &+ 1))
-    for epoch in 1...Swift.max(options.epochs, 1) where options.epochs > 0 {
+    for epoch in stride(from: 1, through: options.epochs, by: 1) {
       let start = Date()
       var lossSum = 0.0, seen = 0
       for batch in loader {

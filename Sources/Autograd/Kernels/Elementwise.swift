@@ -163,6 +163,9 @@ enum BinaryOp: Equatable {
     }
   }
 
+  /// The fewest elements worth a thread of their own: about 100 µs of work (DESIGN.md, "Threads").
+  var elementsPerThread: Int { self == .pow || self == .atan2 ? 1 << 15 : 1 << 20 }
+
   /// The same ops on integers (int64 arithmetic wraps on overflow, as in PyTorch).
   func runIntegers(_ a: UnsafePointer<Int64>, _ sa: Int, _ b: UnsafePointer<Int64>, _ sb: Int,
                    _ dst: UnsafeMutablePointer<Int64>, _ n: Int) {
@@ -231,8 +234,7 @@ enum Kernels {
       guard let walk else {
         // Contiguous or single-value operands: split large arrays across threads.
         let (ia, ib) = (UnsafePointer(pa + a.offset), UnsafePointer(pb + b.offset))
-        let minimum = op == .pow || op == .atan2 ? 1 << 15 : 1 << 20
-        return Threading.forEachRange(n, minimumPerThread: minimum) { r in
+        return Threading.forEachRange(n, minimumPerThread: op.elementsPerThread) { r in
           body(ia + r.lowerBound * sa, ib + r.lowerBound * sb, dst + r.lowerBound, r.count)
         }
       }

@@ -30,21 +30,19 @@ extension Kernels {
         let pieces = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 4e6)
         if pieces == 1 {
           ag_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false)
-        } else if n >= m {
-          // Row blocks in multiples of 6, the micro-kernel's height.
-          let block = ((n + pieces - 1) / pieces + 5) / 6 * 6
-          let operands = GEMMOperands(a: pa, b: pb, c: pc)
-          DispatchQueue.concurrentPerform(iterations: (n + block - 1) / block) { piece in
-            let start = piece * block, rows = Swift.min(block, n - start)
-            ag_sgemm(rows, m, k, operands.a + start * rsa, rsa, csa, operands.b, rsb, csb, operands.c + start * m, m, false)
-          }
         } else {
-          // Column blocks in multiples of 32, the widest micro-kernel.
-          let block = ((m + pieces - 1) / pieces + 31) / 32 * 32
+          // Tall C: row blocks in multiples of 6 (the micro-kernel's height); wide C: column blocks
+          // in multiples of 32 (the widest micro-kernel).
+          let byRows = n >= m
+          let (length, unit) = byRows ? (n, 6) : (m, 32)
+          let block = ((length + pieces - 1) / pieces + unit - 1) / unit * unit
           let operands = GEMMOperands(a: pa, b: pb, c: pc)
-          DispatchQueue.concurrentPerform(iterations: (m + block - 1) / block) { piece in
-            let start = piece * block, columns = Swift.min(block, m - start)
-            ag_sgemm(n, columns, k, operands.a, rsa, csa, operands.b + start * csb, rsb, csb, operands.c + start, m, false)
+          DispatchQueue.concurrentPerform(iterations: (length + block - 1) / block) { piece in
+            let start = piece * block, size = Swift.min(block, length - start)
+            ag_sgemm(byRows ? size : n, byRows ? m : size, k,
+                     operands.a + (byRows ? start * rsa : 0), rsa, csa,
+                     operands.b + (byRows ? 0 : start * csb), rsb, csb,
+                     operands.c + (byRows ? start * m : start), m, false)
           }
         }
       case .float64:

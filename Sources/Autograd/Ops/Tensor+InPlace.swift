@@ -68,7 +68,7 @@ extension Kernels {
     let step = src.count == 1 ? 0 : 1
     func run<T: FloatingElement>(_: T.Type) {
       let d = dst.basePointer(T.self) + dst.offset, s = UnsafePointer(src.basePointer(T.self) + src.offset)
-      Threading.forEachRange(dst.count, minimumPerThread: 1 << 20) { r in
+      Threading.forEachRange(dst.count, minimumPerThread: op.elementsPerThread) { r in
         op.run(UnsafePointer(d + r.lowerBound), 1, s + r.lowerBound * step, step, d + r.lowerBound, r.count)
       }
     }
