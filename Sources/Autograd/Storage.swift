@@ -14,7 +14,7 @@ final class Storage {
   init(dtype: DType, count: Int) {
     self.dtype = dtype
     self.count = count
-    // 64-byte alignment suits AVX-512 loads and cache lines; freed buffers are reused by size class.
+    // Large buffers are 64-byte aligned (cache lines, AVX-512 loads) and reused by size class.
     (base, sizeClass) = BufferCache.allocate(max(count * dtype.byteSize, 1))
     switch dtype {
     case .float32: base.bindMemory(to: Float.self, capacity: count)

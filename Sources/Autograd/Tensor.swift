@@ -45,6 +45,8 @@ public final class Tensor {
   public var count: Int { Shape.count(shape) }
   /// Whether the elements lie in row-major order without gaps, starting at `offset`.
   public var isContiguous: Bool { Shape.isContiguous(shape, strides) }
+  /// Whether every element is the same stored value: one element, or one expanded to a shape.
+  var isSingleValue: Bool { count == 1 || strides.allSatisfy { $0 == 0 } }
   /// Whether this tensor was made by the user rather than computed by a recorded op.
   public var isLeaf: Bool { gradFn == nil }
   /// The name of the backward rule of the op that made this tensor (`MulBackward`), if any.

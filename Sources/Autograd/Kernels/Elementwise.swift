@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 /// Element-wise functions of one tensor, evaluated by `Kernels.map`.
 ///
 /// One line per function: this is the whole table of element-wise math the ops build on.
@@ -40,12 +42,37 @@ enum UnaryOp: Equatable {
     case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .within, .strictlyWithin, .floor, .ceil, .round, .trunc,
          .reciprocal, .sqrt, .rsqrt:
       1 << 20
+    case .exp, .tanh, .sigmoid:
+      1 << 17
     default:
       1 << 15
     }
   }
 
+  /// The C loop for this op on contiguous float32, where there is one (vectorized; see vecmath.c).
+  private var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
+    switch self {
+    case .exp: ag_exp_f32
+    case .tanh: ag_tanh_f32
+    case .sigmoid: ag_sigmoid_f32
+    default: nil
+    }
+  }
+
   func run<T: FloatingElement>(_ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>, _ n: Int) {
+    if T.self == Float.self, let loop = float32Loop {
+      let x = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
+      let y = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
+      if ss == 1 { return loop(x, y, n) }
+      // Strided rows are gathered in blocks, so a view gets exactly the values its copy would.
+      return withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { block in
+        for start in stride(from: 0, to: n, by: 256) {
+          let count = Swift.min(256, n - start)
+          for i in 0..<count { block[i] = x[(start + i) &* ss] }
+          loop(block.baseAddress!, y + start, count)
+        }
+      }
+    }
     switch self {
     case .neg: Self.loop(src, ss, dst, n) { -$0 }
     case .exp: Self.loop(src, ss, dst, n) { .exp($0) }
@@ -123,6 +150,14 @@ enum BinaryOp: Equatable {
   case add, sub, mul, div, pow, maximum, minimum, atan2
   /// a - floor(a / b) b: the result takes the divisor's sign, as Python's % and torch.remainder.
   case remainder
+  // Fused backward rules, (gradient, value) -> gradient: one pass instead of two or three when
+  // the backward pass is not itself recorded.
+  /// g (1 - y²), tanh's rule from its output y.
+  case tanhBackward
+  /// g y (1 - y), sigmoid's rule from its output y.
+  case sigmoidBackward
+  /// g where x > 0, else 0 (relu's rule from its input x; a NaN gradient at x <= 0 gives 0, as PyTorch).
+  case reluBackward
 
   @inline(__always)
   private static func loop<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
@@ -160,6 +195,9 @@ enum BinaryOp: Equatable {
         let r = x.truncatingRemainder(dividingBy: y)
         return r != 0 && (r < 0) != (y < 0) ? r + y : r
       }
+    case .tanhBackward: Self.loop(a, sa, b, sb, dst, n) { $0 * (1 - $1 * $1) }
+    case .sigmoidBackward: Self.loop(a, sa, b, sb, dst, n) { $0 * $1 * (1 - $1) }
+    case .reluBackward: Self.loop(a, sa, b, sb, dst, n) { $1 > 0 ? $0 : 0 }
     }
   }
 
@@ -181,7 +219,7 @@ enum BinaryOp: Equatable {
         let r = x % y
         return r != 0 && (r < 0) != (y < 0) ? r + y : r
       }
-    case .div, .pow, .atan2:
+    case .div, .pow, .atan2, .tanhBackward, .sigmoidBackward, .reluBackward:
       preconditionFailure("\(self): not defined on integers here; cast to a floating-point dtype first")
     }
   }
@@ -219,10 +257,11 @@ enum Kernels {
     precondition(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
     let shape = Shape.broadcast(a.shape, b.shape, op: name)
     let out = Tensor(empty: shape, dtype: a.dtype)
-    // Contiguous operands of the output's shape, or single values, need no strided walk: this
-    // skips the walk's bookkeeping on the per-op path of small tensors.
-    let simpleA = a.count == 1 ? 0 : (a.shape == shape && a.isContiguous ? 1 : -1)
-    let simpleB = b.count == 1 ? 0 : (b.shape == shape && b.isContiguous ? 1 : -1)
+    // Contiguous operands of the output's shape, or single values (also expanded ones, as a sum's
+    // gradient), need no strided walk: this skips the walk's bookkeeping on the per-op path of
+    // small tensors, and lets large ones be split across threads.
+    let simpleA = a.isSingleValue ? 0 : (a.shape == shape && a.isContiguous ? 1 : -1)
+    let simpleB = b.isSingleValue ? 0 : (b.shape == shape && b.isContiguous ? 1 : -1)
     let walk: StridedWalk? = simpleA >= 0 && simpleB >= 0 ? nil : StridedWalk(shape: out.shape, strides: [
       out.strides,
       Shape.broadcastStrides(a.shape, a.strides, to: out.shape),

@@ -21,17 +21,23 @@ extension Tensor {
 
   /// The element-wise hyperbolic tangent. Backward: d(tanh x) = (1 - tanh² x) dx.
   public func tanh() -> Tensor {
-    unaryUsingOutput(.tanh, "TanhBackward") { g, x, y in g * (1 - y * y) }
+    unaryUsingOutput(.tanh, "TanhBackward") { g, x, y in
+      GradMode.isRecording ? g * (1 - y * y) : Kernels.zip(g, y, .tanhBackward, name: "TanhBackward")
+    }
   }
 
   /// The element-wise logistic function 1 / (1 + e⁻ˣ). Backward: dσ = σ (1 - σ) dx.
   public func sigmoid() -> Tensor {
-    unaryUsingOutput(.sigmoid, "SigmoidBackward") { g, x, y in g * y * (1 - y) }
+    unaryUsingOutput(.sigmoid, "SigmoidBackward") { g, x, y in
+      GradMode.isRecording ? g * y * (1 - y) : Kernels.zip(g, y, .sigmoidBackward, name: "SigmoidBackward")
+    }
   }
 
   /// The element-wise max(x, 0). Backward: dx where x > 0, and 0 elsewhere, at 0 included (as PyTorch).
   public func relu() -> Tensor {
-    unary(.relu, "ReluBackward") { g, x in g * x.mask(.positive) }
+    unary(.relu, "ReluBackward") { g, x in
+      GradMode.isRecording ? g * x.mask(.positive) : Kernels.zip(g, x, .reluBackward, name: "ReluBackward")
+    }
   }
 
   /// Limits each element to `[min, max]` (either bound may be omitted); NaN stays NaN.

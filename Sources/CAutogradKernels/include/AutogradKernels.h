@@ -25,4 +25,13 @@ bool ag_has_avx2_fma(void);
 /// Whether the AVX-512 kernels can run on this CPU (they are preferred when they can).
 bool ag_has_avx512(void);
 
+/// y[i] = e^x[i] for float32, vectorized where the CPU allows (y may be x).
+void ag_exp_f32(const float *x, float *y, long n);
+
+/// y[i] = tanh(x[i]) for float32, vectorized where the CPU allows (y may be x).
+void ag_tanh_f32(const float *x, float *y, long n);
+
+/// y[i] = 1 / (1 + e^-x[i]) for float32, vectorized where the CPU allows (y may be x).
+void ag_sigmoid_f32(const float *x, float *y, long n);
+
 #endif

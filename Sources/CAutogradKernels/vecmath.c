@@ -1,0 +1,119 @@
+// Vectorized float32 exp, tanh and sigmoid: AVX2/FMA loops chosen at run time, libm elsewhere.
+//
+// glibc's expf and tanhf are scalar calls of 5-15 ns each; the AVX2 loops do eight elements in
+// about the time of one call, within 2 ulp of the correctly rounded result.
+#include "AutogradKernels.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define AG_X86 1
+#endif
+
+// tanh(x) = x + x³ Q(x²) on |x| < 0.625: a least-squares fit of Q weighted for relative error,
+// 0.77 ulp at worst in float32.
+static const float tanh_q[6] = {
+  -0.3333333134651184f, 0.13333214819431305f, -0.05394790694117546f,
+  0.02170693874359131f, -0.008192663080990314f, 0.002156754257157445f,
+};
+static const float tanh_small_limit = 0.625f;
+
+#if AG_X86
+#define AVX2 __attribute__((target("avx2,fma")))
+
+// e^x for 8 lanes: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor series to r^7 (error below
+// 2^-27), and 2^n applied in two halves so that results down to the subnormals stay right.
+AVX2 static inline __m256 exp8(__m256 x) {
+  const __m256 nan_lanes = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+  __m256 v = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)), _mm256_set1_ps(89.0f));
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(v, _mm256_set1_ps(1.44269504088896341f)),
+                             _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), v);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.0f / 5040);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  __m256i ni = _mm256_cvtps_epi32(n);
+  __m256i half = _mm256_srai_epi32(ni, 1);
+  __m256i rest = _mm256_sub_epi32(ni, half);
+  const __m256i bias = _mm256_set1_epi32(127);
+  __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half, bias), 23));
+  __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(rest, bias), 23));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+  return _mm256_blendv_ps(y, x, nan_lanes);
+}
+
+AVX2 static inline __m256 tanh8(__m256 x) {
+  const __m256 sign_bit = _mm256_set1_ps(-0.0f);
+  __m256 a = _mm256_andnot_ps(sign_bit, x);
+  // Large |x|: tanh|x| = (1 - t) / (1 + t) with t = e^(-2|x|) <= 0.29, no cancellation.
+  __m256 t = exp8(_mm256_mul_ps(a, _mm256_set1_ps(-2.0f)));
+  __m256 one = _mm256_set1_ps(1.0f);
+  __m256 large = _mm256_div_ps(_mm256_sub_ps(one, t), _mm256_add_ps(one, t));
+  large = _mm256_or_ps(large, _mm256_and_ps(x, sign_bit));
+  // Small |x|: the odd polynomial, which keeps full relative precision near 0.
+  __m256 u = _mm256_mul_ps(x, x);
+  __m256 q = _mm256_set1_ps(tanh_q[5]);
+  for (int k = 4; k >= 0; k--) q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(tanh_q[k]));
+  __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, u), q, x);
+  __m256 is_small = _mm256_cmp_ps(a, _mm256_set1_ps(tanh_small_limit), _CMP_LT_OQ);
+  return _mm256_blendv_ps(large, small, is_small);
+}
+
+// 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, both from t = e^-|x|: no overflow, and
+// full relative precision where the result is tiny.
+AVX2 static inline __m256 sigmoid8(__m256 x) {
+  __m256 one = _mm256_set1_ps(1.0f);
+  __m256 t = exp8(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)));
+  __m256 denominator = _mm256_add_ps(one, t);
+  __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+  return _mm256_div_ps(_mm256_blendv_ps(one, t, negative), denominator);
+}
+
+// Runs an 8-lane function over n elements; the tail goes through a zero-padded vector.
+#define AG_MAP8(name, f)                                                    \
+  AVX2 static void name(const float *x, float *y, long n) {                 \
+    long i = 0;                                                             \
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i))); \
+    if (i < n) {                                                            \
+      float in[8] = {0}, out[8];                                            \
+      for (long j = i; j < n; j++) in[j - i] = x[j];                        \
+      _mm256_storeu_ps(out, f(_mm256_loadu_ps(in)));                        \
+      for (long j = i; j < n; j++) y[j] = out[j - i];                       \
+    }                                                                       \
+  }
+
+AG_MAP8(exp_avx2, exp8)
+AG_MAP8(tanh_avx2, tanh8)
+AG_MAP8(sigmoid_avx2, sigmoid8)
+#endif
+
+void ag_exp_f32(const float *x, float *y, long n) {
+#if AG_X86
+  if (ag_has_avx2_fma()) return exp_avx2(x, y, n);
+#endif
+  for (long i = 0; i < n; i++) y[i] = expf(x[i]);
+}
+
+void ag_tanh_f32(const float *x, float *y, long n) {
+#if AG_X86
+  if (ag_has_avx2_fma()) return tanh_avx2(x, y, n);
+#endif
+  for (long i = 0; i < n; i++) y[i] = tanhf(x[i]);
+}
+
+void ag_sigmoid_f32(const float *x, float *y, long n) {
+#if AG_X86
+  if (ag_has_avx2_fma()) return sigmoid_avx2(x, y, n);
+#endif
+  for (long i = 0; i < n; i++) {
+    float t = expf(-fabsf(x[i]));
+    y[i] = (x[i] < 0 ? t : 1.0f) / (1.0f + t);
+  }
+}
