@@ -9,6 +9,8 @@ enum Shape {
 
   /// Row-major strides, in elements.
   static func contiguousStrides(_ shape: [Int]) -> [Int] {
+    // Vectors share one array: a fresh one per small op was an eighth of its allocations.
+    if shape.count == 1 { return unitStride }
     var strides = [Int](repeating: 1, count: shape.count)
     var step = 1
     for i in stride(from: shape.count - 1, through: 0, by: -1) {
@@ -28,9 +30,12 @@ enum Shape {
     return true
   }
 
+  private static let unitStride = [1]
+
   /// The shape two shapes broadcast to, by NumPy's rules (align on the right; 1 stretches).
   static func broadcast(_ a: [Int], _ b: [Int], op: StaticString) -> [Int] {
-    if a == b { return a }
+    if a == b || stretches(b, to: a) { return a }
+    if stretches(a, to: b) { return b }
     let rank = max(a.count, b.count)
     var out = [Int](repeating: 1, count: rank)
     for i in 0..<rank {
@@ -41,6 +46,14 @@ enum Shape {
       out[i] = da == 1 ? db : da
     }
     return out
+  }
+
+  /// Whether `shape` broadcasts to `target` unchanged (the common case needs no new array).
+  private static func stretches(_ shape: [Int], to target: [Int]) -> Bool {
+    guard shape.count <= target.count else { return false }
+    let lead = target.count - shape.count
+    for i in 0..<shape.count where shape[i] != 1 && shape[i] != target[lead + i] { return false }
+    return true
   }
 
   /// Strides that read a tensor of `shape`/`strides` as if expanded to `target` (0 where it repeats).

@@ -141,7 +141,13 @@ extension Tensor {
   /// - Precondition: The tensor has exactly one element.
   public func item() -> Double {
     precondition(count == 1, "item: the tensor has shape \(shape) (\(count) elements); item() needs exactly one")
-    return scalars(as: Double.self)[0]
+    // Read in place: item() runs once per step in training loops.
+    return switch dtype {
+    case .float32: Double(storage.pointer(Float.self)[offset])
+    case .float64: storage.pointer(Double.self)[offset]
+    case .int64: Double(storage.pointer(Int64.self)[offset])
+    case .bool: storage.pointer(Bool.self)[offset] ? 1 : 0
+    }
   }
 
   /// The elements in row-major order, converted to `T`.

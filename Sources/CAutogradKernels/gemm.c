@@ -122,6 +122,19 @@ static void kernel_avx2(long kc, const float *a, const float *b, float *C, long 
     a += MR;
     b += 16;
   }
+  if (mr == MR && nr == 16) {
+    __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int i = 0; i < MR; i++) {
+      float *c = C + i * ldc;
+      if (add) {
+        rows[i][0] = _mm256_add_ps(rows[i][0], _mm256_loadu_ps(c));
+        rows[i][1] = _mm256_add_ps(rows[i][1], _mm256_loadu_ps(c + 8));
+      }
+      _mm256_storeu_ps(c, rows[i][0]);
+      _mm256_storeu_ps(c + 8, rows[i][1]);
+    }
+    return;
+  }
   float acc[MR * 16] __attribute__((aligned(32)));
   _mm256_store_ps(acc + 0, c00);  _mm256_store_ps(acc + 8, c01);
   _mm256_store_ps(acc + 16, c10); _mm256_store_ps(acc + 24, c11);
@@ -155,6 +168,20 @@ static void kernel_avx512(long kc, const float *a, const float *b, float *C, lon
     c50 = _mm512_fmadd_ps(a5, b0, c50); c51 = _mm512_fmadd_ps(a5, b1, c51);
     a += MR;
     b += 32;
+  }
+  if (mr == MR && nr == 32) {
+    // A whole tile goes straight to C; only edge tiles take the trip through a buffer.
+    __m512 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int i = 0; i < MR; i++) {
+      float *c = C + i * ldc;
+      if (add) {
+        rows[i][0] = _mm512_add_ps(rows[i][0], _mm512_loadu_ps(c));
+        rows[i][1] = _mm512_add_ps(rows[i][1], _mm512_loadu_ps(c + 16));
+      }
+      _mm512_storeu_ps(c, rows[i][0]);
+      _mm512_storeu_ps(c + 16, rows[i][1]);
+    }
+    return;
   }
   float acc[MR * 32] __attribute__((aligned(64)));
   _mm512_store_ps(acc + 0, c00);   _mm512_store_ps(acc + 16, c01);

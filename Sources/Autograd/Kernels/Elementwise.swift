@@ -343,6 +343,7 @@ enum Kernels {
   static func fill(_ dst: Tensor, _ value: Double) {
     func run<T: TensorScalar>(_: T.Type) {
       let p = dst.basePointer(T.self), v = T(fromDouble: value)
+      if dst.isContiguous { return (p + dst.offset).update(repeating: v, count: dst.count) }
       let w = StridedWalk(shape: dst.shape, strides: [dst.strides])
       let n = w.rowLength, s = w.rowStride(0)
       w.forEachRow(from: (dst.offset, 0, 0)) { o, _, _ in
