@@ -75,6 +75,31 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
     #expect(zip(got, expected).allSatisfy { Swift.abs($0 - $1) < 1e-9 })
   }
 
+  /// The fused one-pass step (float32, contiguous) against the op-by-op step, which a gradient
+  /// that is a transposed view makes Adam take: the same values, bit for bit.
+  @Test(arguments: [(0.0, false), (0.05, false), (0.3, true)])
+  func fusedAdamStepEqualsTheOpByOpStep(weightDecay: Double, decoupled: Bool) {
+    var g = RandomGenerator(seed: 11)
+    let start = Tensor.randn([37, 29], generator: &g)
+    let gradients = (0..<4).map { _ in Tensor.randn([29, 37], generator: &g) }
+    func train(contiguousGradients: Bool) -> [Float] {
+      let w = start.clone()
+      w.requiresGrad = true
+      let optimizer: Optimizer = decoupled
+        ? AdamW(parameters: [w], learningRate: 0.01, weightDecay: weightDecay)
+        : Adam(parameters: [w], learningRate: 0.01, betas: (0.8, 0.95), weightDecay: weightDecay)
+      for gradient in gradients {
+        let view = gradient.transposed()
+        w.grad = contiguousGradients ? view.contiguous() : view
+        optimizer.step()
+      }
+      return w.scalars(as: Float.self)
+    }
+    let fused = train(contiguousGradients: true), stepwise = train(contiguousGradients: false)
+    #expect(fused == stepwise)
+    #expect(fused != start.scalars(as: Float.self))
+  }
+
   @Test(arguments: [(0.0, false), (0.5, true)]) func rmsprop(momentum: Double, centered: Bool) {
     let got = run { RMSprop(parameters: $0, learningRate: 0.01, alpha: 0.9, momentum: momentum, centered: centered) }
     let expected = reference { w, g, s, _ in

@@ -33,6 +33,17 @@ public class Adam: Optimizer {
 
   public override func update(_ p: Tensor, gradient: Tensor, learningRate: Double, state: inout [String: Tensor]) {
     let t = nextStep(&state)
+    let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
+    if !amsgrad {
+      let m = state["exp_avg"] ?? Tensor.zeros(p.shape, dtype: p.dtype)
+      let v = state["exp_avg_sq"] ?? Tensor.zeros(p.shape, dtype: p.dtype)
+      state["exp_avg"] = m
+      state["exp_avg_sq"] = v
+      let constants = AdamStep(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                               weightDecay: weightDecay, decoupled: decoupled, correction1: correction1,
+                               correction2: correction2)
+      if Tensor.fusedAdamStep(parameter: p, gradient: gradient, expAvg: m, expAvgSq: v, constants) { return }
+    }
     var g = gradient
     if weightDecay != 0 {
       if decoupled { p *= 1 - learningRate * weightDecay } else { g = g + weightDecay * p }
@@ -51,7 +62,6 @@ public class Adam: Optimizer {
       state["max_exp_avg_sq"] = maxV
       second = maxV
     }
-    let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
     let denominator = second.sqrt() / correction2.squareRoot() + epsilon
     p -= (learningRate / correction1) * m / denominator
   }

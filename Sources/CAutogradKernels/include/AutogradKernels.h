@@ -34,4 +34,14 @@ void ag_tanh_f32(const float *x, float *y, long n);
 /// y[i] = 1 / (1 + e^-x[i]) for float32, vectorized where the CPU allows (y may be x).
 void ag_sigmoid_f32(const float *x, float *y, long n);
 
+/// The constants of one Adam step, converted to float32 (see `Tensor.fusedAdamStep`).
+typedef struct {
+  float decay, lambda, beta1, beta2, keep1, keep2, root2, epsilon, step_size;
+  bool decoupled, coupled;
+} ag_adam_constants;
+
+/// One Adam step over n contiguous float32 elements: updates the parameter p and the moment
+/// estimates m and v in place from the gradient g. The four arrays must not overlap.
+void ag_adam_step_f32(float *p, const float *g, float *m, float *v, long n, const ag_adam_constants *c);
+
 #endif
