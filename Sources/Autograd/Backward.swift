@@ -119,7 +119,10 @@ enum Engine {
           var grads: [Tensor?]? = nil
           if var grad = node.pendingGrad {
             for hook in node.hooks { grad = hook(grad) ?? grad }
-            if targets == nil, let output = node.retainedOutput { accumulate(grad, into: output, createGraph: createGraph) }
+            if targets == nil, let output = node.retainedOutput {
+              var copy = grad
+              accumulate(&copy, into: output, createGraph: createGraph)
+            }
             for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
             grads = apply(node, to: grad)
           }
@@ -136,11 +139,13 @@ enum Engine {
       } else {
         deliver(seed, to: root)
       }
-      for (leaf, total) in Swift.zip(leaves, leafGrads) {
-        var grad = total
+      for (index, leaf) in leaves.enumerated() {
+        // Moved out of the array, so that a gradient nobody else holds can be adopted uncopied.
+        var grad = leafGrads[index]
+        leafGrads[index] = seed
         for hook in leaf.leafHooks { grad = hook(grad) ?? grad }
         for i in leafTargets[ObjectIdentifier(leaf)] ?? [] { results[i] = grad }
-        if targets == nil && leaf.requiresGrad { accumulate(grad, into: leaf, createGraph: createGraph) }
+        if targets == nil && leaf.requiresGrad { accumulate(&grad, into: leaf, createGraph: createGraph) }
       }
     }
     return results
@@ -189,7 +194,7 @@ enum Engine {
 
   /// Adds a gradient into a tensor's `grad`: in place normally, out of place with `createGraph` so
   /// that the sum stays differentiable.
-  private static func accumulate(_ grad: Tensor, into tensor: Tensor, createGraph: Bool) {
+  private static func accumulate(_ grad: inout Tensor, into tensor: Tensor, createGraph: Bool) {
     if let existing = tensor.grad {
       if createGraph || existing.requiresGrad {
         tensor.grad = existing + grad
@@ -197,9 +202,18 @@ enum Engine {
         Kernels.zipInPlace(existing, grad, .add)
         existing.bumpVersion()
       }
+    } else if createGraph || isPrivate(&grad) {
+      tensor.grad = grad
     } else {
       // A copy, so that zeroing or updating `grad` in place never writes into another tensor.
-      tensor.grad = createGraph ? grad : Kernels.contiguousCopy(grad)
+      tensor.grad = Kernels.contiguousCopy(grad)
     }
+  }
+
+  /// Whether `grad` is a whole contiguous buffer that no other tensor, node or caller holds, so
+  /// it can become a `grad` without a copy.
+  private static func isPrivate(_ grad: inout Tensor) -> Bool {
+    grad.isContiguous && grad.offset == 0 && grad.count == grad.storage.count && !grad.requiresGrad
+      && isKnownUniquelyReferenced(&grad) && isKnownUniquelyReferenced(&grad.storage)
   }
 }

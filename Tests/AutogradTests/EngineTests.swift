@@ -13,6 +13,27 @@ import Testing
     #expect(w.grad?.scalars(as: Float.self) == [0, 0])
   }
 
+  @Test func leafGradientsNeverShareABufferWithAnotherTensor() {
+    // One gradient tensor reaches two leaves (an add passes its gradient through to both sides).
+    let a = Tensor([1.0, 2.0], requiresGrad: true), b = Tensor([3.0, 4.0], requiresGrad: true)
+    let seed = Tensor([1.0, 1.0])
+    (a + b).backward(seed)
+    a.grad!.zero()
+    #expect(b.grad?.scalars(as: Float.self) == [1, 1])
+    #expect(seed.scalars(as: Float.self) == [1, 1])
+    // A root that is itself a leaf: its gradient is a copy of the one passed in, not that tensor.
+    let c = Tensor([5.0], requiresGrad: true), given = Tensor([2.0])
+    c.backward(given)
+    c.grad! *= 3
+    #expect(given.item() == 2 && c.grad?.item() == 6)
+    // A gradient computed for one leaf only is kept as it is (no copy), and still private to it.
+    let d = Tensor([1.0, 2.0], requiresGrad: true)
+    let kept = d * 4
+    kept.sum().backward()
+    d.grad!.zero()
+    #expect(kept.scalars(as: Float.self) == [4, 8])
+  }
+
   @Test func sharedSubexpressionsSumTheirGradients() {
     // y = a*b + a, so dy/da = b + 1 and dy/db = a.
     let a = Tensor(3.0, requiresGrad: true), b = Tensor(4.0, requiresGrad: true)
