@@ -23,17 +23,17 @@ final class Node {
   /// What the name leaves out, for pictures and explanations: a scalar exponent, the axes of a sum.
   let detail: String?
   /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
-  var inputs: [Tensor]
+  @exclusivity(unchecked) var inputs: [Tensor]
   let needs: NeedsGrad
-  var saved: [Tensor]
+  @exclusivity(unchecked) var saved: [Tensor]
   /// Each saved tensor's storage version when it was saved.
-  var savedVersions: [Int]
-  var rule: BackwardRule?
+  @exclusivity(unchecked) var savedVersions: [Int]
+  @exclusivity(unchecked) var rule: BackwardRule?
   /// Set when backward has released the saved values (no `retainGraph`).
-  var isReleased = false
+  @exclusivity(unchecked) var isReleased = false
 
   /// Hooks on the output tensor's gradient (see `Tensor.registerHook`), run in order.
-  var hooks: [GradientHook] = []
+  @exclusivity(unchecked) var hooks: [GradientHook] = []
   /// The output tensor, when `retainGrad()` asked for its gradient to be kept.
   weak var retainedOutput: Tensor?
   /// The name of a user-defined function (`customFunction`), shown instead of `name`.
@@ -45,9 +45,9 @@ final class Node {
   var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
 
   // Scratch space of one backward pass.
-  var pendingDependencies = 0
-  var isVisited = false
-  var pendingGrad: Tensor?
+  @exclusivity(unchecked) var pendingDependencies = 0
+  @exclusivity(unchecked) var isVisited = false
+  @exclusivity(unchecked) var pendingGrad: Tensor?
 
   init(name: StaticString, detail: String?, inputs: [Tensor], saved: [Tensor], rule: @escaping BackwardRule) {
     self.name = name

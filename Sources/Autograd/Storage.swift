@@ -6,7 +6,7 @@ final class Storage {
   let dtype: DType
   let count: Int
   let base: UnsafeMutableRawPointer
-  var version = 0
+  @exclusivity(unchecked) var version = 0
   /// The buffer's size class in `BufferCache` (-1: allocated outside the classes).
   private let sizeClass: Int
 

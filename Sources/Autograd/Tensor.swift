@@ -6,22 +6,22 @@
 /// views without copying. Identity matters, as in PyTorch: a leaf's `grad` accumulates on that
 /// very object, and an optimizer updates that object in place.
 public final class Tensor {
-  var storage: Storage
+  @exclusivity(unchecked) var storage: Storage
   /// The size of each axis; `[]` for a scalar.
-  public private(set) var shape: [Int]
+  @exclusivity(unchecked) public private(set) var shape: [Int]
   /// The distance, in elements, between neighbours along each axis.
-  public private(set) var strides: [Int]
+  @exclusivity(unchecked) public private(set) var strides: [Int]
   /// The position of the first element in the storage.
-  public private(set) var offset: Int
+  @exclusivity(unchecked) public private(set) var offset: Int
   /// The node that computed this tensor, or `nil` for a leaf.
-  var gradFn: Node?
-  private var isGradLeaf = false
+  @exclusivity(unchecked) var gradFn: Node?
+  @exclusivity(unchecked) private var isGradLeaf = false
 
   /// The accumulated gradient of a leaf after `backward()`, or `nil` before the first one.
   /// Computed tensors get one too after `retainGrad()`.
-  public var grad: Tensor?
+  @exclusivity(unchecked) public var grad: Tensor?
   /// Hooks on this leaf's gradient (a computed tensor keeps its hooks on its node).
-  var leafHooks: [GradientHook] = []
+  @exclusivity(unchecked) var leafHooks: [GradientHook] = []
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int) {
     self.storage = storage
