@@ -18,9 +18,13 @@ enum Workloads {
     return ["epochs": Double(epochs), "final_w": w.item()]
   }
 
-  /// W2: the tutorial's two-layer network, 500 steps.
+  /// W2: the tutorial's two-layer network, 500 steps, with resident memory at steps 10 and 500.
   static func twoLayerNet() -> [String: Double] {
-    ["final_loss": TwoLayerNet(seed: 0).train(steps: 500)]
+    var memory: [String: Double] = [:]
+    let loss = TwoLayerNet(seed: 0).train(steps: 500) { step, _ in
+      if step == 9 || step == 499 { memory["rss_mb_step_\(step + 1)"] = ResidentMemory.megabytes() }
+    }
+    return memory.merging(["final_loss": loss]) { $1 }
   }
 
   /// W3: MLP 64-128-128-10, Adam (lr 1e-3), batch 32, 20 shuffled epochs on the first 1500 digits.
@@ -32,16 +36,20 @@ enum Workloads {
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
     let train = TensorDataset(features[..<1500], labels[..<1500])
     let loader = DataLoader(train, batchSize: 32, shuffle: true, generator: RandomGenerator(seed: 0))
+    var step = 0, memory: [String: Double] = [:]
     for _ in 0..<20 {
       for batch in loader {
         let loss = crossEntropy(model(batch[0]), batch[1])
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()
+        step += 1
+        if step == 10 { memory["rss_mb_step_10"] = ResidentMemory.megabytes() }
       }
     }
+    memory["rss_mb_step_\(step)"] = ResidentMemory.megabytes()
     let accuracy = DigitsClassifier.accuracy(of: model, features: features[1500...], labels: labels[1500...])
-    return ["test_accuracy": accuracy]
+    return memory.merging(["test_accuracy": accuracy, "steps": Double(step)]) { $1 }
   }
 
   /// W4: `x = x * a + b`, `depth` times, then one backward.
