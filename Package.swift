@@ -18,9 +18,10 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
   ],
   targets: [
-    // The innermost loops (GEMM) in C, so that AVX2/FMA code can be chosen at run time
-    // without compiler flags; see DESIGN.md, "Kernels and speed".
-    .target(name: "CAutogradKernels"),
+    // The innermost loops (GEMM, vectorized math, the Adam step) in C, so that AVX2/FMA code can be
+    // chosen at run time without compiler flags; see DESIGN.md, "Kernels and speed". dlopen, for
+    // the opt-in system BLAS, lives in libdl on glibc before 2.34.
+    .target(name: "CAutogradKernels", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
     .target(
       name: "Autograd",
       dependencies: [

@@ -20,6 +20,9 @@ struct Bench: ParsableCommand {
   @Option(help: "The most threads the kernels may use (GEMM splits large products; the rest is single-threaded).")
   var threads = 2
 
+  @Option(help: ArgumentHelp("Send float32 products to a system BLAS: a library path or name, or 'default' (OpenBLAS on Linux, Accelerate on macOS).", valueName: "library"))
+  var blas: String?
+
   func validate() throws {
     guard runs > 0 else { throw ValidationError("--runs must be positive, got \(runs)") }
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
@@ -31,6 +34,7 @@ struct Bench: ParsableCommand {
 
   func run() throws {
     Threading.setMaxThreads(threads)
+    if let blas { try SystemBLAS.enable(library: blas == "default" ? SystemBLAS.defaultLibrary : blas) }
     if wants("W1") {
       emit("W1-seed-exercise-100", timed { Workloads.seedExercise(epochs: 100) })
       emit("W1-seed-exercise-10000", timed { Workloads.seedExercise(epochs: 10_000) })
@@ -79,7 +83,8 @@ struct Bench: ParsableCommand {
   }
 
   func emit(_ name: String, _ t: Timing, extra: [String: Double] = [:]) {
-    var fields: [String: Any] = ["framework": "swift-autograd", "workload": name, "seconds_median": t.median,
+    var fields: [String: Any] = ["framework": SystemBLAS.isEnabled ? "swift-autograd+blas" : "swift-autograd",
+                                 "workload": name, "seconds_median": t.median,
                                  "seconds_min": t.min, "seconds_max": t.max, "runs": t.runs,
                                  "threads": Threading.maxThreads]
     for (k, v) in t.result.merging(extra, uniquingKeysWith: { $1 }) { fields[k] = v }

@@ -25,6 +25,8 @@ extension Kernels {
       case .float32:
         let pa = a.basePointer(Float.self) + oa, pb = b.basePointer(Float.self) + ob
         let pc = out.basePointer(Float.self) + i * n * m
+        // A system BLAS, when enabled, threads the product itself.
+        if ag_blas_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false) { continue }
         // Large products are split across threads (4 MFLOP or more per piece, ~40 µs against a
         // ~10 µs wake-up), along the longer of the rows and the columns of C.
         let pieces = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 4e6)

@@ -44,4 +44,22 @@ typedef struct {
 /// estimates m and v in place from the gradient g. The four arrays must not overlap.
 void ag_adam_step_f32(float *p, const float *g, float *m, float *v, long n, const ag_adam_constants *c);
 
+/// Loads a CBLAS library (a path or a name for dlopen) and uses its cblas_sgemm for float32
+/// products from then on. Returns false, changing nothing, if it cannot be loaded or lacks cblas_sgemm.
+bool ag_blas_load(const char *path);
+
+/// Sets the loaded BLAS's thread count, where it has a setting for it (OpenBLAS).
+void ag_blas_set_threads(int count);
+
+/// Goes back to the built-in kernel.
+void ag_blas_unload(void);
+
+/// Whether a loaded BLAS computes float32 products.
+bool ag_blas_active(void);
+
+/// Computes the product as ag_sgemm does, with the loaded BLAS. Returns false, touching nothing,
+/// when no BLAS is loaded or the strides are not ones BLAS reads (then use ag_sgemm).
+bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb,
+                   long csb, float *C, long ldc, bool accumulate);
+
 #endif
