@@ -88,6 +88,7 @@ enum Engine {
       return leafIndex[ObjectIdentifier(leaf)]
     }
     var ready: [Node] = []
+    ready.reserveCapacity(8)
 
     func deliver(_ grad: Tensor, to tensor: Tensor) {
       precondition(grad.shape == tensor.shape,
@@ -153,7 +154,10 @@ enum Engine {
 
   /// Marks every node reachable from `root` and counts, for each, the edges that lead into it.
   private static func countDependencies(from root: Node) -> [Node] {
+    // Room for a small graph from the start: growing from one element took several allocations.
     var visited = [root], stack = [root]
+    visited.reserveCapacity(16)
+    stack.reserveCapacity(16)
     root.isVisited = true
     while let node = stack.popLast() {
       precondition(!node.isReleased, """
@@ -187,7 +191,7 @@ enum Engine {
 
   private static func release(_ node: Node) {
     node.saved = []
-    node.savedVersions = []
+    node.savedVersions = SavedVersions()
     node.rule = nil
     node.isReleased = true
   }

@@ -4,6 +4,27 @@ struct NeedsGrad {
   subscript(_ input: Int) -> Bool { bits & (1 << UInt64(input)) != 0 }
 }
 
+/// The storage versions of a node's saved tensors when they were saved. Most ops save one or
+/// two, kept inline: an array of them was one allocation more per recorded op.
+struct SavedVersions {
+  private var first = 0, second = 0
+  private var rest: [Int] = []
+
+  init() {}
+
+  init(_ saved: [Tensor]) {
+    for (i, tensor) in saved.enumerated() {
+      switch i {
+      case 0: first = tensor.storage.version
+      case 1: second = tensor.storage.version
+      default: rest.append(tensor.storage.version)
+      }
+    }
+  }
+
+  subscript(_ i: Int) -> Int { i == 0 ? first : (i == 1 ? second : rest[i - 2]) }
+}
+
 /// A backward rule: given d(loss)/d(output) and the values the forward op saved, returns
 /// d(loss)/d(input) for each input (`nil` where none is needed), each with its input's shape.
 ///
@@ -27,7 +48,7 @@ final class Node {
   let needs: NeedsGrad
   @exclusivity(unchecked) var saved: [Tensor]
   /// Each saved tensor's storage version when it was saved.
-  @exclusivity(unchecked) var savedVersions: [Int]
+  @exclusivity(unchecked) var savedVersions: SavedVersions
   @exclusivity(unchecked) var rule: BackwardRule?
   /// Set when backward has released the saved values (no `retainGraph`).
   @exclusivity(unchecked) var isReleased = false
@@ -57,7 +78,7 @@ final class Node {
     for (i, input) in inputs.enumerated() where input.requiresGrad { bits |= 1 << UInt64(i) }
     needs = NeedsGrad(bits: bits)
     self.saved = saved
-    self.savedVersions = saved.map { $0.storage.version }
+    self.savedVersions = SavedVersions(saved)
     self.rule = rule
   }
 

@@ -194,10 +194,25 @@ static void kernel_avx512(long kc, const float *a, const float *b, float *C, lon
 }
 #endif
 
-// aligned_alloc wants a size that is a multiple of the alignment.
-static float *alloc_panel(long count) {
-  size_t bytes = ((size_t)count * sizeof(float) + 63) / 64 * 64;
-  return aligned_alloc(64, bytes);
+// The packing buffers of the calling thread, kept between products (at most 2 MiB for B and
+// 96 KiB for A): allocating them per call cost an mmap and a page fault per 4 KiB on every
+// product above glibc's mmap threshold, a large share of a small product's time.
+typedef struct {
+  float *data;
+  size_t capacity;
+} panel_buffer;
+
+static _Thread_local panel_buffer a_panels, b_panels;
+
+static float *panel(panel_buffer *buffer, long count) {
+  size_t bytes = ((size_t)count * sizeof(float) + 63) / 64 * 64;  // aligned_alloc wants a multiple
+  if (bytes > buffer->capacity) {
+    free(buffer->data);
+    buffer->data = aligned_alloc(64, bytes);
+    buffer->capacity = buffer->data ? bytes : 0;
+    if (!buffer->data) abort();
+  }
+  return buffer->data;
 }
 
 typedef void (*micro_kernel)(long, const float *, const float *, float *, long, long, long, bool);
@@ -225,9 +240,8 @@ void ag_sgemm(long m, long n, long k,
   }
 #endif
   long ncMax = n < NC ? n : NC, kcMax = k < KC ? k : KC, mcMax = m < MC ? m : MC;
-  float *bp = alloc_panel((ncMax + nrk - 1) / nrk * nrk * kcMax);
-  float *ap = alloc_panel((mcMax + MR - 1) / MR * MR * kcMax);
-  if (!bp || !ap) abort();
+  float *bp = panel(&b_panels, (ncMax + nrk - 1) / nrk * nrk * kcMax);
+  float *ap = panel(&a_panels, (mcMax + MR - 1) / MR * MR * kcMax);
   for (long jc = 0; jc < n; jc += NC) {
     long nc = n - jc < NC ? n - jc : NC;
     for (long pc = 0; pc < k; pc += KC) {
@@ -247,8 +261,6 @@ void ag_sgemm(long m, long n, long k,
       }
     }
   }
-  free(ap);
-  free(bp);
 }
 
 // float64 is for gradient checks and science, where sizes are small: a cache-friendly i-p-j loop.
