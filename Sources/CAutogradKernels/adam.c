@@ -25,7 +25,7 @@ static void adam_scalar(float *p, const float *g, float *m, float *v, long from,
     float vi = v[i] * c->beta2;
     float gg = c->keep2 * gi;
     vi = vi + gg * gi;
-    float denominator = sqrtf(vi) / c->root2;
+    float denominator = sqrtf(vi) * c->inv_root2;
     denominator = denominator + c->epsilon;
     float update = c->step_size * mi;
     pi = pi - update / denominator;
@@ -41,7 +41,7 @@ static void adam_avx2(float *p, const float *g, float *m, float *v, long n, cons
   const __m256 decay = _mm256_set1_ps(c->decay), lambda = _mm256_set1_ps(c->lambda);
   const __m256 beta1 = _mm256_set1_ps(c->beta1), beta2 = _mm256_set1_ps(c->beta2);
   const __m256 keep1 = _mm256_set1_ps(c->keep1), keep2 = _mm256_set1_ps(c->keep2);
-  const __m256 root2 = _mm256_set1_ps(c->root2), epsilon = _mm256_set1_ps(c->epsilon);
+  const __m256 inv_root2 = _mm256_set1_ps(c->inv_root2), epsilon = _mm256_set1_ps(c->epsilon);
   const __m256 step_size = _mm256_set1_ps(c->step_size);
   long i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -52,7 +52,7 @@ static void adam_avx2(float *p, const float *g, float *m, float *v, long n, cons
     __m256 mi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(m + i), beta1), _mm256_mul_ps(keep1, gi));
     __m256 vi = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(v + i), beta2),
                               _mm256_mul_ps(_mm256_mul_ps(keep2, gi), gi));
-    __m256 denominator = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), root2), epsilon);
+    __m256 denominator = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(vi), inv_root2), epsilon);
     pi = _mm256_sub_ps(pi, _mm256_div_ps(_mm256_mul_ps(step_size, mi), denominator));
     _mm256_storeu_ps(p + i, pi);
     _mm256_storeu_ps(m + i, mi);

@@ -38,20 +38,20 @@ extension Tensor {
       var constants = ag_adam_constants(
         decay: Float(1 - step.learningRate * step.weightDecay), lambda: Float(step.weightDecay),
         beta1: Float(step.beta1), beta2: Float(step.beta2), keep1: Float(1 - step.beta1), keep2: Float(1 - step.beta2),
-        root2: Float(step.correction2.squareRoot()), epsilon: Float(step.epsilon),
+        inv_root2: Float(1 / step.correction2.squareRoot()), epsilon: Float(step.epsilon),
         step_size: Float(step.learningRate / step.correction1), decoupled: decoupled, coupled: coupled)
       ag_adam_step_f32(p.basePointer(Float.self) + p.offset, g.basePointer(Float.self) + g.offset,
                        m.basePointer(Float.self) + m.offset, v.basePointer(Float.self) + v.offset, n, &constants)
     } else {
       let pp = p.basePointer(Double.self) + p.offset, gp = g.basePointer(Double.self) + g.offset
       let mp = m.basePointer(Double.self) + m.offset, vp = v.basePointer(Double.self) + v.offset
-      let root2 = step.correction2.squareRoot(), stepSize = step.learningRate / step.correction1
+      let inverseRoot2 = 1 / step.correction2.squareRoot(), stepSize = step.learningRate / step.correction1
       for i in 0..<n {
         if decoupled { pp[i] = pp[i] * (1 - step.learningRate * step.weightDecay) }
         let gi = coupled ? gp[i] + step.weightDecay * pp[i] : gp[i]
         mp[i] = mp[i] * step.beta1 + (1 - step.beta1) * gi
         vp[i] = vp[i] * step.beta2 + (1 - step.beta2) * gi * gi
-        pp[i] = pp[i] - stepSize * mp[i] / (vp[i].squareRoot() / root2 + step.epsilon)
+        pp[i] = pp[i] - stepSize * mp[i] / (vp[i].squareRoot() * inverseRoot2 + step.epsilon)
       }
     }
     for t in [p, m, v] { t.bumpVersion() }

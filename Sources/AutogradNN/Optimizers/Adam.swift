@@ -62,7 +62,8 @@ public class Adam: Optimizer {
       state["max_exp_avg_sq"] = maxV
       second = maxV
     }
-    let denominator = second.sqrt() / correction2.squareRoot() + epsilon
+    // Times the reciprocal rather than divided: one division per element fewer in the fused step.
+    let denominator = second.sqrt() * (1 / correction2.squareRoot()) + epsilon
     p -= (learningRate / correction1) * m / denominator
   }
 }

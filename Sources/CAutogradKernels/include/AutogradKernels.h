@@ -36,7 +36,7 @@ void ag_sigmoid_f32(const float *x, float *y, long n);
 
 /// The constants of one Adam step, converted to float32 (see `Tensor.fusedAdamStep`).
 typedef struct {
-  float decay, lambda, beta1, beta2, keep1, keep2, root2, epsilon, step_size;
+  float decay, lambda, beta1, beta2, keep1, keep2, inv_root2, epsilon, step_size;
   bool decoupled, coupled;
 } ag_adam_constants;
 
