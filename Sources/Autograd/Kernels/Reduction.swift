@@ -19,11 +19,40 @@ extension Kernels {
 
   /// Sums `x` over `axes` (sorted, distinct, in range); the result has the kept axes' shape.
   static func sum(_ x: Tensor, axes: [Int]) -> Tensor {
+    if x.isContiguous, !axes.isEmpty, axes.count < x.rank, axes.last == axes.count - 1 {
+      return sumOfLeadingAxes(x, count: axes.count)
+    }
     let (values, kept, inner) = gatherReduced(x, axes: axes)
     let out = Tensor(empty: kept, dtype: x.dtype)
     func run<T: FloatingElement>(_: T.Type) {
       let src = values.basePointer(T.self) + values.offset, dst = out.basePointer(T.self)
       for i in 0..<out.count { dst[i] = T(sumRun(src + i * inner, inner)) }
+    }
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: preconditionFailure("sum: expected a floating-point tensor, got \(x.dtype)")
+    }
+    return out
+  }
+
+  /// Sums a contiguous `x` over its first `count` axes (a bias's gradient: the sum over the batch)
+  /// by adding whole rows, which reads memory in order instead of gathering columns into a copy.
+  private static func sumOfLeadingAxes(_ x: Tensor, count: Int) -> Tensor {
+    let kept = Array(x.shape[count...])
+    let out = Tensor(empty: kept, dtype: x.dtype)
+    let width = Shape.count(kept), rows = x.count / Swift.max(width, 1)
+    func run<T: FloatingElement>(_: T.Type) {
+      let src = UnsafePointer(x.basePointer(T.self) + x.offset), dst = out.basePointer(T.self)
+      // Accumulated in Double, as every sum here.
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { total in
+        total.initialize(repeating: 0)
+        for r in 0..<rows {
+          let row = src + r * width
+          for j in 0..<width { total[j] += Double(row[j]) }
+        }
+        for j in 0..<width { dst[j] = T(total[j]) }
+      }
     }
     switch x.dtype {
     case .float32: run(Float.self)
