@@ -44,6 +44,7 @@ final class Node {
   /// What the name leaves out, for pictures and explanations: a scalar exponent, the axes of a sum.
   let detail: String?
   /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
+  // Hot fields skip the run-time exclusivity checks, as Tensor's do.
   @exclusivity(unchecked) var inputs: [Tensor]
   let needs: NeedsGrad
   @exclusivity(unchecked) var saved: [Tensor]
