@@ -46,20 +46,38 @@ enum BufferCache {
     return (cached?.pointer ?? .allocate(byteCount: bytes, alignment: 64), index)
   }
 
+  /// The bytes held by cached buffers (for tests).
+  static var cachedBytes: Int { state.withLock { $0.bytes } }
+
   /// How many buffers of a class are cached (for tests).
   static func cachedCount(sizeClass index: Int) -> Int { state.withLock { $0.free[index].count } }
 
-  /// Returns a buffer to the cache, or frees it when the cache is full.
+  /// Returns a buffer to the cache, or frees it when its class is full. When the cache would grow
+  /// past `maxBytes`, buffers of other classes are freed to make room: what a workload releases now
+  /// is what it will ask for next, not what an earlier one left behind.
   static func release(_ pointer: UnsafeMutableRawPointer, sizeClass index: Int) {
     guard index >= 0 else { return pointer.deallocate() }
     let bytes = 64 << index
     let buffer = Buffer(pointer: pointer)
-    let kept = state.withLock { s -> Bool in
-      guard s.free[index].count < maxPerClass, s.bytes + bytes <= maxBytes else { return false }
+    let (kept, evicted) = state.withLock { s -> (Bool, [Buffer]) in
+      guard s.free[index].count < maxPerClass, bytes <= maxBytes else { return (false, []) }
+      // Smallest classes first: the fewest bytes given up for the room needed.
+      var evicted: [Buffer] = []
+      var other = 0
+      while s.bytes + bytes > maxBytes && other < classes {
+        if other != index, let victim = s.free[other].popLast() {
+          evicted.append(victim)
+          s.bytes -= 64 << other
+        } else {
+          other += 1
+        }
+      }
+      guard s.bytes + bytes <= maxBytes else { return (false, evicted) }
       s.free[index].append(buffer)
       s.bytes += bytes
-      return true
+      return (true, evicted)
     }
+    for victim in evicted { victim.pointer.deallocate() }
     if !kept { pointer.deallocate() }
   }
 }

@@ -1,8 +1,9 @@
 import Testing
 @testable import Autograd
 
-/// Other tests run in parallel and share the cache, so these check what holds whatever they do.
-@Suite("Buffer cache") struct BufferCacheTests {
+/// Other tests run in parallel and share the cache, so these check what holds whatever they do;
+/// they run one at a time among themselves, as two of them use the same large classes.
+@Suite("Buffer cache", .serialized) struct BufferCacheTests {
   @Test func sizeClassesArePowersOfTwoFrom64Bytes() {
     #expect(BufferCache.sizeClass(1) == (0, 64))
     #expect(BufferCache.sizeClass(64) == (0, 64))
@@ -25,6 +26,17 @@ import Testing
     let buffers = (0..<(BufferCache.maxPerClass + 10)).map { _ in BufferCache.allocate(30_000) }
     for (p, c) in buffers { BufferCache.release(p, sizeClass: c) }
     #expect(BufferCache.cachedCount(sizeClass: index) <= BufferCache.maxPerClass)
+  }
+
+  @Test func aFullCacheMakesRoomForWhatIsReleasedNow() {
+    // Classes of 256 MiB and 64 MiB: no other test uses them (never touched: no memory is used).
+    let large = (0..<2).map { _ in BufferCache.allocate(200 << 20) }
+    for (p, c) in large { BufferCache.release(p, sizeClass: c) }
+    let (p, c) = BufferCache.allocate(40 << 20)
+    BufferCache.release(p, sizeClass: c)
+    #expect(BufferCache.cachedCount(sizeClass: c) >= 1)
+    #expect(BufferCache.cachedBytes <= BufferCache.maxBytes)
+    #expect(BufferCache.cachedCount(sizeClass: large[0].sizeClass) < 2)
   }
 
   @Test func smallBuffersBypassTheCache() {
