@@ -162,7 +162,18 @@ enum BinaryOp: Equatable {
   @inline(__always)
   private static func loop<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
                               _ dst: UnsafeMutablePointer<T>, _ n: Int, _ f: (T, T) -> T) {
-    if sa == 1 && sb == 1 {
+    if sa == 1 && UnsafePointer(dst) == a {
+      // In place (`w -= lr * g`, a gradient accumulating): written with one pointer, so that the
+      // compiler vectorizes it; with `a` and `dst` apart it saw them overlap and stayed scalar.
+      if sb == 1 {
+        for i in 0..<n { dst[i] = f(dst[i], b[i]) }
+      } else if sb == 0 {
+        let y = b[0]
+        for i in 0..<n { dst[i] = f(dst[i], y) }
+      } else {
+        for i in 0..<n { dst[i] = f(dst[i], b[i &* sb]) }
+      }
+    } else if sa == 1 && sb == 1 {
       for i in 0..<n { dst[i] = f(a[i], b[i]) }
     } else if sa == 1 && sb == 0 {
       let y = b[0]
