@@ -1,7 +1,8 @@
 // Vectorized float32 exp, tanh and sigmoid: AVX2/FMA loops chosen at run time, libm elsewhere.
 //
 // glibc's expf and tanhf are scalar calls of 5-15 ns each; the AVX2 loops do eight elements in
-// about the time of one call, within 2 ulp of the correctly rounded result.
+// about the time of one call, within 2.5 ulp of the correctly rounded result (measured worst:
+// exp 0.9, tanh 1.5, sigmoid 2.3).
 #include "AutogradKernels.h"
 
 #include <math.h>
