@@ -6,6 +6,31 @@ struct Window2D: Sendable, Equatable {
     a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation
   }
 
+  /// Walks every tap of every window over `[batch, channels, size]` inputs in the column order of
+  /// `unfold` (`[N, C·kh·kw, Ho·Wo]`), passing each tap's column index and the flat index of the
+  /// input value it reads, or -1 where it falls in the padding. `unfold` and `fold` share it.
+  @inline(__always)
+  func forEachTap(batch n: Int, channels c: Int, size: (Int, Int), _ body: (_ column: Int, _ input: Int) -> Void) {
+    let (h, wd) = size, (oh, ow) = outputSize(size)
+    var column = 0
+    for plane in 0..<(n * c) {
+      let base = plane * h * wd
+      for ki in 0..<kernel.0 {
+        for kj in 0..<kernel.1 {
+          for y in 0..<oh {
+            let iy = y * stride.0 - padding.0 + ki * dilation.0
+            let rowInside = iy >= 0 && iy < h
+            for xo in 0..<ow {
+              let ix = xo * stride.1 - padding.1 + kj * dilation.1
+              body(column, rowInside && ix >= 0 && ix < wd ? base + iy * wd + ix : -1)
+              column += 1
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// The number of window positions along an axis of `size`, PyTorch's formula.
   func outputSize(_ size: (Int, Int)) -> (Int, Int) {
     ((size.0 + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1,
@@ -25,25 +50,7 @@ extension Kernels {
     func run<T: FloatingElement>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset, dst = out.basePointer(T.self)
       let pad = T(padValue)
-      var o = 0
-      for b in 0..<n {
-        for ch in 0..<c {
-          let plane = src + (b * c + ch) * h * wd
-          for ki in 0..<kh {
-            for kj in 0..<kw {
-              for y in 0..<oh {
-                let iy = y * w.stride.0 - w.padding.0 + ki * w.dilation.0
-                let rowInside = iy >= 0 && iy < h
-                for xo in 0..<ow {
-                  let ix = xo * w.stride.1 - w.padding.1 + kj * w.dilation.1
-                  dst[o] = rowInside && ix >= 0 && ix < wd ? plane[iy * wd + ix] : pad
-                  o += 1
-                }
-              }
-            }
-          }
-        }
-      }
+      w.forEachTap(batch: n, channels: c, size: (h, wd)) { column, input in dst[column] = input >= 0 ? src[input] : pad }
     }
     switch x.dtype {
     case .float32: run(Float.self)
@@ -58,29 +65,10 @@ extension Kernels {
   static func fold(_ cols: Tensor, channels c: Int, size: (Int, Int), _ w: Window2D) -> Tensor {
     let source = cols.isContiguous ? cols : contiguousCopy(cols)
     let n = cols.shape[0], (h, wd) = size
-    let (oh, ow) = w.outputSize(size)
-    let (kh, kw) = w.kernel
     let out = Tensor.zeros([n, c, h, wd], dtype: cols.dtype)
     func run<T: FloatingElement>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset, dst = out.basePointer(T.self)
-      var o = 0
-      for b in 0..<n {
-        for ch in 0..<c {
-          let plane = dst + (b * c + ch) * h * wd
-          for ki in 0..<kh {
-            for kj in 0..<kw {
-              for y in 0..<oh {
-                let iy = y * w.stride.0 - w.padding.0 + ki * w.dilation.0
-                for xo in 0..<ow {
-                  let ix = xo * w.stride.1 - w.padding.1 + kj * w.dilation.1
-                  if iy >= 0 && iy < h && ix >= 0 && ix < wd { plane[iy * wd + ix] += src[o] }
-                  o += 1
-                }
-              }
-            }
-          }
-        }
-      }
+      w.forEachTap(batch: n, channels: c, size: (h, wd)) { column, input in if input >= 0 { dst[input] += src[column] } }
     }
     switch cols.dtype {
     case .float32: run(Float.self)

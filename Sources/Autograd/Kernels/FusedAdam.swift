@@ -26,8 +26,10 @@ extension Tensor {
   ///
   /// Each element goes through the same float operations, in the same order, as the op-by-op form
   /// (see adam.c), so the results are identical, except that the float32 step flushes subnormal
-  /// values (below 1.2e-38) to zero, which would otherwise make it fifty times slower. Returns `false`, touching nothing, unless all four tensors are
-  /// contiguous, of one floating-point dtype and shape, and in distinct storages.
+  /// values (below 1.2e-38) to zero, which would otherwise make it fifty times slower.
+  ///
+  /// Returns `false`, touching nothing, unless all four tensors are contiguous, of one
+  /// floating-point dtype and shape, and in distinct storages.
   package static func fusedAdamStep(parameter p: Tensor, gradient g: Tensor, expAvg m: Tensor, expAvgSq v: Tensor,
                                     _ step: AdamStep) -> Bool {
     let all = [p, g, m, v]
