@@ -14,7 +14,7 @@ public enum AnomalyMode {
   public static var isEnabled: Bool { isActive }
 
   /// Traps if any gradient a rule returned holds NaN or infinity.
-  static func check(_ grads: [Tensor?], from node: Node) {
+  static func check(_ grads: GradientList, from node: Node) {
     for (i, grad) in grads.enumerated() {
       guard let grad, grad.dtype.isFloatingPoint else { continue }
       let values = grad.scalars(as: Double.self)

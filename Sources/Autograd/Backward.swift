@@ -117,7 +117,7 @@ enum Engine {
         deliver(seed, to: root)
         ready.append(rootNode)
         while let node = ready.popLast() {
-          var grads: [Tensor?]? = nil
+          var grads: GradientList? = nil
           if var grad = node.pendingGrad {
             for hook in node.hooks { grad = hook(grad) ?? grad }
             if targets == nil, let output = node.retainedOutput {
@@ -176,7 +176,7 @@ enum Engine {
     return visited
   }
 
-  private static func apply(_ node: Node, to grad: Tensor) -> [Tensor?] {
+  private static func apply(_ node: Node, to grad: Tensor) -> GradientList {
     for i in node.saved.indices where node.saved[i].storage.version != node.savedVersions[i] {
       preconditionFailure("""
         backward: a value saved by \(node.displayName) was modified by an in-place operation \

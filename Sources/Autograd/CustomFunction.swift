@@ -20,14 +20,15 @@ public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = 
   // A result that is one of the inputs (or a view of nothing new) gets its own tensor object,
   // so that linking it to a node never rewires the caller's tensor.
   let output = value.detached()
-  let recorded = output.recorded("CustomFunctionBackward", inputs: inputs, saving: saving) { [inputShapes = inputs.map(\.shape)] g, s, _ in
-    let grads = backward(g, s)
+  let recorded = output.recorded("CustomFunctionBackward", inputs: TensorList(inputs), saving: TensorList(saving)) {
+    [inputShapes = inputs.map(\.shape)] g, s, _ in
+    let grads = backward(g, Array(s))
     precondition(grads.count == inputShapes.count,
                  "\(name): backward returned \(grads.count) gradients for \(inputShapes.count) inputs")
     for (i, (grad, shape)) in zip(grads, inputShapes).enumerated() {
       if let grad { precondition(grad.shape == shape, "\(name): backward returned shape \(grad.shape) for input \(i) of shape \(shape)") }
     }
-    return grads
+    return GradientList(grads)
   }
   recorded.gradFn?.customName = name
   return recorded
@@ -40,7 +41,7 @@ public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = 
 /// random op inside it).
 public func checkpoint(_ inputs: [Tensor], _ f: @escaping ([Tensor]) -> Tensor) -> Tensor {
   let output = withNoGrad { f(inputs.map { $0.detached() }) }.detached()
-  return output.recorded("CheckpointBackward", inputs: inputs, saving: inputs) { g, saved, needs in
+  return output.recorded("CheckpointBackward", inputs: TensorList(inputs), saving: TensorList(inputs)) { g, saved, needs in
     let createGraph = GradMode.isRecording
     let xs = saved.map { x -> Tensor in
       if createGraph && x.requiresGrad { return x }
@@ -49,8 +50,8 @@ public func checkpoint(_ inputs: [Tensor], _ f: @escaping ([Tensor]) -> Tensor) 
       return leaf
     }
     let y = withGrad { f(xs) }
-    guard y.requiresGrad else { return xs.map { _ in nil } }
+    guard y.requiresGrad else { return GradientList(xs.lazy.map { _ in nil }) }
     let grads = grad(of: y, withRespectTo: xs, outputGradient: g, createGraph: createGraph)
-    return grads.enumerated().map { needs[$0.offset] ? $0.element : nil }
+    return GradientList(grads.enumerated().lazy.map { needs[$0.offset] ? $0.element : nil })
   }
 }

@@ -1,29 +1,21 @@
-/// Which inputs of a node need a gradient, so that a rule can skip work for the others.
+/// What a backward rule gets besides the gradient and the saved values: which inputs need a
+/// gradient (`needs[i]`), so that it can skip work for the others, and the op's scalar operand
+/// (the 2 of `x * 2`), kept here so that the rule need not capture it: a capturing closure is a
+/// heap allocation per recorded op.
 struct NeedsGrad {
   let bits: UInt64
+  let scalar: Double
   subscript(_ input: Int) -> Bool { bits & (1 << UInt64(input)) != 0 }
 }
 
-/// The storage versions of a node's saved tensors when they were saved. Most ops save one or
-/// two, kept inline: an array of them was one allocation more per recorded op.
-struct SavedVersions {
-  private var first = 0, second = 0
-  private var rest: [Int] = []
+/// The storage versions of a node's saved tensors when they were saved.
+typealias SavedVersions = SmallList<Int>
 
-  init() {}
+/// A node's inputs or saved values: one or two inline, more in an array.
+typealias TensorList = SmallList<Tensor>
 
-  init(_ saved: [Tensor]) {
-    for (i, tensor) in saved.enumerated() {
-      switch i {
-      case 0: first = tensor.storage.version
-      case 1: second = tensor.storage.version
-      default: rest.append(tensor.storage.version)
-      }
-    }
-  }
-
-  subscript(_ i: Int) -> Int { i == 0 ? first : (i == 1 ? second : rest[i - 2]) }
-}
+/// What a backward rule returns: one gradient per input, `nil` where none is needed.
+typealias GradientList = SmallList<Tensor?>
 
 /// A backward rule: given d(loss)/d(output) and the values the forward op saved, returns
 /// d(loss)/d(input) for each input (`nil` where none is needed), each with its input's shape.
@@ -31,7 +23,7 @@ struct SavedVersions {
 /// Rules are written with Tensor ops, so that with `createGraph` they record a graph of their own
 /// (gradients of gradients). A rule must not capture tensors: it gets what it needs from `saved`,
 /// which the node releases after backward and which teardown walks without recursion.
-typealias BackwardRule = (_ grad: Tensor, _ saved: [Tensor], _ needs: NeedsGrad) -> [Tensor?]
+typealias BackwardRule = (_ grad: Tensor, _ saved: TensorList, _ needs: NeedsGrad) -> GradientList
 
 /// A function that sees the gradient of a tensor during backward and may return a replacement.
 public typealias GradientHook = (Tensor) -> Tensor?
@@ -41,13 +33,16 @@ public typealias GradientHook = (Tensor) -> Tensor?
 /// A node never owns its output tensor (that would be a reference cycle under ARC).
 final class Node {
   let name: StaticString
-  /// What the name leaves out, for pictures and explanations: a scalar exponent, the axes of a sum.
-  let detail: String?
+  private let explicitDetail: String?
+  /// What the name leaves out, for pictures and explanations: a scalar operand, the axes of a sum.
+  /// A scalar operand is only formatted when asked for: formatting it on every op cost time.
+  var detail: String? { explicitDetail ?? (hasScalar ? needs.scalar.compactDescription : nil) }
+  private let hasScalar: Bool
   /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
   // Hot fields skip the run-time exclusivity checks, as Tensor's do.
-  @exclusivity(unchecked) var inputs: [Tensor]
+  @exclusivity(unchecked) var inputs: TensorList
   let needs: NeedsGrad
-  @exclusivity(unchecked) var saved: [Tensor]
+  @exclusivity(unchecked) var saved: TensorList
   /// Each saved tensor's storage version when it was saved.
   @exclusivity(unchecked) var savedVersions: SavedVersions
   @exclusivity(unchecked) var rule: BackwardRule?
@@ -71,15 +66,17 @@ final class Node {
   @exclusivity(unchecked) var isVisited = false
   @exclusivity(unchecked) var pendingGrad: Tensor?
 
-  init(name: StaticString, detail: String?, inputs: [Tensor], saved: [Tensor], rule: @escaping BackwardRule) {
+  init(name: StaticString, detail: String?, scalar: Double?, inputs: TensorList, saved: TensorList,
+       rule: @escaping BackwardRule) {
     self.name = name
-    self.detail = detail
+    self.explicitDetail = detail
+    self.hasScalar = scalar != nil
     self.inputs = inputs
     var bits: UInt64 = 0
     for (i, input) in inputs.enumerated() where input.requiresGrad { bits |= 1 << UInt64(i) }
-    needs = NeedsGrad(bits: bits)
+    needs = NeedsGrad(bits: bits, scalar: scalar ?? 0)
     self.saved = saved
-    self.savedVersions = SavedVersions(saved)
+    self.savedVersions = SavedVersions(saved.lazy.map(\.storage.version))
     self.rule = rule
   }
 
@@ -87,9 +84,9 @@ final class Node {
   /// would nest one `deinit` per node and overflow the stack near 10^5 nodes.
   deinit {
     if inputs.isEmpty && saved.isEmpty { return }
-    var work: [Tensor] = saved + inputs
-    saved = []
-    inputs = []
+    var work = Array(saved) + Array(inputs)
+    saved.removeAll()
+    inputs.removeAll()
     rule = nil
     while var tensor = work.popLast() {
       // Only dismantle what nobody else holds; anything shared stays intact for its other owners.
@@ -98,8 +95,8 @@ final class Node {
       guard isKnownUniquelyReferenced(&node) else { continue }
       work.append(contentsOf: node.saved)
       work.append(contentsOf: node.inputs)
-      node.saved = []
-      node.inputs = []
+      node.saved.removeAll()
+      node.inputs.removeAll()
       node.rule = nil
     }
   }
@@ -108,12 +105,16 @@ final class Node {
 extension Tensor {
   /// Links `self`, the result of an op, to a new node when grad mode is on and some input requires
   /// grad; otherwise records nothing. Returns `self`.
+  ///
+  /// `scalar` is the op's number operand, if it has one: the rule reads it as `needs.scalar`, and
+  /// pictures of the graph show it when there is no `detail`.
   @discardableResult
-  func recorded(_ name: StaticString, detail: @autoclosure () -> String? = nil, inputs: [Tensor],
-                saving saved: [Tensor] = [], rule: @escaping BackwardRule) -> Tensor {
+  @inline(__always)
+  func recorded(_ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
+                inputs: TensorList, saving saved: TensorList = TensorList(), rule: @escaping BackwardRule) -> Tensor {
     guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
     precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
-    gradFn = Node(name: name, detail: detail(), inputs: inputs, saved: saved, rule: rule)
+    gradFn = Node(name: name, detail: detail(), scalar: scalar, inputs: inputs, saved: saved, rule: rule)
     if AnomalyMode.isEnabled { gradFn!.creationTrace = CreationTrace() }
     return self
   }

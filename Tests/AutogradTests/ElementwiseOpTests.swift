@@ -140,6 +140,35 @@ let unaryCases: [UnaryCase] = [
     #expect(Tensor([0, 5, 10]).clamped(min: Tensor([1]), max: Tensor([2, 3, 4])).scalars(as: Float.self) == [1, 3, 4])
   }
 
+  @Test func numberOperandsMatchTensorOperands() {
+    // A Swift number is applied directly rather than as a constant tensor; the values must be the
+    // same as with the number converted to a tensor of the dtype, bit for bit.
+    var g = RandomGenerator(seed: 3)
+    let x = Tensor.randn([2, 5], generator: &g).transposed(0, 1)
+    for c in [0.1, -2.5, 3.0, 1e-7] {
+      let t = Tensor(c)
+      #expect((x + c).scalars(as: Float.self) == (x + t).scalars(as: Float.self))
+      #expect((c + x).scalars(as: Float.self) == (t + x).scalars(as: Float.self))
+      #expect((x - c).scalars(as: Float.self) == (x - t).scalars(as: Float.self))
+      #expect((c - x).scalars(as: Float.self) == (t - x).scalars(as: Float.self))
+      #expect((x * c).scalars(as: Float.self) == (x * t).scalars(as: Float.self))
+      #expect((c * x).scalars(as: Float.self) == (t * x).scalars(as: Float.self))
+      #expect((x / c).scalars(as: Float.self) == (x / t).scalars(as: Float.self))
+    }
+    // Integer tensors keep PyTorch's promotion: a whole number stays int64, a fraction makes float32.
+    #expect((Tensor(integers: [1, 2]) * 3).dtype == .int64)
+    #expect((Tensor(integers: [1, 2]) - 0.5).scalars(as: Float.self) == [0.5, 1.5])
+    // One input is recorded, and the number is shown in the graph.
+    let w = Tensor([1.0], requiresGrad: true)
+    for (y, name, formula) in [(w * 2, "MulBackward", "w * 2"), (2 - w, "RsubBackward", "2 - w"),
+                               (w - 0.5, "SubBackward", "w - 0.5"), (w / 4, "DivBackward", "w / 4")] {
+      #expect(y.gradFnName == name)
+      let graph = ComputationGraph(of: y, names: ["w": w])
+      #expect(graph.nodes.count == 2)
+      #expect(graph.nodes.compactMap(\.formula) == [formula])
+    }
+  }
+
   @Test func tiesSplitTheGradient() {
     let a = Tensor([2.0], dtype: .float64, requiresGrad: true), b = Tensor([2.0], dtype: .float64, requiresGrad: true)
     let g = grad(of: a.maximum(b).sum(), withRespectTo: [a, b])

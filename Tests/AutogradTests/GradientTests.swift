@@ -75,6 +75,7 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
   @Test(arguments: shapes) func scalarOperands(shape: [Int]) {
     check([shape]) { 3 - $0[0] * 2 + 1 }
     check([shape], in: 0.5...2) { 1 / $0[0] - $0[0] / 4 }
+    check([shape]) { (0.5 + $0[0]) * (2.5 * $0[0] - 1.25) }
   }
 
   @Test func powOfZeroBaseHasFiniteExponentGradient() {

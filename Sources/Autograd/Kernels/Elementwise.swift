@@ -22,6 +22,9 @@ enum UnaryOp: Equatable {
   /// 1 where x == 0, else 0.
   case isZero
   case pow(Double)
+  /// x + c, x * c, c - x and x / c for a number c, which is first converted to the element type
+  /// (as PyTorch converts a Python number next to a tensor).
+  case plus(Double), times(Double), subtractedFrom(Double), dividedBy(Double)
   case clamp(min: Double?, max: Double?)
   /// 1 where min <= x <= max, else 0 (clamp's derivative).
   case within(min: Double?, max: Double?)
@@ -40,7 +43,7 @@ enum UnaryOp: Equatable {
   var elementsPerThread: Int {
     switch self {
     case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .within, .strictlyWithin, .floor, .ceil, .round, .trunc,
-         .reciprocal, .sqrt, .rsqrt:
+         .reciprocal, .sqrt, .rsqrt, .plus, .times, .subtractedFrom, .dividedBy:
       1 << 20
     case .exp, .tanh, .sigmoid:
       1 << 17
@@ -95,6 +98,18 @@ enum UnaryOp: Equatable {
       } else {
         Self.loop(src, ss, dst, n) { .pow($0, e) }
       }
+    case .plus(let c):
+      let k = T(c)
+      Self.loop(src, ss, dst, n) { $0 + k }
+    case .times(let c):
+      let k = T(c)
+      Self.loop(src, ss, dst, n) { $0 * k }
+    case .subtractedFrom(let c):
+      let k = T(c)
+      Self.loop(src, ss, dst, n) { k - $0 }
+    case .dividedBy(let c):
+      let k = T(c)
+      Self.loop(src, ss, dst, n) { $0 / k }
     case .clamp(let lo, let hi):
       let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
       // NaN stays NaN, as in PyTorch.

@@ -20,19 +20,27 @@ extension Tensor {
   /// Element-wise sum with broadcasting.
   public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "add")
-    return Kernels.zip(a, b, .add, name: "add")
-      .recorded("AddBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
-        [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil]
-      }
+    let out = Kernels.zip(a, b, .add, name: "add")
+    // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
+    // allocation.
+    if a.shape == b.shape {
+      return out.recorded("AddBackward", inputs: [a, b]) { g, _, needs in [needs[0] ? g : nil, needs[1] ? g : nil] }
+    }
+    return out.recorded("AddBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
+      [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil]
+    }
   }
 
   /// Element-wise difference with broadcasting.
   public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "sub")
-    return Kernels.zip(a, b, .sub, name: "sub")
-      .recorded("SubBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
-        [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil]
-      }
+    let out = Kernels.zip(a, b, .sub, name: "sub")
+    if a.shape == b.shape {
+      return out.recorded("SubBackward", inputs: [a, b]) { g, _, needs in [needs[0] ? g : nil, needs[1] ? -g : nil] }
+    }
+    return out.recorded("SubBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
+      [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil]
+    }
   }
 
   /// Element-wise product with broadcasting. Backward: d(ab) = b da + a db.
@@ -62,13 +70,48 @@ extension Tensor {
     return Kernels.map(x, .neg).recorded("NegBackward", inputs: [x]) { g, _, _ in [-g] }
   }
 
-  public static func + (lhs: Tensor, rhs: Double) -> Tensor { lhs + scalar(rhs, like: lhs) }
-  public static func + (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) + rhs }
-  public static func - (lhs: Tensor, rhs: Double) -> Tensor { lhs - scalar(rhs, like: lhs) }
-  public static func - (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) - rhs }
-  public static func * (lhs: Tensor, rhs: Double) -> Tensor { lhs * scalar(rhs, like: lhs) }
-  public static func * (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) * rhs }
-  public static func / (lhs: Tensor, rhs: Double) -> Tensor { lhs / scalar(rhs, like: lhs) }
+  // A number next to a floating-point tensor is applied directly, with one input: a constant
+  // tensor for it was three allocations more per op, and its gradient was never needed.
+  public static func + (lhs: Tensor, rhs: Double) -> Tensor {
+    guard lhs.dtype.isFloatingPoint else { return lhs + scalar(rhs, like: lhs) }
+    return Kernels.map(lhs, .plus(rhs)).recorded("AddBackward", scalar: rhs, inputs: [lhs]) { g, _, _ in [g] }
+  }
+
+  public static func + (lhs: Double, rhs: Tensor) -> Tensor {
+    guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) + rhs }
+    return rhs + lhs
+  }
+
+  public static func - (lhs: Tensor, rhs: Double) -> Tensor {
+    guard lhs.dtype.isFloatingPoint else { return lhs - scalar(rhs, like: lhs) }
+    // x + (-c) is exactly x - c in IEEE arithmetic.
+    return Kernels.map(lhs, .plus(-rhs)).recorded("SubBackward", scalar: rhs, inputs: [lhs]) { g, _, _ in [g] }
+  }
+
+  public static func - (lhs: Double, rhs: Tensor) -> Tensor {
+    guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) - rhs }
+    return Kernels.map(rhs, .subtractedFrom(lhs)).recorded("RsubBackward", scalar: lhs, inputs: [rhs]) { g, _, _ in [-g] }
+  }
+
+  public static func * (lhs: Tensor, rhs: Double) -> Tensor {
+    guard lhs.dtype.isFloatingPoint else { return lhs * scalar(rhs, like: lhs) }
+    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: [lhs]) { g, _, needs in
+      [g * needs.scalar]
+    }
+  }
+
+  public static func * (lhs: Double, rhs: Tensor) -> Tensor {
+    guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) * rhs }
+    return rhs * lhs
+  }
+
+  public static func / (lhs: Tensor, rhs: Double) -> Tensor {
+    guard lhs.dtype.isFloatingPoint else { return lhs / scalar(rhs, like: lhs) }
+    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: [lhs]) { g, _, needs in
+      [g / needs.scalar]
+    }
+  }
+
   public static func / (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) / rhs }
 
   /// Raises each element to the power `exponent`. Backward: d(xᵖ) = p xᵖ⁻¹ dx.
@@ -76,9 +119,10 @@ extension Tensor {
     requireFloatingPoint("pow")
     if exponent == 1 { return self * 1 }
     return Kernels.map(self, .pow(exponent))
-      .recorded("PowBackward", detail: exponent.compactDescription, inputs: [self], saving: [self]) { g, s, _ in
-      [exponent == 2 ? g * 2 * s[0] : g * exponent * s[0].pow(exponent - 1)]
-    }
+      .recorded("PowBackward", scalar: exponent, inputs: [self], saving: [self]) { g, s, needs in
+        let p = needs.scalar
+        return [p == 2 ? g * 2 * s[0] : g * p * s[0].pow(p - 1)]
+      }
   }
 
   /// Raises each element to the power of the matching element of `exponent`, with broadcasting.
@@ -90,7 +134,7 @@ extension Tensor {
     return Kernels.zip(a, b, .pow, name: "pow")
       .recorded("PowBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
         let (a, b) = (s[0], s[1])
-        var grads: [Tensor?] = [nil, nil]
+        var grads: GradientList = [nil, nil]
         if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
         if needs[1] {
           let zero = Kernels.map(a.detached(), .isZero)

@@ -159,12 +159,13 @@ extension Tensor {
       starts.append(out.narrowRange(axis: axis, start: starts.last.map { $0 } ?? 0, t: t))
     }
     let lengths = tensors.map { $0.shape[axis] }
-    return out.recorded("CatBackward", inputs: tensors) { g, _, needs in
-      var start = 0
-      return lengths.indices.map { i in
-        defer { start += lengths[i] }
-        return needs[i] ? g.narrowed(axis: axis, start: start, length: lengths[i]) : nil
+    return out.recorded("CatBackward", inputs: TensorList(tensors)) { g, _, needs in
+      var grads = GradientList(), start = 0
+      for (i, length) in lengths.enumerated() {
+        grads.append(needs[i] ? g.narrowed(axis: axis, start: start, length: length) : nil)
+        start += length
       }
+      return grads
     }
   }
 

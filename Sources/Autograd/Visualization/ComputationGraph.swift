@@ -165,6 +165,7 @@ public struct ComputationGraph {
       if let detail, inputs.count == 1 { return "\(inputs[0]) \(symbol) \(detail)" }
     }
     if op == "Neg", inputs.count == 1 { return "-\(inputs[0])" }
+    if op == "Rsub", let detail, inputs.count == 1 { return "\(detail) - \(inputs[0])" }
     let arguments = inputs + (detail.map { [$0] } ?? [])
     return "\(op.prefix(1).lowercased() + op.dropFirst())(\(arguments.joined(separator: ", ")))"
   }

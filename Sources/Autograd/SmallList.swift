@@ -1,0 +1,71 @@
+/// A list that keeps its first two elements inline and only allocates for a third.
+///
+/// A node's inputs, its saved values and the gradients its rule returns are almost always one or
+/// two tensors; as arrays they were three heap allocations per recorded op, about a quarter of
+/// the allocations of a graph of scalar ops.
+struct SmallList<Element>: RandomAccessCollection, MutableCollection, ExpressibleByArrayLiteral {
+  private var first: Element?
+  private var second: Element?
+  private var rest: [Element] = []
+  private(set) var count = 0
+
+  init() {}
+
+  @inline(__always)
+  init(_ first: Element) {
+    self.first = first
+    count = 1
+  }
+
+  @inline(__always)
+  init(_ first: Element, _ second: Element) {
+    self.first = first
+    self.second = second
+    count = 2
+  }
+
+  @inline(__always)
+  init(arrayLiteral elements: Element...) {
+    self.init(elements)
+  }
+
+  @inline(__always)
+  init<S: Sequence>(_ elements: S) where S.Element == Element {
+    for element in elements { append(element) }
+  }
+
+  var startIndex: Int { 0 }
+  var endIndex: Int { count }
+  var isEmpty: Bool { count == 0 }
+
+  subscript(_ i: Int) -> Element {
+    get {
+      precondition(i >= 0 && i < count, "SmallList: index \(i) is out of range 0..<\(count)")
+      switch i {
+      case 0: return first.unsafelyUnwrapped
+      case 1: return second.unsafelyUnwrapped
+      default: return rest[i - 2]
+      }
+    }
+    set {
+      precondition(i >= 0 && i < count, "SmallList: index \(i) is out of range 0..<\(count)")
+      switch i {
+      case 0: first = newValue
+      case 1: second = newValue
+      default: rest[i - 2] = newValue
+      }
+    }
+  }
+
+  mutating func append(_ element: Element) {
+    switch count {
+    case 0: first = element
+    case 1: second = element
+    default: rest.append(element)
+    }
+    count += 1
+  }
+
+  /// Empties the list, releasing its elements.
+  mutating func removeAll() { self = SmallList() }
+}
