@@ -94,7 +94,11 @@ enum Engine {
       precondition(grad.shape == tensor.shape,
                    "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
       if let node = tensor.gradFn {
-        node.pendingGrad = node.pendingGrad.map { $0 + grad } ?? grad
+        if let earlier = node.pendingGrad.take() {
+          node.pendingGrad = earlier + grad
+        } else {
+          node.pendingGrad = grad
+        }
       } else if let slot = slot(of: tensor) {
         leafGrads[slot] = leafGrads[slot] + grad
       } else {
@@ -116,20 +120,25 @@ enum Engine {
         }
         deliver(seed, to: root)
         ready.append(rootNode)
+        // Loops run over indices and values are moved out of nodes with `take()`: iterating a
+        // node's lists or copying its fields retained and released every tensor again, and those
+        // reference counts were most of the time of a long graph's backward pass.
         while let node = ready.popLast() {
-          var grads: GradientList? = nil
-          if var grad = node.pendingGrad {
+          var grads = GradientList()
+          if var grad = node.pendingGrad.take() {
             for hook in node.hooks { grad = hook(grad) ?? grad }
             if targets == nil, let output = node.retainedOutput {
               var copy = grad
               accumulate(&copy, into: output, createGraph: createGraph)
             }
-            for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
-            grads = apply(node, to: grad)
+            if !nodeTargets.isEmpty {
+              for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
+            }
+            grads = apply(node, to: grad, keepingSaved: retainGraph)
           }
-          node.pendingGrad = nil
-          for (i, input) in node.inputs.enumerated() where node.needs[i] {
-            if let grad = grads?[i] { deliver(grad, to: input) }
+          for i in 0..<node.inputs.count where node.needs[i] {
+            let input = node.inputs[i]
+            if i < grads.count, let grad = grads[i] { deliver(grad, to: input) }
             if let child = input.gradFn {
               child.pendingDependencies -= 1
               if child.pendingDependencies == 0 { ready.append(child) }
@@ -164,7 +173,8 @@ enum Engine {
         backward: the graph behind \(node.displayName) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
-      for case let child? in node.inputs.lazy.map(\.gradFn) {
+      for i in 0..<node.inputs.count {
+        guard let child = node.inputs[i].gradFn else { continue }
         child.pendingDependencies += 1
         if !child.isVisited {
           child.isVisited = true
@@ -176,15 +186,20 @@ enum Engine {
     return visited
   }
 
-  private static func apply(_ node: Node, to grad: Tensor) -> GradientList {
-    for i in node.saved.indices where node.saved[i].storage.version != node.savedVersions[i] {
+  /// Runs a node's rule. Unless the graph is kept, the rule and the saved values are moved out of
+  /// the node for it (release would drop them next anyway), which spares copying them.
+  private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool) -> GradientList {
+    for i in 0..<node.saved.count where node.saved[i].storage.version != node.savedVersions[i] {
       preconditionFailure("""
         backward: a value saved by \(node.displayName) was modified by an in-place operation \
         (saved at version \(node.savedVersions[i]), now version \(node.saved[i].storage.version)); use an out-of-place op
         """)
     }
-    guard let rule = node.rule else { preconditionFailure("backward: \(node.displayName) has no backward rule") }
-    let grads = rule(grad, node.saved, node.needs)
+    guard let rule = keepingSaved ? node.rule : node.rule.take() else {
+      preconditionFailure("backward: \(node.displayName) has no backward rule")
+    }
+    let saved = keepingSaved ? node.saved : node.saved.take()
+    let grads = rule(grad, saved, node.needs)
     if AnomalyMode.isEnabled { AnomalyMode.check(grads, from: node) }
     return grads
   }

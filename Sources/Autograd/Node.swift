@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 /// What a backward rule gets besides the gradient and the saved values: which inputs need a
 /// gradient (`needs[i]`), so that it can skip work for the others, and the op's scalar operand
 /// (the 2 of `x * 2`), kept here so that the rule need not capture it: a capturing closure is a
@@ -33,11 +35,6 @@ public typealias GradientHook = (Tensor) -> Tensor?
 /// A node never owns its output tensor (that would be a reference cycle under ARC).
 final class Node {
   let name: StaticString
-  private let explicitDetail: String?
-  /// What the name leaves out, for pictures and explanations: a scalar operand, the axes of a sum.
-  /// A scalar operand is only formatted when asked for: formatting it on every op cost time.
-  var detail: String? { explicitDetail ?? (hasScalar ? needs.scalar.compactDescription : nil) }
-  private let hasScalar: Bool
   /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
   // Hot fields skip the run-time exclusivity checks, as Tensor's do.
   @exclusivity(unchecked) var inputs: TensorList
@@ -48,55 +45,98 @@ final class Node {
   @exclusivity(unchecked) var rule: BackwardRule?
   /// Set when backward has released the saved values (no `retainGraph`).
   @exclusivity(unchecked) var isReleased = false
-
-  /// Hooks on the output tensor's gradient (see `Tensor.registerHook`), run in order.
-  @exclusivity(unchecked) var hooks: [GradientHook] = []
-  /// The output tensor, when `retainGrad()` asked for its gradient to be kept.
-  weak var retainedOutput: Tensor?
-  /// The name of a user-defined function (`customFunction`), shown instead of `name`.
-  var customName: String?
-  /// Where the op was recorded, captured in anomaly mode only.
-  var creationTrace: CreationTrace?
-
-  /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
-  var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
+  private let hasScalar: Bool
 
   // Scratch space of one backward pass.
   @exclusivity(unchecked) var pendingDependencies = 0
   @exclusivity(unchecked) var isVisited = false
   @exclusivity(unchecked) var pendingGrad: Tensor?
 
-  init(name: StaticString, detail: String?, scalar: Double?, inputs: TensorList, saved: TensorList,
-       rule: @escaping BackwardRule) {
-    self.name = name
-    self.explicitDetail = detail
-    self.hasScalar = scalar != nil
-    self.inputs = inputs
-    var bits: UInt64 = 0
-    for (i, input) in inputs.enumerated() where input.requiresGrad { bits |= 1 << UInt64(i) }
-    needs = NeedsGrad(bits: bits, scalar: scalar ?? 0)
-    self.saved = saved
-    self.savedVersions = SavedVersions(saved.lazy.map(\.storage.version))
-    self.rule = rule
+  /// What few nodes have, kept apart so that the others stay small and free fast.
+  private final class Extras {
+    var detail: String?
+    var hooks: [GradientHook] = []
+    weak var retainedOutput: Tensor?
+    var customName: String?
+    var creationTrace: CreationTrace?
+  }
+  @exclusivity(unchecked) private var extras: Extras?
+  private var ensuredExtras: Extras {
+    if let extras { return extras }
+    let made = Extras()
+    extras = made
+    return made
   }
 
-  /// Frees the graph behind this node with an explicit work list. Letting ARC free a long chain
-  /// would nest one `deinit` per node and overflow the stack near 10^5 nodes.
+  /// What the name leaves out, for pictures and explanations: a scalar operand, the axes of a sum.
+  /// A scalar operand is only formatted when asked for: formatting it on every op cost time.
+  var detail: String? { extras?.detail ?? (hasScalar ? needs.scalar.compactDescription : nil) }
+  /// Hooks on the output tensor's gradient (see `Tensor.registerHook`), run in order.
+  var hooks: [GradientHook] {
+    get { extras?.hooks ?? [] }
+    set { ensuredExtras.hooks = newValue }
+  }
+  /// The output tensor, when `retainGrad()` asked for its gradient to be kept.
+  var retainedOutput: Tensor? {
+    get { extras?.retainedOutput }
+    set { ensuredExtras.retainedOutput = newValue }
+  }
+  /// The name of a user-defined function (`customFunction`), shown instead of `name`.
+  var customName: String? {
+    get { extras?.customName }
+    set { ensuredExtras.customName = newValue }
+  }
+  /// Where the op was recorded, captured in anomaly mode only.
+  var creationTrace: CreationTrace? {
+    get { extras?.creationTrace }
+    set { ensuredExtras.creationTrace = newValue }
+  }
+
+  /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
+  var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
+
+  // The lists are consumed, so that they move into the node without retaining their tensors again.
+  init(name: StaticString, detail: String?, scalar: Double?, inputs: consuming TensorList,
+       saved: consuming TensorList, rule: @escaping BackwardRule) {
+    self.name = name
+    self.hasScalar = scalar != nil
+    needs = NeedsGrad(bits: inputs.bits { $0.requiresGrad }, scalar: scalar ?? 0)
+    var versions = SavedVersions()
+    for i in 0..<saved.count { versions.append(saved[i].storage.version) }
+    self.savedVersions = versions
+    self.inputs = inputs
+    self.saved = saved
+    self.rule = rule
+    if let detail { ensuredExtras.detail = detail }
+  }
+
+  /// How many nodes deep freeing may recurse before it switches to a work list.
+  private static let recursiveTeardownLimit = 100
+
+  /// Frees the graph behind this node: by plain recursion while it is shallow, with an explicit
+  /// work list beyond `recursiveTeardownLimit`. Recursion alone would nest one `deinit` per node
+  /// and overflow the stack near 10^5 nodes.
   deinit {
     if inputs.isEmpty && saved.isEmpty { return }
-    var work = Array(saved) + Array(inputs)
-    saved.removeAll()
-    inputs.removeAll()
+    if ag_teardown_enter() <= Self.recursiveTeardownLimit {
+      // Released here, while the depth is counted, rather than after `deinit` returns.
+      saved.removeAll()
+      inputs.removeAll()
+      rule = nil
+      ag_teardown_leave()
+      return
+    }
+    ag_teardown_leave()
+    var work: [Tensor] = []
+    saved.moveAll(into: &work)
+    inputs.moveAll(into: &work)
     rule = nil
     while var tensor = work.popLast() {
       // Only dismantle what nobody else holds; anything shared stays intact for its other owners.
-      guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn else { continue }
-      tensor.gradFn = nil
+      guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn.take() else { continue }
       guard isKnownUniquelyReferenced(&node) else { continue }
-      work.append(contentsOf: node.saved)
-      work.append(contentsOf: node.inputs)
-      node.saved.removeAll()
-      node.inputs.removeAll()
+      node.saved.moveAll(into: &work)
+      node.inputs.moveAll(into: &work)
       node.rule = nil
     }
   }
@@ -111,8 +151,9 @@ extension Tensor {
   @discardableResult
   @inline(__always)
   func recorded(_ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
-                inputs: TensorList, saving saved: TensorList = TensorList(), rule: @escaping BackwardRule) -> Tensor {
-    guard GradMode.isRecording, inputs.contains(where: { $0.requiresGrad }) else { return self }
+                inputs: consuming TensorList, saving saved: consuming TensorList = TensorList(),
+                rule: @escaping BackwardRule) -> Tensor {
+    guard GradMode.isRecording, inputs.bits(where: { $0.requiresGrad }) != 0 else { return self }
     precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
     gradFn = Node(name: name, detail: detail(), scalar: scalar, inputs: inputs, saved: saved, rule: rule)
     if AnomalyMode.isEnabled { gradFn!.creationTrace = CreationTrace() }

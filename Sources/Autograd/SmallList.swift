@@ -68,4 +68,30 @@ struct SmallList<Element>: RandomAccessCollection, MutableCollection, Expressibl
 
   /// Empties the list, releasing its elements.
   mutating func removeAll() { self = SmallList() }
+
+  /// Returns the list and leaves this one empty, moving the elements rather than copying them.
+  mutating func take() -> SmallList {
+    let taken = self
+    self = SmallList()
+    return taken
+  }
+
+  /// Moves the elements to the end of `array` and empties the list, without copying them.
+  mutating func moveAll(into array: inout [Element]) {
+    if let element = first.take() { array.append(element) }
+    if let element = second.take() { array.append(element) }
+    if !rest.isEmpty {
+      array.append(contentsOf: rest)
+      rest = []
+    }
+    count = 0
+  }
+
+  /// The positions of the elements that satisfy `predicate`, as bits (the list must be no longer
+  /// than 64). An index loop: iterating the list would copy it, retaining every element.
+  func bits(where predicate: (Element) -> Bool) -> UInt64 {
+    var bits: UInt64 = 0
+    for i in 0..<count where predicate(self[i]) { bits |= 1 << UInt64(i) }
+    return bits
+  }
 }

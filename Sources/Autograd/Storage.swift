@@ -1,36 +1,74 @@
-/// One aligned buffer of elements, shared by a tensor and all of its views.
+/// The fields of a `Storage`.
+struct StorageHeader {
+  let dtype: DType
+  let count: Int
+  /// The first element: just after the header for small storages, a separate buffer for large ones.
+  var base: UnsafeMutableRawPointer
+  var version = 0
+  /// The large buffer's size class in `BufferCache`; `Storage.inline` for elements held in the
+  /// object itself, -1 for a large buffer allocated outside the classes.
+  let sizeClass: Int
+}
+
+/// One buffer of elements, shared by a tensor and all of its views.
+///
+/// Storages under `BufferCache.smallest` bytes hold their elements in the same heap object as
+/// their fields: one allocation per small tensor fewer, and a graph of scalar ops keeps fewer,
+/// closer objects. Larger ones point at a 64-byte-aligned buffer that `BufferCache` reuses.
 ///
 /// The version counter is bumped by every in-place write, so that a backward rule can tell when
 /// a value it saved has been overwritten since.
-final class Storage {
-  let dtype: DType
-  let count: Int
-  let base: UnsafeMutableRawPointer
-  @exclusivity(unchecked) var version = 0
-  /// The buffer's size class in `BufferCache` (-1: allocated outside the classes).
-  private let sizeClass: Int
+final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
+  /// The unit inline elements are counted in: 16 bytes, so that they are 16-byte aligned as
+  /// malloc's buffers are.
+  typealias Unit = SIMD2<Double>
 
-  /// Allocates uninitialized storage for `count` elements.
-  init(dtype: DType, count: Int) {
-    self.dtype = dtype
-    self.count = count
-    // Large buffers are 64-byte aligned (cache lines, AVX-512 loads) and reused by size class.
-    (base, sizeClass) = BufferCache.allocate(max(count * dtype.byteSize, 1))
+  /// The size class of elements held inline.
+  static let inline = -2
+
+  /// Allocates uninitialized storage for `count` elements, or zeroed storage (0, 0.0 or false).
+  static func make(dtype: DType, count: Int, zeroed: Bool = false) -> Storage {
+    let bytes = Swift.max(count * dtype.byteSize, 1)
+    let isInline = bytes < BufferCache.smallest
+    let units = isInline ? (bytes + MemoryLayout<Unit>.stride - 1) / MemoryLayout<Unit>.stride : 0
+    let made = create(minimumCapacity: units) { buffer in
+      if isInline {
+        // The elements' address is fixed for the object's life: Swift objects never move.
+        let base = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+        return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: inline)
+      }
+      let (base, sizeClass) = BufferCache.allocate(bytes)
+      return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: sizeClass)
+    }
+    let storage = unsafeDowncast(made, to: Storage.self)
+    let base = storage.base
     switch dtype {
     case .float32: base.bindMemory(to: Float.self, capacity: count)
     case .float64: base.bindMemory(to: Double.self, capacity: count)
     case .int64: base.bindMemory(to: Int64.self, capacity: count)
     case .bool: base.bindMemory(to: Bool.self, capacity: count)
     }
+    if zeroed { base.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize) }
+    return storage
   }
 
-  /// Allocates storage with every byte zero (0, 0.0 or false).
-  convenience init(zeroed dtype: DType, count: Int) {
-    self.init(dtype: dtype, count: count)
-    base.initializeMemory(as: UInt8.self, repeating: 0, count: count * dtype.byteSize)
+  deinit {
+    let fields = self.fields.pointee
+    if fields.sizeClass != Self.inline { BufferCache.release(fields.base, sizeClass: fields.sizeClass) }
   }
 
-  deinit { BufferCache.release(base, sizeClass: sizeClass) }
+  /// The header, read and written through a pointer: the `header` property of `ManagedBuffer`
+  /// takes a run-time exclusivity check on every access, and these fields are read on every op.
+  @inline(__always)
+  private var fields: UnsafeMutablePointer<StorageHeader> { withUnsafeMutablePointerToHeader { $0 } }
+
+  var dtype: DType { fields.pointee.dtype }
+  var count: Int { fields.pointee.count }
+  var base: UnsafeMutableRawPointer { fields.pointee.base }
+  var version: Int {
+    get { fields.pointee.version }
+    set { fields.pointee.version = newValue }
+  }
 
   /// The buffer as elements of `T`, which must be the dtype's Swift type.
   @inline(__always)

@@ -35,7 +35,7 @@ public final class Tensor {
   /// A contiguous tensor that owns a fresh storage of `shape` (uninitialized unless `zeroed`).
   convenience init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
     let count = Shape.count(shape)
-    let storage = zeroed ? Storage(zeroed: dtype, count: count) : Storage(dtype: dtype, count: count)
+    let storage = Storage.make(dtype: dtype, count: count, zeroed: zeroed)
     self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0)
   }
 

@@ -18,6 +18,24 @@ import Testing
     }
   }
 
+  @Test func smallStoragesHoldTheirElementsInlineAndLargeOnesUseTheCache() {
+    // Element counts around the 16 KiB line, in each dtype's bytes.
+    for dtype in [DType.float32, .float64, .int64, .bool] {
+      let limit = BufferCache.smallest / dtype.byteSize
+      for count in [0, 1, 3, limit - 1, limit, limit + 1] {
+        let storage = Storage.make(dtype: dtype, count: count, zeroed: true)
+        let bytes = storage.base.assumingMemoryBound(to: UInt8.self)
+        #expect(Int(bitPattern: storage.base) % 16 == 0, "\(dtype) x \(count) is 16-byte aligned")
+        #expect((0..<count * dtype.byteSize).allSatisfy { bytes[$0] == 0 }, "\(dtype) x \(count) is zeroed")
+        let isInline = count * dtype.byteSize < BufferCache.smallest
+        let address = Int(bitPattern: storage.base), object = Int(bitPattern: Unmanaged.passUnretained(storage).toOpaque())
+        #expect((address > object && address < object + 128) == isInline, "\(dtype) x \(count)")
+      }
+    }
+    let t = Tensor((0..<1000).map(Double.init), dtype: .float64)
+    #expect(t.storage.count == 1000 && t.scalars(as: Double.self).last == 999)
+  }
+
   @Test func aReleasedBufferIsHandedOutAgainForTheSameClass() {
     // The 96 MiB class, which no other test uses (never touched, so it costs no memory).
     let (p, c) = BufferCache.allocate(100_000_000)

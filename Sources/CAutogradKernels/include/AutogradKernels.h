@@ -62,4 +62,11 @@ bool ag_blas_active(void);
 bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb,
                    long csb, float *C, long ldc, bool accumulate);
 
+/// Counts how deeply the calling thread is nested in freeing graph nodes: `ag_teardown_enter`
+/// adds one and returns the new depth, `ag_teardown_leave` takes one away. A node frees the nodes
+/// behind it by plain recursion up to a bound and with an explicit work list beyond it: a work
+/// list for every graph cost allocations, and recursion alone overflows the stack near 10^5 nodes.
+long ag_teardown_enter(void);
+void ag_teardown_leave(void);
+
 #endif
