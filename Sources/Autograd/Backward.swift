@@ -78,17 +78,22 @@ enum Engine {
       }
     }
     // Leaf gradients are summed over the pass, then hooked and accumulated once, as PyTorch does.
-    // Two parallel arrays rather than an array of tuples, whose type metadata is built at run time;
-    // searched linearly while short, through an index once there are many leaves.
-    var leaves: [Tensor] = [], leafGrads: [Tensor] = []
+    // Two parallel lists rather than a list of tuples, whose type metadata is built at run time,
+    // with the first two inline; searched linearly while short, through an index once there are
+    // many leaves.
+    var leaves = TensorList(), leafGrads = TensorList()
     var leafIndex: [ObjectIdentifier: Int] = [:]
     func slot(of leaf: Tensor) -> Int? {
-      if leaves.count < 16 { return leaves.firstIndex { $0 === leaf } }
+      if leaves.count < 16 {
+        for i in 0..<leaves.count where leaves[i] === leaf { return i }
+        return nil
+      }
       if leafIndex.isEmpty { for (i, t) in leaves.enumerated() { leafIndex[ObjectIdentifier(t)] = i } }
       return leafIndex[ObjectIdentifier(leaf)]
     }
+    // The walk that counts dependencies and then the list of nodes ready to run, one array for both.
     var ready: [Node] = []
-    ready.reserveCapacity(8)
+    ready.reserveCapacity(16)
 
     func deliver(_ grad: Tensor, to tensor: Tensor) {
       precondition(grad.shape == tensor.shape,
@@ -110,20 +115,17 @@ enum Engine {
 
     GradMode.$isRecording.withValue(createGraph) {
       if let rootNode = root.gradFn {
-        let visited = countDependencies(from: rootNode)
-        defer {
-          for node in visited {
-            node.isVisited = false
-            node.pendingDependencies = 0
-            node.pendingGrad = nil
-          }
-        }
+        // Every node the count reaches runs below, which leaves its scratch fields as they were
+        // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops
+        // a pass early, and that ends the process.
+        countDependencies(from: rootNode, stack: &ready)
         deliver(seed, to: root)
         ready.append(rootNode)
         // Loops run over indices and values are moved out of nodes with `take()`: iterating a
         // node's lists or copying its fields retained and released every tensor again, and those
         // reference counts were most of the time of a long graph's backward pass.
         while let node = ready.popLast() {
+          node.isVisited = false
           var grads = GradientList()
           if var grad = node.pendingGrad.take() {
             for hook in node.hooks { grad = hook(grad) ?? grad }
@@ -161,29 +163,26 @@ enum Engine {
     return results
   }
 
-  /// Marks every node reachable from `root` and counts, for each, the edges that lead into it.
-  private static func countDependencies(from root: Node) -> [Node] {
-    // Room for a small graph from the start: growing from one element took several allocations.
-    var visited = [root], stack = [root]
-    visited.reserveCapacity(16)
-    stack.reserveCapacity(16)
+  /// Marks every node reachable from `root` along edges that need a gradient (the edges backward
+  /// follows) and counts, for each, the edges that lead into it. `stack` is scratch space; it is
+  /// left empty.
+  private static func countDependencies(from root: Node, stack: inout [Node]) {
     root.isVisited = true
+    stack.append(root)
     while let node = stack.popLast() {
       precondition(!node.isReleased, """
         backward: the graph behind \(node.displayName) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
-      for i in 0..<node.inputs.count {
+      for i in 0..<node.inputs.count where node.needs[i] {
         guard let child = node.inputs[i].gradFn else { continue }
         child.pendingDependencies += 1
         if !child.isVisited {
           child.isVisited = true
-          visited.append(child)
           stack.append(child)
         }
       }
     }
-    return visited
   }
 
   /// Runs a node's rule. Unless the graph is kept, the rule and the saved values are moved out of

@@ -19,9 +19,9 @@ struct StorageHeader {
 /// The version counter is bumped by every in-place write, so that a backward rule can tell when
 /// a value it saved has been overwritten since.
 final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
-  /// The unit inline elements are counted in: 16 bytes, so that they are 16-byte aligned as
-  /// malloc's buffers are.
-  typealias Unit = SIMD2<Double>
+  /// The unit inline elements are counted in, which sets their alignment: 8 bytes, as the widest
+  /// element needs. (A 16-byte unit made Swift allocate each storage through posix_memalign.)
+  typealias Unit = Double
 
   /// The size class of elements held inline.
   static let inline = -2

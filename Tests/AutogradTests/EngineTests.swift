@@ -57,6 +57,21 @@ import Testing
     #expect(x.grad?.item() == 24)
   }
 
+  @Test func passesOverASharedGraphLeaveNoScratchState() {
+    // A diamond (h feeds two branches) run three times, from two different outputs: each pass
+    // must count its own dependencies from zero, or a node would run early or never.
+    let x = Tensor(2.0, requiresGrad: true)
+    let h = x * x
+    let y = h * 3 + h.exp(), z = h * 2
+    for _ in 0..<2 { y.backward(retainGraph: true) }
+    #expect(Swift.abs(x.grad!.item() - 2 * (3 + Foundation.exp(4.0)) * 4) < 1e-2)
+    x.grad = nil
+    z.backward(retainGraph: true)
+    #expect(x.grad?.item() == 8)
+    // A computed input as a target stops at that node's total gradient.
+    #expect(grad(of: y, withRespectTo: [h])[0].map { Swift.abs($0.item() - (3 + Foundation.exp(4.0))) < 1e-3 } == true)
+  }
+
   @Test func createGraphGivesSecondDerivatives() {
     // y = x³: dy/dx = 3x² = 12 and d²y/dx² = 6x = 12 at x = 2.
     let x = Tensor(2.0, dtype: .float64, requiresGrad: true)
