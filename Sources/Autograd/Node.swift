@@ -24,7 +24,7 @@ typealias GradientList = SmallList<Tensor?>
 ///
 /// Rules are written with Tensor ops, so that with `createGraph` they record a graph of their own
 /// (gradients of gradients). A rule must not capture tensors: it gets what it needs from `saved`,
-/// which the node releases after backward and which teardown walks without recursion.
+/// which the node releases after backward and which teardown frees without deep recursion.
 typealias BackwardRule = (_ grad: Tensor, _ saved: TensorList, _ needs: NeedsGrad) -> GradientList
 
 /// A function that sees the gradient of a tensor during backward and may return a replacement.
