@@ -6,7 +6,7 @@ compares different phases. Alternating per workload keeps each pair of measureme
 
 Usage (from the repository root, after `swift build -c release`):
     python3 Benchmarks/side_by_side.py --python venv/bin/python [--rounds 3] [--runs 5] [--threads 2]
-        [--out results.jsonl]
+        [--workload W5 ...] [--out results.jsonl]
 """
 import argparse, json, statistics, subprocess, sys
 
@@ -24,11 +24,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workload", action="append", choices=WORKLOADS,
+                        help="run only these workloads (repeatable; default: all)")
     parser.add_argument("--out", help="also write every JSON line here, with its round")
     args = parser.parse_args()
     common = ["--runs", str(args.runs), "--threads", str(args.threads)]
     rows, ratios = [], {}
-    for workload in WORKLOADS:
+    for workload in args.workload or WORKLOADS:
         for round_index in range(args.rounds):
             ours = run([".build/release/autograd-bench", "--workload", workload] + common)
             theirs = run([args.python, "Benchmarks/pytorch_workloads.py", "--workload", workload] + common)

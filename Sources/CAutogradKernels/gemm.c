@@ -2,6 +2,7 @@
 // micro-kernel computes an MR x NR block of C from one A panel and one B panel.
 #include "AutogradKernels.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@
 
 // Each micro-kernel is MR rows by its own width (16 for AVX2 and portable, 32 for AVX-512).
 enum { MR = 6, KC = 256, MC = 96, NC = 2048 };
+
+static long round_up(long x, long unit) { return (x + unit - 1) / unit * unit; }
 
 bool ag_has_avx512(void) {
 #if AG_X86
@@ -225,10 +228,113 @@ static float *panel(panel_buffer *buffer, long count) {
 
 typedef void (*micro_kernel)(long, const float *, const float *, float *, long, long, long, bool);
 
-void ag_sgemm(long m, long n, long k,
-              const float *A, long rsa, long csa,
-              const float *B, long rsb, long csb,
-              float *C, long ldc, bool accumulate) {
+// One product, and where its loops stand: the workers of one B panel share it.
+typedef struct {
+  long m, n, k;
+  const float *A;
+  long rsa, csa;
+  const float *B;
+  long rsb, csb;
+  float *C;
+  long ldc;
+  bool accumulate;
+  micro_kernel kernel;
+  long nrk;
+  // The current B panel: columns jc..jc+nc, depth pc..pc+kc, packed in bp.
+  long jc, nc, pc, kc;
+  float *bp;
+  // How the panel's work is cut for threads: B is packed in groups of `pack_nb` columns (a
+  // multiple of nrk), then C in row blocks; `next` is the next group, or the next row, to take.
+  long threads, pack_nb, pack_groups;
+  atomic_long next;
+} gemm_state;
+
+// Packs rows ic..ic+mc of A for the current depth (into the calling thread's buffer) and computes
+// that block of C against the whole packed B panel.
+static void row_block(gemm_state *g, long ic, long mc) {
+  float *ap = panel(&a_panels, (MC + MR - 1) / MR * MR * KC);
+  pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, ap);
+  bool add = g->accumulate || g->pc > 0;
+  for (long jr = 0; jr < g->nc; jr += g->nrk) {
+    long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
+    for (long ir = 0; ir < mc; ir += MR) {
+      long mr = mc - ir < MR ? mc - ir : MR;
+      g->kernel(g->kc, ap + ir * g->kc, g->bp + jr * g->kc, g->C + (ic + ir) * g->ldc + g->jc + jr, g->ldc,
+                mr, nr, add);
+    }
+  }
+}
+
+// One thread's share of packing the panel: groups of column panels taken one at a time.
+static void take_b_columns(void *context, long thread) {
+  (void)thread;
+  gemm_state *g = context;
+  for (long c; (c = atomic_fetch_add_explicit(&g->next, 1, memory_order_relaxed)) < g->pack_groups;) {
+    long j0 = c * g->pack_nb, cols = g->nc - j0 < g->pack_nb ? g->nc - j0 : g->pack_nb;
+    pack_b(g->kc, cols, g->B + g->pc * g->rsb + (g->jc + j0) * g->csb, g->rsb, g->csb, g->bp + j0 * g->kc, g->nrk);
+  }
+}
+
+// One thread's share of computing against the panel: row blocks taken one at a time, so that a
+// thread slowed down by something else on the machine takes fewer rather than holding the others
+// up. Blocks shrink as the rows run out (down to MR), so that the threads finish together.
+static void take_row_blocks(void *context, long thread) {
+  (void)thread;
+  gemm_state *g = context;
+  long start = atomic_load_explicit(&g->next, memory_order_relaxed);
+  while (start < g->m) {
+    long rows_left = g->m - start;
+    long size = round_up(rows_left / (2 * g->threads), MR);
+    if (size > MC) size = MC;
+    if (size < MR) size = MR;
+    if (size > rows_left) size = rows_left;
+    if (!atomic_compare_exchange_weak_explicit(&g->next, &start, start + size, memory_order_relaxed,
+                                               memory_order_relaxed)) {
+      continue;  // another thread took rows first; `start` now holds where they ended
+    }
+    row_block(g, start, size);
+    start = atomic_load_explicit(&g->next, memory_order_relaxed);
+  }
+}
+
+
+// A product cut into one independent block of C per thread, along C's longer side (rows in
+// multiples of MR, columns in multiples of the widest kernel), each packing its own operands.
+typedef struct {
+  long m, n, k;
+  const float *A;
+  long rsa, csa;
+  const float *B;
+  long rsb, csb;
+  float *C;
+  long ldc;
+  bool accumulate, by_rows;
+  long block;
+} split_product;
+
+static void run_block(void *context, long t) {
+  split_product *p = context;
+  long length = p->by_rows ? p->m : p->n, start = t * p->block;
+  if (start >= length) return;
+  long size = length - start < p->block ? length - start : p->block;
+  if (p->by_rows) {
+    ag_sgemm(size, p->n, p->k, p->A + start * p->rsa, p->rsa, p->csa, p->B, p->rsb, p->csb, p->C + start * p->ldc,
+             p->ldc, p->accumulate);
+  } else {
+    ag_sgemm(p->m, size, p->k, p->A, p->rsa, p->csa, p->B + start * p->csb, p->rsb, p->csb, p->C + start, p->ldc,
+             p->accumulate);
+  }
+}
+
+// Below this many flops, threads split C in independent blocks (one wake-up per product); above
+// it they share packed panels (two wake-ups per panel, which pay off only on larger products).
+#define SHARED_PANELS_MIN_FLOPS 64e6
+
+void ag_sgemm_threaded(long m, long n, long k,
+                       const float *A, long rsa, long csa,
+                       const float *B, long rsb, long csb,
+                       float *C, long ldc, bool accumulate,
+                       long threads, ag_parallel_for parallel_for) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) {
@@ -236,39 +342,54 @@ void ag_sgemm(long m, long n, long k,
     }
     return;
   }
-  micro_kernel kernel = kernel_portable;
-  long nrk = PORTABLE_NR;
+  gemm_state g = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
+                  .C = C, .ldc = ldc, .accumulate = accumulate, .kernel = kernel_portable, .nrk = PORTABLE_NR,
+                  .threads = threads};
 #if AG_X86
   if (ag_has_avx512()) {
-    kernel = kernel_avx512;
-    nrk = 32;
+    g.kernel = kernel_avx512;
+    g.nrk = 32;
   } else if (ag_has_avx2_fma()) {
-    kernel = kernel_avx2;
-    nrk = 16;
+    g.kernel = kernel_avx2;
+    g.nrk = 16;
   }
 #endif
-  long ncMax = n < NC ? n : NC, kcMax = k < KC ? k : KC, mcMax = m < MC ? m : MC;
-  float *bp = panel(&b_panels, (ncMax + nrk - 1) / nrk * nrk * kcMax);
-  float *ap = panel(&a_panels, (mcMax + MR - 1) / MR * MR * kcMax);
-  for (long jc = 0; jc < n; jc += NC) {
-    long nc = n - jc < NC ? n - jc : NC;
-    for (long pc = 0; pc < k; pc += KC) {
-      long kc = k - pc < KC ? k - pc : KC;
-      bool add = accumulate || pc > 0;
-      pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, bp, nrk);
-      for (long ic = 0; ic < m; ic += MC) {
-        long mc = m - ic < MC ? m - ic : MC;
-        pack_a(mc, kc, A + ic * rsa + pc * csa, rsa, csa, ap);
-        for (long jr = 0; jr < nc; jr += nrk) {
-          long nr = nc - jr < nrk ? nc - jr : nrk;
-          for (long ir = 0; ir < mc; ir += MR) {
-            long mr = mc - ir < MR ? mc - ir : MR;
-            kernel(kc, ap + ir * kc, bp + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, mr, nr, add);
-          }
-        }
+  if (!parallel_for) threads = 1;
+  if (threads > 1 && 2.0 * m * n * k < SHARED_PANELS_MIN_FLOPS) {
+    split_product p = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
+                       .C = C, .ldc = ldc, .accumulate = accumulate, .by_rows = m >= n};
+    p.block = round_up(((p.by_rows ? m : n) + threads - 1) / threads, p.by_rows ? MR : 32);
+    parallel_for(threads, &p, run_block);
+    return;
+  }
+  long ncMax = n < NC ? n : NC, kcMax = k < KC ? k : KC;
+  // The panel is packed once and read by every thread.
+  g.bp = panel(&b_panels, round_up(ncMax, g.nrk) * kcMax);
+  for (g.jc = 0; g.jc < n; g.jc += NC) {
+    g.nc = n - g.jc < NC ? n - g.jc : NC;
+    // Two groups of B's columns a thread to pack.
+    g.pack_nb = round_up((g.nc + 2 * threads - 1) / (2 * threads), g.nrk);
+    g.pack_groups = (g.nc + g.pack_nb - 1) / g.pack_nb;
+    for (g.pc = 0; g.pc < k; g.pc += KC) {
+      g.kc = k - g.pc < KC ? k - g.pc : KC;
+      if (threads > 1) {
+        atomic_store_explicit(&g.next, 0, memory_order_relaxed);
+        parallel_for(threads, &g, take_b_columns);
+        atomic_store_explicit(&g.next, 0, memory_order_relaxed);
+        parallel_for(threads, &g, take_row_blocks);
+      } else {
+        pack_b(g.kc, g.nc, B + g.pc * rsb + g.jc * csb, rsb, csb, g.bp, g.nrk);
+        for (long ic = 0; ic < m; ic += MC) row_block(&g, ic, m - ic < MC ? m - ic : MC);
       }
     }
   }
+}
+
+void ag_sgemm(long m, long n, long k,
+              const float *A, long rsa, long csa,
+              const float *B, long rsb, long csb,
+              float *C, long ldc, bool accumulate) {
+  ag_sgemm_threaded(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, 1, NULL);
 }
 
 // float64 is for gradient checks and science, where sizes are small: a cache-friendly i-p-j loop.

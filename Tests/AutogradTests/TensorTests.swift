@@ -196,9 +196,10 @@ import Foundation
     #expect(zip(c.scalars(as: Double.self), expected.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
   }
 
-  // The last four are split across threads (8 MFLOP or more): by columns, then by rows (tall C).
-  @Test(arguments: [(1, 1, 1), (7, 5, 3), (64, 1000, 100), (13, 300, 37), (100, 17, 300), (70, 300, 450), (33, 257, 1001),
-                    (1000, 64, 100), (601, 150, 90)])
+  // From (64, 1000, 100) on they run on several threads (8 MFLOP or more): few rows (tiles split
+  // columns too), many rows, several depth panels, and more columns than one B panel holds.
+  @Test(arguments: [(1, 1, 1), (7, 5, 3), (13, 300, 37), (100, 17, 300), (64, 1000, 100), (70, 300, 450), (33, 257, 1001),
+                    (1000, 64, 100), (601, 150, 90), (40, 300, 2100)])
   func float32GemmMatchesFloat64(m: Int, k: Int, n: Int) {
     var g = RandomGenerator(seed: UInt64(m * n))
     let a = Tensor.randn([m, k], generator: &g), b = Tensor.randn([k, n], generator: &g)
@@ -212,6 +213,18 @@ import Foundation
 }
 
 @Suite("Large tensors take the threaded paths") struct ThreadedKernelTests {
+  @Test func threadedProductsEqualOneThreadBitForBit() {
+    // Each element sums its products in the same order however the work is split.
+    var g = RandomGenerator(seed: 9)
+    let a = Tensor.randn([301, 530], generator: &g), b = Tensor.randn([530, 190], generator: &g)
+    let threaded = a.matmul(b).scalars(as: Float.self), transposed = b.transposed().matmul(a.transposed())
+    let limit = Threading.maxThreads
+    Threading.setMaxThreads(1)
+    defer { Threading.setMaxThreads(limit) }
+    #expect(a.matmul(b).scalars(as: Float.self) == threaded)
+    #expect(b.transposed().matmul(a.transposed()).scalars(as: Float.self) == transposed.scalars(as: Float.self))
+  }
+
   @Test func largeMapsZipsAndInPlaceUpdatesMatchScalarMath() {
     // Above the thresholds (32K elements per thread for exp, 1M for additions), the work is split.
     let n = (1 << 21) + 123

@@ -1,5 +1,4 @@
 import CAutogradKernels
-import Dispatch
 
 extension Kernels {
   /// Batched matrix product: `a` is `[batch..., n, k]`, `b` is `[batch..., k, m]` with the same
@@ -27,26 +26,10 @@ extension Kernels {
         let pc = out.basePointer(Float.self) + i * n * m
         // A system BLAS, when enabled, threads the product itself.
         if ag_blas_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false) { continue }
-        // Large products are split across threads (4 MFLOP or more per piece, ~40 µs against a
-        // ~10 µs wake-up), along the longer of the rows and the columns of C.
-        let pieces = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 4e6)
-        if pieces == 1 {
-          ag_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false)
-        } else {
-          // Tall C: row blocks in multiples of 6 (the micro-kernel's height); wide C: column blocks
-          // in multiples of 32 (the widest micro-kernel).
-          let byRows = n >= m
-          let (length, unit) = byRows ? (n, 6) : (m, 32)
-          let block = ((length + pieces - 1) / pieces + unit - 1) / unit * unit
-          let operands = GEMMOperands(a: pa, b: pb, c: pc)
-          DispatchQueue.concurrentPerform(iterations: (length + block - 1) / block) { piece in
-            let start = piece * block, size = Swift.min(block, length - start)
-            ag_sgemm(byRows ? size : n, byRows ? m : size, k,
-                     operands.a + (byRows ? start * rsa : 0), rsa, csa,
-                     operands.b + (byRows ? 0 : start * csb), rsb, csb,
-                     operands.c + (byRows ? start * m : start), m, false)
-          }
-        }
+        // Large products run on several threads (4 MFLOP or more each, ~40 µs against a ~10 µs
+        // wake-up), which share each packed panel of B and take row blocks of A as they go.
+        let threads = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 4e6)
+        ag_sgemm_threaded(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false, threads, Threading.parallelForC)
       case .float64:
         ag_dgemm(n, m, k, a.basePointer(Double.self) + oa, rsa, csa, b.basePointer(Double.self) + ob, rsb, csb,
                  out.basePointer(Double.self) + i * n * m, m, false)
@@ -56,10 +39,4 @@ extension Kernels {
     }
     return out
   }
-}
-
-/// The operand pointers of one product, handed to the threads that compute its column blocks.
-/// Sound to share: every thread only reads A and B, and writes its own columns of C.
-private struct GEMMOperands: @unchecked Sendable {
-  let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
 }

@@ -1,3 +1,4 @@
+import CAutogradKernels
 import Dispatch
 import Foundation
 import Synchronization
@@ -34,6 +35,15 @@ public enum Threading {
         shared.value((i * chunk)..<Swift.min(count, (i + 1) * chunk))
       }
     }
+  }
+}
+
+extension Threading {
+  /// A `parallel_for` for C kernels that start their own workers (the GEMM): runs
+  /// `body(context, t)` for each t in `0..<count` with `DispatchQueue.concurrentPerform`.
+  static let parallelForC: ag_parallel_for = { count, context, body in
+    let shared = UncheckedSendable((context, body))
+    DispatchQueue.concurrentPerform(iterations: count) { t in shared.value.1?(shared.value.0, t) }
   }
 }
 

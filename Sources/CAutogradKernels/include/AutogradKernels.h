@@ -13,6 +13,19 @@ void ag_sgemm(long m, long n, long k,
               const float *B, long rsb, long csb,
               float *C, long ldc, bool accumulate);
 
+/// Runs `body(context, t)` for t in 0..<count, on as many threads as it likes, and returns when
+/// all have finished.
+typedef void (*ag_parallel_body)(void *context, long index);
+typedef void (*ag_parallel_for)(long count, void *context, ag_parallel_body body);
+
+/// ag_sgemm on up to `threads` threads started through `parallel_for`: each packed panel of B is
+/// shared, and the threads take the row blocks of A against it one at a time.
+void ag_sgemm_threaded(long m, long n, long k,
+                       const float *A, long rsa, long csa,
+                       const float *B, long rsb, long csb,
+                       float *C, long ldc, bool accumulate,
+                       long threads, ag_parallel_for parallel_for);
+
 /// The float64 counterpart of ag_sgemm.
 void ag_dgemm(long m, long n, long k,
               const double *A, long rsa, long csa,
