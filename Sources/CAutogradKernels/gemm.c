@@ -297,7 +297,6 @@ static void take_row_blocks(void *context, long thread) {
   }
 }
 
-
 // A product cut into one independent block of C per thread, along C's longer side (rows in
 // multiples of MR, columns in multiples of the widest kernel), each packing its own operands.
 typedef struct {
@@ -342,6 +341,7 @@ void ag_sgemm_threaded(long m, long n, long k,
     }
     return;
   }
+  if (!parallel_for) threads = 1;
   gemm_state g = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
                   .C = C, .ldc = ldc, .accumulate = accumulate, .kernel = kernel_portable, .nrk = PORTABLE_NR,
                   .threads = threads};
@@ -354,7 +354,6 @@ void ag_sgemm_threaded(long m, long n, long k,
     g.nrk = 16;
   }
 #endif
-  if (!parallel_for) threads = 1;
   if (threads > 1 && 2.0 * m * n * k < SHARED_PANELS_MIN_FLOPS) {
     split_product p = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
                        .C = C, .ldc = ldc, .accumulate = accumulate, .by_rows = m >= n};
