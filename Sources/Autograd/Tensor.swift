@@ -17,13 +17,38 @@ public final class Tensor {
   @exclusivity(unchecked) public private(set) var offset: Int
   /// The node that computed this tensor, or `nil` for a leaf.
   @exclusivity(unchecked) var gradFn: Node?
-  @exclusivity(unchecked) private var isGradLeaf = false
+
+  /// What only tensors that take part in gradients as leaves (or keep their gradient) have, kept
+  /// apart: most tensors are intermediate values, and these fields made each of them larger and
+  /// slower to free.
+  private final class GradientState {
+    var requiresGrad = false
+    var grad: Tensor?
+    var hooks: [GradientHook] = []
+  }
+  @exclusivity(unchecked) private var gradientState: GradientState?
+  private var ensuredGradientState: GradientState {
+    if let gradientState { return gradientState }
+    let made = GradientState()
+    gradientState = made
+    return made
+  }
+  private var isGradLeaf: Bool { gradientState?.requiresGrad ?? false }
 
   /// The accumulated gradient of a leaf after `backward()`, or `nil` before the first one.
   /// Computed tensors get one too after `retainGrad()`.
-  @exclusivity(unchecked) public var grad: Tensor?
+  public var grad: Tensor? {
+    get { gradientState?.grad }
+    set {
+      if newValue == nil && gradientState == nil { return }
+      ensuredGradientState.grad = newValue
+    }
+  }
   /// Hooks on this leaf's gradient (a computed tensor keeps its hooks on its node).
-  @exclusivity(unchecked) var leafHooks: [GradientHook] = []
+  var leafHooks: [GradientHook] {
+    get { gradientState?.hooks ?? [] }
+    set { ensuredGradientState.hooks = newValue }
+  }
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int) {
     self.storage = storage
@@ -65,7 +90,8 @@ public final class Tensor {
                    "requiresGrad: can only be set on leaf tensors; use detached() to cut a computed tensor from its graph")
       precondition(!newValue || dtype.isFloatingPoint,
                    "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
-      isGradLeaf = newValue
+      if !newValue && gradientState == nil { return }
+      ensuredGradientState.requiresGrad = newValue
     }
   }
 
