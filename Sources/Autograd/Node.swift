@@ -10,8 +10,27 @@ struct NeedsGrad {
   subscript(_ input: Int) -> Bool { bits & (1 << UInt64(input)) != 0 }
 }
 
-/// The storage versions of a node's saved tensors when they were saved.
-typealias SavedVersions = SmallList<Int>
+/// The storage versions of a node's saved tensors when they were saved: two inline, more in an
+/// array (24 bytes, against 48 for a `SmallList<Int>`; the saved list has the length).
+struct SavedVersions {
+  private var first = 0, second = 0
+  private var rest: [Int] = []
+
+  init() {}
+
+  init(of saved: borrowing TensorList) {
+    for i in 0..<saved.count {
+      let version = saved[i].storage.version
+      switch i {
+      case 0: first = version
+      case 1: second = version
+      default: rest.append(version)
+      }
+    }
+  }
+
+  subscript(_ i: Int) -> Int { i == 0 ? first : (i == 1 ? second : rest[i - 2]) }
+}
 
 /// A node's inputs or saved values: one or two inline, more in an array.
 typealias TensorList = SmallList<Tensor>
@@ -34,7 +53,14 @@ public typealias GradientHook = (Tensor) -> Tensor?
 ///
 /// A node never owns its output tensor (that would be a reference cycle under ARC).
 final class Node {
+  // The fields are ordered so that the flags fill the name's padding: a graph keeps every node
+  // alive until backward, and a long one is bound by the memory it walks.
   let name: StaticString
+  /// Set when backward has released the saved values (no `retainGraph`).
+  @exclusivity(unchecked) var isReleased = false
+  /// Scratch space of one backward pass (with `pendingDependencies` and `pendingGrad`).
+  @exclusivity(unchecked) var isVisited = false
+  private let hasScalar: Bool
   /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
   // Hot fields skip the run-time exclusivity checks, as Tensor's do.
   @exclusivity(unchecked) var inputs: TensorList
@@ -43,13 +69,7 @@ final class Node {
   /// Each saved tensor's storage version when it was saved.
   @exclusivity(unchecked) var savedVersions: SavedVersions
   @exclusivity(unchecked) var rule: BackwardRule?
-  /// Set when backward has released the saved values (no `retainGraph`).
-  @exclusivity(unchecked) var isReleased = false
-  private let hasScalar: Bool
-
-  // Scratch space of one backward pass.
   @exclusivity(unchecked) var pendingDependencies = 0
-  @exclusivity(unchecked) var isVisited = false
   @exclusivity(unchecked) var pendingGrad: Tensor?
 
   /// What few nodes have, kept apart so that the others stay small and free fast.
@@ -101,9 +121,7 @@ final class Node {
     self.name = name
     self.hasScalar = scalar != nil
     needs = NeedsGrad(bits: inputs.bits { $0.requiresGrad }, scalar: scalar ?? 0)
-    var versions = SavedVersions()
-    for i in 0..<saved.count { versions.append(saved[i].storage.version) }
-    self.savedVersions = versions
+    self.savedVersions = SavedVersions(of: saved)
     self.inputs = inputs
     self.saved = saved
     self.rule = rule
