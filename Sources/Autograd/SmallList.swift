@@ -12,19 +12,6 @@ struct SmallList<Element>: RandomAccessCollection, MutableCollection, Expressibl
   init() {}
 
   @inline(__always)
-  init(_ first: Element) {
-    self.first = first
-    count = 1
-  }
-
-  @inline(__always)
-  init(_ first: Element, _ second: Element) {
-    self.first = first
-    self.second = second
-    count = 2
-  }
-
-  @inline(__always)
   init(arrayLiteral elements: Element...) {
     self.init(elements)
   }

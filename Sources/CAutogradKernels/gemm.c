@@ -300,28 +300,23 @@ static void take_row_blocks(void *context, long thread) {
 // A product cut into one independent block of C per thread, along C's longer side (rows in
 // multiples of MR, columns in multiples of the widest kernel), each packing its own operands.
 typedef struct {
-  long m, n, k;
-  const float *A;
-  long rsa, csa;
-  const float *B;
-  long rsb, csb;
-  float *C;
-  long ldc;
-  bool accumulate, by_rows;
+  const gemm_state *g;
+  bool by_rows;
   long block;
 } split_product;
 
 static void run_block(void *context, long t) {
   split_product *p = context;
-  long length = p->by_rows ? p->m : p->n, start = t * p->block;
+  const gemm_state *g = p->g;
+  long length = p->by_rows ? g->m : g->n, start = t * p->block;
   if (start >= length) return;
   long size = length - start < p->block ? length - start : p->block;
   if (p->by_rows) {
-    ag_sgemm(size, p->n, p->k, p->A + start * p->rsa, p->rsa, p->csa, p->B, p->rsb, p->csb, p->C + start * p->ldc,
-             p->ldc, p->accumulate);
+    ag_sgemm(size, g->n, g->k, g->A + start * g->rsa, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C + start * g->ldc,
+             g->ldc, g->accumulate);
   } else {
-    ag_sgemm(p->m, size, p->k, p->A, p->rsa, p->csa, p->B + start * p->csb, p->rsb, p->csb, p->C + start, p->ldc,
-             p->accumulate);
+    ag_sgemm(g->m, size, g->k, g->A, g->rsa, g->csa, g->B + start * g->csb, g->rsb, g->csb, g->C + start, g->ldc,
+             g->accumulate);
   }
 }
 
@@ -355,8 +350,7 @@ void ag_sgemm_threaded(long m, long n, long k,
   }
 #endif
   if (threads > 1 && 2.0 * m * n * k < SHARED_PANELS_MIN_FLOPS) {
-    split_product p = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
-                       .C = C, .ldc = ldc, .accumulate = accumulate, .by_rows = m >= n};
+    split_product p = {.g = &g, .by_rows = m >= n};
     p.block = round_up(((p.by_rows ? m : n) + threads - 1) / threads, p.by_rows ? MR : 32);
     parallel_for(threads, &p, run_block);
     return;
