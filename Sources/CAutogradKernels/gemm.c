@@ -42,12 +42,66 @@ bool ag_has_avx2_fma(void) {
 #endif
 }
 
+#if AG_X86
+// MR rows of a row-major A (columns one apart), eight columns at a time: each row's eight values
+// are loaded as one vector and the 8 x 8 block (two rows of zeros) is transposed in registers, so
+// that each column's MR values can be stored at once. The plain loop moves one float at a time,
+// and was a quarter of the time of a 64 x 1000 by 1000 x 100 product. Each store writes two floats
+// past its column's MR, which the next store overwrites (the buffer has room for the last one).
+// Returns how many columns it packed.
+__attribute__((target("avx2")))
+static long pack_a_rows_avx2(long kc, const float *A, long rsa, float *out) {
+  const float *r0 = A, *r1 = A + rsa, *r2 = A + 2 * rsa, *r3 = A + 3 * rsa, *r4 = A + 4 * rsa, *r5 = A + 5 * rsa;
+  __m256 zero = _mm256_setzero_ps();
+  long p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    __m256 t0 = _mm256_unpacklo_ps(_mm256_loadu_ps(r0 + p), _mm256_loadu_ps(r1 + p));
+    __m256 t1 = _mm256_unpackhi_ps(_mm256_loadu_ps(r0 + p), _mm256_loadu_ps(r1 + p));
+    __m256 t2 = _mm256_unpacklo_ps(_mm256_loadu_ps(r2 + p), _mm256_loadu_ps(r3 + p));
+    __m256 t3 = _mm256_unpackhi_ps(_mm256_loadu_ps(r2 + p), _mm256_loadu_ps(r3 + p));
+    __m256 t4 = _mm256_unpacklo_ps(_mm256_loadu_ps(r4 + p), _mm256_loadu_ps(r5 + p));
+    __m256 t5 = _mm256_unpackhi_ps(_mm256_loadu_ps(r4 + p), _mm256_loadu_ps(r5 + p));
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 s4 = _mm256_shuffle_ps(t4, zero, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 s5 = _mm256_shuffle_ps(t4, zero, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 s6 = _mm256_shuffle_ps(t5, zero, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 s7 = _mm256_shuffle_ps(t5, zero, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(out + 0 * MR, _mm256_permute2f128_ps(s0, s4, 0x20));
+    _mm256_storeu_ps(out + 1 * MR, _mm256_permute2f128_ps(s1, s5, 0x20));
+    _mm256_storeu_ps(out + 2 * MR, _mm256_permute2f128_ps(s2, s6, 0x20));
+    _mm256_storeu_ps(out + 3 * MR, _mm256_permute2f128_ps(s3, s7, 0x20));
+    _mm256_storeu_ps(out + 4 * MR, _mm256_permute2f128_ps(s0, s4, 0x31));
+    _mm256_storeu_ps(out + 5 * MR, _mm256_permute2f128_ps(s1, s5, 0x31));
+    _mm256_storeu_ps(out + 6 * MR, _mm256_permute2f128_ps(s2, s6, 0x31));
+    _mm256_storeu_ps(out + 7 * MR, _mm256_permute2f128_ps(s3, s7, 0x31));
+    out += 8 * MR;
+  }
+  return p;
+}
+#endif
+
 // Packs rows [0, mc) x columns [0, kc) of A into panels of MR rows: panel r holds, for each p, the
 // MR values A[r*MR + 0..MR-1][p], zero-padded past mc.
 static void pack_a(long mc, long kc, const float *A, long rsa, long csa, float *out) {
   for (long r = 0; r < mc; r += MR) {
-    long rows = mc - r < MR ? mc - r : MR;
-    for (long p = 0; p < kc; p++) {
+    long rows = mc - r < MR ? mc - r : MR, p = 0;
+#if AG_X86
+    if (csa == 1 && rows == MR && ag_has_avx2_fma()) {
+      p = pack_a_rows_avx2(kc, A + r * rsa, rsa, out);
+      out += p * MR;
+    }
+#endif
+    if (rsa == 1 && rows == MR) {  // a transposed A: each column's MR values lie together
+      for (; p < kc; p++, out += MR) {
+        const float *column = A + r + p * csa;
+        out[0] = column[0], out[1] = column[1], out[2] = column[2];
+        out[3] = column[3], out[4] = column[4], out[5] = column[5];
+      }
+    }
+    for (; p < kc; p++) {
       for (long i = 0; i < rows; i++) out[i] = A[(r + i) * rsa + p * csa];
       for (long i = rows; i < MR; i++) out[i] = 0;
       out += MR;
@@ -62,7 +116,7 @@ static void pack_b(long kc, long nc, const float *B, long rsb, long csb, float *
     for (long p = 0; p < kc; p++) {
       const float *row = B + p * rsb + c * csb;
       if (csb == 1) {
-        memcpy(out, row, (size_t)cols * sizeof(float));
+        for (long j = 0; j < cols; j++) out[j] = row[j];  // a loop, not memcpy: the runs are short
       } else {
         for (long j = 0; j < cols; j++) out[j] = row[j * csb];
       }
@@ -203,6 +257,56 @@ static void kernel_avx512(long kc, const float *a, const float *b, float *C, lon
   _mm512_store_ps(acc + 160, c50); _mm512_store_ps(acc + 176, c51);
   store_block(acc, 32, C, ldc, mr, nr, add);
 }
+
+// The right edge of a 32-wide panel when at most 16 of its columns exist (n = 100 leaves 4): one
+// 16-wide accumulator per row, reading the first half of each packed row, so the edge costs half a
+// tile instead of a whole one.
+__attribute__((target("avx512f")))
+static void kernel_avx512_narrow(long kc, const float *a, const float *b, float *C, long ldc,
+                                 long mr, long nr, bool add) {
+  // Two sets of accumulators, for even and odd p: with one, each FMA waited for the last one
+  // into the same register.
+  __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
+  __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
+  __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps(), d2 = _mm512_setzero_ps();
+  __m512 d3 = _mm512_setzero_ps(), d4 = _mm512_setzero_ps(), d5 = _mm512_setzero_ps();
+  long p = 0;
+  for (; p + 2 <= kc; p += 2) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 32);
+    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), b0, c0);
+    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), b0, c1);
+    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), b0, c2);
+    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), b0, c3);
+    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), b0, c4);
+    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), b0, c5);
+    d0 = _mm512_fmadd_ps(_mm512_set1_ps(a[6]), b1, d0);
+    d1 = _mm512_fmadd_ps(_mm512_set1_ps(a[7]), b1, d1);
+    d2 = _mm512_fmadd_ps(_mm512_set1_ps(a[8]), b1, d2);
+    d3 = _mm512_fmadd_ps(_mm512_set1_ps(a[9]), b1, d3);
+    d4 = _mm512_fmadd_ps(_mm512_set1_ps(a[10]), b1, d4);
+    d5 = _mm512_fmadd_ps(_mm512_set1_ps(a[11]), b1, d5);
+    a += 2 * MR;
+    b += 64;
+  }
+  if (p < kc) {
+    __m512 b0 = _mm512_loadu_ps(b);
+    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), b0, c0);
+    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), b0, c1);
+    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), b0, c2);
+    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), b0, c3);
+    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), b0, c4);
+    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), b0, c5);
+  }
+  c0 = _mm512_add_ps(c0, d0); c1 = _mm512_add_ps(c1, d1); c2 = _mm512_add_ps(c2, d2);
+  c3 = _mm512_add_ps(c3, d3); c4 = _mm512_add_ps(c4, d4); c5 = _mm512_add_ps(c5, d5);
+  __m512 rows[MR] = {c0, c1, c2, c3, c4, c5};
+  __mmask16 columns = (__mmask16)((1u << nr) - 1);
+  for (long i = 0; i < mr; i++) {
+    float *c = C + i * ldc;
+    __m512 value = add ? _mm512_add_ps(rows[i], _mm512_maskz_loadu_ps(columns, c)) : rows[i];
+    _mm512_mask_storeu_ps(c, columns, value);
+  }
+}
 #endif
 
 // The packing buffers of the calling thread, kept between products (at most 2 MiB for B and
@@ -240,6 +344,8 @@ typedef struct {
   bool accumulate;
   micro_kernel kernel;
   long nrk;
+  // For a panel's last columns when at most half of its width exists, or NULL.
+  micro_kernel narrow_kernel;
   // The current B panel: columns jc..jc+nc, depth pc..pc+kc, packed in bp.
   long jc, nc, pc, kc;
   float *bp;
@@ -252,14 +358,15 @@ typedef struct {
 // Packs rows ic..ic+mc of A for the current depth (into the calling thread's buffer) and computes
 // that block of C against the whole packed B panel.
 static void row_block(gemm_state *g, long ic, long mc) {
-  float *ap = panel(&a_panels, (MC + MR - 1) / MR * MR * KC);
+  float *ap = panel(&a_panels, (MC + MR - 1) / MR * MR * KC + 8);  // 8: room for pack_a's last store
   pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, ap);
   bool add = g->accumulate || g->pc > 0;
   for (long jr = 0; jr < g->nc; jr += g->nrk) {
     long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
+    micro_kernel kernel = g->narrow_kernel && 2 * nr <= g->nrk ? g->narrow_kernel : g->kernel;
     for (long ir = 0; ir < mc; ir += MR) {
       long mr = mc - ir < MR ? mc - ir : MR;
-      g->kernel(g->kc, ap + ir * g->kc, g->bp + jr * g->kc, g->C + (ic + ir) * g->ldc + g->jc + jr, g->ldc,
+      kernel(g->kc, ap + ir * g->kc, g->bp + jr * g->kc, g->C + (ic + ir) * g->ldc + g->jc + jr, g->ldc,
                 mr, nr, add);
     }
   }
@@ -320,6 +427,42 @@ static void run_block(void *context, long t) {
   }
 }
 
+// A product much deeper than it is wide or tall (x·w1 in the two-layer net: 64 x 100 from a depth
+// of 1000) is cut into two halves along the depth, each a product of its own, summed
+// at the end. Cutting C instead would have each thread pack all of the operand it shares (A or B,
+// the bulk of the data); cutting the depth, each packs only its half of both.
+typedef struct {
+  const gemm_state *g;
+  long k0;                // where the second half starts
+  float *second;          // the second half's product, m x n
+  long threads_per_half;
+  ag_parallel_for parallel_for;
+} depth_split;
+
+static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
+                  float *C, long ldc, bool accumulate, long threads, ag_parallel_for parallel_for,
+                  bool may_split_depth);
+
+static void run_depth_half(void *context, long half) {
+  depth_split *d = context;
+  const gemm_state *g = d->g;
+  if (half == 0) {
+    sgemm(g->m, g->n, d->k0, g->A, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C, g->ldc, g->accumulate,
+          d->threads_per_half, d->parallel_for, false);
+  } else {
+    sgemm(g->m, g->n, g->k - d->k0, g->A + d->k0 * g->csa, g->rsa, g->csa, g->B + d->k0 * g->rsb, g->rsb, g->csb,
+          d->second, g->n, false, d->threads_per_half, d->parallel_for, false);
+  }
+}
+
+// Whether a product is cut along its depth. It depends on the shape alone, never on the thread
+// count, so that one thread sums in the same order as several and gets the same bits.
+static bool splits_depth(long m, long n, long k) {
+  double flops = 2.0 * m * n * k;
+  long side = m > n ? m : n;
+  return flops >= 4e6 && flops < 64e6 && k >= 2 * KC && k >= 4 * side;
+}
+
 // Below this many flops, threads split C in independent blocks (one wake-up per product); above
 // it they share packed panels (two wake-ups per panel, which pay off only on larger products).
 #define SHARED_PANELS_MIN_FLOPS 64e6
@@ -329,6 +472,12 @@ void ag_sgemm_threaded(long m, long n, long k,
                        const float *B, long rsb, long csb,
                        float *C, long ldc, bool accumulate,
                        long threads, ag_parallel_for parallel_for) {
+  sgemm(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, threads, parallel_for, true);
+}
+
+static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
+                  float *C, long ldc, bool accumulate, long threads, ag_parallel_for parallel_for,
+                  bool may_split_depth) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) {
@@ -343,12 +492,32 @@ void ag_sgemm_threaded(long m, long n, long k,
 #if AG_X86
   if (ag_has_avx512()) {
     g.kernel = kernel_avx512;
+    g.narrow_kernel = kernel_avx512_narrow;
     g.nrk = 32;
   } else if (ag_has_avx2_fma()) {
     g.kernel = kernel_avx2;
     g.nrk = 16;
   }
 #endif
+  if (may_split_depth && splits_depth(m, n, k)) {
+    depth_split d = {.g = &g, .k0 = k / 2, .threads_per_half = threads > 1 ? threads / 2 : 1,
+                     .parallel_for = parallel_for};
+    d.second = malloc((size_t)m * (size_t)n * sizeof(float));
+    if (!d.second) abort();
+    if (threads > 1) {
+      parallel_for(2, &d, run_depth_half);
+    } else {
+      run_depth_half(&d, 0);
+      run_depth_half(&d, 1);
+    }
+    for (long i = 0; i < m; i++) {
+      float *c = C + i * ldc;
+      const float *s = d.second + i * n;
+      for (long j = 0; j < n; j++) c[j] += s[j];
+    }
+    free(d.second);
+    return;
+  }
   if (threads > 1 && 2.0 * m * n * k < SHARED_PANELS_MIN_FLOPS) {
     split_product p = {.g = &g, .by_rows = m >= n};
     p.block = round_up(((p.by_rows ? m : n) + threads - 1) / threads, p.by_rows ? MR : 32);

@@ -214,11 +214,12 @@ import Foundation
 
 @Suite("Large tensors take the threaded paths") struct ThreadedKernelTests {
   @Test func threadedProductsEqualOneThreadBitForBit() {
-    // Each element sums its products in the same order however the work is split. Both shapes are
-    // above 64 MFLOP (threads share packed panels); the second has several column ranges of B
-    // and three depths, so panels reuse their buffers.
+    // Each element sums its products in the same order however the work is split. The first two
+    // shapes are above 64 MFLOP (threads share packed panels); the second has several column
+    // ranges of B and three depths, so panels reuse their buffers. The third is cut along its
+    // depth, into two halves that are summed at the end, by one thread as by two.
     var g = RandomGenerator(seed: 9)
-    let pairs = [(400, 530, 190), (70, 600, 2100)].map { m, k, n in
+    let pairs = [(400, 530, 190), (70, 600, 2100), (64, 1000, 100)].map { m, k, n in
       (Tensor.randn([m, k], generator: &g), Tensor.randn([k, n], generator: &g))
     }
     let threaded = pairs.map { a, b in (a.matmul(b), b.transposed().matmul(a.transposed())) }
