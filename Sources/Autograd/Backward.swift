@@ -95,17 +95,28 @@ enum Engine {
     var ready: [Node] = []
     ready.reserveCapacity(16)
 
+    // Two gradients that meet: added into the first when nothing else holds it (a tensor used
+    // twice, as w in the lecture's (y - x w)(y - x w)), which spares a tensor per sum.
+    func sum(_ first: consuming Tensor, _ second: Tensor) -> Tensor {
+      var first = first
+      if !createGraph && first.dtype == second.dtype && isPrivate(&first) {
+        Kernels.zipInPlace(first, second, .add)
+        return first
+      }
+      return first + second
+    }
+
     func deliver(_ grad: Tensor, to tensor: Tensor) {
       precondition(grad.shape == tensor.shape,
                    "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
       if let node = tensor.gradFn {
         if let earlier = node.pendingGrad.take() {
-          node.pendingGrad = earlier + grad
+          node.pendingGrad = sum(earlier, grad)
         } else {
           node.pendingGrad = grad
         }
       } else if let slot = slot(of: tensor) {
-        leafGrads[slot] = leafGrads[slot] + grad
+        leafGrads[slot] = sum(leafGrads.exchange(at: slot, with: seed), grad)
       } else {
         if !leafIndex.isEmpty { leafIndex[ObjectIdentifier(tensor)] = leaves.count }
         leaves.append(tensor)

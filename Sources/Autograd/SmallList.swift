@@ -53,6 +53,24 @@ struct SmallList<Element>: RandomAccessCollection, MutableCollection, Expressibl
     count += 1
   }
 
+  /// Puts `element` at position `i` and returns what was there, moved rather than copied (so that
+  /// the caller may hold the only reference to it).
+  mutating func exchange(at i: Int, with element: Element) -> Element {
+    precondition(i >= 0 && i < count, "SmallList: index \(i) is out of range 0..<\(count)")
+    switch i {
+    case 0:
+      defer { first = element }
+      return first.take().unsafelyUnwrapped
+    case 1:
+      defer { second = element }
+      return second.take().unsafelyUnwrapped
+    default:
+      var old = element
+      swap(&old, &rest[i - 2])
+      return old
+    }
+  }
+
   /// Empties the list, releasing its elements.
   mutating func removeAll() { self = SmallList() }
 

@@ -43,6 +43,24 @@ import Testing
     #expect(b.grad?.item() == 3)
   }
 
+  @Test func gradientsMeetingInPlaceLeaveEveryoneElsesTensorsAlone() {
+    // w reaches the loss three ways; its gradients are summed into the first one that nobody
+    // else holds. A gradient passed through to two places (the add) or seen by a hook is not.
+    let w = Tensor([1.0, 2.0], requiresGrad: true)
+    var seen: [Tensor] = []
+    let twice = w + w
+    twice.registerHook { g in seen.append(g); return nil }
+    ((3 - 2 * w) * (3 - 2 * w) + twice * w).sum().backward()
+    // d/dw [(3 - 2w)² + 2w²] = -4 (3 - 2w) + 4w = 12w - 12
+    #expect(w.grad?.scalars(as: Float.self) == [0, 12])
+    #expect(seen.count == 1 && seen[0].scalars(as: Float.self) == [1, 2])
+    // Recorded, the sums stay out of place and differentiable: d²/dw² = 12.
+    let v = Tensor(1.5, dtype: .float64, requiresGrad: true)
+    let dv = grad(of: (3 - 2 * v) * (3 - 2 * v) + 2 * v * v, withRespectTo: [v], createGraph: true)[0]!
+    #expect(dv.item() == 6)
+    #expect(grad(of: dv, withRespectTo: [v])[0]?.item() == 12)
+  }
+
   @Test func explicitGradientForNonScalarOutput() {
     let x = Tensor([1.0, 2.0, 3.0], requiresGrad: true)
     (x * 2).backward(Tensor([1.0, 0.5, 0.0]))
