@@ -43,43 +43,63 @@ bool ag_has_avx2_fma(void) {
 }
 
 #if AG_X86
+// Transposes an 8 x 8 block held as eight vectors (r[i] is row i) in registers.
+__attribute__((target("avx2")))
+static inline void transpose8x8(__m256 r[8]) {
+  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
 // MR rows of a row-major A (columns one apart), eight columns at a time: each row's eight values
-// are loaded as one vector and the 8 x 8 block (two rows of zeros) is transposed in registers, so
-// that each column's MR values can be stored at once. The plain loop moves one float at a time,
-// and was a quarter of the time of a 64 x 1000 by 1000 x 100 product. Each store writes two floats
-// past its column's MR, which the next store overwrites (the buffer has room for the last one).
-// Returns how many columns it packed.
+// are loaded as one vector and the block (two rows of zeros) transposed in registers, so that
+// each column's MR values are stored at once. The plain loop moves one float at a time, and was a
+// quarter of the time of a 64 x 1000 by 1000 x 100 product. Each store writes two floats past its
+// column's MR, which the next store overwrites (the buffer has room for the last one). Returns
+// how many columns it packed.
 __attribute__((target("avx2")))
 static long pack_a_rows_avx2(long kc, const float *A, long rsa, float *out) {
-  const float *r0 = A, *r1 = A + rsa, *r2 = A + 2 * rsa, *r3 = A + 3 * rsa, *r4 = A + 4 * rsa, *r5 = A + 5 * rsa;
-  __m256 zero = _mm256_setzero_ps();
   long p = 0;
   for (; p + 8 <= kc; p += 8) {
-    __m256 t0 = _mm256_unpacklo_ps(_mm256_loadu_ps(r0 + p), _mm256_loadu_ps(r1 + p));
-    __m256 t1 = _mm256_unpackhi_ps(_mm256_loadu_ps(r0 + p), _mm256_loadu_ps(r1 + p));
-    __m256 t2 = _mm256_unpacklo_ps(_mm256_loadu_ps(r2 + p), _mm256_loadu_ps(r3 + p));
-    __m256 t3 = _mm256_unpackhi_ps(_mm256_loadu_ps(r2 + p), _mm256_loadu_ps(r3 + p));
-    __m256 t4 = _mm256_unpacklo_ps(_mm256_loadu_ps(r4 + p), _mm256_loadu_ps(r5 + p));
-    __m256 t5 = _mm256_unpackhi_ps(_mm256_loadu_ps(r4 + p), _mm256_loadu_ps(r5 + p));
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 s4 = _mm256_shuffle_ps(t4, zero, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s5 = _mm256_shuffle_ps(t4, zero, _MM_SHUFFLE(3, 2, 3, 2));
-    __m256 s6 = _mm256_shuffle_ps(t5, zero, _MM_SHUFFLE(1, 0, 1, 0));
-    __m256 s7 = _mm256_shuffle_ps(t5, zero, _MM_SHUFFLE(3, 2, 3, 2));
-    _mm256_storeu_ps(out + 0 * MR, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(out + 1 * MR, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(out + 2 * MR, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(out + 3 * MR, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(out + 4 * MR, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(out + 5 * MR, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(out + 6 * MR, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(out + 7 * MR, _mm256_permute2f128_ps(s3, s7, 0x31));
+    __m256 r[8];
+    for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(A + i * rsa + p);
+    r[6] = r[7] = _mm256_setzero_ps();
+    transpose8x8(r);
+    for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + j * MR, r[j]);
     out += 8 * MR;
   }
   return p;
+}
+
+// Columns [0, cols) of a B whose rows are one apart (a transposed view, as x·Wᵀ in a linear
+// layer), into a panel `nr` wide: eight columns by eight rows at a time, each column's run loaded
+// as one vector and the block transposed, instead of gathering one float per column and row.
+// Returns how many columns it packed (a multiple of 8); the rest are left to the caller.
+__attribute__((target("avx2")))
+static long pack_b_columns_avx2(long kc, long cols, const float *B, long csb, float *out, long nr) {
+  long j0 = 0, p8 = kc / 8 * 8;
+  for (; j0 + 8 <= cols; j0 += 8) {
+    const float *column = B + j0 * csb;
+    for (long p = 0; p < p8; p += 8) {
+      __m256 r[8];
+      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(column + j * csb + p);
+      transpose8x8(r);
+      for (int i = 0; i < 8; i++) _mm256_storeu_ps(out + (p + i) * nr + j0, r[i]);
+    }
+    for (long p = p8; p < kc; p++) {
+      for (int j = 0; j < 8; j++) out[p * nr + j0 + j] = column[j * csb + p];
+    }
+  }
+  return j0;
 }
 #endif
 
@@ -112,13 +132,16 @@ static void pack_a(long mc, long kc, const float *A, long rsa, long csa, float *
 // Packs rows [0, kc) x columns [0, nc) of B into panels of nr columns, zero-padded past nc.
 static void pack_b(long kc, long nc, const float *B, long rsb, long csb, float *out, long nr) {
   for (long c = 0; c < nc; c += nr) {
-    long cols = nc - c < nr ? nc - c : nr;
+    long cols = nc - c < nr ? nc - c : nr, done = 0;
+#if AG_X86
+    if (rsb == 1 && csb != 1 && ag_has_avx2_fma()) done = pack_b_columns_avx2(kc, cols, B + c * csb, csb, out, nr);
+#endif
     for (long p = 0; p < kc; p++) {
       const float *row = B + p * rsb + c * csb;
       if (csb == 1) {
-        for (long j = 0; j < cols; j++) out[j] = row[j];  // a loop, not memcpy: the runs are short
+        for (long j = done; j < cols; j++) out[j] = row[j];  // a loop, not memcpy: the runs are short
       } else {
-        for (long j = 0; j < cols; j++) out[j] = row[j * csb];
+        for (long j = done; j < cols; j++) out[j] = row[j * csb];
       }
       for (long j = cols; j < nr; j++) out[j] = 0;
       out += nr;
