@@ -21,6 +21,21 @@ struct SmallList<Element>: RandomAccessCollection, MutableCollection, Expressibl
     for element in elements { append(element) }
   }
 
+  // One and two elements without the array that a literal builds first (and then destroys,
+  // retaining and releasing every element once more).
+  @inline(__always)
+  init(_ first: Element) {
+    self.first = first
+    count = 1
+  }
+
+  @inline(__always)
+  init(_ first: Element, _ second: Element) {
+    self.first = first
+    self.second = second
+    count = 2
+  }
+
   var startIndex: Int { 0 }
   var endIndex: Int { count }
   var isEmpty: Bool { count == 0 }

@@ -24,10 +24,10 @@ extension Tensor {
     // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
     // allocation.
     if a.shape == b.shape {
-      return out.recorded("AddBackward", inputs: [a, b]) { g, _, needs in [needs[0] ? g : nil, needs[1] ? g : nil] }
+      return out.recorded("AddBackward", inputs: TensorList(a, b)) { g, _, needs in GradientList(needs[0] ? g : nil, needs[1] ? g : nil) }
     }
-    return out.recorded("AddBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
-      [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil]
+    return out.recorded("AddBackward", inputs: TensorList(a, b)) { [sa = a.shape, sb = b.shape] g, _, needs in
+      GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil)
     }
   }
 
@@ -36,10 +36,10 @@ extension Tensor {
     let (a, b) = promoted(lhs, rhs, op: "sub")
     let out = Kernels.zip(a, b, .sub, name: "sub")
     if a.shape == b.shape {
-      return out.recorded("SubBackward", inputs: [a, b]) { g, _, needs in [needs[0] ? g : nil, needs[1] ? -g : nil] }
+      return out.recorded("SubBackward", inputs: TensorList(a, b)) { g, _, needs in GradientList(needs[0] ? g : nil, needs[1] ? -g : nil) }
     }
-    return out.recorded("SubBackward", inputs: [a, b]) { [sa = a.shape, sb = b.shape] g, _, needs in
-      [needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil]
+    return out.recorded("SubBackward", inputs: TensorList(a, b)) { [sa = a.shape, sb = b.shape] g, _, needs in
+      GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil)
     }
   }
 
@@ -47,9 +47,9 @@ extension Tensor {
   public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "mul")
     return Kernels.zip(a, b, .mul, name: "mul")
-      .recorded("MulBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
-        [needs[0] ? (g * s[1]).unbroadcast(to: s[0].shape) : nil,
-         needs[1] ? (g * s[0]).unbroadcast(to: s[1].shape) : nil]
+      .recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+        GradientList(needs[0] ? (g * s[1]).unbroadcast(to: s[0].shape) : nil,
+                     needs[1] ? (g * s[0]).unbroadcast(to: s[1].shape) : nil)
       }
   }
 
@@ -57,9 +57,9 @@ extension Tensor {
   public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "div", floating: true)
     return Kernels.zip(a, b, .div, name: "div")
-      .recorded("DivBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
-        [needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
-         needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil]
+      .recorded("DivBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+        GradientList(needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
+                     needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil)
       }
   }
 
@@ -67,14 +67,14 @@ extension Tensor {
   public static prefix func - (x: Tensor) -> Tensor {
     if x.dtype == .int64 { return Tensor(integers: [0]).reshaped(to: []) - x }
     x.requireFloatingPoint("neg")
-    return Kernels.map(x, .neg).recorded("NegBackward", inputs: [x]) { g, _, _ in [-g] }
+    return Kernels.map(x, .neg).recorded("NegBackward", inputs: TensorList(x)) { g, _, _ in GradientList(-g) }
   }
 
   // A number next to a floating-point tensor is applied directly, with one input: a constant
   // tensor for it was three allocations more per op, and its gradient was never needed.
   public static func + (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs + scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .plus(rhs)).recorded("AddBackward", scalar: rhs, inputs: [lhs]) { g, _, _ in [g] }
+    return Kernels.map(lhs, .plus(rhs)).recorded("AddBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in GradientList(g) }
   }
 
   public static func + (lhs: Double, rhs: Tensor) -> Tensor {
@@ -85,18 +85,20 @@ extension Tensor {
   public static func - (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs - scalar(rhs, like: lhs) }
     // x + (-c) is exactly x - c in IEEE arithmetic.
-    return Kernels.map(lhs, .plus(-rhs)).recorded("SubBackward", scalar: rhs, inputs: [lhs]) { g, _, _ in [g] }
+    return Kernels.map(lhs, .plus(-rhs)).recorded("SubBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in GradientList(g) }
   }
 
   public static func - (lhs: Double, rhs: Tensor) -> Tensor {
     guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) - rhs }
-    return Kernels.map(rhs, .subtractedFrom(lhs)).recorded("RsubBackward", scalar: lhs, inputs: [rhs]) { g, _, _ in [-g] }
+    return Kernels.map(rhs, .subtractedFrom(lhs)).recorded("RsubBackward", scalar: lhs, inputs: TensorList(rhs)) { g, _, _ in
+      GradientList(-g)
+    }
   }
 
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs * scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: [lhs]) { g, _, needs in
-      [g * needs.scalar]
+    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, needs in
+      GradientList(g * needs.scalar)
     }
   }
 
@@ -107,8 +109,8 @@ extension Tensor {
 
   public static func / (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs / scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: [lhs]) { g, _, needs in
-      [g / needs.scalar]
+    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, needs in
+      GradientList(g / needs.scalar)
     }
   }
 
@@ -119,9 +121,9 @@ extension Tensor {
     requireFloatingPoint("pow")
     if exponent == 1 { return self * 1 }
     return Kernels.map(self, .pow(exponent))
-      .recorded("PowBackward", scalar: exponent, inputs: [self], saving: [self]) { g, s, needs in
+      .recorded("PowBackward", scalar: exponent, inputs: TensorList(self), saving: TensorList(self)) { g, s, needs in
         let p = needs.scalar
-        return [p == 2 ? g * 2 * s[0] : g * p * s[0].pow(p - 1)]
+        return GradientList(p == 2 ? g * 2 * s[0] : g * p * s[0].pow(p - 1))
       }
   }
 
@@ -132,7 +134,7 @@ extension Tensor {
   public func pow(_ exponent: Tensor) -> Tensor {
     let (a, b) = Tensor.promoted(self, exponent, op: "pow", floating: true)
     return Kernels.zip(a, b, .pow, name: "pow")
-      .recorded("PowBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
+      .recorded("PowBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
         let (a, b) = (s[0], s[1])
         var grads: GradientList = [nil, nil]
         if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
@@ -150,7 +152,7 @@ extension Tensor {
     let out = Tensor(empty: shape, dtype: dtype)
     Kernels.copy(self, into: out)
     guard dtype.isFloatingPoint else { return out }
-    return out.recorded("ToCopyBackward", inputs: [self]) { [from = self.dtype] g, _, _ in [g.cast(to: from)] }
+    return out.recorded("ToCopyBackward", inputs: TensorList(self)) { [from = self.dtype] g, _, _ in GradientList(g.cast(to: from)) }
   }
 
   func requireFloatingPoint(_ op: StaticString) {

@@ -74,10 +74,11 @@ extension Tensor {
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let (x, y) = promoted(a, b, op: "where")
     let c = condition.cast(to: .bool)
-    return Kernels.select(c, x, y).recorded("WhereBackward", inputs: [x, y], saving: [c]) { [sx = x.shape, sy = y.shape] g, s, needs in
+    return Kernels.select(c, x, y).recorded("WhereBackward", inputs: TensorList(x, y), saving: TensorList(c)) {
+      [sx = x.shape, sy = y.shape] g, s, needs in
       let zero = Tensor.zeros([], dtype: g.dtype)
-      return [needs[0] ? Tensor.where(s[0], g, zero).unbroadcast(to: sx) : nil,
-              needs[1] ? Tensor.where(s[0], zero, g).unbroadcast(to: sy) : nil]
+      return GradientList(needs[0] ? Tensor.where(s[0], g, zero).unbroadcast(to: sx) : nil,
+                          needs[1] ? Tensor.where(s[0], zero, g).unbroadcast(to: sy) : nil)
     }
   }
 
@@ -91,11 +92,11 @@ extension Tensor {
 
   private func extremum(_ other: Tensor, _ op: BinaryOp, _ name: StaticString, _ wins: ComparisonOp) -> Tensor {
     let (a, b) = Tensor.promoted(self, other, op: name)
-    return Kernels.zip(a, b, op, name: name).recorded(name, inputs: [a, b], saving: [a, b]) { g, s, needs in
+    return Kernels.zip(a, b, op, name: name).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
       let first = Kernels.compare(s[0].detached(), s[1].detached(), wins, name: name).cast(to: g.dtype)
       let tie = Kernels.compare(s[0].detached(), s[1].detached(), .equal, name: name).cast(to: g.dtype)
-      return [needs[0] ? (g * (first + 0.5 * tie)).unbroadcast(to: s[0].shape) : nil,
-              needs[1] ? (g * (1 - first - 0.5 * tie)).unbroadcast(to: s[1].shape) : nil]
+      return GradientList(needs[0] ? (g * (first + 0.5 * tie)).unbroadcast(to: s[0].shape) : nil,
+                          needs[1] ? (g * (1 - first - 0.5 * tie)).unbroadcast(to: s[1].shape) : nil)
     }
   }
 
@@ -104,11 +105,12 @@ extension Tensor {
   /// Backward: d/dy = x / (x² + y²), d/dx = -y / (x² + y²).
   public func atan2(_ other: Tensor) -> Tensor {
     let (y, x) = Tensor.promoted(self, other, op: "atan2", floating: true)
-    return Kernels.zip(y, x, .atan2, name: "atan2").recorded("Atan2Backward", inputs: [y, x], saving: [y, x]) { g, s, needs in
-      let r2 = s[0] * s[0] + s[1] * s[1]
-      return [needs[0] ? (g * s[1] / r2).unbroadcast(to: s[0].shape) : nil,
-              needs[1] ? (-g * s[0] / r2).unbroadcast(to: s[1].shape) : nil]
-    }
+    return Kernels.zip(y, x, .atan2, name: "atan2")
+      .recorded("Atan2Backward", inputs: TensorList(y, x), saving: TensorList(y, x)) { g, s, needs in
+        let r2 = s[0] * s[0] + s[1] * s[1]
+        return GradientList(needs[0] ? (g * s[1] / r2).unbroadcast(to: s[0].shape) : nil,
+                            needs[1] ? (-g * s[0] / r2).unbroadcast(to: s[1].shape) : nil)
+      }
   }
 
   /// a - floor(a / b) b: the remainder with the divisor's sign, as Python's `%` and torch.remainder.
@@ -117,9 +119,9 @@ extension Tensor {
   public func remainder(_ other: Tensor) -> Tensor {
     let (a, b) = Tensor.promoted(self, other, op: "remainder")
     return Kernels.zip(a, b, .remainder, name: "remainder")
-      .recorded("RemainderBackward", inputs: [a, b], saving: [a, b]) { g, s, needs in
-        [needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
-         needs[1] ? (-g * (s[0].detached() / s[1].detached()).floor()).unbroadcast(to: s[1].shape) : nil]
+      .recorded("RemainderBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+        GradientList(needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
+                     needs[1] ? (-g * (s[0].detached() / s[1].detached()).floor()).unbroadcast(to: s[1].shape) : nil)
       }
   }
 

@@ -8,9 +8,10 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "gather")
     checkIndex(index, "gather")
     precondition(index.rank == rank, "gather: index has rank \(index.rank) but the tensor has rank \(rank)")
-    return Kernels.gather(self, axis: axis, index: index).recorded("GatherBackward", inputs: [self], saving: [index]) { [shape] g, s, _ in
-      [Tensor.zeros(shape, dtype: g.dtype).scatterAdding(axis: axis, index: s[0], source: g)]
-    }
+    return Kernels.gather(self, axis: axis, index: index)
+      .recorded("GatherBackward", inputs: TensorList(self), saving: TensorList(index)) { [shape] g, s, _ in
+        GradientList(Tensor.zeros(shape, dtype: g.dtype).scatterAdding(axis: axis, index: s[0], source: g))
+      }
   }
 
   /// A copy of `self` with `source` written at `index` along `axis`:
@@ -37,12 +38,12 @@ extension Tensor {
     let (base, src) = Tensor.promoted(self, source, op: name)
     let out = Kernels.contiguousCopy(base.detached())
     Kernels.scatter(into: out, axis: axis, index: index, source: src, accumulate: accumulate, op: name)
-    return out.recorded(accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: [base, src], saving: [index]) {
+    return out.recorded(accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: TensorList(base, src), saving: TensorList(index)) {
       [sourceShape = src.shape] g, s, needs in
       let index = s[0]
       let toBase = accumulate ? g : g.scattering(axis: axis, index: index, source: Tensor.zeros([], dtype: g.dtype))
-      return [needs[0] ? toBase : nil,
-              needs[1] ? g.gather(axis: axis, index: index).unbroadcast(to: sourceShape) : nil]
+      return GradientList(needs[0] ? toBase : nil,
+                          needs[1] ? g.gather(axis: axis, index: index).unbroadcast(to: sourceShape) : nil)
     }
   }
 
@@ -76,15 +77,15 @@ extension Tensor {
 
   /// Slices at (valid) `indices` along `axis`; differentiable to any order with `adding`.
   func selecting(axis: Int, indices: [Int]) -> Tensor {
-    Kernels.indexSelect(self, axis: axis, indices: indices).recorded("IndexSelectBackward", inputs: [self]) { [shape] g, _, _ in
-      [g.adding(into: shape, axis: axis, indices: indices)]
+    Kernels.indexSelect(self, axis: axis, indices: indices).recorded("IndexSelectBackward", inputs: TensorList(self)) { [shape] g, _, _ in
+      GradientList(g.adding(into: shape, axis: axis, indices: indices))
     }
   }
 
   /// Zeros of `shape` with the slices of `self` added at `indices` along `axis`.
   func adding(into shape: [Int], axis: Int, indices: [Int]) -> Tensor {
-    Kernels.indexAdd(self, shape: shape, axis: axis, indices: indices).recorded("IndexAddBackward", inputs: [self]) { g, _, _ in
-      [g.selecting(axis: axis, indices: indices)]
+    Kernels.indexAdd(self, shape: shape, axis: axis, indices: indices).recorded("IndexAddBackward", inputs: TensorList(self)) { g, _, _ in
+      GradientList(g.selecting(axis: axis, indices: indices))
     }
   }
 

@@ -126,14 +126,14 @@ extension Tensor {
   /// The view `spec` selects, recorded so the gradient goes back to the selected places.
   func sliced(_ spec: SliceSpec) -> Tensor {
     spec.view(storage: storage, strides: strides, offset: offset)
-      .recorded("SliceBackward", inputs: [self]) { [shape] g, _, _ in [g.scattered(into: shape, spec)] }
+      .recorded("SliceBackward", inputs: TensorList(self)) { [shape] g, _, _ in GradientList(g.scattered(into: shape, spec)) }
   }
 
   /// Zeros of `shape` with `self` written where `spec` selects: the inverse of `sliced`.
   func scattered(into shape: [Int], _ spec: SliceSpec) -> Tensor {
     let out = Tensor.zeros(shape, dtype: dtype)
     Kernels.copy(self, into: spec.view(storage: out.storage, strides: out.strides, offset: 0))
-    return out.recorded("SliceScatterBackward", inputs: [self]) { g, _, _ in [g.sliced(spec)] }
+    return out.recorded("SliceScatterBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g.sliced(spec)) }
   }
 
   /// Joins tensors along an existing axis; all other sizes must agree.

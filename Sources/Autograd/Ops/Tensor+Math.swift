@@ -61,7 +61,7 @@ extension Tensor {
   private func piecewiseConstant(_ op: UnaryOp, _ name: StaticString) -> Tensor {
     if dtype == .int64 && op != .sign { return self }
     requireFloatingPoint(name)
-    return Kernels.map(self, op).recorded(name, inputs: [self]) { g, _, _ in [g * 0] }
+    return Kernels.map(self, op).recorded(name, inputs: TensorList(self)) { g, _, _ in GradientList(g * 0) }
   }
 }
 

@@ -16,8 +16,8 @@ extension Tensor {
     out.setView(shape: keepDims ? keptShape : out.shape, strides: Shape.contiguousStrides(keepDims ? keptShape : out.shape),
                 offset: 0)
     let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
-    return out.recorded("SumBackward", detail: detail, inputs: [self]) { [inputShape = shape] g, _, _ in
-      [g.reshaped(to: keptShape).expanded(to: inputShape)]
+    return out.recorded("SumBackward", detail: detail, inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+      GradientList(g.reshaped(to: keptShape).expanded(to: inputShape))
     }
   }
 
@@ -76,8 +76,8 @@ extension Tensor {
     let mask = Tensor.zeros(shape, dtype: dtype)
     Kernels.scatterOnes(into: mask, axis: axis, indices: indices.reshaped(to: keptShape))
     let name: StaticString = largest ? "MaxBackward" : "MinBackward"
-    values.recorded(name, detail: "axis: \(axis)", inputs: [self], saving: [mask]) { g, s, _ in
-      [g.reshaped(to: keptShape) * s[0]]
+    values.recorded(name, detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(mask)) { g, s, _ in
+      GradientList(g.reshaped(to: keptShape) * s[0])
     }
     return (values, indices)
   }

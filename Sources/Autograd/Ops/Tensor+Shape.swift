@@ -8,8 +8,8 @@ extension Tensor {
     let source = isContiguous ? self : contiguous()
     let view = Tensor(storage: source.storage, shape: shape, strides: Shape.contiguousStrides(shape),
                       offset: source.offset)
-    return view.recorded("ViewBackward", inputs: [source]) { [inputShape = self.shape] g, _, _ in
-      [g.reshaped(to: inputShape)]
+    return view.recorded("ViewBackward", inputs: TensorList(source)) { [inputShape = self.shape] g, _, _ in
+      GradientList(g.reshaped(to: inputShape))
     }
   }
 
@@ -31,7 +31,7 @@ extension Tensor {
 
   /// A copy with its own contiguous storage (as `clone()`); gradients flow through unchanged.
   public func clone() -> Tensor {
-    Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: [self]) { g, _, _ in [g] }
+    Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g) }
   }
 
   /// The elements as a vector.
@@ -40,7 +40,7 @@ extension Tensor {
   /// A contiguous tensor with the same values: `self` when it already is, otherwise a copy.
   public func contiguous() -> Tensor {
     if isContiguous { return self }
-    return Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: [self]) { g, _, _ in [g] }
+    return Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g) }
   }
 
   /// The axes reordered: axis `i` of the result is axis `permutation[i]` of `self`. A view.
@@ -52,7 +52,7 @@ extension Tensor {
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
     return Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset)
-      .recorded("PermuteBackward", inputs: [self]) { g, _, _ in [g.permuted(inverse)] }
+      .recorded("PermuteBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g.permuted(inverse)) }
   }
 
   /// Swaps two axes. A view.
@@ -81,7 +81,7 @@ extension Tensor {
     if target == shape { return self }
     return Tensor(storage: storage, shape: target, strides: Shape.broadcastStrides(shape, strides, to: target),
                   offset: offset)
-      .recorded("ExpandBackward", inputs: [self]) { [inputShape = shape] g, _, _ in [g.unbroadcast(to: inputShape)] }
+      .recorded("ExpandBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in GradientList(g.unbroadcast(to: inputShape)) }
   }
 
   /// Inserts an axis of size 1 at `axis` (which may be `rank`, or negative). A view.
@@ -93,7 +93,7 @@ extension Tensor {
     var newStrides = strides
     newStrides.insert(a < rank ? strides[a] * shape[a] : 1, at: a)
     return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
-      .recorded("UnsqueezeBackward", inputs: [self]) { [inputShape = shape] g, _, _ in [g.reshaped(to: inputShape)] }
+      .recorded("UnsqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in GradientList(g.reshaped(to: inputShape)) }
   }
 
   /// Removes `axis` if its size is 1 (otherwise returns `self`, as PyTorch). A view.
@@ -110,6 +110,6 @@ extension Tensor {
     if axes.isEmpty { return self }
     let keep = shape.indices.filter { !axes.contains($0) }
     return Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
-      .recorded("SqueezeBackward", inputs: [self]) { [inputShape = shape] g, _, _ in [g.reshaped(to: inputShape)] }
+      .recorded("SqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in GradientList(g.reshaped(to: inputShape)) }
   }
 }

@@ -46,9 +46,10 @@ extension Tensor {
     requireFloatingPoint("cumsum")
     let axis = Shape.axis(axis, rank: rank, op: "cumsum")
     if rank == 0 { return self * 1 }
-    return Kernels.cumulative(self, axis: axis, product: false).recorded("CumsumBackward", detail: "axis: \(axis)", inputs: [self]) { g, _, _ in
-      [g.flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis])]
-    }
+    return Kernels.cumulative(self, axis: axis, product: false)
+      .recorded("CumsumBackward", detail: "axis: \(axis)", inputs: TensorList(self)) { g, _, _ in
+        GradientList(g.flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]))
+      }
   }
 
   /// Running products along `axis`.
@@ -60,15 +61,15 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "cumprod")
     if rank == 0 { return self * 1 }
     let y = Kernels.cumulative(self, axis: axis, product: true)
-    return y.recorded("CumprodBackward", detail: "axis: \(axis)", inputs: [self], saving: [self]) { g, s, _ in
+    return y.recorded("CumprodBackward", detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(self)) { g, s, _ in
       let x = s[0]
       if !(x.detached() .== 0).any().scalars(as: Bool.self)[0] {
         let y = x.cumprod(axis: axis)
-        return [(g * y).flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]) / x]
+        return GradientList((g * y).flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]) / x)
       }
       let xl = Kernels.contiguousCopy(x.detached().movingAxisToEnd(axis))
       let gl = Kernels.contiguousCopy(g.detached().movingAxisToEnd(axis))
-      return [Kernels.cumprodGradientWithZeros(xl, gl).movingLastAxis(to: axis).contiguous()]
+      return GradientList(Kernels.cumprodGradientWithZeros(xl, gl).movingLastAxis(to: axis).contiguous())
     }
   }
 
@@ -123,12 +124,12 @@ extension Tensor {
     default:
       requireFloatingPoint("norm")
       let n = withNoGrad { (self * self).sum(axes: axes, keepDims: true).sqrt() }
-      let result = n.recorded("NormBackward", inputs: [self], saving: [self, n]) { g, s, _ in
+      let result = n.recorded("NormBackward", inputs: TensorList(self), saving: TensorList(self, n)) { g, s, _ in
         let x = s[0]
         let norm = GradMode.isRecording && x.requiresGrad ? x.norm(.two, axes: axes, keepDims: true) : s[1]
         // A zero norm gets a harmless denominator: x is all zeros there, so the gradient is 0.
         let safe = Tensor.where(norm.detached() .== 0, Tensor.ones([], dtype: norm.dtype), norm)
-        return [g * x / safe]
+        return GradientList(g * x / safe)
       }
       return keepDims ? result : result.squeezedAxes(axes)
     }
@@ -144,9 +145,10 @@ extension Tensor {
       let e = (self - detached().max(axis: axis, keepDims: true)).exp()
       return e / e.sum(axis: axis, keepDims: true)
     }
-    return y.recorded("SoftmaxBackward", detail: "axis: \(axis)", inputs: [self], saving: [self, y.detached()]) { g, s, _ in
+    return y.recorded("SoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
+                      saving: TensorList(self, y.detached())) { g, s, _ in
       let y = GradMode.isRecording && s[0].requiresGrad ? s[0].softmax(axis: axis) : s[1]
-      return [y * (g - (g * y).sum(axis: axis, keepDims: true))]
+      return GradientList(y * (g - (g * y).sum(axis: axis, keepDims: true)))
     }
   }
 
@@ -157,8 +159,8 @@ extension Tensor {
     requireFloatingPoint("logSoftmax")
     let axis = Shape.axis(axis, rank: rank, op: "logSoftmax")
     let y = withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
-    return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: [self], saving: [self]) { g, s, _ in
-      [g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true)]
+    return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(self)) { g, s, _ in
+      GradientList(g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true))
     }
   }
 
@@ -188,6 +190,6 @@ extension Tensor {
       newStrides[axis] = -strides[axis]
     }
     return Tensor(storage: storage, shape: shape, strides: newStrides, offset: newOffset)
-      .recorded("FlipBackward", detail: "axes: \(axes)", inputs: [self]) { g, _, _ in [g.flipped(axes: axes)] }
+      .recorded("FlipBackward", detail: "axes: \(axes)", inputs: TensorList(self)) { g, _, _ in GradientList(g.flipped(axes: axes)) }
   }
 }

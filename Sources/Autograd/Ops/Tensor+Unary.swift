@@ -56,8 +56,8 @@ extension Tensor {
   func unary(_ op: UnaryOp, _ name: StaticString, detail: @autoclosure () -> String? = nil,
              derivative: @escaping (_ g: Tensor, _ x: Tensor) -> Tensor) -> Tensor {
     requireFloatingPoint(name)
-    return Kernels.map(self, op).recorded(name, detail: detail(), inputs: [self], saving: [self]) { g, s, _ in
-      [derivative(g, s[0])]
+    return Kernels.map(self, op).recorded(name, detail: detail(), inputs: TensorList(self), saving: TensorList(self)) { g, s, _ in
+      GradientList(derivative(g, s[0]))
     }
   }
 
@@ -73,10 +73,10 @@ extension Tensor {
                         derivative: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor) -> Tensor {
     requireFloatingPoint(name)
     let y = Kernels.map(self, op)
-    return y.recorded(name, inputs: [self], saving: [self, y.detached()]) { g, s, _ in
+    return y.recorded(name, inputs: TensorList(self), saving: TensorList(self, y.detached())) { g, s, _ in
       // Recomputing keeps y differentiable; the ops below are the differentiable forms of `op`.
       let y = GradMode.isRecording && s[0].requiresGrad ? s[0].recomputed(op) : s[1]
-      return [derivative(g, s[0], y)]
+      return GradientList(derivative(g, s[0], y))
     }
   }
 
