@@ -106,7 +106,7 @@ enum Engine {
       return first + second
     }
 
-    func deliver(_ grad: Tensor, to tensor: Tensor) {
+    func deliver(_ grad: consuming Tensor, to tensor: Tensor) {
       precondition(grad.shape == tensor.shape,
                    "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
       if let node = tensor.gradFn {
@@ -151,7 +151,7 @@ enum Engine {
           }
           for i in 0..<node.inputs.count where node.needs[i] {
             let input = node.inputs[i]
-            if i < grads.count, let grad = grads[i] { deliver(grad, to: input) }
+            if i < grads.count, let grad = grads.exchange(at: i, with: nil) { deliver(grad, to: input) }
             if let child = input.gradFn {
               child.pendingDependencies -= 1
               if child.pendingDependencies == 0 { ready.append(child) }
