@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if os(Linux) && canImport(Runtime)
 import Runtime
 #endif
@@ -9,9 +10,12 @@ import Runtime
 /// It costs a stack capture per op, so turn it on to find a problem, not for training runs.
 public enum AnomalyMode {
   @TaskLocal static var isActive = false
+  /// Set for good the first time anomaly detection is turned on: until then `isEnabled` skips
+  /// the task-local lookup, which cost every recorded op a walk of the task's values.
+  static let hasBeenUsed = Atomic<Bool>(false)
 
   /// Whether anomaly detection is on for the current task or thread.
-  public static var isEnabled: Bool { isActive }
+  public static var isEnabled: Bool { hasBeenUsed.load(ordering: .relaxed) && isActive }
 
   /// Traps if any gradient a rule returned holds NaN or infinity.
   static func check(_ grads: GradientList, from node: Node) {
@@ -57,5 +61,6 @@ struct CreationTrace {
 
 /// Runs `body` with anomaly detection on: see `AnomalyMode`.
 public func withAnomalyDetection<R>(_ body: () throws -> R) rethrows -> R {
-  try AnomalyMode.$isActive.withValue(true, operation: body)
+  AnomalyMode.hasBeenUsed.store(true, ordering: .relaxed)
+  return try AnomalyMode.$isActive.withValue(true, operation: body)
 }

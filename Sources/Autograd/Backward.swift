@@ -124,6 +124,8 @@ enum Engine {
       }
     }
 
+    // Read once per pass: it is a task-local value, a lookup per node otherwise.
+    let anomalyMode = AnomalyMode.isEnabled
     GradMode.$isRecording.withValue(createGraph) {
       if let rootNode = root.gradFn {
         // Every node the count reaches runs below, which leaves its scratch fields as they were
@@ -147,7 +149,7 @@ enum Engine {
             if !nodeTargets.isEmpty {
               for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
             }
-            grads = apply(node, to: grad, keepingSaved: retainGraph)
+            grads = apply(node, to: grad, keepingSaved: retainGraph, checkingAnomalies: anomalyMode)
           }
           for i in 0..<node.inputs.count where node.needs[i] {
             let input = node.inputs[i]
@@ -198,7 +200,7 @@ enum Engine {
 
   /// Runs a node's rule. Unless the graph is kept, the rule and the saved values are moved out of
   /// the node for it (release would drop them next anyway), which spares copying them.
-  private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool) -> GradientList {
+  private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList {
     for i in 0..<node.saved.count where node.saved[i].storage.version != node.savedVersions[i] {
       preconditionFailure("""
         backward: a value saved by \(node.displayName) was modified by an in-place operation \
@@ -210,7 +212,7 @@ enum Engine {
     }
     let saved = keepingSaved ? node.saved : node.saved.take()
     let grads = rule(grad, saved, node.needs)
-    if AnomalyMode.isEnabled { AnomalyMode.check(grads, from: node) }
+    if checkingAnomalies { AnomalyMode.check(grads, from: node) }
     return grads
   }
 

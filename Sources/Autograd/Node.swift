@@ -116,11 +116,12 @@ final class Node {
   var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
 
   // The lists are consumed, so that they move into the node without retaining their tensors again.
-  init(name: StaticString, detail: String?, scalar: Double?, inputs: consuming TensorList,
+  /// `needs` has a bit set for each input that requires grad.
+  init(name: StaticString, detail: String?, scalar: Double?, inputs: consuming TensorList, needs: UInt64,
        saved: consuming TensorList, rule: @escaping BackwardRule) {
     self.name = name
     self.hasScalar = scalar != nil
-    needs = NeedsGrad(bits: inputs.bits { $0.requiresGrad }, scalar: scalar ?? 0)
+    self.needs = NeedsGrad(bits: needs, scalar: scalar ?? 0)
     self.savedVersions = SavedVersions(of: saved)
     self.inputs = inputs
     self.saved = saved
@@ -171,9 +172,12 @@ extension Tensor {
   func recorded(_ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
                 inputs: consuming TensorList, saving saved: consuming TensorList = TensorList(),
                 rule: @escaping BackwardRule) -> Tensor {
-    guard GradMode.isRecording, inputs.bits(where: { $0.requiresGrad }) != 0 else { return self }
+    // The inputs first: the grad mode is a task-local value, a lookup that costs more than the
+    // check, and most ops inside a backward pass have no input that requires grad.
     precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
-    gradFn = Node(name: name, detail: detail(), scalar: scalar, inputs: inputs, saved: saved, rule: rule)
+    let needs = inputs.bits(where: { $0.requiresGrad })
+    guard needs != 0, GradMode.isRecording else { return self }
+    gradFn = Node(name: name, detail: detail(), scalar: scalar, inputs: inputs, needs: needs, saved: saved, rule: rule)
     if AnomalyMode.isEnabled { gradFn!.creationTrace = CreationTrace() }
     return self
   }

@@ -155,6 +155,22 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
   }
 }
 
+@Suite("Anomaly mode") struct AnomalyModeTests {
+  @Test func isOnInsideItsScopeOnlyAndRecordsWhereOpsWereMade() {
+    let x = Tensor([1.0], requiresGrad: true)
+    #expect(!AnomalyMode.isEnabled)
+    let outside = x * 2
+    let inside = withAnomalyDetection {
+      #expect(AnomalyMode.isEnabled)
+      #expect(withNoGrad { AnomalyMode.isEnabled })
+      return x * 3
+    }
+    #expect(!AnomalyMode.isEnabled)
+    #expect(outside.gradFn?.creationTrace == nil)
+    #expect(inside.gradFn?.creationTrace != nil)
+  }
+}
+
 @Suite("Misuse traps with a message") struct ToolboxTrapTests {
   /// d√x/dx is infinite at 0: anomaly mode must name SqrtBackward and the line of `x.sqrt()`.
   static func squareRootAtZeroWithAnomalyDetection() {
