@@ -1,13 +1,22 @@
-/// The fields of a `Storage`.
+/// The fields of a `Storage`, in 32 bytes: with the object's own 16 and one inline element, a
+/// scalar's storage is a 64-byte malloc chunk (it was 80 with the dtype and size class in words
+/// of their own, and a graph of scalar ops keeps one per op).
 struct StorageHeader {
-  let dtype: DType
   let count: Int
   /// The first element: just after the header for small storages, a separate buffer for large ones.
-  var base: UnsafeMutableRawPointer
+  let base: UnsafeMutableRawPointer
   var version = 0
   /// The large buffer's size class in `BufferCache`; `Storage.inline` for elements held in the
   /// object itself, -1 for a large buffer allocated outside the classes.
-  let sizeClass: Int
+  let sizeClass: Int32
+  let dtype: DType
+
+  init(dtype: DType, count: Int, base: UnsafeMutableRawPointer, sizeClass: Int) {
+    self.count = count
+    self.base = base
+    self.sizeClass = Int32(sizeClass)
+    self.dtype = dtype
+  }
 }
 
 /// One buffer of elements, shared by a tensor and all of its views.
@@ -24,7 +33,7 @@ final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
   typealias Unit = Double
 
   /// The size class of elements held inline.
-  static let inline = -2
+  static let inline: Int32 = -2
 
   /// Allocates uninitialized storage for `count` elements, or zeroed storage (0, 0.0 or false).
   static func make(dtype: DType, count: Int, zeroed: Bool = false) -> Storage {
@@ -35,7 +44,7 @@ final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
       if isInline {
         // The elements' address is fixed for the object's life: Swift objects never move.
         let base = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
-        return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: inline)
+        return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: Int(inline))
       }
       let (base, sizeClass) = BufferCache.allocate(bytes)
       return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: sizeClass)
@@ -54,7 +63,7 @@ final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
 
   deinit {
     let fields = self.fields.pointee
-    if fields.sizeClass != Self.inline { BufferCache.release(fields.base, sizeClass: fields.sizeClass) }
+    if fields.sizeClass != Self.inline { BufferCache.release(fields.base, sizeClass: Int(fields.sizeClass)) }
   }
 
   /// The header, read and written through a pointer: the `header` property of `ManagedBuffer`
