@@ -288,46 +288,27 @@ __attribute__((target("avx512f")))
 static void kernel_avx512_narrow(long kc, const float *a, const float *b, float *C, long ldc,
                                  long mr, long nr, bool add) {
   // Two sets of accumulators, for even and odd p: with one, each FMA waited for the last one
-  // into the same register.
-  __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
-  __m512 c3 = _mm512_setzero_ps(), c4 = _mm512_setzero_ps(), c5 = _mm512_setzero_ps();
-  __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps(), d2 = _mm512_setzero_ps();
-  __m512 d3 = _mm512_setzero_ps(), d4 = _mm512_setzero_ps(), d5 = _mm512_setzero_ps();
+  // into the same register. (Fixed-length loops over register arrays: the compiler unrolls them.)
+  __m512 c[MR], d[MR];
+  for (int i = 0; i < MR; i++) c[i] = d[i] = _mm512_setzero_ps();
   long p = 0;
-  for (; p + 2 <= kc; p += 2) {
+  for (; p + 2 <= kc; p += 2, a += 2 * MR, b += 64) {
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 32);
-    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), b0, c0);
-    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), b0, c1);
-    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), b0, c2);
-    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), b0, c3);
-    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), b0, c4);
-    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), b0, c5);
-    d0 = _mm512_fmadd_ps(_mm512_set1_ps(a[6]), b1, d0);
-    d1 = _mm512_fmadd_ps(_mm512_set1_ps(a[7]), b1, d1);
-    d2 = _mm512_fmadd_ps(_mm512_set1_ps(a[8]), b1, d2);
-    d3 = _mm512_fmadd_ps(_mm512_set1_ps(a[9]), b1, d3);
-    d4 = _mm512_fmadd_ps(_mm512_set1_ps(a[10]), b1, d4);
-    d5 = _mm512_fmadd_ps(_mm512_set1_ps(a[11]), b1, d5);
-    a += 2 * MR;
-    b += 64;
+    for (int i = 0; i < MR; i++) {
+      c[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c[i]);
+      d[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[MR + i]), b1, d[i]);
+    }
   }
   if (p < kc) {
     __m512 b0 = _mm512_loadu_ps(b);
-    c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), b0, c0);
-    c1 = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), b0, c1);
-    c2 = _mm512_fmadd_ps(_mm512_set1_ps(a[2]), b0, c2);
-    c3 = _mm512_fmadd_ps(_mm512_set1_ps(a[3]), b0, c3);
-    c4 = _mm512_fmadd_ps(_mm512_set1_ps(a[4]), b0, c4);
-    c5 = _mm512_fmadd_ps(_mm512_set1_ps(a[5]), b0, c5);
+    for (int i = 0; i < MR; i++) c[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c[i]);
   }
-  c0 = _mm512_add_ps(c0, d0); c1 = _mm512_add_ps(c1, d1); c2 = _mm512_add_ps(c2, d2);
-  c3 = _mm512_add_ps(c3, d3); c4 = _mm512_add_ps(c4, d4); c5 = _mm512_add_ps(c5, d5);
-  __m512 rows[MR] = {c0, c1, c2, c3, c4, c5};
+  for (int i = 0; i < MR; i++) c[i] = _mm512_add_ps(c[i], d[i]);
   __mmask16 columns = (__mmask16)((1u << nr) - 1);
   for (long i = 0; i < mr; i++) {
-    float *c = C + i * ldc;
-    __m512 value = add ? _mm512_add_ps(rows[i], _mm512_maskz_loadu_ps(columns, c)) : rows[i];
-    _mm512_mask_storeu_ps(c, columns, value);
+    float *out = C + i * ldc;
+    __m512 value = add ? _mm512_add_ps(c[i], _mm512_maskz_loadu_ps(columns, out)) : c[i];
+    _mm512_mask_storeu_ps(out, columns, value);
   }
 }
 #endif
