@@ -115,8 +115,8 @@ final class Node {
   /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
   var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
 
-  // The lists are consumed, so that they move into the node without retaining their tensors again.
-  /// `needs` has a bit set for each input that requires grad.
+  /// Makes a node; `needs` has a bit set for each input that requires grad. The lists are
+  /// consumed, so that they move into the node without retaining their tensors again.
   init(name: StaticString, detail: String?, scalar: Double?, inputs: consuming TensorList, needs: UInt64,
        saved: consuming TensorList, rule: @escaping BackwardRule) {
     self.name = name

@@ -24,7 +24,9 @@ extension Tensor {
     // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
     // allocation.
     if a.shape == b.shape {
-      return out.recorded("AddBackward", inputs: TensorList(a, b)) { g, _, needs in GradientList(needs[0] ? g : nil, needs[1] ? g : nil) }
+      return out.recorded("AddBackward", inputs: TensorList(a, b)) { g, _, needs in
+        GradientList(needs[0] ? g : nil, needs[1] ? g : nil)
+      }
     }
     return out.recorded("AddBackward", inputs: TensorList(a, b)) { [sa = a.shape, sb = b.shape] g, _, needs in
       GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil)
@@ -36,7 +38,9 @@ extension Tensor {
     let (a, b) = promoted(lhs, rhs, op: "sub")
     let out = Kernels.zip(a, b, .sub, name: "sub")
     if a.shape == b.shape {
-      return out.recorded("SubBackward", inputs: TensorList(a, b)) { g, _, needs in GradientList(needs[0] ? g : nil, needs[1] ? -g : nil) }
+      return out.recorded("SubBackward", inputs: TensorList(a, b)) { g, _, needs in
+        GradientList(needs[0] ? g : nil, needs[1] ? -g : nil)
+      }
     }
     return out.recorded("SubBackward", inputs: TensorList(a, b)) { [sa = a.shape, sb = b.shape] g, _, needs in
       GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil)
@@ -74,7 +78,9 @@ extension Tensor {
   // tensor for it was three allocations more per op, and its gradient was never needed.
   public static func + (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs + scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .plus(rhs)).recorded("AddBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in GradientList(g) }
+    return Kernels.map(lhs, .plus(rhs)).recorded("AddBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in
+      GradientList(g)
+    }
   }
 
   public static func + (lhs: Double, rhs: Tensor) -> Tensor {
@@ -85,7 +91,9 @@ extension Tensor {
   public static func - (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs - scalar(rhs, like: lhs) }
     // x + (-c) is exactly x - c in IEEE arithmetic.
-    return Kernels.map(lhs, .plus(-rhs)).recorded("SubBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in GradientList(g) }
+    return Kernels.map(lhs, .plus(-rhs)).recorded("SubBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in
+      GradientList(g)
+    }
   }
 
   public static func - (lhs: Double, rhs: Tensor) -> Tensor {
@@ -152,7 +160,9 @@ extension Tensor {
     let out = Tensor(empty: shape, dtype: dtype)
     Kernels.copy(self, into: out)
     guard dtype.isFloatingPoint else { return out }
-    return out.recorded("ToCopyBackward", inputs: TensorList(self)) { [from = self.dtype] g, _, _ in GradientList(g.cast(to: from)) }
+    return out.recorded("ToCopyBackward", inputs: TensorList(self)) { [from = self.dtype] g, _, _ in
+      GradientList(g.cast(to: from))
+    }
   }
 
   func requireFloatingPoint(_ op: StaticString) {

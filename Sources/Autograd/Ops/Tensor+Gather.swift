@@ -38,7 +38,8 @@ extension Tensor {
     let (base, src) = Tensor.promoted(self, source, op: name)
     let out = Kernels.contiguousCopy(base.detached())
     Kernels.scatter(into: out, axis: axis, index: index, source: src, accumulate: accumulate, op: name)
-    return out.recorded(accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: TensorList(base, src), saving: TensorList(index)) {
+    return out.recorded(accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: TensorList(base, src),
+                        saving: TensorList(index)) {
       [sourceShape = src.shape] g, s, needs in
       let index = s[0]
       let toBase = accumulate ? g : g.scattering(axis: axis, index: index, source: Tensor.zeros([], dtype: g.dtype))
@@ -77,16 +78,18 @@ extension Tensor {
 
   /// Slices at (valid) `indices` along `axis`; differentiable to any order with `adding`.
   func selecting(axis: Int, indices: [Int]) -> Tensor {
-    Kernels.indexSelect(self, axis: axis, indices: indices).recorded("IndexSelectBackward", inputs: TensorList(self)) { [shape] g, _, _ in
-      GradientList(g.adding(into: shape, axis: axis, indices: indices))
-    }
+    Kernels.indexSelect(self, axis: axis, indices: indices)
+      .recorded("IndexSelectBackward", inputs: TensorList(self)) { [shape] g, _, _ in
+        GradientList(g.adding(into: shape, axis: axis, indices: indices))
+      }
   }
 
   /// Zeros of `shape` with the slices of `self` added at `indices` along `axis`.
   func adding(into shape: [Int], axis: Int, indices: [Int]) -> Tensor {
-    Kernels.indexAdd(self, shape: shape, axis: axis, indices: indices).recorded("IndexAddBackward", inputs: TensorList(self)) { g, _, _ in
-      GradientList(g.selecting(axis: axis, indices: indices))
-    }
+    Kernels.indexAdd(self, shape: shape, axis: axis, indices: indices)
+      .recorded("IndexAddBackward", inputs: TensorList(self)) { g, _, _ in
+        GradientList(g.selecting(axis: axis, indices: indices))
+      }
   }
 
   private func checkIndex(_ index: Tensor, _ op: StaticString) {

@@ -81,7 +81,9 @@ extension Tensor {
     if target == shape { return self }
     return Tensor(storage: storage, shape: target, strides: Shape.broadcastStrides(shape, strides, to: target),
                   offset: offset)
-      .recorded("ExpandBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in GradientList(g.unbroadcast(to: inputShape)) }
+      .recorded("ExpandBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+        GradientList(g.unbroadcast(to: inputShape))
+      }
   }
 
   /// Inserts an axis of size 1 at `axis` (which may be `rank`, or negative). A view.
@@ -93,7 +95,9 @@ extension Tensor {
     var newStrides = strides
     newStrides.insert(a < rank ? strides[a] * shape[a] : 1, at: a)
     return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
-      .recorded("UnsqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in GradientList(g.reshaped(to: inputShape)) }
+      .recorded("UnsqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+        GradientList(g.reshaped(to: inputShape))
+      }
   }
 
   /// Removes `axis` if its size is 1 (otherwise returns `self`, as PyTorch). A view.
@@ -110,6 +114,8 @@ extension Tensor {
     if axes.isEmpty { return self }
     let keep = shape.indices.filter { !axes.contains($0) }
     return Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
-      .recorded("SqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in GradientList(g.reshaped(to: inputShape)) }
+      .recorded("SqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+        GradientList(g.reshaped(to: inputShape))
+      }
   }
 }

@@ -159,7 +159,8 @@ extension Tensor {
     requireFloatingPoint("logSoftmax")
     let axis = Shape.axis(axis, rank: rank, op: "logSoftmax")
     let y = withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
-    return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(self)) { g, s, _ in
+    return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
+                      saving: TensorList(self)) { g, s, _ in
       GradientList(g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true))
     }
   }
@@ -190,6 +191,8 @@ extension Tensor {
       newStrides[axis] = -strides[axis]
     }
     return Tensor(storage: storage, shape: shape, strides: newStrides, offset: newOffset)
-      .recorded("FlipBackward", detail: "axes: \(axes)", inputs: TensorList(self)) { g, _, _ in GradientList(g.flipped(axes: axes)) }
+      .recorded("FlipBackward", detail: "axes: \(axes)", inputs: TensorList(self)) { g, _, _ in
+        GradientList(g.flipped(axes: axes))
+      }
   }
 }
