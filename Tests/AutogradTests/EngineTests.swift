@@ -145,6 +145,32 @@ import Testing
     #expect((w * 2).requiresGrad)
   }
 
+  @Test func backwardHoldsTheGradModeWhileItRunsAndHooksCanChangeIt() {
+    // Rules and hooks run with recording off (on with createGraph); a hook may turn it back on
+    // for what it computes, and the caller's mode is back after the pass.
+    let w = Tensor([2.0], requiresGrad: true)
+    var seen: [Bool] = []
+    var madeInHook: Tensor?
+    let y = w * 3
+    y.registerHook { g in
+      seen.append(GradMode.isEnabled)
+      madeInHook = withGrad { w * g }
+      seen.append(GradMode.isEnabled)
+      seen.append(withNoGrad { withGrad { GradMode.isEnabled } })
+      return nil
+    }
+    (y * y).sum().backward()
+    #expect(seen == [false, false, true])
+    #expect(madeInHook?.requiresGrad == true)
+    #expect(GradMode.isEnabled)
+    let v = Tensor([2.0], requiresGrad: true)
+    let z = v * 3
+    z.registerHook { g in seen.append(GradMode.isEnabled); return nil }
+    _ = grad(of: (z * z).sum(), withRespectTo: [v], createGraph: true)
+    #expect(seen.last == true)
+    #expect(withNoGrad { GradMode.isEnabled } == false)
+  }
+
   @Test func inPlaceUpdateInsideNoGrad() {
     let w = Tensor([1.0, 1.0], requiresGrad: true)
     (w * Tensor([2.0, 3.0])).sum().backward()

@@ -82,4 +82,9 @@ bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, c
 long ag_teardown_enter(void);
 void ag_teardown_leave(void);
 
+/// The grad mode the calling thread is held in by a running backward pass: 0 for none (the
+/// task-local grad mode applies), 1 for off, 2 for on. `ag_set_grad_override` returns the old value.
+int ag_grad_override(void);
+int ag_set_grad_override(int value);
+
 #endif
