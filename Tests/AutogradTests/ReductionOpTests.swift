@@ -66,7 +66,33 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
     checkBothOrders([shape]) { $0[0].softmax(axis: last) }
     checkBothOrders([shape]) { $0[0].softmax(axis: 0) }
     checkBothOrders([shape]) { $0[0].logSoftmax(axis: last) }
+    checkBothOrders([shape]) { $0[0].logSoftmax(axis: 0) }
     checkBothOrders([shape]) { $0[0].flipped(axes: [0]) * Tensor.arange(0, Double(Shape.count(shape)), dtype: .float64).reshaped(to: shape) }
+  }
+
+  @Test func logSoftmaxAlongTheLastAxisMatchesTheComposedOps() {
+    // The last axis of a contiguous tensor takes a one-pass kernel; the composed ops are the
+    // reference, for values, gradients and rows with infinities (an all -inf row is NaN in both).
+    func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double) -> Bool {
+      zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).allSatisfy { x, y in
+        x.isNaN ? y.isNaN : (x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y)))
+      }
+    }
+    var g = RandomGenerator(seed: 5)
+    for (dtype, tolerance) in [(DType.float32, 1e-5), (.float64, 1e-12)] {
+      let special = Tensor([-.infinity, 0, 1, 2, 1000, 1001, 999, -5, -.infinity, -.infinity, -.infinity, -.infinity],
+                           shape: [3, 4], dtype: dtype)
+      for x in [Tensor.randn([7, 13], dtype: dtype, generator: &g) * 30, special] {
+        #expect(close(x.logSoftmax(axis: 1), x - x.logSumExp(axis: 1, keepDims: true), tolerance))
+        let leaf = x.detached()
+        leaf.requiresGrad = true
+        let upstream = Tensor.randn(x.shape, dtype: dtype, generator: &g)
+        let fused = grad(of: leaf.logSoftmax(axis: 1), withRespectTo: [leaf], outputGradient: upstream)[0]!
+        let composed = grad(of: leaf - leaf.logSumExp(axis: 1, keepDims: true), withRespectTo: [leaf],
+                            outputGradient: upstream)[0]!
+        #expect(close(fused, composed, tolerance * 10))
+      }
+    }
   }
 
   @Test func productGradientIsExactWithZeros() {

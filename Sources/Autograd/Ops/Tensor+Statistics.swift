@@ -158,10 +158,16 @@ extension Tensor {
   public func logSoftmax(axis: Int) -> Tensor {
     requireFloatingPoint("logSoftmax")
     let axis = Shape.axis(axis, rank: rank, op: "logSoftmax")
-    let y = withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
+    // Along a contiguous last axis (a classifier's logits) one pass per row; else composed.
+    let y = Kernels.logSoftmaxRowsApply(self, axis: axis)
+      ? Kernels.logSoftmaxRows(self) : withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
     return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
-                      saving: TensorList(self)) { g, s, _ in
-      GradientList(g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true))
+                      saving: TensorList(self, y.detached())) { g, s, _ in
+      // Unrecorded, from the output in one pass; recorded, with differentiable ops of the input.
+      if !GradMode.isRecording && Kernels.logSoftmaxRowsApply(s[1], axis: axis) {
+        return GradientList(Kernels.logSoftmaxBackwardRows(g, output: s[1]))
+      }
+      return GradientList(g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true))
     }
   }
 
