@@ -101,6 +101,20 @@ static long pack_b_columns_avx2(long kc, long cols, const float *B, long csb, fl
   }
   return j0;
 }
+
+// Rows of a B whose columns are one apart, copied into a panel `nr` wide eight floats at a time
+// (the portable loop compiles to 16-byte moves), zero-padded past `cols`.
+__attribute__((target("avx2")))
+static void pack_b_rows_avx2(long kc, long cols, const float *B, long rsb, float *out, long nr) {
+  long vector_cols = cols / 8 * 8;
+  for (long p = 0; p < kc; p++, out += nr) {
+    const float *row = B + p * rsb;
+    long j = 0;
+    for (; j < vector_cols; j += 8) _mm256_storeu_ps(out + j, _mm256_loadu_ps(row + j));
+    for (; j < cols; j++) out[j] = row[j];
+    for (; j < nr; j++) out[j] = 0;
+  }
+}
 #endif
 
 // Packs rows [0, mc) x columns [0, kc) of A into panels of MR rows: panel r holds, for each p, the
@@ -134,6 +148,11 @@ static void pack_b(long kc, long nc, const float *B, long rsb, long csb, float *
   for (long c = 0; c < nc; c += nr) {
     long cols = nc - c < nr ? nc - c : nr, done = 0;
 #if AG_X86
+    if (csb == 1 && ag_has_avx2_fma()) {
+      pack_b_rows_avx2(kc, cols, B + c, rsb, out, nr);
+      out += kc * nr;
+      continue;
+    }
     if (rsb == 1 && csb != 1 && ag_has_avx2_fma()) done = pack_b_columns_avx2(kc, cols, B + c * csb, csb, out, nr);
 #endif
     for (long p = 0; p < kc; p++) {
