@@ -36,6 +36,9 @@ import Autograd
     #expect(t.shape == [2, 3])
     #expect(t.scalars(as: Double.self) == [1, 2, 3, 4, 5.5, 6])
     #expect(try parseNumericCSV("x,y\n1,2", hasHeader: true).shape == [1, 2])
+    // Spaces and tabs around a field are trimmed; inside one they are an error.
+    #expect(try parseNumericCSV("\t7 ,  -8\t\n").scalars(as: Double.self) == [7, -8])
+    #expect(throws: DataFileError.self) { try parseNumericCSV("1 2,3\n") }
   }
 
   @Test(arguments: [("1,2\n3\n", "a.csv:2: expected 2 columns, found 1"), ("1,2\n3,abc\n", "a.csv:2: column 2: 'abc' is not a finite number"),
