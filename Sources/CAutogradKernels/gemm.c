@@ -435,6 +435,12 @@ typedef struct {
   long block;
 } split_product;
 
+static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
+                  float *C, long ldc, bool accumulate, long threads, ag_parallel_for parallel_for,
+                  bool may_split_depth);
+
+// Each block is computed as the whole product would be on one thread, never cut along its depth
+// on its own (a block can qualify where the whole did not): one thread and several sum alike.
 static void run_block(void *context, long t) {
   split_product *p = context;
   const gemm_state *g = p->g;
@@ -442,11 +448,11 @@ static void run_block(void *context, long t) {
   if (start >= length) return;
   long size = length - start < p->block ? length - start : p->block;
   if (p->by_rows) {
-    ag_sgemm(size, g->n, g->k, g->A + start * g->rsa, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C + start * g->ldc,
-             g->ldc, g->accumulate);
+    sgemm(size, g->n, g->k, g->A + start * g->rsa, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C + start * g->ldc,
+          g->ldc, g->accumulate, 1, NULL, false);
   } else {
-    ag_sgemm(g->m, size, g->k, g->A, g->rsa, g->csa, g->B + start * g->csb, g->rsb, g->csb, g->C + start, g->ldc,
-             g->accumulate);
+    sgemm(g->m, size, g->k, g->A, g->rsa, g->csa, g->B + start * g->csb, g->rsb, g->csb, g->C + start, g->ldc,
+          g->accumulate, 1, NULL, false);
   }
 }
 
@@ -461,10 +467,6 @@ typedef struct {
   long threads_per_half;
   ag_parallel_for parallel_for;
 } depth_split;
-
-static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
-                  float *C, long ldc, bool accumulate, long threads, ag_parallel_for parallel_for,
-                  bool may_split_depth);
 
 static void run_depth_half(void *context, long half) {
   depth_split *d = context;

@@ -217,9 +217,10 @@ import Foundation
     // Each element sums its products in the same order however the work is split. The first two
     // shapes are above 64 MFLOP (threads share packed panels); the second has several column
     // ranges of B and three depths, so panels reuse their buffers. The third is cut along its
-    // depth, into two halves that are summed at the end, by one thread as by two.
+    // depth, into two halves that are summed at the end, by one thread as by two. The fourth is
+    // not cut along its depth, though the block of C each of two threads takes would be.
     var g = RandomGenerator(seed: 9)
-    let pairs = [(400, 530, 190), (70, 600, 2100), (64, 1000, 100)].map { m, k, n in
+    let pairs = [(400, 530, 190), (70, 600, 2100), (64, 1000, 100), (600, 1200, 8)].map { m, k, n in
       (Tensor.randn([m, k], generator: &g), Tensor.randn([k, n], generator: &g))
     }
     let threaded = pairs.map { a, b in (a.matmul(b), b.transposed().matmul(a.transposed())) }
