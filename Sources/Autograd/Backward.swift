@@ -217,7 +217,7 @@ enum Engine {
   }
 
   private static func release(_ node: Node) {
-    node.saved = []
+    node.saved.removeAll()
     node.savedVersions = SavedVersions()
     node.rule = nil
     node.isReleased = true

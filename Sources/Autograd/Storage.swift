@@ -11,10 +11,10 @@ struct StorageHeader {
   let sizeClass: Int32
   let dtype: DType
 
-  init(dtype: DType, count: Int, base: UnsafeMutableRawPointer, sizeClass: Int) {
+  init(dtype: DType, count: Int, base: UnsafeMutableRawPointer, sizeClass: Int32) {
     self.count = count
     self.base = base
-    self.sizeClass = Int32(sizeClass)
+    self.sizeClass = sizeClass
     self.dtype = dtype
   }
 }
@@ -44,10 +44,10 @@ final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
       if isInline {
         // The elements' address is fixed for the object's life: Swift objects never move.
         let base = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
-        return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: Int(inline))
+        return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: inline)
       }
       let (base, sizeClass) = BufferCache.allocate(bytes)
-      return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: sizeClass)
+      return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: Int32(sizeClass))
     }
     let storage = unsafeDowncast(made, to: Storage.self)
     let base = storage.base

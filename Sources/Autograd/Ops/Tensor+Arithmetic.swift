@@ -144,7 +144,7 @@ extension Tensor {
     return Kernels.zip(a, b, .pow, name: "pow")
       .recorded("PowBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
         let (a, b) = (s[0], s[1])
-        var grads: GradientList = [nil, nil]
+        var grads = GradientList(nil, nil)
         if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
         if needs[1] {
           let zero = Kernels.map(a.detached(), .isZero)
