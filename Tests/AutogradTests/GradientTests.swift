@@ -122,6 +122,26 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
   @Test func transposedOperands() {
     check([[4, 3], [2, 4]]) { $0[0].transposed().matmul($0[1].transposed()) }
   }
+
+  @Test func stackTimesMatrixIsOneProduct() {
+    // [2, 3, 4] · [4, 5] folds the stack into 6 rows: one product forward, one per gradient.
+    let x = Tensor.randn([2, 3, 4], dtype: .float64), w = Tensor.randn([5, 4], dtype: .float64)
+    x.requiresGrad = true
+    w.requiresGrad = true
+    let y = x.linear(weight: w)
+    #expect(y.shape == [2, 3, 5])
+    let products = ComputationGraph(of: y.sum(), gradients: false).nodes.filter { $0.op == "Mm" }
+    #expect(products.map(\.shape) == [[6, 5]])
+    // Non-contiguous stacks (a permuted view) and vectors on the right fold too.
+    check([[3, 2, 4], [5, 4]]) { $0[0].permuted([1, 0, 2]).linear(weight: $0[1]) }
+    check([[2, 3, 4], [4]]) { $0[0].matmul($0[1]) }
+    check([[2, 2, 3, 4], [4, 2]]) { $0[0].matmul($0[1]) * $0[0].sum() }
+  }
+
+  @Test func emptyInnerDimensionGivesZeros() {
+    let y = Tensor.zeros([2, 3, 0]).matmul(Tensor.zeros([0, 4]))
+    #expect(y.shape == [2, 3, 4] && y.scalars(as: Float.self).allSatisfy { $0 == 0 })
+  }
 }
 
 @Suite("Gradients of views, indexing, cat and stack") struct ShapeGradientTests {

@@ -2,7 +2,8 @@ extension Tensor {
   /// The matrix product, with PyTorch's rules for every rank:
   /// vector·vector is a dot product (a scalar); `[n, k]`·`[k, m]` is `[n, m]`; a vector on the left
   /// acts as a row and on the right as a column (that axis is then removed); tensors of higher rank
-  /// are stacks of matrices whose leading (batch) axes broadcast.
+  /// are stacks of matrices whose leading (batch) axes broadcast. A stack times a matrix or a vector
+  /// runs as one product over the stack's rows.
   ///
   /// Backward: d(AB) = dA·B + A·dB, so dA = G·Bᵀ and dB = Aᵀ·G, summed over broadcast batch axes.
   ///
@@ -14,6 +15,14 @@ extension Tensor {
     let k = shape[rank - 1], k2 = other.shape[Swift.max(other.rank - 2, 0)]
     precondition(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
     let (a0, b0) = Tensor.promoted(self, other, op: "matmul")
+    // A stack of matrices times one matrix is one product: the stack's leading axes fold into its
+    // rows, as in PyTorch. N small products would each pack the same right operand, and backward
+    // would build a weight gradient per matrix and then sum them.
+    if rank >= 3 && other.rank <= 2 {
+      let leading = Array(shape.dropLast())
+      let columns = other.rank == 1 ? [] : [other.shape[1]]
+      return a0.reshaped(to: [Shape.count(leading), k]).matmul(b0).reshaped(to: leading + columns)
+    }
     // Vectors become matrices, and their extra axis is removed from the result at the end.
     let a = rank == 1 ? a0.unsqueezed(at: 0) : a0
     let b = other.rank == 1 ? b0.unsqueezed(at: 1) : b0
