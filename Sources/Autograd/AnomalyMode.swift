@@ -24,7 +24,7 @@ public enum AnomalyMode {
       let values = grad.scalars(as: Double.self)
       guard let bad = values.first(where: { !$0.isFinite }) else { continue }
       let trace = node.creationTrace?.lines() ?? ["(recorded before anomaly detection was turned on)"]
-      preconditionFailure("""
+      trap("""
         backward: \(node.displayName) returned \(bad.isNaN ? "NaN" : "an infinite value") in the gradient of its input \(i) \
         (shape \(grad.shape)). The forward op was recorded at:
           \(trace.joined(separator: "\n  "))

@@ -17,13 +17,13 @@ extension Tensor {
   /// Adds a hook that sees this tensor's gradient (the total, once per backward pass) and may
   /// return a replacement (`nil` keeps it). For a leaf it runs before the gradient is accumulated.
   public func registerHook(_ hook: @escaping GradientHook) {
-    precondition(requiresGrad, "registerHook: the tensor does not require grad, so it never gets a gradient")
+    trapUnless(requiresGrad, "registerHook: the tensor does not require grad, so it never gets a gradient")
     if let gradFn { gradFn.hooks.append(hook) } else { leafHooks.append(hook) }
   }
 
   /// Keeps this computed tensor's gradient in `grad` after `backward()`, as leaves do.
   public func retainGrad() {
-    precondition(requiresGrad, "retainGrad: the tensor does not require grad")
+    trapUnless(requiresGrad, "retainGrad: the tensor does not require grad")
     gradFn?.retainedOutput = self
   }
 }
@@ -43,7 +43,7 @@ public func grad(of output: Tensor, withRespectTo inputs: [Tensor], outputGradie
   let results = Engine.run(from: output, seed: Engine.seed(for: output, outputGradient),
                            retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: inputs)
   if !allowUnused, let unused = results.firstIndex(where: { $0 == nil }) {
-    preconditionFailure("grad: input \(unused) (shape \(inputs[unused].shape)) is not used to compute the output; pass allowUnused: true to get nil for it")
+    trap("grad: input \(unused) (shape \(inputs[unused].shape)) is not used to compute the output; pass allowUnused: true to get nil for it")
   }
   return results
 }
@@ -52,14 +52,14 @@ public func grad(of output: Tensor, withRespectTo inputs: [Tensor], outputGradie
 /// complete, from an explicit work list (no recursion, so graphs of millions of nodes work).
 enum Engine {
   static func seed(for output: Tensor, _ gradient: Tensor?) -> Tensor {
-    precondition(output.requiresGrad,
+    trapUnless(output.requiresGrad,
                  "backward: the tensor does not require grad and has no grad_fn; set requiresGrad on a leaf it depends on")
     guard let gradient else {
-      precondition(output.count == 1,
+      trapUnless(output.count == 1,
                    "backward: output has shape \(output.shape); pass a gradient for outputs with more than one element")
       return Tensor.ones(output.shape, dtype: output.dtype)
     }
-    precondition(gradient.shape == output.shape,
+    trapUnless(gradient.shape == output.shape,
                  "backward: gradient has shape \(gradient.shape) but the output has shape \(output.shape)")
     return gradient.dtype == output.dtype ? gradient : gradient.cast(to: output.dtype)
   }
@@ -107,7 +107,7 @@ enum Engine {
     }
 
     func deliver(_ grad: consuming Tensor, to tensor: Tensor) {
-      precondition(grad.shape == tensor.shape,
+      trapUnless(grad.shape == tensor.shape,
                    "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
       if let node = tensor.gradFn {
         if let earlier = node.pendingGrad.take() {
@@ -183,7 +183,7 @@ enum Engine {
     root.isVisited = true
     stack.append(root)
     while let node = stack.popLast() {
-      precondition(!node.isReleased, """
+      trapUnless(!node.isReleased, """
         backward: the graph behind \(node.displayName) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
@@ -202,13 +202,13 @@ enum Engine {
   /// the node for it (release would drop them next anyway), which spares copying them.
   private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList {
     for i in 0..<node.saved.count where node.saved[i].storage.version != node.savedVersions[i] {
-      preconditionFailure("""
+      trap("""
         backward: a value saved by \(node.displayName) was modified by an in-place operation \
         (saved at version \(node.savedVersions[i]), now version \(node.saved[i].storage.version)); use an out-of-place op
         """)
     }
     guard let rule = keepingSaved ? node.rule : node.rule.take() else {
-      preconditionFailure("backward: \(node.displayName) has no backward rule")
+      trap("backward: \(node.displayName) has no backward rule")
     }
     let saved = keepingSaved ? node.saved : node.saved.take()
     let grads = rule(grad, saved, node.needs)

@@ -23,10 +23,10 @@ public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = 
   let recorded = output.recorded("CustomFunctionBackward", inputs: TensorList(inputs), saving: TensorList(saving)) {
     [inputShapes = inputs.map(\.shape)] g, s, _ in
     let grads = backward(g, Array(s))
-    precondition(grads.count == inputShapes.count,
+    trapUnless(grads.count == inputShapes.count,
                  "\(name): backward returned \(grads.count) gradients for \(inputShapes.count) inputs")
     for (i, (grad, shape)) in zip(grads, inputShapes).enumerated() {
-      if let grad { precondition(grad.shape == shape, "\(name): backward returned shape \(grad.shape) for input \(i) of shape \(shape)") }
+      if let grad { trapUnless(grad.shape == shape, "\(name): backward returned shape \(grad.shape) for input \(i) of shape \(shape)") }
     }
     return GradientList(grads)
   }

@@ -7,7 +7,7 @@
 private func leaves(_ inputs: [Tensor], createGraph: Bool) -> [Tensor] {
   inputs.map { x in
     if createGraph && x.requiresGrad { return x }
-    precondition(x.dtype.isFloatingPoint, "autograd.functional: inputs must be floating point, got \(x.dtype)")
+    trapUnless(x.dtype.isFloatingPoint, "autograd.functional: inputs must be floating point, got \(x.dtype)")
     let leaf = x.detached()
     leaf.requiresGrad = true
     return leaf
@@ -34,7 +34,7 @@ public func vjp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], cotangent: Tenso
 /// Computed with two reverse passes (the "double vjp" trick), so every op supports it.
 public func jvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], tangents: [Tensor],
                 createGraph: Bool = false) -> (value: Tensor, derivative: Tensor) {
-  precondition(tangents.count == inputs.count && zip(tangents, inputs).allSatisfy { $0.shape == $1.shape },
+  trapUnless(tangents.count == inputs.count && zip(tangents, inputs).allSatisfy { $0.shape == $1.shape },
                "jvp: expected one tangent per input with the input's shape")
   let xs = leaves(inputs, createGraph: createGraph)
   let y = withGrad { f(xs) }
@@ -86,7 +86,7 @@ public func hessian(_ f: (Tensor) -> Tensor, at input: Tensor) -> Tensor {
   let x = leaves([input], createGraph: false)[0]
   return withGrad {
     let y = f(x)
-    precondition(y.count == 1, "hessian: the function must return a single value, got shape \(y.shape)")
+    trapUnless(y.count == 1, "hessian: the function must return a single value, got shape \(y.shape)")
     guard y.requiresGrad, let g = grad(of: y, withRespectTo: [x], createGraph: true)[0] else {
       return Tensor.zeros(input.shape + input.shape, dtype: input.dtype)
     }
@@ -96,12 +96,12 @@ public func hessian(_ f: (Tensor) -> Tensor, at input: Tensor) -> Tensor {
 
 /// f(inputs) and H · vectors for a scalar f, without forming the Hessian (two reverse passes).
 public func hvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], vectors: [Tensor]) -> (value: Tensor, products: [Tensor]) {
-  precondition(vectors.count == inputs.count && zip(vectors, inputs).allSatisfy { $0.shape == $1.shape },
+  trapUnless(vectors.count == inputs.count && zip(vectors, inputs).allSatisfy { $0.shape == $1.shape },
                "hvp: expected one vector per input with the input's shape")
   let xs = leaves(inputs, createGraph: false)
   return withGrad {
     let y = f(xs)
-    precondition(y.count == 1, "hvp: the function must return a single value, got shape \(y.shape)")
+    trapUnless(y.count == 1, "hvp: the function must return a single value, got shape \(y.shape)")
     guard y.requiresGrad else { return (y, orZeros(xs.map { _ in nil }, like: xs)) }
     let g = grad(of: y, withRespectTo: xs, createGraph: true)
     var inner = Tensor.zeros([], dtype: y.dtype)

@@ -174,7 +174,7 @@ extension Tensor {
                 rule: @escaping BackwardRule) -> Tensor {
     // The inputs first: the grad mode is a task-local value, a lookup that costs more than the
     // check, and most ops inside a backward pass have no input that requires grad.
-    precondition(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
+    trapUnless(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
     let needs = inputs.bits(where: { $0.requiresGrad })
     guard needs != 0, GradMode.isRecording else { return self }
     gradFn = Node(name: name, detail: detail(), scalar: scalar, inputs: inputs, needs: needs, saved: saved, rule: rule)

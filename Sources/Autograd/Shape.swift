@@ -41,7 +41,7 @@ enum Shape {
     for i in 0..<rank {
       let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
       let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-      precondition(da == db || da == 1 || db == 1,
+      trapUnless(da == db || da == 1 || db == 1,
                    "\(op): shapes \(a) and \(b) cannot be broadcast together")
       out[i] = da == 1 ? db : da
     }
@@ -69,7 +69,7 @@ enum Shape {
   /// Turns a possibly negative axis into an index in `0..<rank`, trapping with the op's name.
   static func axis(_ axis: Int, rank: Int, op: StaticString) -> Int {
     let a = axis < 0 ? axis + rank : axis
-    precondition(a >= 0 && a < max(rank, 1), "\(op): axis \(axis) is out of range for rank \(rank)")
+    trapUnless(a >= 0 && a < max(rank, 1), "\(op): axis \(axis) is out of range for rank \(rank)")
     return a
   }
 }

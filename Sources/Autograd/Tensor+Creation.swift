@@ -40,8 +40,8 @@ extension Tensor {
 
   convenience init<S: TensorScalar>(values: [S], shape: [Int]?, dtype: DType) {
     let shape = shape ?? [values.count]
-    precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-    precondition(Shape.count(shape) == values.count,
+    trapUnless(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
+    trapUnless(Shape.count(shape) == values.count,
                  "Tensor: shape \(shape) holds \(Shape.count(shape)) elements, but \(values.count) values were given")
     self.init(empty: shape, dtype: dtype)
     if S.dtype == dtype {
@@ -66,7 +66,7 @@ extension Tensor {
   /// A tensor with every element equal to `value`.
   public static func full(_ shape: [Int], value: Double, dtype: DType = .float32,
                           requiresGrad: Bool = false) -> Tensor {
-    precondition(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
+    trapUnless(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
     let t = Tensor(empty: shape, dtype: dtype, zeroed: value == 0)
     if value != 0 { Kernels.fill(t, value) }
     t.requiresGrad = requiresGrad
@@ -82,14 +82,14 @@ extension Tensor {
   /// The values `start, start + step, ...` below `end` (above it for a negative step), as a vector.
   public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1,
                             dtype: DType = .float32) -> Tensor {
-    precondition(step != 0 && step.isFinite, "arange: step must be finite and non-zero, got \(step)")
+    trapUnless(step != 0 && step.isFinite, "arange: step must be finite and non-zero, got \(step)")
     let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
     return Tensor((0..<n).map { start + Double($0) * step }, dtype: dtype)
   }
 
   /// `count` evenly spaced values from `start` to `end`, both included.
   public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-    precondition(count >= 0, "linspace: count must be non-negative, got \(count)")
+    trapUnless(count >= 0, "linspace: count must be non-negative, got \(count)")
     if count == 1 { return Tensor([start], dtype: dtype) }
     let step = (end - start) / Double(count - 1)
     // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
@@ -117,7 +117,7 @@ extension Tensor {
 
   /// Uniform random integers in `low..<high` from `generator`, as an int64 tensor.
   public static func randint(low: Int = 0, high: Int, shape: [Int], generator: inout RandomGenerator) -> Tensor {
-    precondition(low < high, "randint: low (\(low)) must be below high (\(high))")
+    trapUnless(low < high, "randint: low (\(low)) must be below high (\(high))")
     let range = Int64(low)..<Int64(high)
     return Tensor(values: (0..<Shape.count(shape)).map { _ in generator.nextInt(in: range) }, shape: shape, dtype: .int64)
   }
@@ -140,7 +140,7 @@ extension Tensor {
   /// The value of a one-element tensor, as PyTorch's `item()`.
   /// - Precondition: The tensor has exactly one element.
   public func item() -> Double {
-    precondition(count == 1, "item: the tensor has shape \(shape) (\(count) elements); item() needs exactly one")
+    trapUnless(count == 1, "item: the tensor has shape \(shape) (\(count) elements); item() needs exactly one")
     // Read in place: item() runs once per step in training loops.
     return switch dtype {
     case .float32: Double(storage.pointer(Float.self)[offset])

@@ -86,9 +86,9 @@ public final class Tensor {
   public var requiresGrad: Bool {
     get { isGradLeaf || gradFn != nil }
     set {
-      precondition(gradFn == nil,
+      trapUnless(gradFn == nil,
                    "requiresGrad: can only be set on leaf tensors; use detached() to cut a computed tensor from its graph")
-      precondition(!newValue || dtype.isFloatingPoint,
+      trapUnless(!newValue || dtype.isFloatingPoint,
                    "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
       if !newValue && gradientState == nil { return }
       ensuredGradientState.requiresGrad = newValue
@@ -102,7 +102,7 @@ public final class Tensor {
   public var data: Tensor {
     get { detached() }
     set {
-      precondition(newValue.dtype == dtype || !requiresGrad,
+      trapUnless(newValue.dtype == dtype || !requiresGrad,
                    "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
       storage = newValue.storage
       shape = newValue.shape

@@ -9,7 +9,7 @@ public final class MultiheadAttention: Module {
 
   public init(embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, dtype: DType = .float32,
               generator: inout RandomGenerator) {
-    precondition(heads > 0 && embedDimension % heads == 0, "MultiheadAttention: \(embedDimension) does not split into \(heads) heads")
+    trapUnless(heads > 0 && embedDimension % heads == 0, "MultiheadAttention: \(embedDimension) does not split into \(heads) heads")
     (self.embedDimension, self.heads, self.batchFirst) = (embedDimension, heads, batchFirst)
     inProjectionWeight = Tensor.zeros([3 * embedDimension, embedDimension], dtype: dtype)
     Init.xavierUniform(inProjectionWeight, generator: &generator)
@@ -31,7 +31,7 @@ public final class MultiheadAttention: Module {
   public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
                              attentionMask: Tensor? = nil) -> (output: Tensor, weights: Tensor) {
     let (q0, k0, v0) = batchFirst ? (query, key, value) : (query.transposed(0, 1), key.transposed(0, 1), value.transposed(0, 1))
-    precondition(q0.rank == 3 && q0.shape[2] == embedDimension, "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
+    trapUnless(q0.rank == 3 && q0.shape[2] == embedDimension, "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
     let e = embedDimension, d = e / heads
     let w = inProjectionWeight.split(size: e, axis: 0)
     let b = inProjectionBias?.split(size: e, axis: 0)

@@ -19,7 +19,7 @@ public final class Dropout: Layer {
   private var generator: RandomGenerator
 
   public init(probability: Double = 0.5, generator: RandomGenerator = RandomGenerator.split()) {
-    precondition(probability >= 0 && probability <= 1, "Dropout: probability must be in [0, 1], got \(probability)")
+    trapUnless(probability >= 0 && probability <= 1, "Dropout: probability must be in [0, 1], got \(probability)")
     self.probability = probability
     self.generator = generator
   }

@@ -49,7 +49,7 @@ public final class ModuleDict: Module {
   public subscript(key: String) -> Module? {
     get { entries.first { $0.0 == key }?.1 }
     set {
-      precondition(!key.isEmpty && !key.contains("."), "ModuleDict: key '\(key)' must be non-empty and have no '.'")
+      trapUnless(!key.isEmpty && !key.contains("."), "ModuleDict: key '\(key)' must be non-empty and have no '.'")
       if let i = entries.firstIndex(where: { $0.0 == key }) {
         if let newValue { entries[i].1 = newValue } else { entries.remove(at: i) }
       } else if let newValue {

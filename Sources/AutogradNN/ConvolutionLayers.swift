@@ -10,7 +10,7 @@ public final class Conv2d: Layer {
   public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
               dtype: DType = .float32, generator: inout RandomGenerator) {
-    precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
+    trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
                  "Conv2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
     let bound = 1 / Double(fanIn).squareRoot()
@@ -41,7 +41,7 @@ public final class Conv1d: Layer {
   public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
               dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
               generator: inout RandomGenerator) {
-    precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
+    trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
                  "Conv1d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     let bound = 1 / Double(inputChannels / groups * kernelSize).squareRoot()
     weight = uniformTensor([outputChannels, inputChannels / groups, kernelSize], bound: bound, dtype: dtype, generator: &generator)
@@ -70,7 +70,7 @@ public final class ConvTranspose2d: Layer {
   public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
               padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
               groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: inout RandomGenerator) {
-    precondition(inputChannels % groups == 0 && outputChannels % groups == 0,
+    trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
                  "ConvTranspose2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     // PyTorch computes the fan-in of this weight from its axis 1: out / groups · kh · kw.
     let bound = 1 / Double(outputChannels / groups * kernelSize.0 * kernelSize.1).squareRoot()

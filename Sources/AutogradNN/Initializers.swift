@@ -6,7 +6,7 @@ import Foundation
 public enum Init {
   /// The fan-in and fan-out of a weight: `[out, in, kernel...]` gives in·k and out·k.
   public static func fans(_ t: Tensor) -> (fanIn: Int, fanOut: Int) {
-    precondition(t.rank >= 2, "Init: fan-in and fan-out need a weight of at least 2 axes, got \(t.shape)")
+    trapUnless(t.rank >= 2, "Init: fan-in and fan-out need a weight of at least 2 axes, got \(t.shape)")
     let receptive = t.shape.dropFirst(2).reduce(1, *)
     return (t.shape[1] * receptive, t.shape[0] * receptive)
   }
@@ -73,7 +73,7 @@ public enum Init {
   /// Normal values with `mean` and `std`, redrawn until they fall in [low, high].
   public static func truncatedNormal(_ t: Tensor, mean: Double = 0, std: Double = 1, low: Double = -2, high: Double = 2,
                                      generator: inout RandomGenerator) {
-    precondition(low < high, "truncatedNormal: low (\(low)) must be below high (\(high))")
+    trapUnless(low < high, "truncatedNormal: low (\(low)) must be below high (\(high))")
     let values = (0..<t.count).map { _ -> Double in
       while true {
         let v = mean + std * generator.nextNormal()
@@ -86,7 +86,7 @@ public enum Init {
   /// A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, times `gain`;
   /// extra axes are flattened into the columns.
   public static func orthogonal(_ t: Tensor, gain: Double = 1, generator: inout RandomGenerator) {
-    precondition(t.rank >= 2, "orthogonal: needs at least 2 axes, got \(t.shape)")
+    trapUnless(t.rank >= 2, "orthogonal: needs at least 2 axes, got \(t.shape)")
     let rows = t.shape[0], cols = t.count / rows
     // Gram-Schmidt on the longer side's vectors gives orthonormal rows or columns.
     let n = Swift.max(rows, cols), k = Swift.min(rows, cols)

@@ -9,7 +9,7 @@ public final class Linear: Layer {
 
   public init(inputSize: Int, outputSize: Int, bias: Bool = true, dtype: DType = .float32,
               generator: inout RandomGenerator) {
-    precondition(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) -> \(outputSize)")
+    trapUnless(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) -> \(outputSize)")
     let bound = 1 / Double(inputSize).squareRoot()
     weight = uniformTensor([outputSize, inputSize], bound: bound, dtype: dtype, generator: &generator)
     self.bias = bias ? uniformTensor([outputSize], bound: bound, dtype: dtype, generator: &generator) : nil

@@ -4,7 +4,7 @@ import Autograd
 open class Loss: Module {
   public let reduction: LossReduction
   public init(reduction: LossReduction = .mean) { self.reduction = reduction }
-  open func compute(_ input: Tensor, _ target: Tensor) -> Tensor { preconditionFailure("\(type(of: self)): compute is not implemented") }
+  open func compute(_ input: Tensor, _ target: Tensor) -> Tensor { trap("\(type(of: self)): compute is not implemented") }
   public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { compute(input, target) }
 }
 

@@ -21,7 +21,7 @@ public struct Parameter<Value: TensorSlot> {
   }
   private static func prepare(_ value: Value) {
     guard let t = value.slotTensor else { return }
-    precondition(t.isLeaf, "Parameter: a parameter must be a leaf tensor (use detached())")
+    trapUnless(t.isLeaf, "Parameter: a parameter must be a leaf tensor (use detached())")
     if t.dtype.isFloatingPoint && !t.requiresGrad { t.requiresGrad = true }
   }
 }
@@ -158,7 +158,7 @@ extension Optional: OptionalModule where Wrapped: Module {
 open class Layer: Module {
   /// The layer's computation.
   open func forward(_ input: Tensor) -> Tensor {
-    preconditionFailure("\(type(of: self)): forward(_:) is not implemented")
+    trap("\(type(of: self)): forward(_:) is not implemented")
   }
 
   /// Runs `forward(_:)`.

@@ -78,7 +78,7 @@ public final class RecurrentCell: Module {
 
   /// The next hidden state (and, for LSTM, cell state); zeros when none are given.
   public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil) -> (hidden: Tensor, cell: Tensor?) {
-    precondition(input.rank == 2 && input.shape[1] == inputSize, "\(kind)Cell: expected input [N, \(inputSize)], got \(input.shape)")
+    trapUnless(input.rank == 2 && input.shape[1] == inputSize, "\(kind)Cell: expected input [N, \(inputSize)], got \(input.shape)")
     let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype)
     let c: Tensor? = if case .lstm = kind { cell ?? zeros } else { nil }
     let (h, newC) = weights.step(kind, input, hidden ?? zeros, c)
@@ -96,7 +96,7 @@ public final class Recurrent: Module {
 
   public init(_ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, layers layerCount: Int = 1, bias: Bool = true,
               batchFirst: Bool = false, dtype: DType = .float32, generator: inout RandomGenerator) {
-    precondition(layerCount > 0, "\(kind): layers must be positive, got \(layerCount)")
+    trapUnless(layerCount > 0, "\(kind): layers must be positive, got \(layerCount)")
     (self.kind, self.inputSize, self.hiddenSize, self.layerCount, self.batchFirst) = (kind, inputSize, hiddenSize, layerCount, batchFirst)
     var built: [RecurrentWeights] = []
     for l in 0..<layerCount {
@@ -120,7 +120,7 @@ public final class Recurrent: Module {
   /// Runs the sequence; `hidden` and `cell` (`[layers, N, H]`) default to zeros.
   public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil)
     -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
-    precondition(input.rank == 3 && input.shape[2] == inputSize, "\(kind): expected input [T, N, \(inputSize)], got \(input.shape)")
+    trapUnless(input.rank == 3 && input.shape[2] == inputSize, "\(kind): expected input [T, N, \(inputSize)], got \(input.shape)")
     let sequence = batchFirst ? input.transposed(0, 1) : input
     let (steps, batch) = (sequence.shape[0], sequence.shape[1])
     let zeros = Tensor.zeros([layerCount, batch, hiddenSize], dtype: input.dtype)

@@ -57,7 +57,7 @@ private func close(_ a: Tensor, _ b: Tensor) -> Bool {
     #expect(gradCheck([random([3], seed: 32), random([2], seed: 33)]) { $0[0].outer($0[1]) })
   }
 
-  @Test func einsumErrors() async {
+  @Test func einsumErrorsTrapWithAMessage() async {
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.einsum("ij,jk->ik", Tensor.zeros([2, 3]), Tensor.zeros([4, 5]))
     }.map { result in

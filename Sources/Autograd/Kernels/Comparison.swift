@@ -48,7 +48,7 @@ extension Kernels {
 
   /// Compares two tensors of the same dtype element-wise, with broadcasting.
   static func compare(_ a: Tensor, _ b: Tensor, _ op: ComparisonOp, name: StaticString) -> Tensor {
-    precondition(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
+    trapUnless(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
     switch a.dtype {
     case .float32: return zipMap(a, b, Float.self, Float.self, to: .bool, name: name) { op.test($0, $1) }
     case .float64: return zipMap(a, b, Double.self, Double.self, to: .bool, name: name) { op.test($0, $1) }

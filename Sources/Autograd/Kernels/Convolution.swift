@@ -55,7 +55,7 @@ extension Kernels {
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("unfold: expected a floating-point tensor, got \(x.dtype)")
+    default: trap("unfold: expected a floating-point tensor, got \(x.dtype)")
     }
     return out
   }
@@ -73,7 +73,7 @@ extension Kernels {
     switch cols.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("fold: expected a floating-point tensor, got \(cols.dtype)")
+    default: trap("fold: expected a floating-point tensor, got \(cols.dtype)")
     }
     return out
   }

@@ -17,7 +17,7 @@ extension Kernels {
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("\(product ? "cumprod" : "cumsum"): expected a floating-point tensor, got \(x.dtype)")
+    default: trap("\(product ? "cumprod" : "cumsum"): expected a floating-point tensor, got \(x.dtype)")
     }
     return contiguousCopy(moved.movingLastAxis(to: axis))
   }

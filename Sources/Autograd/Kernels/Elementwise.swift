@@ -241,12 +241,12 @@ enum BinaryOp: Equatable {
     case .minimum: Self.loop(a, sa, b, sb, dst, n) { Swift.min($0, $1) }
     case .remainder:
       Self.loop(a, sa, b, sb, dst, n) { x, y in
-        precondition(y != 0, "remainder: integer division by zero")
+        trapUnless(y != 0, "remainder: integer division by zero")
         let r = x % y
         return r != 0 && (r < 0) != (y < 0) ? r + y : r
       }
     case .div, .pow, .atan2, .tanhBackward, .sigmoidBackward, .reluBackward:
-      preconditionFailure("\(self): not defined on integers here; cast to a floating-point dtype first")
+      trap("\(self): not defined on integers here; cast to a floating-point dtype first")
     }
   }
 }
@@ -259,7 +259,7 @@ enum Kernels {
     switch x.dtype {
     case .float32: map(x, op, out, Float.self)
     case .float64: map(x, op, out, Double.self)
-    default: preconditionFailure("\(op): expected a floating-point tensor, got \(x.dtype)")
+    default: trap("\(op): expected a floating-point tensor, got \(x.dtype)")
     }
     return out
   }
@@ -280,7 +280,7 @@ enum Kernels {
   /// Applies `op` to pairs of elements of `a` and `b` broadcast together; the result is contiguous.
   /// Both must have the same floating-point dtype.
   static func zip(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, name: StaticString) -> Tensor {
-    precondition(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
+    trapUnless(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
     let shape = Shape.broadcast(a.shape, b.shape, op: name)
     let out = Tensor(empty: shape, dtype: a.dtype)
     // Contiguous operands of the output's shape, or single values (also expanded ones, as a sum's
@@ -309,7 +309,7 @@ enum Kernels {
     case .float32: run(Float.self) { op.run($0, sa, $1, sb, $2, $3) }
     case .float64: run(Double.self) { op.run($0, sa, $1, sb, $2, $3) }
     case .int64: run(Int64.self) { op.runIntegers($0, sa, $1, sb, $2, $3) }
-    case .bool: preconditionFailure("\(name): no arithmetic on bool tensors; cast them first")
+    case .bool: trap("\(name): no arithmetic on bool tensors; cast them first")
     }
     return out
   }

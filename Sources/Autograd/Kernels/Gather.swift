@@ -20,7 +20,7 @@ extension Kernels {
       let src = source.basePointer(T.self) + source.offset, dst = out.basePointer(T.self)
       forEachPosition(index.shape, axis: axis) { k, o, _, i in
         let j = Int(idx[k])
-        precondition(j >= 0 && j < size, "\(op): index \(j) is out of range for axis \(axis) of size \(size)")
+        trapUnless(j >= 0 && j < size, "\(op): index \(j) is out of range for axis \(axis) of size \(size)")
         dst[k] = src[(o * size + j) * inner + i]
       }
     }
@@ -44,7 +44,7 @@ extension Kernels {
       let dst = target.basePointer(T.self), s = values.basePointer(T.self)
       forEachPosition(index.shape, axis: axis) { k, o, _, i in
         let j = Int(idx[k])
-        precondition(j >= 0 && j < size, "\(op): index \(j) is out of range for axis \(axis) of size \(size)")
+        trapUnless(j >= 0 && j < size, "\(op): index \(j) is out of range for axis \(axis) of size \(size)")
         let at = (o * size + j) * inner + i
         dst[at] = accumulate ? add(dst[at], s[k]) : s[k]
       }
@@ -98,7 +98,7 @@ extension Kernels {
     switch src.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("indexAdd: expected a floating-point tensor, got \(src.dtype)")
+    default: trap("indexAdd: expected a floating-point tensor, got \(src.dtype)")
     }
     return out
   }

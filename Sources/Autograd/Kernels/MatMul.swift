@@ -34,7 +34,7 @@ extension Kernels {
         ag_dgemm(n, m, k, a.basePointer(Double.self) + oa, rsa, csa, b.basePointer(Double.self) + ob, rsb, csb,
                  out.basePointer(Double.self) + i * n * m, m, false)
       default:
-        preconditionFailure("matmul: expected floating-point tensors, got \(a.dtype)")
+        trap("matmul: expected floating-point tensors, got \(a.dtype)")
       }
     }
     return out

@@ -31,7 +31,7 @@ extension Kernels {
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("sum: expected a floating-point tensor, got \(x.dtype)")
+    default: trap("sum: expected a floating-point tensor, got \(x.dtype)")
     }
     return out
   }
@@ -57,7 +57,7 @@ extension Kernels {
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("sum: expected a floating-point tensor, got \(x.dtype)")
+    default: trap("sum: expected a floating-point tensor, got \(x.dtype)")
     }
     return out
   }
@@ -79,7 +79,7 @@ extension Kernels {
   /// The largest (or smallest) value along `axis` and the index of its first occurrence; NaN wins,
   /// as in PyTorch. Both results have `x`'s shape without `axis`.
   static func extremum(_ x: Tensor, axis: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
-    precondition(x.shape[axis] > 0, "\(largest ? "max" : "min"): axis \(axis) of shape \(x.shape) is empty")
+    trapUnless(x.shape[axis] > 0, "\(largest ? "max" : "min"): axis \(axis) of shape \(x.shape) is empty")
     let (source, kept, inner) = gatherReduced(x, axes: [axis])
     let values = Tensor(empty: kept, dtype: x.dtype), indices = Tensor(empty: kept, dtype: .int64)
     func run<T: FloatingElement>(_: T.Type) {
@@ -99,7 +99,7 @@ extension Kernels {
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: preconditionFailure("\(largest ? "max" : "min"): expected a floating-point tensor, got \(x.dtype)")
+    default: trap("\(largest ? "max" : "min"): expected a floating-point tensor, got \(x.dtype)")
     }
     return (values, indices)
   }

@@ -20,7 +20,7 @@ public enum LossReduction: Sendable {
 }
 
 private func sameShape(_ input: Tensor, _ target: Tensor, _ op: StaticString) {
-  precondition(input.shape == target.shape, "\(op): input shape \(input.shape) and target shape \(target.shape) differ")
+  trapUnless(input.shape == target.shape, "\(op): input shape \(input.shape) and target shape \(target.shape) differ")
 }
 
 /// Mean squared error: (input - target)².
@@ -38,7 +38,7 @@ public func l1Loss(_ input: Tensor, _ target: Tensor, reduction: LossReduction =
 /// 0.5 d² / β where |d| < β, |d| - 0.5 β elsewhere (d = input - target).
 public func smoothL1Loss(_ input: Tensor, _ target: Tensor, beta: Double = 1, reduction: LossReduction = .mean) -> Tensor {
   sameShape(input, target, "smoothL1Loss")
-  precondition(beta >= 0, "smoothL1Loss: beta must be non-negative, got \(beta)")
+  trapUnless(beta >= 0, "smoothL1Loss: beta must be non-negative, got \(beta)")
   if beta == 0 { return l1Loss(input, target, reduction: reduction) }
   let d = (input - target).abs()
   return reduction.apply(Tensor.where(d .< beta, 0.5 * d * d / beta, d - 0.5 * beta))
@@ -47,7 +47,7 @@ public func smoothL1Loss(_ input: Tensor, _ target: Tensor, beta: Double = 1, re
 /// 0.5 d² where |d| <= δ, δ (|d| - 0.5 δ) elsewhere (d = input - target).
 public func huberLoss(_ input: Tensor, _ target: Tensor, delta: Double = 1, reduction: LossReduction = .mean) -> Tensor {
   sameShape(input, target, "huberLoss")
-  precondition(delta > 0, "huberLoss: delta must be positive, got \(delta)")
+  trapUnless(delta > 0, "huberLoss: delta must be positive, got \(delta)")
   let d = (input - target).abs()
   return reduction.apply(Tensor.where(d .<= delta, 0.5 * d * d, delta * (d - 0.5 * delta)))
 }
@@ -71,7 +71,7 @@ public func nllLoss(_ logProbabilities: Tensor, _ target: Tensor, weight: Tensor
 /// distribution: (1 - ε) target + ε / C.
 public func crossEntropy(_ logits: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                          labelSmoothing: Double = 0, reduction: LossReduction = .mean) -> Tensor {
-  precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
+  trapUnless(labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
   let classAxis = logits.rank == 1 ? 0 : 1
   let classes = logits.shape[classAxis]
   let logProbabilities = logits.logSoftmax(axis: classAxis)
@@ -101,15 +101,15 @@ private func pickClasses(_ logProbabilities: Tensor, _ target: Tensor, weight: T
                          op: StaticString) -> (Tensor, Tensor) {
   let classAxis = logProbabilities.rank == 1 ? 0 : 1
   let classes = logProbabilities.shape[classAxis]
-  precondition(target.dtype == .int64, "\(op): class targets must be int64, got \(target.dtype)")
+  trapUnless(target.dtype == .int64, "\(op): class targets must be int64, got \(target.dtype)")
   var expected = logProbabilities.shape
   expected.remove(at: classAxis)
-  precondition(target.shape == expected, "\(op): target shape \(target.shape) does not fit input \(logProbabilities.shape) (expected \(expected))")
+  trapUnless(target.shape == expected, "\(op): target shape \(target.shape) does not fit input \(logProbabilities.shape) (expected \(expected))")
   let raw = target.scalars(as: Int64.self)
   for t in raw where Int(t) != ignoreIndex {
-    precondition(t >= 0 && Int(t) < classes, "\(op): target \(t) is out of range for \(classes) classes")
+    trapUnless(t >= 0 && Int(t) < classes, "\(op): target \(t) is out of range for \(classes) classes")
   }
-  if let weight { precondition(weight.shape == [classes], "\(op): weight has shape \(weight.shape), expected [\(classes)]") }
+  if let weight { trapUnless(weight.shape == [classes], "\(op): weight has shape \(weight.shape), expected [\(classes)]") }
   let safe = Tensor(values: raw.map { Int($0) == ignoreIndex ? 0 : $0 }, shape: target.shape, dtype: .int64)
   let kept = Tensor(raw.map { Int($0) == ignoreIndex ? 0.0 : 1.0 }, shape: target.shape, dtype: logProbabilities.dtype)
   let picked = logProbabilities.gather(axis: classAxis, index: safe.unsqueezed(at: classAxis)).squeezed(at: classAxis)

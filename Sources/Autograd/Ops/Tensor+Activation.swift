@@ -32,7 +32,7 @@ extension Tensor {
 
   /// x where x > 0, else α (e^(x/α) - 1).
   public func celu(alpha: Double = 1) -> Tensor {
-    precondition(alpha != 0, "celu: alpha must not be 0")
+    trapUnless(alpha != 0, "celu: alpha must not be 0")
     return alpha * (self / alpha).elu()
   }
 
@@ -71,7 +71,7 @@ extension Tensor {
 
   /// min(max(x, min), max). Backward: 1 strictly between the bounds, 0 elsewhere (as PyTorch).
   public func hardtanh(min: Double = -1, max: Double = 1) -> Tensor {
-    precondition(min <= max, "hardtanh: min (\(min)) must not exceed max (\(max))")
+    trapUnless(min <= max, "hardtanh: min (\(min)) must not exceed max (\(max))")
     return unary(.clamp(min: min, max: max), "HardtanhBackward") { g, x in g * x.mask(.strictlyWithin(min: min, max: max)) }
   }
 

@@ -166,7 +166,7 @@ extension Tensor {
   }
 
   func requireFloatingPoint(_ op: StaticString) {
-    precondition(dtype.isFloatingPoint, "\(Tensor.opName(op)): expected a floating-point tensor, got \(dtype)")
+    trapUnless(dtype.isFloatingPoint, "\(Tensor.opName(op)): expected a floating-point tensor, got \(dtype)")
   }
 
   /// The op a message should name: `exp` for the node name `ExpBackward`.

@@ -132,7 +132,7 @@ extension Tensor {
   ///
   /// Backward: to `self` where it lies within the bounds, otherwise to the bound it was clamped to.
   public func clamped(min: Tensor?, max: Tensor?) -> Tensor {
-    precondition(min != nil || max != nil, "clamp: give at least one of min and max")
+    trapUnless(min != nil || max != nil, "clamp: give at least one of min and max")
     var result = self
     if let min { result = Tensor.where(result .< min, min, result) }
     if let max { result = Tensor.where(result .> max, max, result) }

@@ -3,7 +3,7 @@ extension Tensor {
   ///
   /// `self` is `[..., in]`, `weight` is `[out, in]`, `bias` is `[out]`; the result is `[..., out]`.
   public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    precondition(weight.rank == 2 && shape.last == weight.shape[1],
+    trapUnless(weight.rank == 2 && shape.last == weight.shape[1],
                  "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
     let y = matmul(weight.transposed())
     return bias.map { y + $0 } ?? y
@@ -20,9 +20,9 @@ extension Tensor {
       return unsqueezed(at: 0).conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
                                       groups: groups).squeezed(at: 0)
     }
-    precondition(rank == 4 && weight.rank == 4, "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
+    trapUnless(rank == 4 && weight.rank == 4, "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
     let (n, c, o) = (shape[0], shape[1], weight.shape[0])
-    precondition(groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
+    trapUnless(groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
                  "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
     let window = checkedWindow((weight.shape[2], weight.shape[3]), stride, padding, dilation, op: "conv2d")
     let (oh, ow) = window.outputSize((shape[2], shape[3]))
@@ -39,8 +39,8 @@ extension Tensor {
   /// 1-D cross-correlation: `self` is `[N, C, L]` (or `[C, L]`), `weight` is `[O, C / groups, k]`.
   public func conv1d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                      groups: Int = 1) -> Tensor {
-    precondition(rank == 2 || rank == 3, "conv1d: expected input [N, C, L] or [C, L], got \(shape)")
-    precondition(weight.rank == 3, "conv1d: expected weight [O, C/groups, k], got \(weight.shape)")
+    trapUnless(rank == 2 || rank == 3, "conv1d: expected input [N, C, L] or [C, L], got \(shape)")
+    trapUnless(weight.rank == 3, "conv1d: expected weight [O, C/groups, k], got \(weight.shape)")
     return unsqueezed(at: -2).conv2d(weight: weight.unsqueezed(at: 2), bias: bias, stride: (1, stride), padding: (0, padding),
                                      dilation: (1, dilation), groups: groups).squeezed(at: -2)
   }
@@ -54,18 +54,18 @@ extension Tensor {
       return unsqueezed(at: 0).convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding,
                                                outputPadding: outputPadding, dilation: dilation, groups: groups).squeezed(at: 0)
     }
-    precondition(rank == 4 && weight.rank == 4, "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)")
+    trapUnless(rank == 4 && weight.rank == 4, "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)")
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-    precondition(groups > 0 && c % groups == 0 && weight.shape[0] == c,
+    trapUnless(groups > 0 && c % groups == 0 && weight.shape[0] == c,
                  "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
-    precondition(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
+    trapUnless(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
                  "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
     let (kh, kw) = (weight.shape[2], weight.shape[3]), oPerGroup = weight.shape[1], o = oPerGroup * groups
     let window = checkedWindow((kh, kw), stride, padding, dilation, op: "convTranspose2d", fitting: false)
     let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
     let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
-    precondition(outH > 0 && outW > 0, "convTranspose2d: the output size (\(outH), \(outW)) is not positive")
-    precondition(window.outputSize((outH, outW)) == (h, w), "convTranspose2d: inconsistent geometry for input \(shape)")
+    trapUnless(outH > 0 && outW > 0, "convTranspose2d: the output size (\(outH), \(outW)) is not positive")
+    trapUnless(window.outputSize((outH, outW)) == (h, w), "convTranspose2d: inconsistent geometry for input \(shape)")
     // Columns [N, O kh kw, H W] from each group's weightᵀ · x, then summed into place by fold.
     let x = reshaped(to: [n, groups, c / groups, h * w])
     let kernels = weight.reshaped(to: [groups, c / groups, oPerGroup * kh * kw]).transposed()
@@ -78,13 +78,13 @@ extension Tensor {
   /// The window, checked; with `fitting`, also that it fits this `[N, C, H, W]` input at least once.
   func checkedWindow(_ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
                      op: StaticString, fitting: Bool = true) -> Window2D {
-    precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
+    trapUnless(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
                  && padding.0 >= 0 && padding.1 >= 0,
                  "\(op): kernel \(kernel), stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative")
     let window = Window2D(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     if fitting && rank == 4 {
       let (oh, ow) = window.outputSize((shape[2], shape[3]))
-      precondition(oh > 0 && ow > 0, "\(op): kernel \(kernel) with dilation \(dilation) does not fit input \(shape) padded by \(padding)")
+      trapUnless(oh > 0 && ow > 0, "\(op): kernel \(kernel) with dilation \(dilation) does not fit input \(shape) padded by \(padding)")
     }
     return window
   }

@@ -7,7 +7,7 @@ extension Tensor {
   public func gather(axis: Int, index: Tensor) -> Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "gather")
     checkIndex(index, "gather")
-    precondition(index.rank == rank, "gather: index has rank \(index.rank) but the tensor has rank \(rank)")
+    trapUnless(index.rank == rank, "gather: index has rank \(index.rank) but the tensor has rank \(rank)")
     return Kernels.gather(self, axis: axis, index: index)
       .recorded("GatherBackward", inputs: TensorList(self), saving: TensorList(index)) { [shape] g, s, _ in
         GradientList(Tensor.zeros(shape, dtype: g.dtype).scatterAdding(axis: axis, index: s[0], source: g))
@@ -34,7 +34,7 @@ extension Tensor {
     let name: StaticString = accumulate ? "scatterAdd" : "scatter"
     let axis = Shape.axis(axis, rank: rank, op: name)
     checkIndex(index, name)
-    precondition(index.rank == rank, "\(name): index has rank \(index.rank) but the tensor has rank \(rank)")
+    trapUnless(index.rank == rank, "\(name): index has rank \(index.rank) but the tensor has rank \(rank)")
     let (base, src) = Tensor.promoted(self, source, op: name)
     let out = Kernels.contiguousCopy(base.detached())
     Kernels.scatter(into: out, axis: axis, index: index, source: src, accumulate: accumulate, op: name)
@@ -54,7 +54,7 @@ extension Tensor {
   public func indexSelect(axis: Int, indices: Tensor) -> Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "indexSelect")
     checkIndex(indices, "indexSelect")
-    precondition(indices.rank <= 1, "indexSelect: indices must be a vector, got shape \(indices.shape)")
+    trapUnless(indices.rank <= 1, "indexSelect: indices must be a vector, got shape \(indices.shape)")
     return selecting(axis: axis, indices: resolved(indices, size: shape[axis], op: "indexSelect"))
   }
 
@@ -66,7 +66,7 @@ extension Tensor {
       return flattened().selecting(axis: 0, indices: mask.indices.filter { mask[$0] })
     }
     checkIndex(index, "subscript")
-    precondition(rank >= 1, "subscript: cannot index a scalar with a tensor")
+    trapUnless(rank >= 1, "subscript: cannot index a scalar with a tensor")
     let picked = selecting(axis: 0, indices: resolved(index, size: shape[0], op: "subscript"))
     return picked.reshaped(to: index.shape + shape.dropFirst())
   }
@@ -93,13 +93,13 @@ extension Tensor {
   }
 
   private func checkIndex(_ index: Tensor, _ op: StaticString) {
-    precondition(index.dtype == .int64, "\(op): indices must be an int64 tensor, got \(index.dtype)")
+    trapUnless(index.dtype == .int64, "\(op): indices must be an int64 tensor, got \(index.dtype)")
   }
 
   private func resolved(_ index: Tensor, size: Int, op: StaticString) -> [Int] {
     index.scalars(as: Int64.self).map { raw in
       let i = Int(raw) < 0 ? Int(raw) + size : Int(raw)
-      precondition(i >= 0 && i < size, "\(op): index \(raw) is out of range for an axis of size \(size)")
+      trapUnless(i >= 0 && i < size, "\(op): index \(raw) is out of range for an axis of size \(size)")
       return i
     }
   }

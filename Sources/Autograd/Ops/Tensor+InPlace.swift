@@ -2,11 +2,11 @@ extension Tensor {
   /// Checks that an in-place write cannot corrupt the graph, as PyTorch does.
   private func requireInPlaceAllowed(_ op: StaticString, _ other: Tensor?) {
     guard GradMode.isRecording else { return }
-    precondition(!(isLeaf && requiresGrad), """
+    trapUnless(!(isLeaf && requiresGrad), """
       \(op): a leaf tensor that requires grad is updated in place; \
       do the update inside withNoGrad { } (as an optimizer step does)
       """)
-    precondition(!requiresGrad && !(other?.requiresGrad ?? false), """
+    trapUnless(!requiresGrad && !(other?.requiresGrad ?? false), """
       \(op): in-place updates of tensors in a recorded graph are not supported; \
       use the out-of-place op, or withNoGrad { }
       """)
@@ -14,7 +14,7 @@ extension Tensor {
 
   private func updateInPlace(_ rhs: Tensor, _ op: BinaryOp, _ name: StaticString) {
     requireInPlaceAllowed(name, rhs)
-    precondition(Shape.broadcast(shape, rhs.shape, op: name) == shape,
+    trapUnless(Shape.broadcast(shape, rhs.shape, op: name) == shape,
                  "\(name): the result of shape \(Shape.broadcast(shape, rhs.shape, op: name)) does not fit the tensor of shape \(shape)")
     Kernels.zipInPlace(self, rhs.dtype == dtype ? rhs : rhs.cast(to: dtype), op)
     bumpVersion()
@@ -49,7 +49,7 @@ extension Tensor {
   /// Writes `source` (broadcast to this shape) into this tensor's elements, in place.
   public func copy(from source: Tensor) {
     requireInPlaceAllowed("copy_", source)
-    precondition(Shape.broadcast(shape, source.shape, op: "copy_") == shape,
+    trapUnless(Shape.broadcast(shape, source.shape, op: "copy_") == shape,
                  "copy_: a tensor of shape \(source.shape) cannot be written into one of shape \(shape)")
     Kernels.copy(source, into: self)
     bumpVersion()

@@ -86,9 +86,9 @@ extension Tensor {
   private func sliceSpec(_ entries: [TensorIndex]) -> SliceSpec {
     var spec = SliceSpec()
     let explicit = entries.filter { if case .newAxis = $0 { false } else if case .ellipsis = $0 { false } else { true } }.count
-    precondition(entries.filter { if case .ellipsis = $0 { true } else { false } }.count <= 1,
+    trapUnless(entries.filter { if case .ellipsis = $0 { true } else { false } }.count <= 1,
                  "subscript: at most one ellipsis")
-    precondition(explicit <= rank, "subscript: \(explicit) indices for a tensor of shape \(shape)")
+    trapUnless(explicit <= rank, "subscript: \(explicit) indices for a tensor of shape \(shape)")
     var axis = 0, resultAxes = 0
     func keepAll() {
       spec.starts.append(0); spec.steps.append(1); spec.lengths.append(shape[axis]); spec.keeps.append(true)
@@ -98,12 +98,12 @@ extension Tensor {
       switch entry {
       case .index(let i):
         let j = i < 0 ? i + shape[axis] : i
-        precondition(j >= 0 && j < shape[axis],
+        trapUnless(j >= 0 && j < shape[axis],
                      "subscript: index \(i) is out of range for axis \(axis) of size \(shape[axis]) (shape \(shape))")
         spec.starts.append(j); spec.steps.append(1); spec.lengths.append(1); spec.keeps.append(false)
         axis += 1
       case .range(let start, let end, let step):
-        precondition(step > 0, "subscript: step must be positive, got \(step)")
+        trapUnless(step > 0, "subscript: step must be positive, got \(step)")
         let size = shape[axis]
         func clamp(_ v: Int) -> Int { Swift.min(Swift.max(v < 0 ? v + size : v, 0), size) }
         let lo = clamp(start ?? 0), hi = Swift.max(clamp(end ?? size), lo)
@@ -140,7 +140,7 @@ extension Tensor {
   ///
   /// Backward: each input gets its part of the gradient.
   public static func cat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "cat: expected at least one tensor")
+    trapUnless(!tensors.isEmpty, "cat: expected at least one tensor")
     let first = tensors[0]
     let axis = Shape.axis(axis, rank: first.rank, op: "cat")
     let dtype = tensors.dropFirst().reduce(first.dtype) { $0 == .float64 || $1.dtype == .float64 ? .float64 : $0 }
@@ -149,7 +149,7 @@ extension Tensor {
     for t in tensors {
       var expected = first.shape
       expected[axis] = t.rank == first.rank ? t.shape[axis] : -1
-      precondition(t.shape == expected,
+      trapUnless(t.shape == expected,
                    "cat: shapes \(tensors.map(\.shape)) differ outside axis \(axis)")
       shape[axis] += t.shape[axis]
     }
@@ -182,8 +182,8 @@ extension Tensor {
 
   /// Joins same-shaped tensors along a new axis.
   public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-    precondition(!tensors.isEmpty, "stack: expected at least one tensor")
-    precondition(tensors.allSatisfy { $0.shape == tensors[0].shape },
+    trapUnless(!tensors.isEmpty, "stack: expected at least one tensor")
+    trapUnless(tensors.allSatisfy { $0.shape == tensors[0].shape },
                  "stack: all tensors must have the same shape, got \(tensors.map(\.shape))")
     return cat(tensors.map { $0.unsqueezed(at: axis) }, axis: axis < 0 ? axis + tensors[0].rank + 1 : axis)
   }

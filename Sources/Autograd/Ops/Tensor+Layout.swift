@@ -15,7 +15,7 @@ extension Tensor {
   public func flattened(startAxis: Int, endAxis: Int = -1) -> Tensor {
     if rank == 0 { return reshaped(to: [1]) }
     let a = Shape.axis(startAxis, rank: rank, op: "flatten"), b = Shape.axis(endAxis, rank: rank, op: "flatten")
-    precondition(a <= b, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis)")
+    trapUnless(a <= b, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis)")
     return reshaped(to: Array(shape[..<a]) + [shape[a...b].reduce(1, *)] + Array(shape[(b + 1)...]))
   }
 
@@ -26,7 +26,7 @@ extension Tensor {
     if let unknown = sizes.firstIndex(of: -1) {
       newShape[a + unknown] = shape[a] / Swift.max(1, sizes.filter { $0 != -1 }.reduce(1, *))
     }
-    precondition(newShape.count == rank + sizes.count - 1 && Shape.count(newShape) == count,
+    trapUnless(newShape.count == rank + sizes.count - 1 && Shape.count(newShape) == count,
                  "unflatten: sizes \(sizes) do not multiply to the size \(shape[a]) of axis \(axis)")
     return reshaped(to: newShape)
   }
@@ -37,7 +37,7 @@ extension Tensor {
   /// The whole tensor repeated `repeats[i]` times along axis i, as PyTorch's `repeat`
   /// (`repeats` may have more entries than there are axes: new leading axes).
   public func repeated(_ repeats: [Int]) -> Tensor {
-    precondition(repeats.count >= rank && repeats.allSatisfy { $0 >= 0 },
+    trapUnless(repeats.count >= rank && repeats.allSatisfy { $0 >= 0 },
                  "repeat: \(repeats) must have at least \(rank) non-negative entries for shape \(shape)")
     let lead = repeats.count - rank
     let padded = reshaped(to: Array(repeating: 1, count: lead) + shape)
@@ -68,7 +68,7 @@ extension Tensor {
   /// Consecutive pieces of the given sizes along `axis` (views).
   public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
     let a = Shape.axis(axis, rank: rank, op: "split")
-    precondition(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
+    trapUnless(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
                  "split: sizes \(sizes) do not add up to the size \(shape[a]) of axis \(axis)")
     var start = 0
     return sizes.map { size in
@@ -79,14 +79,14 @@ extension Tensor {
 
   /// Pieces of `size` along `axis` (the last may be smaller).
   public func split(size: Int, axis: Int = 0) -> [Tensor] {
-    precondition(size > 0, "split: size must be positive, got \(size)")
+    trapUnless(size > 0, "split: size must be positive, got \(size)")
     let n = shape[Shape.axis(axis, rank: rank, op: "split")]
     return split(sizes: stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }, axis: axis)
   }
 
   /// `count` pieces along `axis` as PyTorch's `chunk`: each of size ⌈n / count⌉ except the last.
   public func chunked(_ count: Int, axis: Int = 0) -> [Tensor] {
-    precondition(count > 0, "chunk: count must be positive, got \(count)")
+    trapUnless(count > 0, "chunk: count must be positive, got \(count)")
     let n = shape[Shape.axis(axis, rank: rank, op: "chunk")]
     return split(size: Swift.max(1, (n + count - 1) / count), axis: axis)
   }
@@ -94,8 +94,8 @@ extension Tensor {
   /// `self` with `widths[i]` = (before, after) elements added on the i-th of the last
   /// `widths.count` axes (in axis order, unlike PyTorch's last-axis-first list).
   public func padded(_ widths: [(before: Int, after: Int)], mode: PaddingMode = .constant(0)) -> Tensor {
-    precondition(widths.count <= rank, "pad: \(widths.count) widths for a tensor of rank \(rank)")
-    precondition(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: widths must be non-negative")
+    trapUnless(widths.count <= rank, "pad: \(widths.count) widths for a tensor of rank \(rank)")
+    trapUnless(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "pad: widths must be non-negative")
     let first = rank - widths.count
     switch mode {
     case .constant(let value):
@@ -115,12 +115,12 @@ extension Tensor {
         let axis = first + k, n = shape[axis]
         let indices: [Int]
         if mode == .reflect {
-          precondition(w.before < n && w.after < n,
+          trapUnless(w.before < n && w.after < n,
                        "pad: reflect padding (\(w.before), \(w.after)) must be smaller than the size \(n) of axis \(axis)")
           indices = (1...Swift.max(w.before, 1)).reversed().prefix(w.before).map { $0 } + Array(0..<n)
             + (0..<w.after).map { n - 2 - $0 }
         } else {
-          precondition(n > 0, "pad: cannot replicate the edge of an empty axis \(axis)")
+          trapUnless(n > 0, "pad: cannot replicate the edge of an empty axis \(axis)")
           indices = Array(repeating: 0, count: w.before) + Array(0..<n) + Array(repeating: n - 1, count: w.after)
         }
         result = result.selecting(axis: axis, indices: indices)
@@ -136,7 +136,7 @@ extension Tensor {
   public func triu(diagonal: Int = 0) -> Tensor { triangle(diagonal: diagonal, lower: false) }
 
   private func triangle(diagonal: Int, lower: Bool) -> Tensor {
-    precondition(rank >= 2, "\(lower ? "tril" : "triu"): needs at least 2 axes, got shape \(shape)")
+    trapUnless(rank >= 2, "\(lower ? "tril" : "triu"): needs at least 2 axes, got shape \(shape)")
     let n = shape[rank - 2], m = shape[rank - 1]
     let keep = (0..<(n * m)).map { k in lower ? k % m <= k / m + diagonal : k % m >= k / m + diagonal }
     return Tensor.where(Tensor(bools: keep, shape: [n, m]), self, Tensor.zeros([], dtype: dtype))
@@ -146,7 +146,7 @@ extension Tensor {
   /// (negative) the main one; it becomes the last axis. A copy, not a view.
   public func diagonal(offset: Int = 0, axis1: Int = -2, axis2: Int = -1) -> Tensor {
     let a = Shape.axis(axis1, rank: rank, op: "diagonal"), b = Shape.axis(axis2, rank: rank, op: "diagonal")
-    precondition(a != b, "diagonal: axis1 and axis2 must differ, got \(axis1) and \(axis2)")
+    trapUnless(a != b, "diagonal: axis1 and axis2 must differ, got \(axis1) and \(axis2)")
     let n = shape[a], m = shape[b]
     let rest = (0..<rank).filter { $0 != a && $0 != b }
     let matrices = permuted(rest + [a, b]).reshaped(to: rest.map { shape[$0] } + [n * m])

@@ -1,20 +1,20 @@
 extension Tensor {
   /// The inner product of two vectors, as a scalar.
   public func dot(_ other: Tensor) -> Tensor {
-    precondition(rank == 1 && other.rank == 1 && shape == other.shape,
+    trapUnless(rank == 1 && other.rank == 1 && shape == other.shape,
                  "dot: expected two vectors of the same length, got \(shape) and \(other.shape)")
     return matmul(other)
   }
 
   /// The outer product of two vectors: `[n]` and `[m]` give `[n, m]`.
   public func outer(_ other: Tensor) -> Tensor {
-    precondition(rank == 1 && other.rank == 1, "outer: expected two vectors, got \(shape) and \(other.shape)")
+    trapUnless(rank == 1 && other.rank == 1, "outer: expected two vectors, got \(shape) and \(other.shape)")
     return unsqueezed(at: 1) * other.unsqueezed(at: 0)
   }
 
   /// Batched matrix product of `[B, n, k]` and `[B, k, m]`, without broadcasting (as `torch.bmm`).
   public func bmm(_ other: Tensor) -> Tensor {
-    precondition(rank == 3 && other.rank == 3 && shape[0] == other.shape[0],
+    trapUnless(rank == 3 && other.rank == 3 && shape[0] == other.shape[0],
                  "bmm: expected [B, n, k] and [B, k, m] with the same B, got \(shape) and \(other.shape)")
     return matmul(other)
   }
@@ -34,24 +34,24 @@ extension Tensor {
   public static func einsum(_ equation: String, _ operands: [Tensor]) -> Tensor {
     let spec = equation.filter { $0 != " " }
     let parts = spec.components(separatedBy: "->")
-    precondition(parts.count <= 2, "einsum: at most one '->' in \"\(equation)\"")
+    trapUnless(parts.count <= 2, "einsum: at most one '->' in \"\(equation)\"")
     let inputs = parts[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-    precondition(inputs.count == operands.count, "einsum: \"\(equation)\" names \(inputs.count) operands, got \(operands.count)")
+    trapUnless(inputs.count == operands.count, "einsum: \"\(equation)\" names \(inputs.count) operands, got \(operands.count)")
     let all = inputs.flatMap { $0 }
-    precondition(all.allSatisfy(\.isLetter), "einsum: only letters are supported in \"\(equation)\" (no '...')")
+    trapUnless(all.allSatisfy(\.isLetter), "einsum: only letters are supported in \"\(equation)\" (no '...')")
     let output: [Character] = parts.count == 2 ? Array(parts[1])
       : Set(all).filter { c in all.filter { $0 == c }.count == 1 }.sorted()
-    precondition(output.allSatisfy { all.contains($0) } && Set(output).count == output.count,
+    trapUnless(output.allSatisfy { all.contains($0) } && Set(output).count == output.count,
                  "einsum: the output \"\(String(output))\" must use distinct letters of the inputs")
     var terms: [(Tensor, [Character])] = []
     for (letters, x) in zip(inputs, operands) {
-      precondition(letters.count == x.rank, "einsum: \"\(String(letters))\" has \(letters.count) letters for an operand of shape \(x.shape)")
+      trapUnless(letters.count == x.rank, "einsum: \"\(String(letters))\" has \(letters.count) letters for an operand of shape \(x.shape)")
       terms.append((x, letters))
     }
     var sizes: [Character: Int] = [:]
     for (x, letters) in terms {
       for (c, size) in zip(letters, x.shape) {
-        precondition(sizes[c] == nil || sizes[c] == size,
+        trapUnless(sizes[c] == nil || sizes[c] == size,
                      "einsum: letter '\(c)' has size \(sizes[c]!) and \(size) in \"\(equation)\"")
         sizes[c] = size
       }

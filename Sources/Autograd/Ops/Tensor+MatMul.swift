@@ -10,10 +10,10 @@ extension Tensor {
   /// - Precondition: Both tensors have rank at least 1 and their inner dimensions are equal.
   /// - Complexity: O(n·k·m) multiply-adds per matrix.
   public func matmul(_ other: Tensor) -> Tensor {
-    precondition(rank >= 1 && other.rank >= 1,
+    trapUnless(rank >= 1 && other.rank >= 1,
                  "matmul: both arguments need at least one axis, got shapes \(shape) and \(other.shape)")
     let k = shape[rank - 1], k2 = other.shape[Swift.max(other.rank - 2, 0)]
-    precondition(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
+    trapUnless(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
     let (a0, b0) = Tensor.promoted(self, other, op: "matmul")
     // A stack of matrices times one matrix is one product: the stack's leading axes fold into its
     // rows, as in PyTorch. N small products would each pack the same right operand, and backward

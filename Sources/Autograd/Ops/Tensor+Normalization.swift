@@ -3,7 +3,7 @@ extension Tensor {
   /// scales by `weight` and shifts by `bias` (both of `normalizedShape`), as PyTorch's `layer_norm`.
   public func layerNormalized(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                               epsilon: Double = 1e-5) -> Tensor {
-    precondition(normalizedShape.count <= rank && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
+    trapUnless(normalizedShape.count <= rank && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
                  "layerNorm: normalizedShape \(normalizedShape) does not match the end of shape \(shape)")
     let axes = Array((rank - normalizedShape.count)..<rank)
     let centered = self - mean(axes: axes, keepDims: true)
@@ -21,14 +21,14 @@ extension Tensor {
   public func batchNormalized(runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor? = nil,
                               bias: Tensor? = nil, training: Bool, momentum: Double = 0.1,
                               epsilon: Double = 1e-5) -> Tensor {
-    precondition(rank >= 2, "batchNorm: expected at least [N, C], got \(shape)")
+    trapUnless(rank >= 2, "batchNorm: expected at least [N, C], got \(shape)")
     let c = shape[1]
     let axes = [0] + Array(2..<rank)
     let statShape = [1, c] + Array(repeating: 1, count: rank - 2)
     let mean: Tensor, variance: Tensor
     if training {
       let n = axes.reduce(1) { $0 * shape[$1] }
-      precondition(n > 1, "batchNorm: training needs more than one value per channel, got shape \(shape)")
+      trapUnless(n > 1, "batchNorm: training needs more than one value per channel, got shape \(shape)")
       mean = self.mean(axes: axes, keepDims: true)
       variance = (self - mean).pow(2).mean(axes: axes, keepDims: true)
       withNoGrad {
@@ -42,7 +42,7 @@ extension Tensor {
       }
     } else {
       guard let runningMean, let runningVariance else {
-        preconditionFailure("batchNorm: evaluation needs runningMean and runningVariance")
+        trap("batchNorm: evaluation needs runningMean and runningVariance")
       }
       mean = runningMean.reshaped(to: statShape)
       variance = runningVariance.reshaped(to: statShape)
@@ -56,7 +56,7 @@ extension Tensor {
   /// Zeros each element with probability `probability` and scales the rest by 1 / (1 - p), in
   /// training; the identity otherwise. The mask comes from `generator`, so runs are repeatable.
   public func dropout(probability: Double, training: Bool = true, generator: inout RandomGenerator) -> Tensor {
-    precondition(probability >= 0 && probability <= 1, "dropout: probability must be in [0, 1], got \(probability)")
+    trapUnless(probability >= 0 && probability <= 1, "dropout: probability must be in [0, 1], got \(probability)")
     guard training && probability > 0 else { return self }
     if probability == 1 { return self * 0 }
     let keep = Tensor.rand(shape, dtype: .float64, generator: &generator) .>= probability
@@ -71,11 +71,11 @@ extension Tensor {
 
   /// One-hot vectors (int64) for class indices: shape `self.shape + [classCount]`.
   public func oneHot(classCount: Int) -> Tensor {
-    precondition(dtype == .int64, "oneHot: expected int64 class indices, got \(dtype)")
+    trapUnless(dtype == .int64, "oneHot: expected int64 class indices, got \(dtype)")
     let indices = scalars(as: Int64.self)
     var values = [Int64](repeating: 0, count: indices.count * classCount)
     for (i, k) in indices.enumerated() {
-      precondition(k >= 0 && Int(k) < classCount, "oneHot: class \(k) is out of range for \(classCount) classes")
+      trapUnless(k >= 0 && Int(k) < classCount, "oneHot: class \(k) is out of range for \(classCount) classes")
       values[i * classCount + Int(k)] = 1
     }
     return Tensor(values: values, shape: shape + [classCount], dtype: .int64)
@@ -85,6 +85,6 @@ extension Tensor {
 /// The rows of `weight` (`[vocabulary, dimension]`) picked by int64 `indices`: shape
 /// `indices.shape + [dimension]`. Backward: gradients are added into the picked rows.
 public func embedding(_ indices: Tensor, weight: Tensor) -> Tensor {
-  precondition(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
+  trapUnless(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
   return weight[indices]
 }

@@ -31,8 +31,8 @@ extension Tensor {
     if rank == 3 {
       return unsqueezed(at: 0).pool2d(kernel, stride, padding, dilation, op: op, padValue: padValue, reduce: reduce).squeezed(at: 0)
     }
-    precondition(rank == 4, "\(op): expected [N, C, H, W] or [C, H, W], got \(shape)")
-    precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
+    trapUnless(rank == 4, "\(op): expected [N, C, H, W] or [C, H, W], got \(shape)")
+    trapUnless(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
                  "\(op): padding \(padding) must be at most half the kernel size \(kernel)")
     let window = checkedWindow(kernel, stride, padding, dilation, op: op)
     let (oh, ow) = window.outputSize((shape[2], shape[3]))
@@ -44,8 +44,8 @@ extension Tensor {
   /// The mean over adaptive windows giving an `outputSize` result, as PyTorch's
   /// `adaptive_avg_pool2d`: output cell i covers input rows ⌊iH/Ho⌋ ..< ⌈(i+1)H/Ho⌉.
   public func adaptiveAvgPool2d(outputSize: (Int, Int)) -> Tensor {
-    precondition(rank == 3 || rank == 4, "adaptiveAvgPool2d: expected [N, C, H, W] or [C, H, W], got \(shape)")
-    precondition(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size \(outputSize) must be positive")
+    trapUnless(rank == 3 || rank == 4, "adaptiveAvgPool2d: expected [N, C, H, W] or [C, H, W], got \(shape)")
+    trapUnless(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size \(outputSize) must be positive")
     // Averaging is linear: out = Pₕ · x · Pᵥᵀ with row-averaging matrices.
     func averaging(_ outSize: Int, _ inSize: Int) -> Tensor {
       var m = [Double](repeating: 0, count: outSize * inSize)

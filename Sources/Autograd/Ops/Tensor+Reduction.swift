@@ -85,7 +85,7 @@ extension Tensor {
   /// Sorted, distinct, non-negative axes.
   func normalized(_ axes: [Int], op: StaticString) -> [Int] {
     let result = Set(axes.map { Shape.axis($0, rank: rank, op: op) }).sorted()
-    precondition(result.count == axes.count, "\(op): repeated axis in \(axes)")
+    trapUnless(result.count == axes.count, "\(op): repeated axis in \(axes)")
     return rank == 0 ? [] : result
   }
 }

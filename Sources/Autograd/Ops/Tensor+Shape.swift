@@ -15,16 +15,16 @@ extension Tensor {
 
   private func inferredShape(_ newShape: [Int]) -> [Int] {
     let unknown = newShape.indices.filter { newShape[$0] == -1 }
-    precondition(unknown.count <= 1 && newShape.allSatisfy { $0 >= -1 },
+    trapUnless(unknown.count <= 1 && newShape.allSatisfy { $0 >= -1 },
                  "reshape: invalid shape \(newShape) (at most one -1, no other negative size)")
     var shape = newShape
     if let i = unknown.first {
       let known = newShape.filter { $0 != -1 }.reduce(1, *)
-      precondition(known != 0 && count % known == 0,
+      trapUnless(known != 0 && count % known == 0,
                    "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
       shape[i] = count / known
     }
-    precondition(Shape.count(shape) == count,
+    trapUnless(Shape.count(shape) == count,
                  "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
     return shape
   }
@@ -46,7 +46,7 @@ extension Tensor {
   /// The axes reordered: axis `i` of the result is axis `permutation[i]` of `self`. A view.
   public func permuted(_ permutation: [Int]) -> Tensor {
     let perm = permutation.map { Shape.axis($0, rank: rank, op: "permute") }
-    precondition(perm.count == rank && Set(perm).count == rank,
+    trapUnless(perm.count == rank && Set(perm).count == rank,
                  "permute: \(permutation) is not a permutation of the \(rank) axes of shape \(shape)")
     if perm == Array(0..<rank) { return self }
     var inverse = perm
@@ -70,12 +70,12 @@ extension Tensor {
   ///
   /// Backward: the gradient is summed over the repeated axes.
   public func expanded(to newShape: [Int]) -> Tensor {
-    precondition(newShape.count >= rank, "expand: cannot expand shape \(shape) to fewer axes, \(newShape)")
+    trapUnless(newShape.count >= rank, "expand: cannot expand shape \(shape) to fewer axes, \(newShape)")
     let lead = newShape.count - rank
     var target = newShape
     for i in 0..<rank {
       if target[lead + i] == -1 { target[lead + i] = shape[i] }
-      precondition(shape[i] == target[lead + i] || shape[i] == 1,
+      trapUnless(shape[i] == target[lead + i] || shape[i] == 1,
                    "expand: the size \(shape[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
     }
     if target == shape { return self }
@@ -89,7 +89,7 @@ extension Tensor {
   /// Inserts an axis of size 1 at `axis` (which may be `rank`, or negative). A view.
   public func unsqueezed(at axis: Int) -> Tensor {
     let a = axis < 0 ? axis + rank + 1 : axis
-    precondition(a >= 0 && a <= rank, "unsqueeze: axis \(axis) is out of range for rank \(rank)")
+    trapUnless(a >= 0 && a <= rank, "unsqueeze: axis \(axis) is out of range for rank \(rank)")
     var newShape = shape
     newShape.insert(1, at: a)
     var newStrides = strides

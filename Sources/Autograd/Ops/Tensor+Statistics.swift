@@ -119,7 +119,7 @@ extension Tensor {
       let (rows, restore) = abs().flattening(axes)
       return restore(rows.max(axis: -1), keepDims)
     case .p(let p) where p != 2:
-      precondition(p > 0, "norm: p must be positive, got \(p)")
+      trapUnless(p > 0, "norm: p must be positive, got \(p)")
       return abs().pow(p).sum(axes: axes, keepDims: keepDims).pow(1 / p)
     default:
       requireFloatingPoint("norm")

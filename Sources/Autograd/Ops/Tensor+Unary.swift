@@ -45,7 +45,7 @@ extension Tensor {
   /// Backward: dx where `min <= x <= max`, 0 elsewhere, as in PyTorch.
   public func clamped(min: Double? = nil, max: Double? = nil) -> Tensor {
     requireFloatingPoint("clamp")
-    precondition(min != nil || max != nil, "clamp: give at least one of min and max")
+    trapUnless(min != nil || max != nil, "clamp: give at least one of min and max")
     let detail = [min.map { "min: \(pythonRepr($0))" }, max.map { "max: \(pythonRepr($0))" }].compactMap { $0 }
     return unary(.clamp(min: min, max: max), "ClampBackward", detail: detail.joined(separator: ", ")) { g, x in
       g * x.mask(.within(min: min, max: max))
@@ -90,7 +90,7 @@ extension Tensor {
     case .rsqrt: rsqrt()
     case .reciprocal: reciprocal()
     case .tan: tan()
-    default: preconditionFailure("backward: no differentiable form of \(op)")
+    default: trap("backward: no differentiable form of \(op)")
     }
   }
 }

@@ -15,7 +15,7 @@ public final class DataLoader<D: Dataset>: Sequence {
 
   public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
               generator: RandomGenerator = RandomGenerator.split()) {
-    precondition(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
+    trapUnless(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
     (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.generator) = (dataset, batchSize, shuffle, dropLast, generator)
   }
 

@@ -19,7 +19,7 @@ public struct TensorDataset: Dataset {
   public init(_ tensors: Tensor...) { self.init(tensors) }
 
   public init(_ tensors: [Tensor]) {
-    precondition(!tensors.isEmpty && tensors.allSatisfy { $0.rank >= 1 && $0.shape[0] == tensors[0].shape[0] },
+    trapUnless(!tensors.isEmpty && tensors.allSatisfy { $0.rank >= 1 && $0.shape[0] == tensors[0].shape[0] },
                  "TensorDataset: tensors must share their first size, got \(tensors.map(\.shape))")
     self.tensors = tensors
   }
@@ -38,7 +38,7 @@ public struct Subset<Base: Dataset>: Dataset {
   public let indices: [Int]
 
   public init(_ base: Base, indices: [Int]) {
-    precondition(indices.allSatisfy { $0 >= 0 && $0 < base.count }, "Subset: indices must be in 0..<\(base.count)")
+    trapUnless(indices.allSatisfy { $0 >= 0 && $0 < base.count }, "Subset: indices must be in 0..<\(base.count)")
     self.base = base
     self.indices = indices
   }
@@ -49,7 +49,7 @@ public struct Subset<Base: Dataset>: Dataset {
 
 /// Splits a dataset into disjoint random subsets of the given sizes, as `random_split`.
 public func randomSplit<D: Dataset>(_ dataset: D, sizes: [Int], generator: inout RandomGenerator) -> [Subset<D>] {
-  precondition(sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == dataset.count,
+  trapUnless(sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == dataset.count,
                "randomSplit: sizes \(sizes) must add up to the dataset's \(dataset.count) samples")
   let order = permutation(dataset.count, generator: &generator)
   var start = 0

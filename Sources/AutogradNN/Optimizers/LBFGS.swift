@@ -21,7 +21,7 @@ public final class LBFGS: Optimizer {
   }
 
   public override func step() {
-    preconditionFailure("LBFGS: call step(closure:), which re-evaluates the loss")
+    trap("LBFGS: call step(closure:), which re-evaluates the loss")
   }
 
   private func flatGradient() -> [Double] {

@@ -21,7 +21,7 @@ open class Optimizer {
   public private(set) var groups: [ParameterGroup]
   /// The learning rate of groups that do not set their own; schedules change it.
   public var learningRate: Double {
-    didSet { precondition(learningRate >= 0, "\(type(of: self)): learning rate must be non-negative, got \(learningRate)") }
+    didSet { trapUnless(learningRate >= 0, "\(type(of: self)): learning rate must be non-negative, got \(learningRate)") }
   }
   /// Per-parameter state (moments, step counts), by parameter identity.
   public internal(set) var state: [ObjectIdentifier: [String: Tensor]] = [:]
@@ -29,10 +29,10 @@ open class Optimizer {
   public private(set) var stepCount = 0
 
   public init(groups: [ParameterGroup], learningRate: Double) {
-    precondition(learningRate >= 0, "\(Self.self): learning rate must be non-negative, got \(learningRate)")
+    trapUnless(learningRate >= 0, "\(Self.self): learning rate must be non-negative, got \(learningRate)")
     for group in groups {
-      if let lr = group.learningRate { precondition(lr >= 0, "\(Self.self): learning rate must be non-negative, got \(lr)") }
-      precondition(group.parameters.allSatisfy { $0.isLeaf && $0.requiresGrad },
+      if let lr = group.learningRate { trapUnless(lr >= 0, "\(Self.self): learning rate must be non-negative, got \(lr)") }
+      trapUnless(group.parameters.allSatisfy { $0.isLeaf && $0.requiresGrad },
                    "\(Self.self): parameters must be leaf tensors that require grad")
     }
     self.groups = groups
@@ -68,7 +68,7 @@ open class Optimizer {
 
   /// Applies one step of the rule to `parameter` in place.
   open func update(_ parameter: Tensor, gradient: Tensor, learningRate: Double, state: inout [String: Tensor]) {
-    preconditionFailure("\(type(of: self)): update(_:gradient:learningRate:state:) is not implemented")
+    trap("\(type(of: self)): update(_:gradient:learningRate:state:) is not implemented")
   }
 
   /// Per-parameter step count, kept in the state so that parameters added later start at 1.
@@ -79,7 +79,7 @@ open class Optimizer {
   }
 
   static func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-    precondition(condition, message())
+    trapUnless(condition, message())
   }
 }
 
@@ -87,7 +87,7 @@ open class Optimizer {
 /// norm before clipping, as `clip_grad_norm_`.
 @discardableResult
 public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Double = 2) -> Double {
-  precondition(maxNorm >= 0, "clipGradNorm: maxNorm must be non-negative, got \(maxNorm)")
+  trapUnless(maxNorm >= 0, "clipGradNorm: maxNorm must be non-negative, got \(maxNorm)")
   let grads = parameters.compactMap(\.grad)
   guard !grads.isEmpty else { return 0 }
   let total: Double = withNoGrad {
@@ -102,7 +102,7 @@ public func clipGradNorm(_ parameters: [Tensor], maxNorm: Double, normType: Doub
 
 /// Clamps every gradient element to [-clipValue, clipValue], as `clip_grad_value_`.
 public func clipGradValue(_ parameters: [Tensor], clipValue: Double) {
-  precondition(clipValue >= 0, "clipGradValue: clipValue must be non-negative, got \(clipValue)")
+  trapUnless(clipValue >= 0, "clipGradValue: clipValue must be non-negative, got \(clipValue)")
   withNoGrad { for g in parameters.compactMap(\.grad) { g.clamp(min: -clipValue, max: clipValue) } }
 }
 

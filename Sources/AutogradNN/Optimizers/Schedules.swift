@@ -1,4 +1,5 @@
 import Foundation
+import Autograd
 
 /// A learning-rate schedule: each `step()` (once per epoch, or per batch for one-cycle) moves the
 /// optimizer's learning rate, and each group's own, to the schedule's value for the next step.
@@ -38,7 +39,7 @@ open class LearningRateSchedule {
 public final class StepLR: LearningRateSchedule {
   public let stepSize: Int, gamma: Double
   public init(optimizer: Optimizer, stepSize: Int, gamma: Double = 0.1) {
-    precondition(stepSize > 0, "StepLR: step size must be positive, got \(stepSize)")
+    trapUnless(stepSize > 0, "StepLR: step size must be positive, got \(stepSize)")
     (self.stepSize, self.gamma) = (stepSize, gamma)
     super.init(optimizer: optimizer)
   }
@@ -70,7 +71,7 @@ public final class ExponentialLR: LearningRateSchedule {
 public final class CosineAnnealingLR: LearningRateSchedule {
   public let period: Int, minimumRate: Double
   public init(optimizer: Optimizer, period: Int, minimumRate: Double = 0) {
-    precondition(period > 0, "CosineAnnealingLR: period must be positive, got \(period)")
+    trapUnless(period > 0, "CosineAnnealingLR: period must be positive, got \(period)")
     (self.period, self.minimumRate) = (period, minimumRate)
     super.init(optimizer: optimizer)
   }
@@ -84,8 +85,8 @@ public final class CosineAnnealingLR: LearningRateSchedule {
 public final class LinearLR: LearningRateSchedule {
   public let startFactor: Double, endFactor: Double, steps: Int
   public init(optimizer: Optimizer, startFactor: Double = 1.0 / 3, endFactor: Double = 1, steps: Int = 5) {
-    precondition(startFactor > 0 && startFactor <= 1, "LinearLR: start factor must be in (0, 1], got \(startFactor)")
-    precondition(steps > 0, "LinearLR: steps must be positive, got \(steps)")
+    trapUnless(startFactor > 0 && startFactor <= 1, "LinearLR: start factor must be in (0, 1], got \(startFactor)")
+    trapUnless(steps > 0, "LinearLR: steps must be positive, got \(steps)")
     (self.startFactor, self.endFactor, self.steps) = (startFactor, endFactor, steps)
     super.init(optimizer: optimizer)
     apply(startFactor)
@@ -103,8 +104,8 @@ public final class OneCycleLR: LearningRateSchedule {
 
   public init(optimizer: Optimizer, maxRate: Double, totalSteps: Int, warmupFraction: Double = 0.3,
               divFactor: Double = 25, finalDivFactor: Double = 1e4) {
-    precondition(totalSteps > 1, "OneCycleLR: total steps must be above 1, got \(totalSteps)")
-    precondition(warmupFraction > 0 && warmupFraction < 1, "OneCycleLR: warm-up fraction must be in (0, 1), got \(warmupFraction)")
+    trapUnless(totalSteps > 1, "OneCycleLR: total steps must be above 1, got \(totalSteps)")
+    trapUnless(warmupFraction > 0 && warmupFraction < 1, "OneCycleLR: warm-up fraction must be in (0, 1), got \(warmupFraction)")
     (self.maxRate, self.totalSteps, self.warmupFraction, self.divFactor, self.finalDivFactor) = (maxRate, totalSteps, warmupFraction, divFactor, finalDivFactor)
     optimizer.learningRate = maxRate / divFactor
     super.init(optimizer: optimizer)
@@ -130,7 +131,7 @@ public final class ReduceLROnPlateau {
 
   public init(optimizer: Optimizer, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4, cooldown: Int = 0,
               minimumRate: Double = 0, maximize: Bool = false) {
-    precondition(factor > 0 && factor < 1, "ReduceLROnPlateau: factor must be in (0, 1), got \(factor)")
+    trapUnless(factor > 0 && factor < 1, "ReduceLROnPlateau: factor must be in (0, 1), got \(factor)")
     (self.optimizer, self.factor, self.patience, self.threshold, self.cooldown, self.minimumRate, self.maximize) =
       (optimizer, factor, patience, threshold, cooldown, minimumRate, maximize)
   }
