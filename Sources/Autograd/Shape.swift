@@ -1,10 +1,28 @@
 /// Shape arithmetic shared by all ops: element counts, strides, broadcasting and axis checks.
-enum Shape {
+package enum Shape {
   /// The number of elements of a tensor of this shape (1 for a scalar).
   static func count(_ shape: [Int]) -> Int {
     var n = 1
     for d in shape { n *= d }
     return n
+  }
+
+  /// The number of elements of `shape` if it can be a tensor's shape, otherwise `nil`: no size is
+  /// negative, and the product of the sizes other than 0, times `elementSize`, fits in `Int`.
+  ///
+  /// Every tensor that is made, and every shape a file declares, goes through this one check. Sizes
+  /// of 0 count as 1 in the product because the row-major strides still multiply them: shape
+  /// `[0, 2^62, 2^62]` has no elements, but its first stride would overflow.
+  package static func checkedCount(_ shape: [Int], elementSize: Int = 1) -> Int? {
+    var span = elementSize, isEmpty = false
+    for d in shape {
+      guard d >= 0 else { return nil }
+      if d == 0 { isEmpty = true; continue }
+      let (product, overflow) = span.multipliedReportingOverflow(by: d)
+      if overflow { return nil }
+      span = product
+    }
+    return isEmpty ? 0 : span / elementSize
   }
 
   /// Row-major strides, in elements.

@@ -59,7 +59,9 @@ public final class Tensor {
 
   /// A contiguous tensor that owns a fresh storage of `shape` (uninitialized unless `zeroed`).
   convenience init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
-    let count = Shape.count(shape)
+    guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else {
+      trap("tensor: cannot make a tensor of shape \(shape) and dtype \(dtype): a negative size, or more bytes than Int can count")
+    }
     let storage = Storage.make(dtype: dtype, count: count, zeroed: zeroed)
     self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0)
   }

@@ -68,6 +68,18 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] { values.flatMap { 
                data: Array(repeating: 0, count: 6)), "gap or overlap"),
     (handBuilt(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 6)), "cover 4 of the 6"),
     (handBuilt(header: #"{"__metadata__":{"k":1}}"#, data: []), "strings to strings"),
+    // Sizes whose product overflows, with and without a size of 0 (found by fuzzing: they crashed).
+    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}"#, data: []), "too large to address"),
+    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[0,4611686018427387904,4611686018427387904],"data_offsets":[0,0]}}"#, data: []),
+     "too large to address"),
+    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[4611686018427387904,4611686018427387904,0],"data_offsets":[0,0]}}"#, data: []),
+     "too large to address"),
+    // Sizes and offsets are JSON integers: not booleans, fractions or numbers beyond Int.
+    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "not a non-negative integer"),
+    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "not a non-negative integer"),
+    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[18446744073709551617],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+     "not a non-negative integer"),
+    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[false,4]}}"#, data: [0, 0, 0, 0]), "data_offsets"),
   ] as [([UInt8], String)])
   func corruptFilesThrowAClearError(file: [UInt8], message: String) {
     #expect { _ = try Safetensors.decode(file) } throws: { "\($0)".contains(message) }

@@ -42,7 +42,9 @@ import Autograd
   }
 
   @Test(arguments: [("1,2\n3\n", "a.csv:2: expected 2 columns, found 1"), ("1,2\n3,abc\n", "a.csv:2: column 2: 'abc' is not a finite number"),
-                    ("1,nan\n", "a.csv:1: column 2: 'nan' is not a finite number"), ("\n\n", "a.csv: no data rows")] as [(String, String)])
+                    ("1,nan\n", "a.csv:1: column 2: 'nan' is not a finite number"), ("\n\n", "a.csv: no data rows"),
+                    ("1,0x10\n", "a.csv:1: column 2: '0x10' is not a finite number"),
+                    ("0x1p3\n", "a.csv:1: column 1: '0x1p3' is not a finite number")] as [(String, String)])
   func malformedCSVNamesTheLineAndWhatIsWrong(text: String, message: String) {
     #expect {
       _ = try parseNumericCSV(text, path: "a.csv")
@@ -53,6 +55,15 @@ import Autograd
 
   @Test func missingFileThrows() {
     #expect(throws: DataFileError.self) { try loadNumericCSV(URL(fileURLWithPath: "/nonexistent/data.csv")) }
+  }
+
+  @Test func aByteOrderMarkIsSkippedWhetherTheTextComesFromAFileOrNot() throws {
+    let text = "\u{FEFF}1,2\n3,4\n"
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID()).csv")
+    try Data(text.utf8).write(to: url)
+    defer { try? FileManager.default.removeItem(at: url) }
+    #expect(try parseNumericCSV(text).scalars(as: Double.self) == [1, 2, 3, 4])
+    #expect(try loadNumericCSV(url).scalars(as: Double.self) == [1, 2, 3, 4])
   }
 }
 

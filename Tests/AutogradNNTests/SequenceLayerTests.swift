@@ -106,7 +106,11 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
   @Test(arguments: [([UInt8]([1, 0, 8, 1]), "byte 0: an IDX file starts with two zero bytes"),
                     ([0, 0, 0x42, 1], "byte 2: unknown type code 0x42"),
                     ([0, 0, 8, 2, 0, 0, 0, 1], "byte 8: the file ends inside the 2 sizes"),
-                    ([0, 0, 8, 1, 0, 0, 0, 5, 1, 2], "needs 5 bytes of data, the file has 2")] as [([UInt8], String)])
+                    ([0, 0, 8, 1, 0, 0, 0, 5, 1, 2], "needs 5 bytes of data, the file has 2"),
+                    // A size of 0 and sizes whose product overflows (found by fuzzing: it crashed).
+                    ([0, 0, 0x0E, 4, 0, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 12), "are too large to address"),
+                    ([0, 0, 0x0E, 4] + [UInt8](repeating: 0xFF, count: 12) + [0, 0, 0, 0], "are too large to address")]
+        as [([UInt8], String)])
   func malformedFilesNameTheByte(bytes: [UInt8], message: String) {
     #expect { _ = try IDXFormat.decode(bytes, path: "x.idx") } throws: { "\($0)".contains(message) }
   }

@@ -285,6 +285,14 @@ import Testing
     }
   }
 
+  @Test func aShapeTooLargeToAddress() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([0, 1 << 62, 1 << 62])
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("cannot make a tensor of shape [0, 4611686018427387904, 4611686018427387904]"))
+    }
+  }
+
   @Test func itemOnManyElements() async {
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([2]).item()

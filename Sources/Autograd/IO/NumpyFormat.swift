@@ -34,12 +34,14 @@ public enum NumpyFormat {
       throw TensorIOError.malformed(reason: "header is not valid text")
     }
     let header = try Header(parsing: headerText)
-    let count = header.shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-    let (byteCount, overflow) = count.multipliedReportingOverflow(by: header.dtype.byteSize)
-    guard count != .max, !overflow, byteCount <= bytes.count - dataStart else {
+    let size = header.dtype.byteSize
+    guard let count = Shape.checkedCount(header.shape, elementSize: size) else {
+      throw TensorIOError.malformed(reason: "shape \(header.shape) of \(header.dtype) is too large to address")
+    }
+    let byteCount = count * size
+    guard byteCount <= bytes.count - dataStart else {
       throw TensorIOError.malformed(reason: """
-        shape \(header.shape) of \(header.dtype) needs \(overflow || count == .max ? "more than Int.max" : "\(byteCount)") \
-        bytes of data, but the file has \(bytes.count - dataStart)
+        shape \(header.shape) of \(header.dtype) needs \(byteCount) bytes of data, but the file has \(bytes.count - dataStart)
         """)
     }
     // Fortran order stores the transpose's C order: read the reversed shape, then reverse the axes.
@@ -53,7 +55,7 @@ public enum NumpyFormat {
         for i in 0..<count { p[i] = source.load(fromByteOffset: i, as: UInt8.self) != 0 }
       } else {
         destination.copyMemory(from: source, byteCount: byteCount)
-        if header.bigEndian { swapBytes(destination, count: count, size: header.dtype.byteSize) }
+        if header.bigEndian { swapBytes(destination, count: count, size: size) }
       }
     }
     guard header.fortranOrder, header.shape.count > 1 else { return tensor }

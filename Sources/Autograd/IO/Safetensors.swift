@@ -64,23 +64,19 @@ public enum Safetensors {
         throw TensorIOError.unsupported(reason: "tensor '\(name)' has dtype \(dtypeCode)")
       }
       let shape = try shapeValues.map { v -> Int in
-        guard let n = (v as? NSNumber).flatMap({ Int(exactly: $0.doubleValue) }), n >= 0 else {
+        guard let n = jsonInteger(v), n >= 0 else {
           throw TensorIOError.malformed(reason: "tensor '\(name)' has a shape entry that is not a non-negative integer")
         }
         return n
       }
-      let offsets = offsetValues.compactMap { ($0 as? NSNumber).flatMap { Int(exactly: $0.doubleValue) } }
+      let offsets = offsetValues.compactMap(jsonInteger)
       guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount else {
         throw TensorIOError.malformed(reason: "tensor '\(name)' has data_offsets \(offsetValues) outside the \(dataCount) data bytes")
       }
-      var count = 1
-      for d in shape {
-        let (product, overflow) = count.multipliedReportingOverflow(by: d)
-        guard !overflow else { throw TensorIOError.malformed(reason: "tensor '\(name)' has a shape too large: \(shape)") }
-        count = product
+      guard let count = Shape.checkedCount(shape, elementSize: size) else {
+        throw TensorIOError.malformed(reason: "tensor '\(name)' has a shape too large to address: \(shape)")
       }
-      guard count.multipliedReportingOverflow(by: size).partialValue == offsets[1] - offsets[0],
-            !count.multipliedReportingOverflow(by: size).overflow else {
+      guard count * size == offsets[1] - offsets[0] else {
         throw TensorIOError.malformed(reason: "tensor '\(name)' of shape \(shape) and dtype \(dtypeCode) needs \(count * size) bytes, data_offsets give \(offsets[1] - offsets[0])")
       }
       entries.append((name, dtype, dtypeCode, shape, offsets[0], offsets[1]))
@@ -104,6 +100,15 @@ public enum Safetensors {
       }
     }
     return (tensors, metadata)
+  }
+
+  /// A JSON number written as an integer, as the format's sizes and offsets must be: not `true`
+  /// (which Foundation also hands over as an `NSNumber` of 1), not `2.0`, not beyond `Int`.
+  private static func jsonInteger(_ value: Any) -> Int? {
+    guard let number = value as? NSNumber else { return nil }
+    // Foundation types a JSON boolean "c" and a fraction or a huge integer "d"; integers are "i", "l" or "q".
+    guard ["i", "l", "q"].contains(String(cString: number.objCType)) else { return nil }
+    return number.intValue
   }
 
   private static func code(for dtype: DType) -> String {

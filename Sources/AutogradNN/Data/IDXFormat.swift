@@ -22,19 +22,14 @@ public enum IDXFormat {
     }
     let rank = Int(bytes[3])
     guard bytes.count >= 4 + 4 * rank else { throw fail(bytes.count, "the file ends inside the \(rank) sizes") }
-    var shape: [Int] = [], count = 1
-    for axis in 0..<rank {
+    let shape = (0..<rank).map { axis in
       let o = 4 + 4 * axis
-      let n = Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
-      shape.append(n)
-      let (product, overflow) = count.multipliedReportingOverflow(by: n)
-      guard !overflow else { throw fail(o, "the sizes \(shape) overflow") }
-      count = product
+      return Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
     }
+    guard let count = Shape.checkedCount(shape, elementSize: size) else { throw fail(4, "the sizes \(shape) are too large to address") }
     let start = 4 + 4 * rank
-    let (needed, overflow) = count.multipliedReportingOverflow(by: size)
-    guard !overflow, bytes.count - start >= needed else {
-      throw fail(bytes.count, "shape \(shape) needs \(needed) bytes of data, the file has \(bytes.count - start)")
+    guard bytes.count - start >= count * size else {
+      throw fail(bytes.count, "shape \(shape) needs \(count * size) bytes of data, the file has \(bytes.count - start)")
     }
     var values = [Double](repeating: 0, count: count)
     var ints = [Int64](repeating: 0, count: dtype == .int64 ? count : 0)

@@ -18,7 +18,8 @@ public struct DataFileError: Error, CustomStringConvertible, Equatable {
 /// Reads a file of comma-separated numbers into a float64 tensor of shape `[rows, columns]`.
 ///
 /// Blank lines are skipped; with `hasHeader`, the first line is. Every row must have the same
-/// number of columns, and every field must be a finite number.
+/// number of columns, and every field must be a finite number in decimal notation (`-1.5e3`, not
+/// `0x10` or `inf`). A leading byte-order mark is skipped.
 /// - Throws: `DataFileError` naming the line and column of the first problem.
 public func loadNumericCSV(_ url: URL, hasHeader: Bool = false) throws -> Tensor {
   let text: String
@@ -33,6 +34,8 @@ public func parseNumericCSV(_ text: String, path: String = "<text>", hasHeader: 
   var values: [Double] = []
   var columns: Int?
   var rows = 0
+  // A byte-order mark is part of the encoding, not of the first field (Foundation's reader drops it too).
+  let text = text.first == "\u{FEFF}" ? text.dropFirst() : Substring(text)
   // `isNewline` also matches "\r\n", which Swift reads as one character.
   for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
     if line.allSatisfy(\.isWhitespace) || (hasHeader && number == 0) { continue }
@@ -47,7 +50,9 @@ public func parseNumericCSV(_ text: String, path: String = "<text>", hasHeader: 
       var trimmed = field
       while trimmed.first?.isWhitespace == true { trimmed.removeFirst() }
       while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
-      guard let value = Double(trimmed), value.isFinite else {
+      // Decimal notation only: Swift's Double(_:) also reads hexadecimal ("0x10" as 16).
+      guard trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
+            let value = Double(trimmed), value.isFinite else {
         throw DataFileError(path: path, location: "\(number + 1)",
                             reason: "column \(column + 1): '\(trimmed)' is not a finite number")
       }
