@@ -18,6 +18,23 @@ public enum DType: Sendable, Hashable, CustomStringConvertible {
   /// Whether arithmetic and gradients are defined for this type.
   public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
+  /// The dtype two operands meet at, by PyTorch's promotion rules: float64 wins over float32,
+  /// floats win over integers, and integers (int64, bool) meet at int64. With `floating`, an integer
+  /// result becomes float32 instead (true division, `pow`, `atan2`).
+  static func promoted(_ a: DType, _ b: DType, floating: Bool = false) -> DType {
+    a == .float64 || b == .float64 ? .float64 : a == .float32 || b == .float32 || floating ? .float32 : .int64
+  }
+
+  /// Whether an in-place op may store a result of this dtype in a tensor of `target` dtype, by
+  /// PyTorch's rule: never a float into an integer tensor, nor a number into a bool tensor.
+  func canBeStored(in target: DType) -> Bool {
+    switch target {
+    case .float32, .float64: true
+    case .int64: !isFloatingPoint
+    case .bool: self == .bool
+    }
+  }
+
   public var description: String {
     switch self {
     case .float32: "float32"

@@ -40,10 +40,10 @@ extension Tensor {
 
   convenience init<S: TensorScalar>(values: [S], shape: [Int]?, dtype: DType) {
     let shape = shape ?? [values.count]
-    trapUnless(shape.allSatisfy { $0 >= 0 }, "Tensor: negative size in shape \(shape)")
-    trapUnless(Shape.count(shape) == values.count,
-                 "Tensor: shape \(shape) holds \(Shape.count(shape)) elements, but \(values.count) values were given")
     self.init(empty: shape, dtype: dtype)
+    trapUnless(count == values.count, "Tensor: shape \(shape) holds \(count) elements, but \(values.count) values were given")
+    // An empty shape may be too large to address at the source's element size: nothing to copy anyway.
+    if values.isEmpty { return }
     if S.dtype == dtype {
       let p = storage.pointer(S.self)
       for (i, v) in values.enumerated() { p[i] = v }
@@ -152,6 +152,8 @@ extension Tensor {
 
   /// The elements in row-major order, converted to `T`.
   public func scalars<T: TensorScalar>(as _: T.Type = Float.self) -> [T] {
+    // An empty tensor's shape may be too large to address at another element size.
+    if count == 0 { return [] }
     let out = Tensor(empty: shape, dtype: T.dtype)
     Kernels.copy(self, into: out)
     return Array(UnsafeBufferPointer(start: out.storage.pointer(T.self), count: count))

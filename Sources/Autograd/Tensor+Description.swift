@@ -7,9 +7,15 @@ extension Tensor: CustomStringConvertible {
     let values = scalars(as: Double.self)
     let summarize = values.count > 1000
     let format = ElementFormat(values: values, dtype: dtype)
-    var body = ""
-    write(values: values, shape: shape, axis: 0, start: 0, indent: 7, summarize: summarize, format: format, into: &body)
+    var body = "[]"
     var suffixes: [String] = []
+    if values.isEmpty {
+      // No nested brackets per row, which for shape [10^9, 0] would be gigabytes of "[]".
+      if rank != 1 { suffixes.append("size=(" + shape.map(String.init).joined(separator: ", ") + ")") }
+    } else {
+      body = ""
+      write(values: values, shape: shape, axis: 0, start: 0, indent: 7, summarize: summarize, format: format, into: &body)
+    }
     if dtype != .float32 && dtype != .int64 && dtype != .bool || (values.isEmpty && dtype != .float32) {
       suffixes.append("dtype=\(dtype)")
     }

@@ -106,9 +106,33 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
     if shape.count > 1 { check([shape]) { $0[0].sum(axes: [0, -1], keepDims: true) } }
   }
 
-  @Test func maxSendsTheGradientToTheFirstMaximum() {
+  @Test func maxAlongAnAxisSendsTheGradientToTheFirstMaximum() {
+    // As PyTorch's max(dim): the index it returns gets it all.
     let x = Tensor([1.0, 3.0, 3.0], dtype: .float64, requiresGrad: true)
-    #expect(grad(of: x.max(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 1, 0])
+    #expect(grad(of: x.max(axis: 0), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 1, 0])
+  }
+
+  @Test func maxAndMinOfAllSplitTheGradientAmongTies() {
+    // As PyTorch's max() and min(), amax and amin: ties share the gradient evenly.
+    let x = Tensor([1.0, 3.0, 3.0, -2.0, 3.0, -2.0], dtype: .float64, requiresGrad: true)
+    let third = 1.0 / 3
+    #expect(grad(of: x.max(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, third, third, 0, third, 0])
+    #expect(grad(of: x.min(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0, 0.5, 0, 0.5])
+    #expect(grad(of: x.amax(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, third, third, 0, third, 0])
+    let rows = x.reshaped(to: [2, 3]).amax(axis: 1).sum(), columns = x.reshaped(to: [2, 3]).amin(axis: 0).sum()
+    #expect(grad(of: rows, withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0.5, 0.5, 0, 1, 0])
+    #expect(grad(of: columns, withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0.5, 0, 1, 0.5, 1])
+    // The infinity norm too, by magnitude: |-3| ties with 3.
+    let v = Tensor([3.0, -3.0, 1.0], dtype: .float64, requiresGrad: true)
+    #expect(grad(of: v.norm(.infinity), withRespectTo: [v])[0]!.scalars(as: Double.self) == [0.5, -0.5, 0])
+    // NaN is the maximum, and NaNs tie with each other.
+    let n = Tensor([1.0, .nan, .nan], dtype: .float64, requiresGrad: true)
+    #expect(grad(of: n.max(), withRespectTo: [n])[0]!.scalars(as: Double.self) == [0, 0.5, 0.5])
+  }
+
+  @Test(arguments: shapes) func amaxAndAminWithoutTies(shape: [Int]) {
+    check([shape]) { $0[0].amax() }
+    check([shape]) { $0[0].amin(axes: shape.isEmpty ? [] : [0], keepDims: true) }
   }
 }
 

@@ -269,6 +269,14 @@ import Foundation
     #expect(withNoGrad { 2 * w }.gradFnName == nil)
   }
 
+  @Test func emptyTensorsPrintTheirSizeNotARowEach() {
+    #expect(Tensor.zeros([0]).description == "tensor([])")
+    #expect(Tensor.zeros([3, 0]).description == "tensor([], size=(3, 0))")
+    #expect(Tensor.zeros([0], dtype: .int64).description == "tensor([], dtype=int64)")
+    // Found by fuzzing the IDX reader: printing such a tensor built 100 million empty rows.
+    #expect(Tensor.zeros([100_000_000, 0, 1 << 32], dtype: .int64).description == "tensor([], size=(100000000, 0, 4294967296), dtype=int64)")
+  }
+
   @Test func largeTensorsAreSummarized() {
     let text = Tensor.arange(0, 2000).description
     #expect(text == "tensor([   0.,    1.,    2.,  ..., 1997., 1998., 1999.])")

@@ -73,7 +73,8 @@ public enum Safetensors {
       guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount else {
         throw TensorIOError.malformed(reason: "tensor '\(name)' has data_offsets \(offsetValues) outside the \(dataCount) data bytes")
       }
-      guard let count = Shape.checkedCount(shape, elementSize: size) else {
+      // Checked at the size in memory, which is at least the size in the file (F16 is read as float32).
+      guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else {
         throw TensorIOError.malformed(reason: "tensor '\(name)' has a shape too large to address: \(shape)")
       }
       guard count * size == offsets[1] - offsets[0] else {

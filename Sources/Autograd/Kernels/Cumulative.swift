@@ -1,5 +1,5 @@
 extension Kernels {
-  /// Running sums or products along `axis`; the result is contiguous with `x`'s shape.
+  /// Running sums or products along `axis` (float or int64); the result is contiguous with `x`'s shape.
   static func cumulative(_ x: Tensor, axis: Int, product: Bool) -> Tensor {
     // Move the axis last so that each run is a contiguous row, then move it back.
     let moved = contiguousCopy(x.detached().movingAxisToEnd(axis))
@@ -17,7 +17,17 @@ extension Kernels {
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: trap("\(product ? "cumprod" : "cumsum"): expected a floating-point tensor, got \(x.dtype)")
+    case .int64:
+      // Wrapping on overflow, as PyTorch's int64 arithmetic does.
+      let p = moved.basePointer(Int64.self)
+      for r in 0..<rows {
+        var acc: Int64 = product ? 1 : 0
+        for i in (r * length)..<((r + 1) * length) {
+          acc = product ? acc &* p[i] : acc &+ p[i]
+          p[i] = acc
+        }
+      }
+    case .bool: trap("\(product ? "cumprod" : "cumsum"): bool tensors accumulate as int64; cast them first")
     }
     return contiguousCopy(moved.movingLastAxis(to: axis))
   }

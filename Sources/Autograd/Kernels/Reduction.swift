@@ -1,7 +1,7 @@
 extension Kernels {
   /// Reorders `x` so that the kept axes come first and `axes` last, as one contiguous buffer:
   /// every output element then reduces one run of `inner` consecutive values.
-  private static func gatherReduced(_ x: Tensor, axes: [Int]) -> (values: Tensor, kept: [Int], inner: Int) {
+  static func gatherReduced(_ x: Tensor, axes: [Int]) -> (values: Tensor, kept: [Int], inner: Int) {
     let kept = x.shape.indices.filter { !axes.contains($0) }
     let order = kept + axes
     let permuted = Tensor(storage: x.storage, shape: order.map { x.shape[$0] },
@@ -18,8 +18,9 @@ extension Kernels {
   }
 
   /// Sums `x` over `axes` (sorted, distinct, in range); the result has the kept axes' shape.
+  /// Floats are summed in Double; int64 in int64, wrapping on overflow as PyTorch's does.
   static func sum(_ x: Tensor, axes: [Int]) -> Tensor {
-    if x.isContiguous, !axes.isEmpty, axes.count < x.rank, axes.last == axes.count - 1 {
+    if x.dtype.isFloatingPoint, x.isContiguous, !axes.isEmpty, axes.count < x.rank, axes.last == axes.count - 1 {
       return sumOfLeadingAxes(x, count: axes.count)
     }
     let (values, kept, inner) = gatherReduced(x, axes: axes)
@@ -31,7 +32,14 @@ extension Kernels {
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
-    default: trap("sum: expected a floating-point tensor, got \(x.dtype)")
+    case .int64:
+      let src = values.basePointer(Int64.self) + values.offset, dst = out.basePointer(Int64.self)
+      for i in 0..<out.count {
+        var total: Int64 = 0
+        for j in 0..<inner { total &+= src[i * inner + j] }
+        dst[i] = total
+      }
+    case .bool: trap("sum: bool tensors are summed as int64; cast them first")
     }
     return out
   }
@@ -77,29 +85,29 @@ extension Kernels {
   }
 
   /// The largest (or smallest) value along `axis` and the index of its first occurrence; NaN wins,
-  /// as in PyTorch. Both results have `x`'s shape without `axis`.
+  /// as in PyTorch. Both results have `x`'s shape without `axis`, which must not be empty.
   static func extremum(_ x: Tensor, axis: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
-    trapUnless(x.shape[axis] > 0, "\(largest ? "max" : "min"): axis \(axis) of shape \(x.shape) is empty")
     let (source, kept, inner) = gatherReduced(x, axes: [axis])
     let values = Tensor(empty: kept, dtype: x.dtype), indices = Tensor(empty: kept, dtype: .int64)
-    func run<T: FloatingElement>(_: T.Type) {
+    func run<T: Comparable>(_: T.Type, isNaN: (T) -> Bool) {
       let src = source.basePointer(T.self) + source.offset
       let dst = values.basePointer(T.self), idx = indices.basePointer(Int64.self)
       for i in 0..<values.count {
         let row = src + i * inner
         var best = row[0], at = 0
-        for j in 1..<max(inner, 1) where !best.isNaN {
+        for j in 1..<max(inner, 1) where !isNaN(best) {
           let v = row[j]
-          if v.isNaN || (largest ? v > best : v < best) { best = v; at = j }
+          if isNaN(v) || (largest ? v > best : v < best) { best = v; at = j }
         }
         dst[i] = best
         idx[i] = Int64(at)
       }
     }
     switch x.dtype {
-    case .float32: run(Float.self)
-    case .float64: run(Double.self)
-    default: trap("\(largest ? "max" : "min"): expected a floating-point tensor, got \(x.dtype)")
+    case .float32: run(Float.self) { $0.isNaN }
+    case .float64: run(Double.self) { $0.isNaN }
+    case .int64: run(Int64.self) { _ in false }
+    case .bool: trap("\(largest ? "max" : "min"): bool tensors are compared as int64; cast them first")
     }
     return (values, indices)
   }

@@ -4,8 +4,7 @@ extension Tensor {
   /// result becomes float32 instead (true division, `pow`, `atan2`).
   static func promoted(_ a: Tensor, _ b: Tensor, op: StaticString, floating: Bool = false) -> (Tensor, Tensor) {
     if a.dtype == b.dtype && a.dtype.isFloatingPoint { return (a, b) }
-    let common: DType = a.dtype == .float64 || b.dtype == .float64 ? .float64
-      : a.dtype == .float32 || b.dtype == .float32 || floating ? .float32 : .int64
+    let common = DType.promoted(a.dtype, b.dtype, floating: floating)
     return (a.cast(to: common), b.cast(to: common))
   }
 

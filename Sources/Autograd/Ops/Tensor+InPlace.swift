@@ -14,6 +14,9 @@ extension Tensor {
 
   private func updateInPlace(_ rhs: Tensor, _ op: BinaryOp, _ name: StaticString) {
     requireInPlaceAllowed(name, rhs)
+    // As PyTorch: `ints += floats` and `ints /= 2` would have to truncate the result; they trap.
+    let result = DType.promoted(dtype, rhs.dtype, floating: op == .div)
+    trapUnless(result.canBeStored(in: dtype), "\(name): the result type \(result) can't be cast to the tensor's dtype \(dtype)")
     trapUnless(Shape.broadcast(shape, rhs.shape, op: name) == shape,
                  "\(name): the result of shape \(Shape.broadcast(shape, rhs.shape, op: name)) does not fit the tensor of shape \(shape)")
     Kernels.zipInPlace(self, rhs.dtype == dtype ? rhs : rhs.cast(to: dtype), op)

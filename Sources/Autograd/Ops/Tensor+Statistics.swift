@@ -17,12 +17,12 @@ extension Tensor {
   /// The product along `axis`.
   public func prod(axis: Int, keepDims: Bool = false) -> Tensor { prod(axes: [axis], keepDims: keepDims) }
 
-  /// The product along `axes`.
+  /// The product along `axes`; int64 and bool tensors multiply in int64, as in PyTorch.
   ///
   /// Backward: each element gets the gradient times the product of the others, computed with
   /// running products from both sides, so that zeros are handled exactly.
   public func prod(axes: [Int], keepDims: Bool = false) -> Tensor {
-    requireFloatingPoint("prod")
+    if dtype == .bool { return cast(to: .int64).prod(axes: axes, keepDims: keepDims) }
     let axes = normalized(axes, op: "prod")
     let (rows, restore) = flattening(axes)
     let n = rows.shape.last ?? 1
@@ -41,9 +41,10 @@ extension Tensor {
     return (merged, { result, keepDims in keepDims ? result.reshaped(to: keepDimsShape) : result.reshaped(to: keptShape) })
   }
 
-  /// Running sums along `axis`. Backward: running sums of the gradient from the other end.
+  /// Running sums along `axis` (int64 for int64 and bool tensors). Backward: running sums of the
+  /// gradient from the other end.
   public func cumsum(axis: Int) -> Tensor {
-    requireFloatingPoint("cumsum")
+    if dtype == .bool { return cast(to: .int64).cumsum(axis: axis) }
     let axis = Shape.axis(axis, rank: rank, op: "cumsum")
     if rank == 0 { return self * 1 }
     return Kernels.cumulative(self, axis: axis, product: false)
@@ -52,12 +53,12 @@ extension Tensor {
       }
   }
 
-  /// Running products along `axis`.
+  /// Running products along `axis` (int64 for int64 and bool tensors).
   ///
   /// Backward: Σₖ≥ᵢ gₖ yₖ / xᵢ where no element is zero; by the definition otherwise (then not
   /// differentiable a second time).
   public func cumprod(axis: Int) -> Tensor {
-    requireFloatingPoint("cumprod")
+    if dtype == .bool { return cast(to: .int64).cumprod(axis: axis) }
     let axis = Shape.axis(axis, rank: rank, op: "cumprod")
     if rank == 0 { return self * 1 }
     let y = Kernels.cumulative(self, axis: axis, product: true)
@@ -116,8 +117,8 @@ extension Tensor {
     switch order {
     case .one: return abs().sum(axes: axes, keepDims: keepDims)
     case .infinity:
-      let (rows, restore) = abs().flattening(axes)
-      return restore(rows.max(axis: -1), keepDims)
+      // As PyTorch: the gradient is split evenly among the elements of largest magnitude.
+      return abs().amax(axes: axes, keepDims: keepDims)
     case .p(let p) where p != 2:
       trapUnless(p > 0, "norm: p must be positive, got \(p)")
       return abs().pow(p).sum(axes: axes, keepDims: keepDims).pow(1 / p)

@@ -26,7 +26,8 @@ public enum IDXFormat {
       let o = 4 + 4 * axis
       return Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
     }
-    guard let count = Shape.checkedCount(shape, elementSize: size) else { throw fail(4, "the sizes \(shape) are too large to address") }
+    // Checked at the size in memory, which is at least the size in the file (bytes are read as int64).
+    guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else { throw fail(4, "the sizes \(shape) are too large to address") }
     let start = 4 + 4 * rank
     guard bytes.count - start >= count * size else {
       throw fail(bytes.count, "shape \(shape) needs \(count * size) bytes of data, the file has \(bytes.count - start)")
