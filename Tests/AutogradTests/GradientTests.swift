@@ -128,6 +128,10 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
     // NaN is the maximum, and NaNs tie with each other.
     let n = Tensor([1.0, .nan, .nan], dtype: .float64, requiresGrad: true)
     #expect(grad(of: n.max(), withRespectTo: [n])[0]!.scalars(as: Double.self) == [0, 0.5, 0.5])
+    // amax along an axis does not: a row with NaN gets NaN gradients (PyTorch 2.15 gives the same).
+    let rowsWithNaN = Tensor([1.0, .nan, 2.0, 3.0], shape: [2, 2], dtype: .float64, requiresGrad: true)
+    let split = grad(of: rowsWithNaN.amax(axis: 1).sum(), withRespectTo: [rowsWithNaN])[0]!.scalars(as: Double.self)
+    #expect(split[0].isNaN && split[1].isNaN && split[2...] == [0, 1])
   }
 
   @Test(arguments: shapes) func amaxAndAminWithoutTies(shape: [Int]) {

@@ -64,7 +64,8 @@ extension Tensor {
   public func amin(axis: Int, keepDims: Bool = false) -> Tensor { amin(axes: [axis], keepDims: keepDims) }
 
   /// `max()`, `min()`, `amax` and `amin`: the extreme values over `axes`, with the gradient split
-  /// evenly among ties. NaN is the extreme of any set that holds one, and NaNs tie with each other.
+  /// evenly among ties. NaN is the extreme of any set that holds one. As in PyTorch, NaNs tie with
+  /// each other in `max()` and `min()`; `amax` and `amin` send NaN gradients to such a set.
   private func extremeValues(axes: [Int]?, keepDims: Bool, name: StaticString) -> Tensor {
     if dtype == .bool { return cast(to: .int64).extremeValues(axes: axes, keepDims: keepDims, name: name).cast(to: .bool) }
     let op = Tensor.opName(name), largest = op.hasSuffix("max")
@@ -80,9 +81,10 @@ extension Tensor {
     let outShape = keepDims ? keptDimsShape : kept
     out.setView(shape: outShape, strides: Shape.contiguousStrides(outShape), offset: 0)
     let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
+    let nanTies = !op.hasPrefix("a")
     return out.recorded(name, detail: detail, inputs: TensorList(self), saving: TensorList(self, out.detached())) { g, s, _ in
       let x = s[0], y = s[1].reshaped(to: keptDimsShape)
-      let ties = ((x .== y) .|| (x.isNaN() .&& y.isNaN())).cast(to: x.dtype)
+      let ties = (nanTies ? (x .== y) .|| (x.isNaN() .&& y.isNaN()) : x .== y).cast(to: x.dtype)
       return GradientList(ties * (g.reshaped(to: keptDimsShape) / ties.sum(axes: axes, keepDims: true)))
     }
   }
