@@ -183,6 +183,36 @@ let unaryCases: [UnaryCase] = [
     #expect(g[1]!.scalars(as: Double.self) == [1])
     #expect(g[2]!.scalars(as: Double.self) == [0, 0, 1])
   }
+
+  /// Every order of x, min and max in {0, 1, 2}: (x, min, max) and the gradients PyTorch 2.15 gives
+  /// x, min and max (recorded from it). Ties split evenly between x and a bound, except when both
+  /// bounds equal x; min > max gives max.
+  static let clampCases: [([Double], [Double])] = [
+    ([0, 0, 0], [1, 0, 0]), ([0, 0, 1], [0.5, 0.5, 0]), ([0, 0, 2], [0.5, 0.5, 0]), ([0, 1, 0], [0, 0, 1]),
+    ([0, 1, 1], [0, 1, 0]), ([0, 1, 2], [0, 1, 0]), ([0, 2, 0], [0, 0, 1]), ([0, 2, 1], [0, 0, 1]),
+    ([0, 2, 2], [0, 1, 0]), ([1, 0, 0], [0, 0, 1]), ([1, 0, 1], [0.5, 0, 0.5]), ([1, 0, 2], [1, 0, 0]),
+    ([1, 1, 0], [0, 0, 1]), ([1, 1, 1], [1, 0, 0]), ([1, 1, 2], [0.5, 0.5, 0]), ([1, 2, 0], [0, 0, 1]),
+    ([1, 2, 1], [0, 0, 1]), ([1, 2, 2], [0, 1, 0]), ([2, 0, 0], [0, 0, 1]), ([2, 0, 1], [0, 0, 1]),
+    ([2, 0, 2], [0.5, 0, 0.5]), ([2, 1, 0], [0, 0, 1]), ([2, 1, 1], [0, 0, 1]), ([2, 1, 2], [0.5, 0, 0.5]),
+    ([2, 2, 0], [0, 0, 1]), ([2, 2, 1], [0, 0, 1]), ([2, 2, 2], [1, 0, 0]),
+  ]
+
+  @Test(arguments: clampCases)
+  func clampWithTensorBoundsMatchesPyTorchAtEveryTie(inputs: [Double], expected: [Double]) {
+    let (x, lo, hi) = (Tensor(inputs[0], dtype: .float64), Tensor(inputs[1], dtype: .float64), Tensor(inputs[2], dtype: .float64))
+    for t in [x, lo, hi] { t.requiresGrad = true }
+    let y = x.clamped(min: lo, max: hi)
+    #expect(y.item() == Swift.min(Swift.max(inputs[0], inputs[1]), inputs[2]))
+    #expect(grad(of: y, withRespectTo: [x, lo, hi]).map { $0!.item() } == expected)
+  }
+
+  @Test func clampWithOneTensorBoundSplitsTiesAsMaximumDoes() {
+    let x = Tensor([0.0, 1.0, 2.0], dtype: .float64, requiresGrad: true), bound = Tensor([1.0], dtype: .float64, requiresGrad: true)
+    let below = grad(of: x.clamped(min: bound, max: nil).sum(), withRespectTo: [x, bound])
+    #expect(below[0]!.scalars(as: Double.self) == [0, 0.5, 1] && below[1]!.item() == 1.5)
+    let above = grad(of: x.clamped(min: nil, max: bound).sum(), withRespectTo: [x, bound])
+    #expect(above[0]!.scalars(as: Double.self) == [1, 0.5, 0] && above[1]!.item() == 1.5)
+  }
 }
 
 @Suite("Comparisons, logic and dtypes") struct ComparisonTests {

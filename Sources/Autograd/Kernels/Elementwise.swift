@@ -15,8 +15,9 @@ enum UnaryOp: Equatable {
   case gelu
   /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
   case geluTanh
-  /// 1 where min < x < max (hardtanh's derivative: open bounds, as PyTorch).
-  case strictlyWithin(min: Double, max: Double)
+  /// 1 where min < x < max, else 0; a missing bound does not limit (the derivative of clamp and
+  /// hardtanh: open bounds, as PyTorch 2.15).
+  case strictlyWithin(min: Double?, max: Double?)
   /// 1 where x > 0, else 0 (relu's derivative; 0 at the kink, as in PyTorch).
   case positive
   /// 1 where x == 0, else 0.
@@ -26,8 +27,6 @@ enum UnaryOp: Equatable {
   /// (as PyTorch converts a Python number next to a tensor).
   case plus(Double), times(Double), subtractedFrom(Double), dividedBy(Double)
   case clamp(min: Double?, max: Double?)
-  /// 1 where min <= x <= max, else 0 (clamp's derivative).
-  case within(min: Double?, max: Double?)
 
   @inline(__always)
   private static func loop<T>(_ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>,
@@ -42,7 +41,7 @@ enum UnaryOp: Equatable {
   /// The fewest elements worth a thread of their own: about 100 µs of work (DESIGN.md, "Threads").
   var elementsPerThread: Int {
     switch self {
-    case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .within, .strictlyWithin, .floor, .ceil, .round, .trunc,
+    case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .strictlyWithin, .floor, .ceil, .round, .trunc,
          .reciprocal, .sqrt, .rsqrt, .plus, .times, .subtractedFrom, .dividedBy:
       1 << 20
     case .exp, .tanh, .sigmoid:
@@ -114,11 +113,8 @@ enum UnaryOp: Equatable {
       let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
       // NaN stays NaN, as in PyTorch.
       Self.loop(src, ss, dst, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, l), h) }
-    case .within(let lo, let hi):
-      let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
-      Self.loop(src, ss, dst, n) { $0 >= l && $0 <= h ? 1 : 0 }
     case .strictlyWithin(let lo, let hi):
-      let l = T(lo), h = T(hi)
+      let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
       Self.loop(src, ss, dst, n) { $0 > l && $0 < h ? 1 : 0 }
     case .exp2: Self.loop(src, ss, dst, n) { .exp2($0) }
     case .expm1: Self.loop(src, ss, dst, n) { .expMinusOne($0) }

@@ -129,13 +129,29 @@ extension Tensor {
   public static func % (lhs: Tensor, rhs: Double) -> Tensor { lhs.remainder(scalar(rhs, like: lhs)) }
 
   /// Limits each element to `[min, max]` given as tensors (broadcast); either may be omitted.
+  /// Where `min > max` the result is `max`, as in PyTorch.
   ///
-  /// Backward: to `self` where it lies within the bounds, otherwise to the bound it was clamped to.
+  /// Backward, as PyTorch 2.15: to whichever of `self` and the bounds the result is, and split
+  /// evenly between `self` and a bound it equals (as `maximum` and `minimum` split ties). When both
+  /// bounds equal `self`, all of it goes to `self`.
   public func clamped(min: Tensor?, max: Tensor?) -> Tensor {
     trapUnless(min != nil || max != nil, "clamp: give at least one of min and max")
-    var result = self
-    if let min { result = Tensor.where(result .< min, min, result) }
-    if let max { result = Tensor.where(result .> max, max, result) }
-    return result
+    guard let min, let max else { return min.map { maximum($0) } ?? minimum(max!) }
+    let common = DType.promoted(DType.promoted(dtype, min.dtype), max.dtype)
+    let (x, lo, hi) = (cast(to: common), min.cast(to: common), max.cast(to: common))
+    let value = withNoGrad { x.maximum(lo).minimum(hi) }
+    return value.recorded("ClampBackward", inputs: [x, lo, hi], saving: [x, lo, hi]) { g, s, needs in
+      // Constant 0/1 masks of the values, so that the rule is linear in g (differentiable again).
+      func mask(_ t: Tensor) -> Tensor { t.cast(to: g.dtype) }
+      let (x, lo, hi) = (s[0].detached(), s[1].detached(), s[2].detached())
+      let ordered = mask(lo .<= hi), open = mask(lo .< hi)
+      let toX = ordered * (mask((lo .< x) .&& (x .< hi)) + 0.5 * open * (mask(x .== lo) + mask(x .== hi))
+                           + (1 - open) * mask(x .== lo))
+      let toLow = ordered * (mask(x .< lo) + 0.5 * open * mask(x .== lo))
+      let toHigh = (1 - ordered) + ordered * (mask(x .> hi) + 0.5 * open * mask(x .== hi))
+      return GradientList([needs[0] ? (g * toX).unbroadcast(to: s[0].shape) : nil,
+                           needs[1] ? (g * toLow).unbroadcast(to: s[1].shape) : nil,
+                           needs[2] ? (g * toHigh).unbroadcast(to: s[2].shape) : nil])
+    }
   }
 }

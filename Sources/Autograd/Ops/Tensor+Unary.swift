@@ -42,13 +42,14 @@ extension Tensor {
 
   /// Limits each element to `[min, max]` (either bound may be omitted); NaN stays NaN.
   ///
-  /// Backward: dx where `min <= x <= max`, 0 elsewhere, as in PyTorch.
+  /// Backward: dx where `min < x < max`, 0 elsewhere, at the bounds too, as PyTorch 2.15 (its
+  /// rule had been `min <= x <= max` before).
   public func clamped(min: Double? = nil, max: Double? = nil) -> Tensor {
     requireFloatingPoint("clamp")
     trapUnless(min != nil || max != nil, "clamp: give at least one of min and max")
     let detail = [min.map { "min: \(pythonRepr($0))" }, max.map { "max: \(pythonRepr($0))" }].compactMap { $0 }
     return unary(.clamp(min: min, max: max), "ClampBackward", detail: detail.joined(separator: ", ")) { g, x in
-      g * x.mask(.within(min: min, max: max))
+      g * x.mask(.strictlyWithin(min: min, max: max))
     }
   }
 
