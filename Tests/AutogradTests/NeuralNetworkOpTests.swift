@@ -261,6 +261,20 @@ private func naiveConv2d(_ x: Tensor, _ w: Tensor, stride: (Int, Int), padding: 
     #expect(binaryCrossEntropyWithLogits(Tensor([1000.0], dtype: .float64), Tensor([0.0], dtype: .float64)).item() == 1000)
     checkGradients([x]) { binaryCrossEntropyWithLogits($0[0], t, weight: Tensor([0.5, 1, 2, 1, 1, 1], dtype: .float64), positiveWeight: pw) }
     checkGradients([x.sigmoid()]) { binaryCrossEntropy($0[0], t) }
+    checkGradients([x.sigmoid(), random([6], seed: 81).sigmoid()]) { binaryCrossEntropy($0[0], $0[1], reduction: .sum) }
+  }
+
+  @Test func binaryCrossEntropyHasFiniteGradientsAtZeroAndOne() {
+    // Recorded from PyTorch 2.15: p = [0, 1, 1, 0], t = [1, 0, 1, 0], mean reduction.
+    let p = Tensor([0.0, 1, 1, 0], dtype: .float64, requiresGrad: true), t = Tensor([1.0, 0, 1, 0], dtype: .float64)
+    let loss = binaryCrossEntropy(p, t)
+    #expect(loss.item() == 50)
+    let expected = [-250000000998.9507, 250000000998.9507, 0, 0]
+    let got = grad(of: loss, withRespectTo: [p])[0]!.scalars(as: Double.self)
+    #expect(zip(got, expected).allSatisfy { Swift.abs($0 - $1) <= 1e-9 * Swift.max(1, Swift.abs($1)) }, "\(got)")
+    // The target's gradient is -logit(p): infinite at 0 and 1, as in PyTorch.
+    let q = Tensor([0.0, 1, 0.5], dtype: .float64), target = Tensor([0.3, 0.3, 0.3], dtype: .float64, requiresGrad: true)
+    #expect(grad(of: binaryCrossEntropy(q, target), withRespectTo: [target])[0]!.scalars(as: Double.self) == [.infinity, -.infinity, 0])
   }
 
   @Test func klDivergenceAndCosineSimilarity() {

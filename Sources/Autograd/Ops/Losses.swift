@@ -123,10 +123,19 @@ private func weightedReduction(_ losses: Tensor, _ weights: Tensor, _ reduction:
 
 /// Binary cross-entropy of probabilities: -w (t log p + (1 - t) log(1 - p)), with the logarithms
 /// clamped at -100 as PyTorch does (so p = 0 or 1 gives a finite loss).
+///
+/// Backward, as PyTorch's: (p - t) / max(p (1 - p), ε) for p, with its ε of 1e-12 in float32, so
+/// that p = 0 and p = 1 get finite gradients (the composed ops would give 0 · ∞); -logit(p) for t.
 public func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                                reduction: LossReduction = .mean) -> Tensor {
   sameShape(input, target, "binaryCrossEntropy")
-  var losses = -(target * input.log().clamped(min: -100) + (1 - target) * (1 - input).log().clamped(min: -100))
+  let (p, t) = Tensor.promoted(input, target, op: "binaryCrossEntropy", floating: true)
+  let values = withNoGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
+  var losses = values.recorded("BinaryCrossEntropyBackward", inputs: TensorList(p, t), saving: TensorList(p, t)) { g, s, needs in
+    let (p, t) = (s[0], s[1])
+    return GradientList(needs[0] ? g * (p - t) / (p * (1 - p)).clamped(min: Double(Float(1e-12))) : nil,
+                        needs[1] ? g * ((1 - p).log() - p.log()) : nil)
+  }
   if let weight { losses = losses * weight }
   return reduction.apply(losses)
 }
