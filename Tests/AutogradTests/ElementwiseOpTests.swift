@@ -120,6 +120,7 @@ let unaryCases: [UnaryCase] = [
       checkBothOrders(pair, in: 0.5...2) { $0[0].atan2($0[1]) }
       checkBothOrders(pair) { ($0[0] * 3).atan2($0[1] - 0.1) }
       checkBothOrders(pair, in: 0.3...3) { $0[0].remainder($0[1]) }
+      checkBothOrders(pair, in: 0.3...3) { ($0[0] - 1.7).fmod($0[1] - 3.5) }
       checkBothOrders(pair) { Tensor.where($0[0] .> 0, $0[0] * $0[1], $0[1].exp()) }
       checkBothOrders(pair) { $0[0].clamped(min: $0[1] - 0.5, max: $0[1] + 0.5) }
     }
@@ -132,6 +133,12 @@ let unaryCases: [UnaryCase] = [
     #expect(Tensor([1, .nan]).maximum(Tensor([2, 0])).scalars(as: Float.self)[1].isNaN)
     #expect((Tensor([-7, 7, -7.5, 7]) % Tensor([3, -3, 2, 3])).scalars(as: Float.self) == [2, -2, 0.5, 1])
     #expect((Tensor(integers: [-7, 7]) % 3).scalars(as: Int64.self) == [2, 1])
+    // fmod keeps the dividend's sign where remainder takes the divisor's (values from PyTorch 2.15).
+    #expect(Tensor([-3, 3, -3, 3]).fmod(Tensor([2, -2, -2, 2])).scalars(as: Float.self) == [-1, 1, -1, 1])
+    #expect(Tensor(integers: [-7, 7]).fmod(3).scalars(as: Int64.self) == [-1, 1])
+    #expect(Tensor([5]).fmod(0).item().isNaN)
+    #expect(Tensor(integers: [Int(Int64.min)]).fmod(Tensor(integers: [-1])).scalars(as: Int64.self) == [0])
+    #expect((Tensor(integers: [Int(Int64.min)]) % Tensor(integers: [-1])).scalars(as: Int64.self) == [0])
     #expect(Tensor([1.0], dtype: .float64).atan2(Tensor([-1.0], dtype: .float64)).item() == Foundation.atan2(1.0, -1.0))
     #expect(Tensor([-2, -2, 4]).pow(Tensor([3, 2, 0.5])).scalars(as: Float.self) == [-8, 4, 2])
     #expect(Tensor([-2]).pow(3).item() == -8)

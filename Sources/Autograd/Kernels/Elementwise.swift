@@ -161,6 +161,8 @@ enum BinaryOp: Equatable {
   case add, sub, mul, div, pow, maximum, minimum, atan2
   /// a - floor(a / b) b: the result takes the divisor's sign, as Python's % and torch.remainder.
   case remainder
+  /// a - trunc(a / b) b: the result takes the dividend's sign, as C's fmod and torch.fmod.
+  case fmod
   // Fused backward rules, (gradient, value) -> gradient: one pass instead of two or three when
   // the backward pass is not itself recorded.
   /// g (1 - y²), tanh's rule from its output y.
@@ -217,6 +219,7 @@ enum BinaryOp: Equatable {
         let r = x.truncatingRemainder(dividingBy: y)
         return r != 0 && (r < 0) != (y < 0) ? r + y : r
       }
+    case .fmod: Self.loop(a, sa, b, sb, dst, n) { $0.truncatingRemainder(dividingBy: $1) }
     case .tanhBackward: Self.loop(a, sa, b, sb, dst, n) { $0 * (1 - $1 * $1) }
     case .sigmoidBackward: Self.loop(a, sa, b, sb, dst, n) { $0 * $1 * (1 - $1) }
     case .reluBackward: Self.loop(a, sa, b, sb, dst, n) { $1 > 0 ? $0 : 0 }
@@ -238,8 +241,14 @@ enum BinaryOp: Equatable {
     case .remainder:
       Self.loop(a, sa, b, sb, dst, n) { x, y in
         trapUnless(y != 0, "remainder: integer division by zero")
-        let r = x % y
+        // Int64.min % -1 overflows in Swift; its remainder is 0.
+        let r = x.remainderReportingOverflow(dividingBy: y).partialValue
         return r != 0 && (r < 0) != (y < 0) ? r + y : r
+      }
+    case .fmod:
+      Self.loop(a, sa, b, sb, dst, n) { x, y in
+        trapUnless(y != 0, "fmod: integer division by zero")
+        return x.remainderReportingOverflow(dividingBy: y).partialValue
       }
     case .div, .pow, .atan2, .tanhBackward, .sigmoidBackward, .reluBackward:
       trap("\(self): not defined on integers here; cast to a floating-point dtype first")

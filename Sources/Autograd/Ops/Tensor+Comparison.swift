@@ -116,13 +116,23 @@ extension Tensor {
   /// a - floor(a / b) b: the remainder with the divisor's sign, as Python's `%` and torch.remainder.
   ///
   /// Backward: 1 for `a`, -floor(a / b) for `b`.
-  public func remainder(_ other: Tensor) -> Tensor {
-    let (a, b) = Tensor.promoted(self, other, op: "remainder")
-    return Kernels.zip(a, b, .remainder, name: "remainder")
-      .recorded("RemainderBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
-        GradientList(needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
-                     needs[1] ? (-g * (s[0].detached() / s[1].detached()).floor()).unbroadcast(to: s[1].shape) : nil)
-      }
+  public func remainder(_ other: Tensor) -> Tensor { remainder(other, .remainder, "remainder", "RemainderBackward") }
+
+  /// a - trunc(a / b) b: the remainder with the dividend's sign, as C's `fmod` and torch.fmod.
+  ///
+  /// Backward: 1 for `a`, -trunc(a / b) for `b`.
+  public func fmod(_ other: Tensor) -> Tensor { remainder(other, .fmod, "fmod", "FmodBackward") }
+
+  /// `fmod` by a number.
+  public func fmod(_ other: Double) -> Tensor { fmod(Tensor.scalar(other, like: self)) }
+
+  private func remainder(_ other: Tensor, _ op: BinaryOp, _ opName: StaticString, _ name: StaticString) -> Tensor {
+    let (a, b) = Tensor.promoted(self, other, op: opName)
+    return Kernels.zip(a, b, op, name: opName).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+      let quotient = s[0].detached() / s[1].detached()
+      return GradientList(needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
+                          needs[1] ? (-g * (op == .fmod ? quotient.trunc() : quotient.floor())).unbroadcast(to: s[1].shape) : nil)
+    }
   }
 
   public static func % (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.remainder(rhs) }
