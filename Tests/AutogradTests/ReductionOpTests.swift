@@ -105,6 +105,46 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
     #expect(gradCheck([c]) { $0[0].cumprod(axis: 0) })
   }
 
+  @Test func emptyAxesGivePyTorchsResults() {
+    // Recorded from PyTorch 2.15: softmax over an empty axis is empty, logsumexp is -inf.
+    let x = Tensor.zeros([2, 0], dtype: .float64, requiresGrad: true)
+    #expect(x.softmax(axis: 1).shape == [2, 0] && x.logSoftmax(axis: 1).shape == [2, 0])
+    #expect(x.logSumExp(axis: 1).scalars(as: Double.self) == [-.infinity, -.infinity])
+    #expect(Tensor.zeros([0, 3]).logSumExp(axis: 0).scalars(as: Float.self) == [-.infinity, -.infinity, -.infinity])
+    #expect(Tensor.zeros([0]).logSumExp(axis: 0, keepDims: true).shape == [1])
+    #expect(Tensor.zeros([0, 3]).softmax(axis: 0).shape == [0, 3])
+    #expect(grad(of: x.logSoftmax(axis: 1).sum(), withRespectTo: [x])[0]!.shape == [2, 0])
+  }
+
+  @Test func emptyExtremaTrapNamingTheOpCalled() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 0]).amax(axis: 1)
+    }.map { result in
+      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("amax: cannot reduce over axis 1 of shape [2, 0], which is empty"))
+    }
+  }
+
+  @Test(arguments: [[2.0, 0.0, 3.0, -1.5], [0.0, 5.0, 0.0, 2.0], [1.5, 2.0, 0.0, 0.0]])
+  func productsWithZerosHaveExactSecondDerivatives(values: [Double]) {
+    let x = Tensor(values, dtype: .float64)
+    let weights = Tensor([1.0, 2.0, 3.0, 4.0], dtype: .float64)
+    for f in [{ (t: [Tensor]) in t[0].prod() }, { (t: [Tensor]) in (t[0].cumprod(axis: 0) * weights).sum() },
+              { (t: [Tensor]) in t[0].reshaped(to: [2, 2]).prod(axis: 1).sum() }] {
+      let first = gradCheckReport([x], f), second = gradGradCheckReport([x], f)
+      #expect(first.passed, "\(first)")
+      #expect(second.passed, "\(second)")
+    }
+  }
+
+  @Test func productHessiansWithZerosMatchPyTorch() {
+    // Recorded from PyTorch 2.15 (torch.autograd.functional.hessian).
+    #expect(hessian({ $0.prod() }, at: Tensor([2.0, 0.0, 3.0], dtype: .float64)).scalars(as: Double.self) == [0, 3, 0, 3, 0, 2, 0, 2, 0])
+    #expect(hessian({ $0.prod() }, at: Tensor([0.0, 5.0, 0.0], dtype: .float64)).scalars(as: Double.self) == [0, 0, 5, 0, 0, 0, 5, 0, 0])
+    let weights = Tensor([1.0, 2.0, 3.0], dtype: .float64)
+    #expect(hessian({ ($0.cumprod(axis: 0) * weights).sum() }, at: Tensor([2.0, 0.0, 3.0], dtype: .float64)).scalars(as: Double.self)
+            == [0, 11, 0, 11, 0, 6, 0, 6, 0])
+  }
+
   @Test func normOfZeroHasZeroGradient() {
     let x = Tensor.zeros([3], dtype: .float64, requiresGrad: true)
     #expect(grad(of: x.norm(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0])

@@ -31,35 +31,6 @@ extension Kernels {
     }
     return contiguousCopy(moved.movingLastAxis(to: axis))
   }
-
-  /// d/dx of cumprod(x) along the last axis of a contiguous tensor, by its definition
-  /// (O(n²) per row): used where x has zeros and the quotient formula would divide by zero.
-  static func cumprodGradientWithZeros(_ x: Tensor, _ g: Tensor) -> Tensor {
-    let length = x.shape.last ?? 1, rows = length == 0 ? 0 : x.count / length
-    let out = Tensor(empty: x.shape, dtype: x.dtype)
-    func run<T: FloatingElement>(_: T.Type) {
-      let px = x.basePointer(T.self) + x.offset, pg = g.basePointer(T.self) + g.offset, po = out.basePointer(T.self)
-      for r in 0..<rows {
-        let base = r * length
-        for i in 0..<length {
-          // sum over k >= i of g_k * prod_{j <= k, j != i} x_j
-          var before: T = 1
-          for j in 0..<i { before *= px[base + j] }
-          var total: T = 0, after: T = 1
-          for k in i..<length {
-            if k > i { after *= px[base + k] }
-            total += pg[base + k] * before * after
-          }
-          po[base + i] = total
-        }
-      }
-    }
-    switch x.dtype {
-    case .float32: run(Float.self)
-    default: run(Double.self)
-    }
-    return out
-  }
 }
 
 extension Tensor {

@@ -55,8 +55,9 @@ extension Tensor {
 
   /// Running products along `axis` (int64 for int64 and bool tensors).
   ///
-  /// Backward: Σₖ≥ᵢ gₖ yₖ / xᵢ where no element is zero; by the definition otherwise (then not
-  /// differentiable a second time).
+  /// Backward: xᵢ's gradient is Σₖ≥ᵢ gₖ Πⱼ≤ₖ,ⱼ≠ᵢ xⱼ. Without zeros that is Σₖ≥ᵢ gₖ yₖ / xᵢ; with
+  /// zeros each product that skips xᵢ is computed as it is written (O(n²) per row). Both are
+  /// differentiable ops, so gradients of any order are exact, with zeros too.
   public func cumprod(axis: Int) -> Tensor {
     if dtype == .bool { return cast(to: .int64).cumprod(axis: axis) }
     let axis = Shape.axis(axis, rank: rank, op: "cumprod")
@@ -64,13 +65,17 @@ extension Tensor {
     let y = Kernels.cumulative(self, axis: axis, product: true)
     return y.recorded("CumprodBackward", detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(self)) { g, s, _ in
       let x = s[0]
-      if !(x.detached() .== 0).any().scalars(as: Bool.self)[0] {
-        let y = x.cumprod(axis: axis)
-        return GradientList((g * y).flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]) / x)
+      if (x.detached() .== 0).any().item() == 0 {
+        return GradientList((g * x.cumprod(axis: axis)).flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]) / x)
       }
-      let xl = Kernels.contiguousCopy(x.detached().movingAxisToEnd(axis))
-      let gl = Kernels.contiguousCopy(g.detached().movingAxisToEnd(axis))
-      return GradientList(Kernels.cumprodGradientWithZeros(xl, gl).movingLastAxis(to: axis).contiguous())
+      // Row i of `skipping` is x with xᵢ replaced by 1; its running products are Πⱼ≤ₖ,ⱼ≠ᵢ xⱼ,
+      // of which the terms k ≥ i count.
+      let n = x.shape[axis], rows = x.movingAxisToEnd(axis).unsqueezed(at: -2)
+      let skipping = Tensor.where(Tensor.eye(n, dtype: .bool), Tensor.ones([], dtype: x.dtype),
+                                  rows.expanded(to: Array(rows.shape.dropLast(2)) + [n, n]))
+      let products = skipping.cumprod(axis: -1).triu()
+      let grad = (products * g.movingAxisToEnd(axis).unsqueezed(at: -2)).sum(axis: -1)
+      return GradientList(grad.movingLastAxis(to: axis))
     }
   }
 
@@ -94,6 +99,8 @@ extension Tensor {
   public func logSumExp(axes: [Int], keepDims: Bool = false) -> Tensor {
     requireFloatingPoint("logsumexp")
     let axes = normalized(axes, op: "logsumexp")
+    // The sum of no terms is 0, whose log is -inf, as in PyTorch (and there is no maximum to factor out).
+    if axes.contains(where: { shape[$0] == 0 }) { return exp().sum(axes: axes, keepDims: keepDims).log() }
     // The shift is a constant: it cancels in value and gradient; infinite maxima shift by 0.
     var shift = detached()
     for axis in axes { shift = shift.max(axis: axis, keepDims: true) }
@@ -142,6 +149,7 @@ extension Tensor {
   public func softmax(axis: Int) -> Tensor {
     requireFloatingPoint("softmax")
     let axis = Shape.axis(axis, rank: rank, op: "softmax")
+    if count == 0 { return self * 1 }  // nothing to normalize, as in PyTorch
     let y = withNoGrad { () -> Tensor in
       let e = (self - detached().max(axis: axis, keepDims: true)).exp()
       return e / e.sum(axis: axis, keepDims: true)
@@ -159,6 +167,7 @@ extension Tensor {
   public func logSoftmax(axis: Int) -> Tensor {
     requireFloatingPoint("logSoftmax")
     let axis = Shape.axis(axis, rank: rank, op: "logSoftmax")
+    if count == 0 { return self * 1 }  // nothing to normalize, as in PyTorch
     // Along a contiguous last axis (a classifier's logits) one pass per row; else composed.
     let y = Kernels.logSoftmaxRowsApply(self, axis: axis)
       ? Kernels.logSoftmaxRows(self) : withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
