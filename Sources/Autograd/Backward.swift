@@ -226,7 +226,7 @@ enum Engine {
   /// Adds a gradient into a tensor's `grad`: in place normally, out of place with `createGraph` so
   /// that the sum stays differentiable.
   private static func accumulate(_ grad: inout Tensor, into tensor: Tensor, createGraph: Bool) {
-    if let existing = tensor.grad {
+    if let existing = tensor.accumulatedGrad {
       if createGraph || existing.requiresGrad {
         tensor.grad = existing + grad
       } else {

@@ -1,3 +1,6 @@
+import Foundation
+import Synchronization
+
 /// An n-dimensional array of numbers that can record the operations made on it, so that
 /// `backward()` can compute gradients by the chain rule.
 ///
@@ -36,14 +39,35 @@ public final class Tensor {
   private var isGradLeaf: Bool { gradientState?.requiresGrad ?? false }
 
   /// The accumulated gradient of a leaf after `backward()`, or `nil` before the first one.
-  /// Computed tensors get one too after `retainGrad()`.
+  /// Computed tensors get one too after `retainGrad()`; reading it on one without prints a
+  /// warning once per process, as PyTorch warns, since backward never fills it.
   public var grad: Tensor? {
-    get { gradientState?.grad }
+    get {
+      let value = gradientState?.grad
+      if value == nil, let gradFn, gradFn.retainedOutput !== self { Self.warnOfNonLeafGrad(gradFn.displayName) }
+      return value
+    }
     set {
       if newValue == nil && gradientState == nil { return }
       ensuredGradientState.grad = newValue
     }
   }
+  /// The gradient that backward accumulated here, read without the non-leaf warning.
+  var accumulatedGrad: Tensor? { gradientState?.grad }
+
+  private static let hasWarnedOfNonLeafGrad = Atomic<Bool>(false)
+
+  private static func warnOfNonLeafGrad(_ op: String) {
+    guard !hasWarnedOfNonLeafGrad.exchange(true, ordering: .relaxed) else { return }
+    let text = """
+      warning: grad: this tensor is not a leaf (\(op) computed it), so backward() does not fill its \
+      grad and it stays nil. Call retainGrad() on it before backward() to keep its gradient, or \
+      use grad(of:withRespectTo:). This warning is printed once.
+
+      """
+    FileHandle.standardError.write(Data(text.utf8))
+  }
+
   /// Hooks on this leaf's gradient (a computed tensor keeps its hooks on its node).
   var leafHooks: [GradientHook] {
     get { gradientState?.hooks ?? [] }

@@ -224,6 +224,22 @@ import Testing
   }
 }
 
+@Suite("Reading grad on a computed tensor") struct NonLeafGradTests {
+  @Test func warnsOnceNamingRetainGrad() async {
+    await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+      let w = Tensor([1.0], requiresGrad: true)
+      let y = w * 2, z = w + 1
+      z.retainGrad()
+      (y + z).sum().backward()
+      guard y.grad == nil, y.grad == nil, z.grad != nil, w.grad != nil else { exit(1) }
+    }.map { result in
+      let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+      #expect(text.components(separatedBy: "warning: grad:").count == 2, "\(text)")
+      #expect(text.contains("MulBackward computed it") && text.contains("retainGrad()"))
+    }
+  }
+}
+
 @Suite("Programmer errors trap with a message") struct EngineTrapTests {
   @Test func secondBackwardThroughAFreedGraph() async {
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
