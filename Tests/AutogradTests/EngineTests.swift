@@ -224,6 +224,23 @@ import Testing
   }
 }
 
+@Suite("Graphs are freed") struct GraphLifetimeTests {
+  /// A node that saved its own output kept itself alive when its graph was retained (createGraph):
+  /// the 2-norm did, which LeakSanitizer found through gradGradCheck.
+  @Test(arguments: [0, 1, 2, 3])
+  func outputsSavedByTheirOwnNodeAreFreedWithARetainedGraph(op: Int) {
+    // The storage is watched, not the tensor: the op's result may be a view of the tensor its node saved.
+    weak var storage: Storage?
+    do {
+      let x = Tensor([3.0, 4.0], dtype: .float64, requiresGrad: true)
+      let y = [x.norm(), x.exp(), x.softmax(axis: 0), x.amax()][op]
+      storage = y.storage
+      _ = grad(of: y.sum(), withRespectTo: [x], createGraph: true)
+    }
+    #expect(storage == nil)
+  }
+}
+
 @Suite("Reading grad on a computed tensor") struct NonLeafGradTests {
   @Test func warnsOnceNamingRetainGrad() async {
     await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {

@@ -132,7 +132,7 @@ extension Tensor {
     default:
       requireFloatingPoint("norm")
       let n = withNoGrad { (self * self).sum(axes: axes, keepDims: true).sqrt() }
-      let result = n.recorded("NormBackward", inputs: TensorList(self), saving: TensorList(self, n)) { g, s, _ in
+      let result = n.recorded("NormBackward", inputs: TensorList(self), saving: TensorList(self, n.detached())) { g, s, _ in
         let x = s[0]
         let norm = GradMode.isRecording && x.requiresGrad ? x.norm(.two, axes: axes, keepDims: true) : s[1]
         // A zero norm gets a harmless denominator: x is all zeros there, so the gradient is 0.
