@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
   name: "swift-autograd",
-  // Mutex (the Synchronization module) needs macOS 15.
+  // Atomic (the Synchronization module) needs macOS 15.
   platforms: [.macOS(.v15)],
   products: [
     .library(name: "Autograd", targets: ["Autograd"]),

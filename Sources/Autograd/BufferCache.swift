@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Freed storage buffers of 16 KiB and more kept for reuse, by size class (four per power of two).
 ///
 /// Measured on the workloads: malloc and free take about a third of the time of small-op graphs,
@@ -20,12 +18,12 @@ enum BufferCache {
   /// A cached buffer. Sound to send: a cached buffer belongs to no tensor until it is handed out again.
   private struct Buffer: @unchecked Sendable { let pointer: UnsafeMutableRawPointer }
 
-  private struct State: ~Copyable {
+  private struct State {
     var free: [[Buffer]] = Array(repeating: [], count: BufferCache.classes)
     var bytes = 0
   }
 
-  private static let state = Mutex(State())
+  private static let state = Locked(State())
 
   /// The size class and its byte size for a request of `byteCount` bytes.
   static func sizeClass(_ byteCount: Int) -> (index: Int, bytes: Int) {

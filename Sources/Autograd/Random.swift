@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// The same seed gives the same numbers on every platform: the generator and the conversions to
@@ -51,7 +49,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
   }
 
   /// The process-wide generator behind `Tensor.rand` and friends when none is passed.
-  static let global = Mutex(RandomGenerator(seed: 0x5EED))
+  static let global = Locked(RandomGenerator(seed: 0x5EED))
 
   /// A new generator seeded from the global one (advancing it): what code that draws many numbers
   /// outside the global lock (layer initialization, data shuffling) starts from, so that
