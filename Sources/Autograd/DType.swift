@@ -19,10 +19,11 @@ public enum DType: Sendable, Hashable, CustomStringConvertible {
   public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
   /// The dtype two operands meet at, by PyTorch's promotion rules: float64 wins over float32,
-  /// floats win over integers, and integers (int64, bool) meet at int64. With `floating`, an integer
+  /// floats win over integers, int64 over bool, and two bools stay bool. With `floating`, an integer
   /// result becomes float32 instead (true division, `pow`, `atan2`).
   static func promoted(_ a: DType, _ b: DType, floating: Bool = false) -> DType {
-    a == .float64 || b == .float64 ? .float64 : a == .float32 || b == .float32 || floating ? .float32 : .int64
+    if a == .bool && b == .bool && !floating { return .bool }
+    return a == .float64 || b == .float64 ? .float64 : a == .float32 || b == .float32 || floating ? .float32 : .int64
   }
 
   /// Whether an in-place op may store a result of this dtype in a tensor of `target` dtype, by

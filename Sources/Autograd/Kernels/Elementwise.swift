@@ -254,6 +254,16 @@ enum BinaryOp: Equatable {
       trap("\(self): not defined on integers here; cast to a floating-point dtype first")
     }
   }
+
+  /// The ops PyTorch defines on two bools: + and maximum are `or`, * and minimum are `and`.
+  func runBools(_ a: UnsafePointer<Bool>, _ sa: Int, _ b: UnsafePointer<Bool>, _ sb: Int,
+                _ dst: UnsafeMutablePointer<Bool>, _ n: Int, name: StaticString) {
+    switch self {
+    case .add, .maximum: Self.loop(a, sa, b, sb, dst, n) { $0 || $1 }
+    case .mul, .minimum: Self.loop(a, sa, b, sb, dst, n) { $0 && $1 }
+    default: trap("\(name): not defined on two bool tensors; cast them to int64 or a float first")
+    }
+  }
 }
 
 /// The loops that touch memory. Ops in `Ops/` call these and record the graph.
@@ -314,7 +324,7 @@ enum Kernels {
     case .float32: run(Float.self) { op.run($0, sa, $1, sb, $2, $3) }
     case .float64: run(Double.self) { op.run($0, sa, $1, sb, $2, $3) }
     case .int64: run(Int64.self) { op.runIntegers($0, sa, $1, sb, $2, $3) }
-    case .bool: trap("\(name): no arithmetic on bool tensors; cast them first")
+    case .bool: run(Bool.self) { op.runBools($0, sa, $1, sb, $2, $3, name: name) }
     }
     return out
   }

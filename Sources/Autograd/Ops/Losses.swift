@@ -21,6 +21,7 @@ public enum LossReduction: Sendable {
 
 private func sameShape(_ input: Tensor, _ target: Tensor, _ op: StaticString) {
   trapUnless(input.shape == target.shape, "\(op): input shape \(input.shape) and target shape \(target.shape) differ")
+  input.requireFloatingPoint(op)
 }
 
 /// Mean squared error: (input - target)².

@@ -3,6 +3,7 @@ extension Tensor {
   ///
   /// `self` is `[..., in]`, `weight` is `[out, in]`, `bias` is `[out]`; the result is `[..., out]`.
   public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    requireFloatingPoint("linear")
     trapUnless(weight.rank == 2 && shape.last == weight.shape[1],
                  "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
     let y = matmul(weight.transposed())
@@ -16,6 +17,7 @@ extension Tensor {
   /// Computed as im2col and a matrix product per group, so gradients of any order follow.
   public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                      dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+    requireFloatingPoint("conv2d")
     if rank == 3 {
       return unsqueezed(at: 0).conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
                                       groups: groups).squeezed(at: 0)
@@ -39,6 +41,7 @@ extension Tensor {
   /// 1-D cross-correlation: `self` is `[N, C, L]` (or `[C, L]`), `weight` is `[O, C / groups, k]`.
   public func conv1d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
                      groups: Int = 1) -> Tensor {
+    requireFloatingPoint("conv1d")
     trapUnless(rank == 2 || rank == 3, "conv1d: expected input [N, C, L] or [C, L], got \(shape)")
     trapUnless(weight.rank == 3, "conv1d: expected weight [O, C/groups, k], got \(weight.shape)")
     return unsqueezed(at: -2).conv2d(weight: weight.unsqueezed(at: 2), bias: bias, stride: (1, stride), padding: (0, padding),
@@ -50,6 +53,7 @@ extension Tensor {
   /// (H - 1)s - 2p + d(kh - 1) + outputPadding + 1.
   public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                               outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+    requireFloatingPoint("convTranspose2d")
     if rank == 3 {
       return unsqueezed(at: 0).convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding,
                                                outputPadding: outputPadding, dilation: dilation, groups: groups).squeezed(at: 0)

@@ -73,7 +73,8 @@ extension Tensor {
 
   /// `value` where `mask` (broadcast) is true, `self` elsewhere.
   public func maskedFill(_ mask: Tensor, value: Double) -> Tensor {
-    Tensor.where(mask, Tensor.scalar(value, like: self), self)
+    // The result keeps this tensor's dtype, as PyTorch's masked_fill does (the value is converted).
+    Tensor.where(mask, Tensor(value, dtype: dtype), self)
   }
 
   /// Slices at (valid) `indices` along `axis`; differentiable to any order with `adding`.

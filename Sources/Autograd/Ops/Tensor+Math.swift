@@ -15,11 +15,14 @@ extension Tensor {
   /// 1 / √x. Backward: -½ x^(-3/2) = -½ y³.
   public func rsqrt() -> Tensor { unaryUsingOutput(.rsqrt, "RsqrtBackward") { g, _, y in -0.5 * g * y * y * y } }
   /// x². Backward: 2x.
-  public func square() -> Tensor { pow(2) }
+  public func square() -> Tensor { dtype == .int64 ? self * self : pow(2) }
   /// 1 / x. Backward: -1 / x² = -y².
   public func reciprocal() -> Tensor { unaryUsingOutput(.reciprocal, "ReciprocalBackward") { g, _, y in -g * y * y } }
   /// The sign, -1, 0 or 1 (NaN stays NaN). Its gradient is zero.
-  public func sign() -> Tensor { piecewiseConstant(.sign, "SignBackward") }
+  public func sign() -> Tensor {
+    if dtype == .int64 { return (self .> 0).cast(to: .int64) - (self .< 0).cast(to: .int64) }
+    return piecewiseConstant(.sign, "SignBackward")
+  }
 
   /// sin x. Backward: cos x.
   public func sin() -> Tensor { unary(.sin, "SinBackward") { g, x in g * x.cos() } }

@@ -82,15 +82,17 @@ extension Tensor {
   /// The variance along `axes` (all when `nil`): Σ(x - mean)² / (n - correction).
   /// `correction` 1 is the unbiased estimate (PyTorch's default), 0 the population variance.
   public func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    requireFloatingPoint("variance")
     let axes = axes ?? Array(0..<rank)
-    let n = normalized(axes, op: "var").reduce(1) { $0 * shape[$1] }
+    let n = normalized(axes, op: "variance").reduce(1) { $0 * shape[$1] }
     let deviation = self - mean(axes: axes, keepDims: true)
     return (deviation * deviation).sum(axes: axes, keepDims: keepDims) / Double(Swift.max(n - correction, 0))
   }
 
   /// The standard deviation along `axes`: the square root of `variance`.
   public func standardDeviation(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
-    variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
+    requireFloatingPoint("standardDeviation")
+    return variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
   }
 
   /// log Σ exp(x) along `axes`, computed without overflow (the maximum is factored out).

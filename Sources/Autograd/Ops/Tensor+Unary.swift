@@ -16,7 +16,8 @@ extension Tensor {
 
   /// The element-wise absolute value. Backward: d|x| = sign(x) dx, with 0 at x = 0 as in PyTorch.
   public func abs() -> Tensor {
-    unary(.abs, "AbsBackward") { g, x in g * x.mask(.sign) }
+    if dtype == .int64 { return maximum(-self) }
+    return unary(.abs, "AbsBackward") { g, x in g * x.mask(.sign) }
   }
 
   /// The element-wise hyperbolic tangent. Backward: d(tanh x) = (1 - tanh² x) dx.
