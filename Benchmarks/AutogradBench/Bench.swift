@@ -45,6 +45,8 @@ struct Bench: ParsableCommand {
       emit("W3-mlp-digits", timed { Workloads.mlpDigits(features: features, labels: labels) })
     }
     if wants("W4") {
+      // Memory first, in one run without warm-up, so that no earlier graph's freed memory is reused.
+      emit("W4-memory-1000000", timed(runs: 1, warmUp: false) { Workloads.deepChain(depth: 1_000_000, measuringMemory: true) })
       emit("W4-deep-chain-100000", timed { Workloads.deepChain(depth: 100_000) })
       emit("W4-deep-chain-1000000", timed(runs: Swift.min(runs, 3)) { Workloads.deepChain(depth: 1_000_000) })
     }
@@ -68,8 +70,8 @@ struct Bench: ParsableCommand {
 
   struct Timing { var median: Double, min: Double, max: Double, runs: Int, result: [String: Double] }
 
-  func timed(runs: Int? = nil, _ body: () -> [String: Double]) -> Timing {
-    _ = body()  // warm-up
+  func timed(runs: Int? = nil, warmUp: Bool = true, _ body: () -> [String: Double]) -> Timing {
+    if warmUp { _ = body() }
     var times: [Double] = [], result: [String: Double] = [:]
     for _ in 0..<(runs ?? self.runs) {
       let start = DispatchTime.now().uptimeNanoseconds

@@ -52,13 +52,25 @@ enum Workloads {
     return memory.merging(["test_accuracy": accuracy, "steps": Double(step)]) { $1 }
   }
 
-  /// W4: `x = x * a + b`, `depth` times, then one backward.
-  static func deepChain(depth: Int) -> [String: Double] {
+  /// W4: `x = x * a + b`, `depth` times, then one backward. With `measuringMemory`, also the
+  /// resident bytes per recorded op (2 per step) once the graph is built, and the megabytes still
+  /// resident after it is freed, both above what was resident before.
+  static func deepChain(depth: Int, measuringMemory: Bool = false) -> [String: Double] {
+    let before = measuringMemory ? ResidentMemory.megabytes() : 0
+    var built = 0.0
     let x0 = Tensor(0.5, requiresGrad: true), a = Tensor(0.9999), b = Tensor(0.0001)
-    var x = x0
-    for _ in 0..<depth { x = x * a + b }
-    x.backward()
-    return ["depth": Double(depth), "grad": x0.grad!.item()]
+    do {
+      var x = x0
+      for _ in 0..<depth { x = x * a + b }
+      if measuringMemory { built = ResidentMemory.megabytes() }
+      x.backward()
+    }
+    var result = ["depth": Double(depth), "grad": x0.grad!.item()]
+    if measuringMemory {
+      result["bytes_per_recorded_op"] = (built - before) * 1e6 / Double(2 * depth)
+      result["rss_mb_kept_after_free"] = ResidentMemory.megabytes() - before
+    }
+    return result
   }
 
   /// W5: one forward and backward of an n x n matmul (3 GEMMs).

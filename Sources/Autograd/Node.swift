@@ -150,6 +150,7 @@ final class Node {
     saved.moveAll(into: &work)
     inputs.moveAll(into: &work)
     rule = nil
+    var dismantled = 0
     while var tensor = work.popLast() {
       // Only dismantle what nobody else holds; anything shared stays intact for its other owners.
       guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn.take() else { continue }
@@ -157,8 +158,15 @@ final class Node {
       node.saved.moveAll(into: &work)
       node.inputs.moveAll(into: &work)
       node.rule = nil
+      dismantled += 1
     }
+    // A large graph freed leaves its nodes' memory in the allocator's free lists, resident until
+    // exit; hand it back. Trimming costs a walk of the heap, small next to freeing this many nodes.
+    if dismantled >= Self.largeGraph { ag_return_free_memory() }
   }
+
+  /// Graphs of at least this many nodes (about 30 MB) give their memory back when freed.
+  private static let largeGraph = 100_000
 }
 
 extension Tensor {

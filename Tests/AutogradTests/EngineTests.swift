@@ -241,6 +241,41 @@ import Testing
   }
 }
 
+#if os(Linux)
+@Suite("Memory goes back after a large graph is freed") struct MemoryReturnTests {
+  /// Resident megabytes, from /proc.
+  static func residentMegabytes() -> Double {
+    let fields = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ") ?? []
+    return fields.count > 1 ? (Double(fields[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1e6 : 0
+  }
+
+  @Test func aFreedChainOfOpsLeavesLittleResident() async {
+    // In a process of its own, so that other tests' memory does not move the figures.
+    await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+      // A sanitizer's allocator keeps freed memory in quarantine: the figure means nothing there
+      // (the plain `swift test` run measures it).
+      if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil
+          || dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil {
+        print("resident memory not measured under a sanitizer")
+        exit(0)
+      }
+      let before = MemoryReturnTests.residentMegabytes()
+      var peak = 0.0
+      do {
+        let x0 = Tensor(0.5, requiresGrad: true), a = Tensor(0.9999), b = Tensor(0.0001)
+        var x = x0
+        for _ in 0..<100_000 { x = x * a + b }  // 2·10^5 nodes, about 67 MB
+        x.backward()
+        peak = MemoryReturnTests.residentMegabytes()
+      }
+      let after = MemoryReturnTests.residentMegabytes()
+      print("resident MB: before \(before), with the graph \(peak), after \(after)")
+      exit(peak - before > 40 && after - before < 10 ? 0 : 1)
+    }.map { print(String(decoding: $0.standardOutputContent, as: UTF8.self)) }
+  }
+}
+#endif
+
 @Suite("Reading grad on a computed tensor") struct NonLeafGradTests {
   @Test func warnsOnceNamingRetainGrad() async {
     await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {

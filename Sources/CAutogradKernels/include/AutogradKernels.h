@@ -82,6 +82,10 @@ bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, c
 long ag_teardown_enter(void);
 void ag_teardown_leave(void);
 
+/// Hands memory that the allocator keeps after frees back to the system (glibc's `malloc_trim`;
+/// nothing elsewhere). A freed graph of many small nodes otherwise stays resident for good.
+void ag_return_free_memory(void);
+
 /// The grad mode the calling thread is held in by a running backward pass: 0 for none (the
 /// task-local grad mode applies), 1 for off, 2 for on. `ag_set_grad_override` returns the old value.
 int ag_grad_override(void);
