@@ -19,8 +19,8 @@ let package = Package(
   ],
   targets: [
     // The innermost loops (GEMM, vectorized math, the Adam step) in C, so that AVX2/FMA code can be
-    // chosen at run time without compiler flags; see DESIGN.md, "Kernels and speed". dlopen, for
-    // the opt-in system BLAS, lives in libdl on glibc before 2.34.
+    // chosen at run time without compiler flags; see ARCHITECTURE.md, "Kernels and compiler flags".
+    // dlopen, for the opt-in system BLAS, lives in libdl on glibc before 2.34.
     .target(name: "CAutogradKernels", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
     .target(
       name: "Autograd",

@@ -68,7 +68,7 @@ enum BinaryOp: Equatable {
     }
   }
 
-  /// The fewest elements worth a thread of their own: about 100 µs of work (DESIGN.md, "Threads").
+  /// The fewest elements worth a thread of their own: about 100 µs of work (ARCHITECTURE.md, "Threads").
   var elementsPerThread: Int { self == .pow || self == .atan2 ? 1 << 15 : 1 << 20 }
 
   /// The same ops on integers (int64 arithmetic wraps on overflow, as in PyTorch).

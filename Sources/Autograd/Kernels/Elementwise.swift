@@ -38,7 +38,7 @@ enum UnaryOp: Equatable {
     }
   }
 
-  /// The fewest elements worth a thread of their own: about 100 µs of work (DESIGN.md, "Threads").
+  /// The fewest elements worth a thread of their own: about 100 µs of work (ARCHITECTURE.md, "Threads").
   var elementsPerThread: Int {
     switch self {
     case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .strictlyWithin, .floor, .ceil, .round, .trunc,
