@@ -1,4 +1,4 @@
-"""The benchmark workloads W1-W6, written for PyTorch (CPU), to run side by side with `autograd-bench`.
+"""The benchmark workloads W1-W8, written for PyTorch (CPU), to run side by side with `autograd-bench`.
 
 Copied from the project's shared bench folder, with two changes: the forward-only GEMM timing returns
 no tensor (the original tested a matrix's truth value and stopped there), and the digits file is
@@ -92,6 +92,59 @@ def w5(n):
     return run
 
 
+def w7(X, Y):
+    """The digits CNN: standardize, conv3x3(1->16, pad 1) relu maxpool2, conv3x3(16->32, pad 1) relu maxpool2,
+    linear 128->64 relu, linear 64->10; Adam 1e-3, batch 32, 20 shuffled epochs on the first 1500 digits."""
+    xtr, ytr, xte, yte = X[:1500], Y[:1500], X[1500:], Y[1500:]
+    mean, std = xtr.mean(0), xtr.std(0).clamp(min=1e-6)
+    xtr, xte = ((xtr - mean) / std).view(-1, 1, 8, 8), ((xte - mean) / std).view(-1, 1, 8, 8)
+    torch.manual_seed(0)
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(20):
+        perm = torch.randperm(1500, generator=g)
+        for i in range(0, 1500, 32):
+            idx = perm[i:i + 32]
+            loss = torch.nn.functional.cross_entropy(model(xtr[idx]), ytr[idx])
+            opt.zero_grad(); loss.backward(); opt.step()
+    with torch.no_grad():
+        acc = (model(xte).argmax(1) == yte).float().mean().item()
+    return {"test_accuracy": acc}
+
+
+def w8_lstm():
+    """One-layer LSTM (input 32, hidden 128) over a sequence of 32 steps, batch 16, batch_first; loss = MSE of
+    a linear read-out of the last hidden state against a fixed target; Adam 1e-3; 50 training steps."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(16, 32, 32, generator=g); target = torch.randn(16, 8, generator=g)
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(32, 128, batch_first=True); head = torch.nn.Linear(128, 8)
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+    for _ in range(50):
+        out, _ = lstm(x)
+        loss = torch.nn.functional.mse_loss(head(out[:, -1]), target)
+        opt.zero_grad(); loss.backward(); opt.step()
+    return {"final_loss": loss.item()}
+
+
+def w8_transformer():
+    """One post-norm transformer encoder layer (d_model 64, 4 heads, feed-forward 256, ReLU, dropout 0) on a
+    batch of 16 sequences of 32 tokens (batch_first); loss = mean square of the output; Adam 1e-3; 50 steps."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(16, 32, 64, generator=g)
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(64, 4, dim_feedforward=256, dropout=0.0, batch_first=True)
+    opt = torch.optim.Adam(layer.parameters(), lr=1e-3)
+    for _ in range(50):
+        loss = layer(x).pow(2).mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+    return {"final_loss": loss.item()}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2); p.add_argument("--runs", type=int, default=5)
@@ -129,6 +182,12 @@ def main():
             y = (torch.tanh(x) * torch.exp(-x * x)).sum(); y.backward()
             return {"y": y.item()}
         emit("W6-elementwise", timed(w6, a.runs))
+    if want("W7"):
+        X, Y = load_digits()
+        emit("W7-cnn-digits", timed(lambda: w7(X, Y), a.runs))
+    if want("W8"):
+        emit("W8-lstm-train-50", timed(w8_lstm, a.runs))
+        emit("W8-transformer-layer-train-50", timed(w8_transformer, a.runs))
 
 
 if __name__ == "__main__":

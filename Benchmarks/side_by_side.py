@@ -10,7 +10,7 @@ Usage (from the repository root, after `swift build -c release`):
 """
 import argparse, json, statistics, subprocess, sys
 
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
 
 
 def run(command):

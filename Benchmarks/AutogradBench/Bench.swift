@@ -4,14 +4,14 @@ import AutogradExamples
 import AutogradNN
 import Foundation
 
-/// The benchmark workloads W1-W6, mirroring `pytorch_workloads.py` workload for workload: one JSON
+/// The benchmark workloads W1-W8, mirroring `pytorch_workloads.py` workload for workload: one JSON
 /// line each, the median of `--runs` timed runs after one warm-up, timed around the workload only.
 @main
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "autograd-bench",
-                                                  abstract: "Run the benchmark workloads W1-W6 and print one JSON line each.")
+                                                  abstract: "Run the benchmark workloads W1-W8 and print one JSON line each.")
 
-  @Option(help: "Run only these workloads (W1 ... W6); repeatable.")
+  @Option(help: "Run only these workloads (W1 ... W8); repeatable.")
   var workload: [String] = []
 
   @Option(help: "Timed runs per workload (the median is reported).")
@@ -26,8 +26,8 @@ struct Bench: ParsableCommand {
   func validate() throws {
     guard runs > 0 else { throw ValidationError("--runs must be positive, got \(runs)") }
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
-    let known = Set(["W1", "W2", "W3", "W4", "W5", "W6"])
-    for w in workload where !known.contains(w) { throw ValidationError("unknown workload \(w); known: W1 ... W6") }
+    let known = Set(["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"])
+    for w in workload where !known.contains(w) { throw ValidationError("unknown workload \(w); known: W1 ... W8") }
   }
 
   func wants(_ name: String) -> Bool { workload.isEmpty || workload.contains(name) }
@@ -65,6 +65,14 @@ struct Bench: ParsableCommand {
       var g = RandomGenerator(seed: 0)
       let x0 = Tensor.randn([10_000_000], generator: &g)
       emit("W6-elementwise", timed { Workloads.elementwise(x0) })
+    }
+    if wants("W7") {
+      let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
+      emit("W7-cnn-digits", timed { ModelWorkloads.cnnDigits(features: features, labels: labels) })
+    }
+    if wants("W8") {
+      emit("W8-lstm-train-50", timed { ModelWorkloads.lstmTraining() })
+      emit("W8-transformer-layer-train-50", timed { ModelWorkloads.transformerLayerTraining() })
     }
   }
 
