@@ -88,6 +88,22 @@ private final class TwoLayers: Module {
     }
   }
 
+  @Test func embeddingPaddingRowStartsAtZeroAndGetsNoGradient() {
+    // As PyTorch's nn.Embedding(padding_idx=0): the row is zero at first and never trained.
+    var g = RandomGenerator(seed: 4)
+    let layer = Embedding(count: 5, dimension: 3, paddingIndex: 0, generator: &g)
+    #expect(layer.weight[0].scalars(as: Float.self) == [0, 0, 0])
+    let ids = Tensor(integers: [0, 2, 0, 2, 4], shape: [1, 5])
+    layer(ids).sum().backward()
+    #expect(layer.weight.grad!.scalars(as: Float.self) == [0, 0, 0, 0, 0, 0, 2, 2, 2, 0, 0, 0, 1, 1, 1])
+    // The function form keeps a non-zero padding row's values; negative indices count from the end.
+    let w = Tensor([1, 2, 3, 4, 5, 6], shape: [3, 2], requiresGrad: true)
+    let y = embedding(Tensor(integers: [2, 1]), weight: w, paddingIndex: -1)
+    #expect(y.scalars(as: Float.self) == [5, 6, 3, 4])
+    y.sum().backward()
+    #expect(w.grad!.scalars(as: Float.self) == [0, 0, 1, 1, 0, 0])
+  }
+
   @Test func normalizationLayersNormalize() {
     var g = RandomGenerator(seed: 3)
     let x = Tensor.randn([6, 4, 5], dtype: .float64, generator: &g) * 3 + 2

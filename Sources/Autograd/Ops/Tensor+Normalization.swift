@@ -84,7 +84,17 @@ extension Tensor {
 
 /// The rows of `weight` (`[vocabulary, dimension]`) picked by int64 `indices`: shape
 /// `indices.shape + [dimension]`. Backward: gradients are added into the picked rows.
-public func embedding(_ indices: Tensor, weight: Tensor) -> Tensor {
+///
+/// - Parameter paddingIndex: A row (negative counts from the end) that gets no gradient, as
+///   PyTorch's `padding_idx`: the padding token's vector stays as it is in training.
+public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = nil) -> Tensor {
   trapUnless(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
-  return weight[indices]
+  let picked = weight[indices]
+  guard let paddingIndex else { return picked }
+  let rows = weight.shape[0]
+  trapUnless(paddingIndex >= -rows && paddingIndex < rows,
+             "embedding: paddingIndex \(paddingIndex) is out of range for \(rows) rows")
+  let isPadding = (indices .== Double(paddingIndex < 0 ? paddingIndex + rows : paddingIndex)).unsqueezed(at: -1)
+  // The same values; only the rows picked for other indices pass a gradient back.
+  return Tensor.where(isPadding, picked.detached(), picked)
 }
