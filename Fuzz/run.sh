@@ -17,7 +17,10 @@ read -r -a formats <<< "${formats[*]}"
 scratch=.build-fuzz
 # The Swift runtime's backtracer reads foreign stacks and trips AddressSanitizer: let crashes report directly.
 export SWIFT_BACKTRACE=enable=no
-swift build -c release --sanitize=fuzzer --sanitize=address --scratch-path "$scratch" --target AutogradNN
+# One -sanitize flag with both: SwiftPM's --sanitize passes each as a flag of its own, swiftc keeps
+# only the last, and the library then gets no coverage instrumentation (blind fuzzing).
+swift build -c release --scratch-path "$scratch" --target AutogradNN \
+  -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
 out="$scratch/release"
 objects=$(ls "$out"/{Autograd,AutogradNN,CAutogradKernels,RealModule,_NumericsShims}.build/*.o)
 module_maps=(-Xcc "-fmodule-map-file=$out/CAutogradKernels.build/module.modulemap"
