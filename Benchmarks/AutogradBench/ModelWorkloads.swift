@@ -22,14 +22,7 @@ enum ModelWorkloads {
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
     let loader = DataLoader(TensorDataset(standardized(train), labels[..<1500]), batchSize: 32, shuffle: true,
                             generator: RandomGenerator(seed: 0))
-    for _ in 0..<20 {
-      for batch in loader {
-        let loss = crossEntropy(model(batch[0]), batch[1])
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
-      }
-    }
+    Workloads.trainClassifier(model, optimizer: optimizer, loader: loader, epochs: 20)
     model.eval()
     let predicted = withNoGrad { model(standardized(test)).argmax(axis: 1) }
     return ["test_accuracy": (predicted .== labels[1500...]).cast(to: .float64).mean().item()]

@@ -36,20 +36,32 @@ enum Workloads {
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
     let train = TensorDataset(features[..<1500], labels[..<1500])
     let loader = DataLoader(train, batchSize: 32, shuffle: true, generator: RandomGenerator(seed: 0))
-    var step = 0, memory: [String: Double] = [:]
-    for _ in 0..<20 {
+    var memory: [String: Double] = [:]
+    let step = trainClassifier(model, optimizer: optimizer, loader: loader, epochs: 20) { step in
+      if step == 10 { memory["rss_mb_step_10"] = ResidentMemory.megabytes() }
+    }
+    memory["rss_mb_step_\(step)"] = ResidentMemory.megabytes()
+    let accuracy = DigitsClassifier.accuracy(of: model, features: features[1500...], labels: labels[1500...])
+    return memory.merging(["test_accuracy": accuracy, "steps": Double(step)]) { $1 }
+  }
+
+  /// Trains with cross-entropy for `epochs` passes over `loader`, calling `afterStep` with the
+  /// number of steps so far after each; returns that number.
+  @discardableResult
+  static func trainClassifier<D: Dataset>(_ model: Layer, optimizer: Optimizer, loader: DataLoader<D>, epochs: Int,
+                                          afterStep: (Int) -> Void = { _ in }) -> Int where D.Batch == [Tensor] {
+    var step = 0
+    for _ in 0..<epochs {
       for batch in loader {
         let loss = crossEntropy(model(batch[0]), batch[1])
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()
         step += 1
-        if step == 10 { memory["rss_mb_step_10"] = ResidentMemory.megabytes() }
+        afterStep(step)
       }
     }
-    memory["rss_mb_step_\(step)"] = ResidentMemory.megabytes()
-    let accuracy = DigitsClassifier.accuracy(of: model, features: features[1500...], labels: labels[1500...])
-    return memory.merging(["test_accuracy": accuracy, "steps": Double(step)]) { $1 }
+    return step
   }
 
   /// W4: `x = x * a + b`, `depth` times, then one backward. With `measuringMemory`, also the
