@@ -6,7 +6,8 @@
 #
 # The library is built with -sanitize=fuzzer,address in .build-fuzz; inputs the fuzzer finds
 # interesting go to .build-fuzz/corpus/FORMAT, crashing ones to .build-fuzz/crashes/FORMAT.
-# Exits non-zero if any target found a crash. Add each crashing input as a regression test.
+# Exits non-zero if any target found a crash. Copy each crashing input to Fuzz/regressions/FORMAT/
+# (swift test replays them all) and fix the cause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

@@ -57,6 +57,29 @@ import Autograd
     #expect(throws: DataFileError.self) { try loadNumericCSV(URL(fileURLWithPath: "/nonexistent/data.csv")) }
   }
 
+  /// Every input that crashed a fuzz target (`Fuzz/regressions/FORMAT/`) loads or throws, and
+  /// what loads can be read and printed, as the fuzz target does with it.
+  @Test func inputsThatCrashedTheFuzzersAreHandled() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/regressions")
+    var replayed = 0
+    for format in ["npy", "safetensors", "csv", "idx"] {
+      let folder = root.appendingPathComponent(format)
+      for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+        let bytes = Array(try Data(contentsOf: folder.appendingPathComponent(name)))
+        let tensors: [Tensor]
+        switch format {
+        case "npy": tensors = (try? NumpyFormat.decode(bytes)).map { [$0] } ?? []
+        case "safetensors": tensors = (try? Safetensors.decode(bytes))?.tensors.map(\.1) ?? []
+        case "csv": tensors = (try? parseNumericCSV(String(decoding: bytes, as: UTF8.self))).map { [$0] } ?? []
+        default: tensors = (try? IDXFormat.decode(bytes)).map { [$0] } ?? []
+        }
+        for t in tensors { #expect(!t.description.isEmpty && t.scalars(as: Double.self).count == t.count) }
+        replayed += 1
+      }
+    }
+    #expect(replayed > 0)
+  }
+
   @Test func aByteOrderMarkIsSkippedWhetherTheTextComesFromAFileOrNot() throws {
     let text = "\u{FEFF}1,2\n3,4\n"
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID()).csv")

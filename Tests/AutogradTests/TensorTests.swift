@@ -269,6 +269,12 @@ import Foundation
     #expect(withNoGrad { 2 * w }.gradFnName == nil)
   }
 
+  @Test func int64PrintsExactlyToItsExtremes() {
+    // Printed through Double, Int64.max rounded up to 2^63 and trapped (found by fuzzing).
+    #expect(Tensor(integers: [Int.max, Int.min, (1 << 60) + 1]).description
+            == "tensor([ 9223372036854775807, -9223372036854775808,  1152921504606846977])")
+  }
+
   @Test func emptyTensorsPrintTheirSizeNotARowEach() {
     #expect(Tensor.zeros([0]).description == "tensor([])")
     #expect(Tensor.zeros([3, 0]).description == "tensor([], size=(3, 0))")
