@@ -53,14 +53,14 @@ public func grad(of output: Tensor, withRespectTo inputs: [Tensor], outputGradie
 enum Engine {
   static func seed(for output: Tensor, _ gradient: Tensor?) -> Tensor {
     trapUnless(output.requiresGrad,
-                 "backward: the tensor does not require grad and has no grad_fn; set requiresGrad on a leaf it depends on")
+               "backward: the tensor does not require grad and has no grad_fn; set requiresGrad on a leaf it depends on")
     guard let gradient else {
       trapUnless(output.count == 1,
-                   "backward: output has shape \(output.shape); pass a gradient for outputs with more than one element")
+                 "backward: output has shape \(output.shape); pass a gradient for outputs with more than one element")
       return Tensor.ones(output.shape, dtype: output.dtype)
     }
     trapUnless(gradient.shape == output.shape,
-                 "backward: gradient has shape \(gradient.shape) but the output has shape \(output.shape)")
+               "backward: gradient has shape \(gradient.shape) but the output has shape \(output.shape)")
     return gradient.dtype == output.dtype ? gradient : gradient.cast(to: output.dtype)
   }
 
@@ -108,7 +108,7 @@ enum Engine {
 
     func deliver(_ grad: consuming Tensor, to tensor: Tensor) {
       trapUnless(grad.shape == tensor.shape,
-                   "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
+                 "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
       if let node = tensor.gradFn {
         if let earlier = node.pendingGrad.take() {
           node.pendingGrad = sum(earlier, grad)

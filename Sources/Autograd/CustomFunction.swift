@@ -24,7 +24,7 @@ public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = 
     [inputShapes = inputs.map(\.shape)] g, s, _ in
     let grads = backward(g, Array(s))
     trapUnless(grads.count == inputShapes.count,
-                 "\(name): backward returned \(grads.count) gradients for \(inputShapes.count) inputs")
+               "\(name): backward returned \(grads.count) gradients for \(inputShapes.count) inputs")
     for (i, (grad, shape)) in zip(grads, inputShapes).enumerated() {
       if let grad { trapUnless(grad.shape == shape, "\(name): backward returned shape \(grad.shape) for input \(i) of shape \(shape)") }
     }

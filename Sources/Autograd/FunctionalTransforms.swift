@@ -35,7 +35,7 @@ public func vjp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], cotangent: Tenso
 public func jvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], tangents: [Tensor],
                 createGraph: Bool = false) -> (value: Tensor, derivative: Tensor) {
   trapUnless(tangents.count == inputs.count && zip(tangents, inputs).allSatisfy { $0.shape == $1.shape },
-               "jvp: expected one tangent per input with the input's shape")
+             "jvp: expected one tangent per input with the input's shape")
   let xs = leaves(inputs, createGraph: createGraph)
   let y = withGrad { f(xs) }
   guard y.requiresGrad else { return (y, Tensor.zeros(y.shape, dtype: y.dtype)) }
@@ -97,7 +97,7 @@ public func hessian(_ f: (Tensor) -> Tensor, at input: Tensor) -> Tensor {
 /// f(inputs) and H · vectors for a scalar f, without forming the Hessian (two reverse passes).
 public func hvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], vectors: [Tensor]) -> (value: Tensor, products: [Tensor]) {
   trapUnless(vectors.count == inputs.count && zip(vectors, inputs).allSatisfy { $0.shape == $1.shape },
-               "hvp: expected one vector per input with the input's shape")
+             "hvp: expected one vector per input with the input's shape")
   let xs = leaves(inputs, createGraph: false)
   return withGrad {
     let y = f(xs)

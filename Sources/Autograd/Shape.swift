@@ -60,7 +60,7 @@ package enum Shape {
       let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
       let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
       trapUnless(da == db || da == 1 || db == 1,
-                   "\(op): shapes \(a) and \(b) cannot be broadcast together")
+                 "\(op): shapes \(a) and \(b) cannot be broadcast together")
       out[i] = da == 1 ? db : da
     }
     return out

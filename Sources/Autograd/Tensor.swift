@@ -113,9 +113,9 @@ public final class Tensor {
     get { isGradLeaf || gradFn != nil }
     set {
       trapUnless(gradFn == nil,
-                   "requiresGrad: can only be set on leaf tensors; use detached() to cut a computed tensor from its graph")
+                 "requiresGrad: can only be set on leaf tensors; use detached() to cut a computed tensor from its graph")
       trapUnless(!newValue || dtype.isFloatingPoint,
-                   "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
+                 "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
       if !newValue && gradientState == nil { return }
       ensuredGradientState.requiresGrad = newValue
     }
@@ -129,7 +129,7 @@ public final class Tensor {
     get { detached() }
     set {
       trapUnless(newValue.dtype == dtype || !requiresGrad,
-                   "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
+                 "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
       storage = newValue.storage
       shape = newValue.shape
       strides = newValue.strides

@@ -11,7 +11,7 @@ public final class Conv2d: Layer {
               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
               dtype: DType = .float32, generator: inout RandomGenerator) {
     trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
-                 "Conv2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+               "Conv2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
     let bound = 1 / Double(fanIn).squareRoot()
     weight = uniformTensor([outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype, generator: &generator)
@@ -42,7 +42,7 @@ public final class Conv1d: Layer {
               dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
               generator: inout RandomGenerator) {
     trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
-                 "Conv1d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+               "Conv1d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     let bound = 1 / Double(inputChannels / groups * kernelSize).squareRoot()
     weight = uniformTensor([outputChannels, inputChannels / groups, kernelSize], bound: bound, dtype: dtype, generator: &generator)
     self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
@@ -71,7 +71,7 @@ public final class ConvTranspose2d: Layer {
               padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
               groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: inout RandomGenerator) {
     trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
-                 "ConvTranspose2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+               "ConvTranspose2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     // PyTorch computes the fan-in of this weight from its axis 1: out / groups · kh · kw.
     let bound = 1 / Double(outputChannels / groups * kernelSize.0 * kernelSize.1).squareRoot()
     weight = uniformTensor([inputChannels, outputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype, generator: &generator)

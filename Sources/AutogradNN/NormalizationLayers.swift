@@ -20,7 +20,7 @@ public class BatchNorm: Layer {
 
   public override func forward(_ input: Tensor) -> Tensor {
     trapUnless(expectedRanks.contains(input.rank) && input.shape[1] == runningMean.count,
-                 "\(type(of: self)): expected \(expectedRanks.sorted()) axes with \(runningMean.count) channels, got \(input.shape)")
+               "\(type(of: self)): expected \(expectedRanks.sorted()) axes with \(runningMean.count) channels, got \(input.shape)")
     return input.batchNormalized(runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
                                  training: isTraining, momentum: momentum, epsilon: epsilon)
   }
@@ -95,7 +95,7 @@ public final class RMSNorm: Layer {
 
   public override func forward(_ input: Tensor) -> Tensor {
     trapUnless(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
-                 "RMSNorm: normalizedShape \(normalizedShape) does not match the end of \(input.shape)")
+               "RMSNorm: normalizedShape \(normalizedShape) does not match the end of \(input.shape)")
     let axes = Array((input.rank - normalizedShape.count)..<input.rank)
     let y = input * (input.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()
     return weight.map { y * $0 } ?? y

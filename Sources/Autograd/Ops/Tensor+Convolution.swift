@@ -5,7 +5,7 @@ extension Tensor {
   public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
     requireFloatingPoint("linear")
     trapUnless(weight.rank == 2 && shape.last == weight.shape[1],
-                 "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
+               "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
     let y = matmul(weight.transposed())
     return bias.map { y + $0 } ?? y
   }
@@ -25,7 +25,7 @@ extension Tensor {
     trapUnless(rank == 4 && weight.rank == 4, "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
     let (n, c, o) = (shape[0], shape[1], weight.shape[0])
     trapUnless(groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
-                 "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
+               "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
     let window = checkedWindow((weight.shape[2], weight.shape[3]), stride, padding, dilation, op: "conv2d")
     let (oh, ow) = window.outputSize((shape[2], shape[3]))
     let cols = unfolded(window)                                      // [N, C kh kw, L]
@@ -61,9 +61,9 @@ extension Tensor {
     trapUnless(rank == 4 && weight.rank == 4, "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)")
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
     trapUnless(groups > 0 && c % groups == 0 && weight.shape[0] == c,
-                 "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
+               "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
     trapUnless(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
-                 "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
+               "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
     let (kh, kw) = (weight.shape[2], weight.shape[3]), oPerGroup = weight.shape[1], o = oPerGroup * groups
     let window = checkedWindow((kh, kw), stride, padding, dilation, op: "convTranspose2d", fitting: false)
     let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
@@ -83,8 +83,8 @@ extension Tensor {
   func checkedWindow(_ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
                      op: StaticString, fitting: Bool = true) -> Window2D {
     trapUnless(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
-                 && padding.0 >= 0 && padding.1 >= 0,
-                 "\(op): kernel \(kernel), stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative")
+               && padding.0 >= 0 && padding.1 >= 0,
+               "\(op): kernel \(kernel), stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative")
     let window = Window2D(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     if fitting && rank == 4 {
       let (oh, ow) = window.outputSize((shape[2], shape[3]))

@@ -18,7 +18,7 @@ extension Tensor {
     let result = DType.promoted(dtype, rhs.dtype, floating: op == .div)
     trapUnless(result.canBeStored(in: dtype), "\(name): the result type \(result) can't be cast to the tensor's dtype \(dtype)")
     trapUnless(Shape.broadcast(shape, rhs.shape, op: name) == shape,
-                 "\(name): the result of shape \(Shape.broadcast(shape, rhs.shape, op: name)) does not fit the tensor of shape \(shape)")
+               "\(name): the result of shape \(Shape.broadcast(shape, rhs.shape, op: name)) does not fit the tensor of shape \(shape)")
     Kernels.zipInPlace(self, rhs.dtype == dtype ? rhs : rhs.cast(to: dtype), op)
     bumpVersion()
   }
@@ -53,7 +53,7 @@ extension Tensor {
   public func copy(from source: Tensor) {
     requireInPlaceAllowed("copy_", source)
     trapUnless(Shape.broadcast(shape, source.shape, op: "copy_") == shape,
-                 "copy_: a tensor of shape \(source.shape) cannot be written into one of shape \(shape)")
+               "copy_: a tensor of shape \(source.shape) cannot be written into one of shape \(shape)")
     Kernels.copy(source, into: self)
     bumpVersion()
   }

@@ -87,7 +87,7 @@ extension Tensor {
     var spec = SliceSpec()
     let explicit = entries.filter { if case .newAxis = $0 { false } else if case .ellipsis = $0 { false } else { true } }.count
     trapUnless(entries.filter { if case .ellipsis = $0 { true } else { false } }.count <= 1,
-                 "subscript: at most one ellipsis")
+               "subscript: at most one ellipsis")
     trapUnless(explicit <= rank, "subscript: \(explicit) indices for a tensor of shape \(shape)")
     var axis = 0, resultAxes = 0
     func keepAll() {
@@ -99,7 +99,7 @@ extension Tensor {
       case .index(let i):
         let j = i < 0 ? i + shape[axis] : i
         trapUnless(j >= 0 && j < shape[axis],
-                     "subscript: index \(i) is out of range for axis \(axis) of size \(shape[axis]) (shape \(shape))")
+                   "subscript: index \(i) is out of range for axis \(axis) of size \(shape[axis]) (shape \(shape))")
         spec.starts.append(j); spec.steps.append(1); spec.lengths.append(1); spec.keeps.append(false)
         axis += 1
       case .range(let start, let end, let step):
@@ -150,7 +150,7 @@ extension Tensor {
       var expected = first.shape
       expected[axis] = t.rank == first.rank ? t.shape[axis] : -1
       trapUnless(t.shape == expected,
-                   "cat: shapes \(tensors.map(\.shape)) differ outside axis \(axis)")
+                 "cat: shapes \(tensors.map(\.shape)) differ outside axis \(axis)")
       shape[axis] += t.shape[axis]
     }
     let out = Tensor(empty: shape, dtype: dtype)
@@ -184,7 +184,7 @@ extension Tensor {
   public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
     trapUnless(!tensors.isEmpty, "stack: expected at least one tensor")
     trapUnless(tensors.allSatisfy { $0.shape == tensors[0].shape },
-                 "stack: all tensors must have the same shape, got \(tensors.map(\.shape))")
+               "stack: all tensors must have the same shape, got \(tensors.map(\.shape))")
     return cat(tensors.map { $0.unsqueezed(at: axis) }, axis: axis < 0 ? axis + tensors[0].rank + 1 : axis)
   }
 }

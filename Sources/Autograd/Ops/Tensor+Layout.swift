@@ -27,7 +27,7 @@ extension Tensor {
       newShape[a + unknown] = shape[a] / Swift.max(1, sizes.filter { $0 != -1 }.reduce(1, *))
     }
     trapUnless(newShape.count == rank + sizes.count - 1 && Shape.count(newShape) == count,
-                 "unflatten: sizes \(sizes) do not multiply to the size \(shape[a]) of axis \(axis)")
+               "unflatten: sizes \(sizes) do not multiply to the size \(shape[a]) of axis \(axis)")
     return reshaped(to: newShape)
   }
 
@@ -38,7 +38,7 @@ extension Tensor {
   /// (`repeats` may have more entries than there are axes: new leading axes).
   public func repeated(_ repeats: [Int]) -> Tensor {
     trapUnless(repeats.count >= rank && repeats.allSatisfy { $0 >= 0 },
-                 "repeat: \(repeats) must have at least \(rank) non-negative entries for shape \(shape)")
+               "repeat: \(repeats) must have at least \(rank) non-negative entries for shape \(shape)")
     let lead = repeats.count - rank
     let padded = reshaped(to: Array(repeating: 1, count: lead) + shape)
     // [s0, s1] -> [1, s0, 1, s1] -> [r0, s0, r1, s1] -> [r0 s0, r1 s1]
@@ -69,7 +69,7 @@ extension Tensor {
   public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
     let a = Shape.axis(axis, rank: rank, op: "split")
     trapUnless(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
-                 "split: sizes \(sizes) do not add up to the size \(shape[a]) of axis \(axis)")
+               "split: sizes \(sizes) do not add up to the size \(shape[a]) of axis \(axis)")
     var start = 0
     return sizes.map { size in
       defer { start += size }
@@ -116,7 +116,7 @@ extension Tensor {
         let indices: [Int]
         if mode == .reflect {
           trapUnless(w.before < n && w.after < n,
-                       "pad: reflect padding (\(w.before), \(w.after)) must be smaller than the size \(n) of axis \(axis)")
+                     "pad: reflect padding (\(w.before), \(w.after)) must be smaller than the size \(n) of axis \(axis)")
           indices = (1...Swift.max(w.before, 1)).reversed().prefix(w.before).map { $0 } + Array(0..<n)
             + (0..<w.after).map { n - 2 - $0 }
         } else {

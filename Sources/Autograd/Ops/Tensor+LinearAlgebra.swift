@@ -2,7 +2,7 @@ extension Tensor {
   /// The inner product of two vectors, as a scalar.
   public func dot(_ other: Tensor) -> Tensor {
     trapUnless(rank == 1 && other.rank == 1 && shape == other.shape,
-                 "dot: expected two vectors of the same length, got \(shape) and \(other.shape)")
+               "dot: expected two vectors of the same length, got \(shape) and \(other.shape)")
     return matmul(other)
   }
 
@@ -15,7 +15,7 @@ extension Tensor {
   /// Batched matrix product of `[B, n, k]` and `[B, k, m]`, without broadcasting (as `torch.bmm`).
   public func bmm(_ other: Tensor) -> Tensor {
     trapUnless(rank == 3 && other.rank == 3 && shape[0] == other.shape[0],
-                 "bmm: expected [B, n, k] and [B, k, m] with the same B, got \(shape) and \(other.shape)")
+               "bmm: expected [B, n, k] and [B, k, m] with the same B, got \(shape) and \(other.shape)")
     return matmul(other)
   }
 
@@ -42,7 +42,7 @@ extension Tensor {
     let output: [Character] = parts.count == 2 ? Array(parts[1])
       : Set(all).filter { c in all.filter { $0 == c }.count == 1 }.sorted()
     trapUnless(output.allSatisfy { all.contains($0) } && Set(output).count == output.count,
-                 "einsum: the output \"\(String(output))\" must use distinct letters of the inputs")
+               "einsum: the output \"\(String(output))\" must use distinct letters of the inputs")
     var terms: [(Tensor, [Character])] = []
     for (letters, x) in zip(inputs, operands) {
       trapUnless(letters.count == x.rank, "einsum: \"\(String(letters))\" has \(letters.count) letters for an operand of shape \(x.shape)")
@@ -52,7 +52,7 @@ extension Tensor {
     for (x, letters) in terms {
       for (c, size) in zip(letters, x.shape) {
         trapUnless(sizes[c] == nil || sizes[c] == size,
-                     "einsum: letter '\(c)' has size \(sizes[c]!) and \(size) in \"\(equation)\"")
+                   "einsum: letter '\(c)' has size \(sizes[c]!) and \(size) in \"\(equation)\"")
         sizes[c] = size
       }
     }

@@ -11,7 +11,7 @@ extension Tensor {
   /// - Complexity: O(n·k·m) multiply-adds per matrix.
   public func matmul(_ other: Tensor) -> Tensor {
     trapUnless(rank >= 1 && other.rank >= 1,
-                 "matmul: both arguments need at least one axis, got shapes \(shape) and \(other.shape)")
+               "matmul: both arguments need at least one axis, got shapes \(shape) and \(other.shape)")
     let k = shape[rank - 1], k2 = other.shape[Swift.max(other.rank - 2, 0)]
     trapUnless(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
     let (a0, b0) = Tensor.promoted(self, other, op: "matmul")

@@ -4,7 +4,7 @@ extension Tensor {
   public func layerNormalized(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                               epsilon: Double = 1e-5) -> Tensor {
     trapUnless(normalizedShape.count <= rank && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
-                 "layerNorm: normalizedShape \(normalizedShape) does not match the end of shape \(shape)")
+               "layerNorm: normalizedShape \(normalizedShape) does not match the end of shape \(shape)")
     let axes = Array((rank - normalizedShape.count)..<rank)
     let centered = self - mean(axes: axes, keepDims: true)
     var y = centered * (centered.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()

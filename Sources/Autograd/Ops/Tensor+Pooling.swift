@@ -37,7 +37,7 @@ extension Tensor {
     }
     trapUnless(rank == 4, "\(op): expected [N, C, H, W] or [C, H, W], got \(shape)")
     trapUnless(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
-                 "\(op): padding \(padding) must be at most half the kernel size \(kernel)")
+               "\(op): padding \(padding) must be at most half the kernel size \(kernel)")
     let window = checkedWindow(kernel, stride, padding, dilation, op: op)
     let (oh, ow) = window.outputSize((shape[2], shape[3]))
     let (n, c) = (shape[0], shape[1])

@@ -16,16 +16,16 @@ extension Tensor {
   private func inferredShape(_ newShape: [Int]) -> [Int] {
     let unknown = newShape.indices.filter { newShape[$0] == -1 }
     trapUnless(unknown.count <= 1 && newShape.allSatisfy { $0 >= -1 },
-                 "reshape: invalid shape \(newShape) (at most one -1, no other negative size)")
+               "reshape: invalid shape \(newShape) (at most one -1, no other negative size)")
     var shape = newShape
     if let i = unknown.first {
       let known = newShape.filter { $0 != -1 }.reduce(1, *)
       trapUnless(known != 0 && count % known == 0,
-                   "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
+                 "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
       shape[i] = count / known
     }
     trapUnless(Shape.count(shape) == count,
-                 "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
+               "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
     return shape
   }
 
@@ -47,7 +47,7 @@ extension Tensor {
   public func permuted(_ permutation: [Int]) -> Tensor {
     let perm = permutation.map { Shape.axis($0, rank: rank, op: "permute") }
     trapUnless(perm.count == rank && Set(perm).count == rank,
-                 "permute: \(permutation) is not a permutation of the \(rank) axes of shape \(shape)")
+               "permute: \(permutation) is not a permutation of the \(rank) axes of shape \(shape)")
     if perm == Array(0..<rank) { return self }
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
@@ -76,7 +76,7 @@ extension Tensor {
     for i in 0..<rank {
       if target[lead + i] == -1 { target[lead + i] = shape[i] }
       trapUnless(shape[i] == target[lead + i] || shape[i] == 1,
-                   "expand: the size \(shape[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
+                 "expand: the size \(shape[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
     }
     if target == shape { return self }
     return Tensor(storage: storage, shape: target, strides: Shape.broadcastStrides(shape, strides, to: target),

@@ -33,7 +33,7 @@ open class Optimizer {
     for group in groups {
       if let lr = group.learningRate { trapUnless(lr >= 0, "\(Self.self): learning rate must be non-negative, got \(lr)") }
       trapUnless(group.parameters.allSatisfy { $0.isLeaf && $0.requiresGrad },
-                   "\(Self.self): parameters must be leaf tensors that require grad")
+                 "\(Self.self): parameters must be leaf tensors that require grad")
     }
     self.groups = groups
     self.learningRate = learningRate
