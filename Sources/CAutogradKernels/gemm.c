@@ -2,6 +2,7 @@
 // micro-kernel computes an MR x NR block of C from one A panel and one B panel.
 #include "AutogradKernels.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +341,35 @@ typedef struct {
   size_t capacity;
 } panel_buffer;
 
-static _Thread_local panel_buffer a_panels, b_panels;
+typedef struct {
+  panel_buffer a, b;
+} thread_panels;
+
+// A thread-specific key frees a thread's buffers when the thread exits: the pool's worker threads
+// come and go, and a plain thread-local pointer leaked both buffers with each (LeakSanitizer).
+static pthread_key_t panels_key;
+static pthread_once_t panels_key_once = PTHREAD_ONCE_INIT;
+static _Thread_local thread_panels *my_panels;
+
+static void free_panels(void *pointer) {
+  thread_panels *panels = pointer;
+  free(panels->a.data);
+  free(panels->b.data);
+  free(panels);
+}
+
+static void make_panels_key(void) {
+  if (pthread_key_create(&panels_key, free_panels) != 0) abort();
+}
+
+static thread_panels *panels_of_this_thread(void) {
+  if (!my_panels) {
+    pthread_once(&panels_key_once, make_panels_key);
+    my_panels = calloc(1, sizeof(thread_panels));
+    if (!my_panels || pthread_setspecific(panels_key, my_panels) != 0) abort();
+  }
+  return my_panels;
+}
 
 static float *panel(panel_buffer *buffer, long count) {
   size_t bytes = ((size_t)count * sizeof(float) + 63) / 64 * 64;  // aligned_alloc wants a multiple
@@ -381,7 +410,7 @@ typedef struct {
 // Packs rows ic..ic+mc of A for the current depth (into the calling thread's buffer) and computes
 // that block of C against the whole packed B panel.
 static void row_block(gemm_state *g, long ic, long mc) {
-  float *ap = panel(&a_panels, (MC + MR - 1) / MR * MR * KC + 8);  // 8: room for pack_a's last store
+  float *ap = panel(&panels_of_this_thread()->a, (MC + MR - 1) / MR * MR * KC + 8);  // 8: room for pack_a's last store
   pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, ap);
   bool add = g->accumulate || g->pc > 0;
   for (long jr = 0; jr < g->nc; jr += g->nrk) {
@@ -551,7 +580,7 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
   }
   long ncMax = n < NC ? n : NC, kcMax = k < KC ? k : KC;
   // The panel is packed once and read by every thread.
-  g.bp = panel(&b_panels, round_up(ncMax, g.nrk) * kcMax);
+  g.bp = panel(&panels_of_this_thread()->b, round_up(ncMax, g.nrk) * kcMax);
   for (g.jc = 0; g.jc < n; g.jc += NC) {
     g.nc = n - g.jc < NC ? n - g.jc : NC;
     // Two groups of B's columns a thread to pack.

@@ -213,6 +213,22 @@ import Foundation
 }
 
 @Suite("Large tensors take the threaded paths") struct ThreadedKernelTests {
+  /// Each thread keeps GEMM packing buffers between products, and frees them when it exits: they
+  /// leaked with pool threads that came and went (LeakSanitizer, in CI). This runs the exit path,
+  /// which the sanitizer runs of the suite watch for bad frees and leaks.
+  @Test func aThreadThatExitsAfterAProductFreesItsBuffers() {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var sum = 0.0
+    let thread = Thread {
+      let a = Tensor.ones([64, 64])
+      sum = a.matmul(a).sum().item()
+      done.signal()
+    }
+    thread.start()
+    done.wait()
+    #expect(sum == 64 * 64 * 64)
+  }
+
   @Test func threadedProductsEqualOneThreadBitForBit() {
     // Each element sums its products in the same order however the work is split. The first two
     // shapes are above 64 MFLOP (threads share packed panels); the second has several column
