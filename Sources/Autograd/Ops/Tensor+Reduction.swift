@@ -37,18 +37,18 @@ extension Tensor {
 
   /// The largest element, as a scalar. Backward: the gradient is split evenly among the elements
   /// that tie for the largest, as PyTorch's `max()` does.
-  public func max() -> Tensor { extremeValues(axes: nil, keepDims: false, name: "MaxBackward") }
+  public func max() -> Tensor { extremeValues(axes: nil, keepDims: false, largest: true, nanTies: true, name: "MaxBackward") }
 
   /// The smallest element, as a scalar. Backward: the gradient is split evenly among the elements
   /// that tie for the smallest, as PyTorch's `min()` does.
-  public func min() -> Tensor { extremeValues(axes: nil, keepDims: false, name: "MinBackward") }
+  public func min() -> Tensor { extremeValues(axes: nil, keepDims: false, largest: false, nanTies: true, name: "MinBackward") }
 
   /// The largest values over `axes` (every axis when `nil`), as PyTorch's `amax`.
   ///
   /// Backward: the gradient is split evenly among the elements that tie for the largest, unlike
   /// `max(axis:)`, which gives it all to the first.
   public func amax(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-    extremeValues(axes: axes, keepDims: keepDims, name: "AmaxBackward")
+    extremeValues(axes: axes, keepDims: keepDims, largest: true, nanTies: false, name: "AmaxBackward")
   }
 
   /// The largest values along `axis`; see `amax(axes:keepDims:)`.
@@ -57,7 +57,7 @@ extension Tensor {
   /// The smallest values over `axes` (every axis when `nil`), as PyTorch's `amin`; the gradient is
   /// split evenly among ties.
   public func amin(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-    extremeValues(axes: axes, keepDims: keepDims, name: "AminBackward")
+    extremeValues(axes: axes, keepDims: keepDims, largest: false, nanTies: false, name: "AminBackward")
   }
 
   /// The smallest values along `axis`; see `amin(axes:keepDims:)`.
@@ -66,9 +66,12 @@ extension Tensor {
   /// `max()`, `min()`, `amax` and `amin`: the extreme values over `axes`, with the gradient split
   /// evenly among ties. NaN is the extreme of any set that holds one. As in PyTorch, NaNs tie with
   /// each other in `max()` and `min()`; `amax` and `amin` send NaN gradients to such a set.
-  private func extremeValues(axes: [Int]?, keepDims: Bool, name: StaticString) -> Tensor {
-    if dtype == .bool { return cast(to: .int64).extremeValues(axes: axes, keepDims: keepDims, name: name).cast(to: .bool) }
-    let op = Tensor.opName(name), largest = op.hasSuffix("max")
+  private func extremeValues(axes: [Int]?, keepDims: Bool, largest: Bool, nanTies: Bool, name: StaticString) -> Tensor {
+    if dtype == .bool {
+      return cast(to: .int64).extremeValues(axes: axes, keepDims: keepDims, largest: largest, nanTies: nanTies, name: name)
+        .cast(to: .bool)
+    }
+    let op = Tensor.opName(name)
     let axes = normalized(axes ?? Array(0..<rank), op: name)
     for axis in axes {
       trapUnless(shape[axis] > 0, "\(op): cannot reduce over axis \(axis) of shape \(shape), which is empty")
@@ -81,7 +84,6 @@ extension Tensor {
     let outShape = keepDims ? keptDimsShape : kept
     out.setView(shape: outShape, strides: Shape.contiguousStrides(outShape), offset: 0)
     let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
-    let nanTies = !op.hasPrefix("a")
     return out.recorded(name, detail: detail, inputs: TensorList(self), saving: TensorList(self, out.detached())) { g, s, _ in
       let x = s[0], y = s[1].reshaped(to: keptDimsShape)
       let ties = (nanTies ? (x .== y) .|| (x.isNaN() .&& y.isNaN()) : x .== y).cast(to: x.dtype)
