@@ -82,4 +82,43 @@ import Testing
       #expect(a.sum().item() == Double(10_000 * round))
     }
   }
+
+  /// In a child process, where no other test fills or empties the cache meanwhile.
+  @Test func emptyingTheCacheGivesItsMemoryBackToTheSystem() async {
+    await #expect(processExitsWith: .success) {
+      // Sixteen 4 MiB tensors, written so that their pages are resident, then freed into the cache.
+      do {
+        let tensors = (0..<16).map { Tensor.full([1 << 20], value: Double($0)) }
+        guard tensors.allSatisfy({ $0.count == 1 << 20 }) else { exit(1) }
+      }
+      guard TensorMemory.cachedBytes >= 16 << 22 else { exit(2) }
+      let resident = residentBytes()
+      TensorMemory.emptyCache()
+      guard TensorMemory.cachedBytes == 0 else { exit(3) }
+      #if os(Linux)
+      // At least three quarters of the 64 MiB leave the process.
+      guard let before = resident, let after = residentBytes(), before - after >= 48 << 20 else { exit(4) }
+      #endif
+    }
+  }
+
+  @Test func loweringTheLimitFreesWhatNoLongerFits() async {
+    await #expect(processExitsWith: .success) {
+      do { _ = (0..<8).map { _ in Tensor.zeros([1 << 20]) } }
+      guard TensorMemory.cachedBytes == 8 << 22 else { exit(1) }
+      TensorMemory.cacheLimit = 10 << 20
+      guard TensorMemory.cachedBytes <= 10 << 20, TensorMemory.cacheLimit == 10 << 20 else { exit(2) }
+      TensorMemory.cacheLimit = 0
+      guard TensorMemory.cachedBytes == 0 else { exit(3) }
+      do { _ = Tensor.zeros([1 << 20]) }
+      guard TensorMemory.cachedBytes == 0 else { exit(4) }
+    }
+  }
+}
+
+/// The process's resident bytes, read from /proc (Linux only).
+private func residentBytes() -> Int? {
+  guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+        let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+  return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
