@@ -8,6 +8,7 @@ let package = Package(
   products: [
     .library(name: "Autograd", targets: ["Autograd"]),
     .library(name: "AutogradNN", targets: ["AutogradNN"]),
+    .library(name: "AutogradDistributed", targets: ["AutogradDistributed"]),
     .executable(name: "autograd", targets: ["AutogradCLI"]),
     .executable(name: "autograd-bench", targets: ["AutogradBench"]),
   ],
@@ -31,6 +32,10 @@ let package = Package(
     ),
     // Modules, layers, optimizers, data loading and checkpoints, built on the tensor library.
     .target(name: "AutogradNN", dependencies: ["Autograd"]),
+    // MPI, loaded at run time with dlopen: the one C file that knows Open MPI's and MPICH's ABIs.
+    .target(name: "CAutogradMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+    // Training across processes and machines: process groups, data-parallel training, sharding.
+    .target(name: "AutogradDistributed", dependencies: ["Autograd", "AutogradNN", "CAutogradMPI"]),
     // The lecture's programs, as library code so that the CLI, tests and benchmarks share them.
     .target(
       name: "AutogradExamples",
@@ -55,6 +60,16 @@ let package = Package(
     ),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
     .testTarget(name: "AutogradNNTests", dependencies: ["AutogradNN", "Autograd"], exclude: ["Fixtures"]),
+    // The programs the distributed tests start under mpirun, one rank each.
+    .executableTarget(
+      name: "DistributedTestWorker",
+      dependencies: ["Autograd", "AutogradNN", "AutogradDistributed"],
+      path: "Tests/DistributedTestWorker"
+    ),
+    .testTarget(
+      name: "AutogradDistributedTests",
+      dependencies: ["AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker"]
+    ),
     .testTarget(
       name: "AutogradExamplesTests",
       dependencies: ["AutogradExamples", "Autograd"],

@@ -21,6 +21,16 @@ extension Tensor {
     if let gradFn { gradFn.hooks.append(hook) } else { leafHooks.append(hook) }
   }
 
+  /// Adds a hook that runs each time backward has added this leaf's gradient into `grad`, as
+  /// PyTorch's `register_post_accumulate_grad_hook`: it sees the leaf itself, whose `grad` is then
+  /// complete for this pass (it runs in the middle of the pass, once the last contribution has
+  /// arrived). `grad(of:withRespectTo:)` accumulates nothing, so it does not run these.
+  public func registerPostAccumulateGradHook(_ hook: @escaping (Tensor) -> Void) {
+    trapUnless(isLeaf && requiresGrad,
+               "registerPostAccumulateGradHook: only a leaf that requires grad has its gradient accumulated")
+    postAccumulateHooks.append(hook)
+  }
+
   /// Keeps this computed tensor's gradient in `grad` after `backward()`, as leaves do.
   public func retainGrad() {
     trapUnless(requiresGrad, "retainGrad: the tensor does not require grad")
@@ -77,20 +87,7 @@ enum Engine {
         leafTargets[ObjectIdentifier(t), default: []].append(i)
       }
     }
-    // Leaf gradients are summed over the pass, then hooked and accumulated once, as PyTorch does.
-    // Two parallel lists rather than a list of tuples, whose type metadata is built at run time,
-    // with the first two inline; searched linearly while short, through an index once there are
-    // many leaves.
-    var leaves = TensorList(), leafGrads = TensorList()
-    var leafIndex: [ObjectIdentifier: Int] = [:]
-    func slot(of leaf: Tensor) -> Int? {
-      if leaves.count < 16 {
-        for i in 0..<leaves.count where leaves[i] === leaf { return i }
-        return nil
-      }
-      if leafIndex.isEmpty { for (i, t) in leaves.enumerated() { leafIndex[ObjectIdentifier(t)] = i } }
-      return leafIndex[ObjectIdentifier(leaf)]
-    }
+    var leafGradients = LeafGradients()
     // The walk that counts dependencies and then the list of nodes ready to run, one array for both.
     var ready: [Node] = []
     ready.reserveCapacity(16)
@@ -106,33 +103,34 @@ enum Engine {
       return first + second
     }
 
-    func deliver(_ grad: consuming Tensor, to tensor: Tensor) {
-      trapUnless(grad.shape == tensor.shape,
-                 "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(tensor.shape)")
-      if let node = tensor.gradFn {
-        if let earlier = node.pendingGrad.take() {
-          node.pendingGrad = sum(earlier, grad)
-        } else {
-          node.pendingGrad = grad
-        }
-      } else if let slot = slot(of: tensor) {
-        leafGrads[slot] = sum(leafGrads.exchange(at: slot, with: seed), grad)
+    func deliver(_ grad: consuming Tensor, to node: Node) {
+      if let earlier = node.pendingGrad.take() {
+        node.pendingGrad = sum(earlier, grad)
       } else {
-        if !leafIndex.isEmpty { leafIndex[ObjectIdentifier(tensor)] = leaves.count }
-        leaves.append(tensor)
-        leafGrads.append(grad)
+        node.pendingGrad = grad
       }
+    }
+
+    // A leaf's total gradient, complete: hooked, then returned or accumulated, as PyTorch does.
+    func finish(_ leaf: Tensor, _ total: Tensor) {
+      var grad = total
+      for hook in leaf.leafHooks { grad = hook(grad) ?? grad }
+      for i in leafTargets[ObjectIdentifier(leaf)] ?? [] { results[i] = grad }
+      guard targets == nil && leaf.requiresGrad else { return }
+      accumulate(&grad, into: leaf, createGraph: createGraph)
+      for hook in leaf.postAccumulateHooks { hook(leaf) }
     }
 
     // Read once per pass: it is a task-local value, a lookup per node otherwise.
     let anomalyMode = AnomalyMode.isEnabled
+    let depth = BackwardCallbacks.enter()
     GradMode.holding(recording: createGraph) {
       if let rootNode = root.gradFn {
         // Every node the count reaches runs below, which leaves its scratch fields as they were
         // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops
         // a pass early, and that ends the process.
-        countDependencies(from: rootNode, stack: &ready)
-        deliver(seed, to: root)
+        countDependencies(from: rootNode, stack: &ready, leaves: &leafGradients)
+        deliver(seed, to: rootNode)
         ready.append(rootNode)
         // Loops run over indices and values are moved out of nodes with `take()`: iterating a
         // node's lists or copying its fields retained and released every tensor again, and those
@@ -153,33 +151,33 @@ enum Engine {
           }
           for i in 0..<node.inputs.count where node.needs[i] {
             let input = node.inputs[i]
-            if i < grads.count, let grad = grads.exchange(at: i, with: nil) { deliver(grad, to: input) }
+            let grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
+            if let grad {
+              trapUnless(grad.shape == input.shape,
+                         "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(input.shape)")
+            }
             if let child = input.gradFn {
+              if let grad { deliver(grad, to: child) }
               child.pendingDependencies -= 1
               if child.pendingDependencies == 0 { ready.append(child) }
+            } else if let total = leafGradients.receive(grad, for: input, adding: sum) {
+              finish(input, total)
             }
           }
           if !retainGraph { release(node) }
         }
       } else {
-        deliver(seed, to: root)
-      }
-      for (index, leaf) in leaves.enumerated() {
-        // Moved out of the array, so that a gradient nobody else holds can be adopted uncopied.
-        var grad = leafGrads[index]
-        leafGrads[index] = seed
-        for hook in leaf.leafHooks { grad = hook(grad) ?? grad }
-        for i in leafTargets[ObjectIdentifier(leaf)] ?? [] { results[i] = grad }
-        if targets == nil && leaf.requiresGrad { accumulate(&grad, into: leaf, createGraph: createGraph) }
+        finish(root, seed)
       }
     }
+    BackwardCallbacks.leave(depth)
     return results
   }
 
   /// Marks every node reachable from `root` along edges that need a gradient (the edges backward
-  /// follows) and counts, for each, the edges that lead into it. `stack` is scratch space; it is
+  /// follows) and counts, for each node and each leaf, the edges that lead into it. `stack` is scratch space; it is
   /// left empty.
-  private static func countDependencies(from root: Node, stack: inout [Node]) {
+  private static func countDependencies(from root: Node, stack: inout [Node], leaves: inout LeafGradients) {
     root.isVisited = true
     stack.append(root)
     while let node = stack.popLast() {
@@ -188,7 +186,10 @@ enum Engine {
         pass retainGraph: true to the first backward to run backward through it again
         """)
       for i in 0..<node.inputs.count where node.needs[i] {
-        guard let child = node.inputs[i].gradFn else { continue }
+        guard let child = node.inputs[i].gradFn else {
+          leaves.expect(node.inputs[i])
+          continue
+        }
         child.pendingDependencies += 1
         if !child.isVisited {
           child.isVisited = true

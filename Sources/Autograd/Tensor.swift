@@ -28,6 +28,7 @@ public final class Tensor {
     var requiresGrad = false
     var grad: Tensor?
     var hooks: [GradientHook] = []
+    var postAccumulateHooks: [(Tensor) -> Void] = []
   }
   @exclusivity(unchecked) private var gradientState: GradientState?
   private var ensuredGradientState: GradientState {
@@ -72,6 +73,12 @@ public final class Tensor {
   var leafHooks: [GradientHook] {
     get { gradientState?.hooks ?? [] }
     set { ensuredGradientState.hooks = newValue }
+  }
+
+  /// Hooks that run after backward has accumulated this leaf's gradient into `grad`.
+  var postAccumulateHooks: [(Tensor) -> Void] {
+    get { gradientState?.postAccumulateHooks ?? [] }
+    set { ensuredGradientState.postAccumulateHooks = newValue }
   }
 
   init(storage: Storage, shape: [Int], strides: [Int], offset: Int) {

@@ -18,6 +18,57 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
     #expect(values(x.grad) == [50, 70])
   }
 
+  /// The last layer's weight is complete long before the first layer's: its hooks must run then,
+  /// in the middle of the pass, as data-parallel training needs to overlap sending it with the rest.
+  @Test func aLeafIsFinishedAsSoonAsItsLastContributionArrives() {
+    let w0 = Tensor([2.0], dtype: .float64, requiresGrad: true)
+    let w1 = Tensor([3.0], dtype: .float64, requiresGrad: true)
+    let x = Tensor([1.0], dtype: .float64)
+    var events: [String] = []
+    let h = (x * w0).exp()
+    h.registerHook { g in events.append("exp reached"); return nil }
+    w1.registerPostAccumulateGradHook { w in events.append("w1 accumulated \(values(w.grad))") }
+    w0.registerPostAccumulateGradHook { w in events.append("w0 accumulated") }
+    (h * w1 + w1 * w1).sum().backward()
+    // w1 gets two contributions (h and 2 w1), and is finished before backward reaches exp.
+    #expect(events == ["w1 accumulated [\(exp(2.0) + 6)]", "exp reached", "w0 accumulated"])
+  }
+
+  @Test func postAccumulateHooksSeeTheSumOverPassesAndNotGradOf() {
+    let w = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
+    var seen: [[Double]] = []
+    w.registerPostAccumulateGradHook { seen.append(values($0.grad)) }
+    (w * w).sum().backward()
+    (w * 3).sum().backward()
+    _ = grad(of: (w * w).sum(), withRespectTo: [w])
+    #expect(seen == [[2, 4], [5, 7]])
+  }
+
+  @Test func aCallbackQueuedDuringBackwardRunsWhenThatPassEnds() {
+    let w = Tensor([1.0], dtype: .float64, requiresGrad: true)
+    var events: [String] = []
+    let h = w * 2
+    h.registerHook { g in
+      BackwardCallbacks.queue { events.append("outer pass ended, w.grad \(values(w.grad))") }
+      // A pass inside a hook keeps its callbacks to itself.
+      let v = Tensor([1.0], dtype: .float64, requiresGrad: true)
+      v.registerHook { g in BackwardCallbacks.queue { events.append("inner pass ended") }; return nil }
+      withGrad { (v * 5).sum().backward() }
+      events.append("hook done")
+      return nil
+    }
+    (h * 3).sum().backward()
+    #expect(events == ["inner pass ended", "hook done", "outer pass ended, w.grad [6.0]"])
+  }
+
+  @Test func queueingACallbackOutsideBackwardIsATrap() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      BackwardCallbacks.queue {}
+    }
+    #expect(String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+      .contains("BackwardCallbacks.queue: no backward pass is running on this thread"))
+  }
+
   @Test func nonLeafHookSeesTheTotalGradient() {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     let h = x * 2

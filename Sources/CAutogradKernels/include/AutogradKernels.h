@@ -82,6 +82,13 @@ bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, c
 long ag_teardown_enter(void);
 void ag_teardown_leave(void);
 
+/// Counts how deeply the calling thread is nested in backward passes (a hook may run one), so
+/// that a callback queued during a pass runs when that pass ends: `ag_backward_enter` adds one and
+/// returns the new depth, `ag_backward_leave` takes one away, `ag_backward_depth` reads it.
+long ag_backward_enter(void);
+void ag_backward_leave(void);
+long ag_backward_depth(void);
+
 /// Hands memory that the allocator keeps after frees back to the system (glibc's `malloc_trim`;
 /// nothing elsewhere). A freed graph of many small nodes otherwise stays resident for good.
 void ag_return_free_memory(void);
