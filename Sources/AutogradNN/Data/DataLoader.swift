@@ -11,22 +11,39 @@ public final class DataLoader<D: Dataset>: Sequence {
   public let batchSize: Int
   public let shuffle: Bool
   public let dropLast: Bool
+  /// Where the indices of each pass come from when training across processes.
+  public let sampler: DistributedSampler?
   private var generator: RandomGenerator
 
   public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
               generator: RandomGenerator = RandomGenerator.split()) {
     trapUnless(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
     (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.generator) = (dataset, batchSize, shuffle, dropLast, generator)
+    sampler = nil
   }
+
+  /// Batches of this process's share of `dataset`, in the order `sampler` gives for its current
+  /// epoch (set `sampler.epoch` before each pass to reshuffle), as PyTorch's `DataLoader(sampler=)`.
+  public init(_ dataset: D, batchSize: Int, sampler: DistributedSampler, dropLast: Bool = false) {
+    trapUnless(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
+    trapUnless(sampler.datasetCount == dataset.count,
+               "DataLoader: the sampler is for \(sampler.datasetCount) elements, the dataset has \(dataset.count)")
+    (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.sampler) = (dataset, batchSize, false, dropLast, sampler)
+    generator = RandomGenerator(seed: 0)
+  }
+
+  /// The number of elements one pass visits.
+  private var passCount: Int { sampler?.count ?? dataset.count }
 
   /// The number of batches per pass.
   public var batchCount: Int {
-    dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+    dropLast ? passCount / batchSize : (passCount + batchSize - 1) / batchSize
   }
 
   /// One pass over the data; each new pass draws a new order when shuffling.
   public func makeIterator() -> AnyIterator<D.Batch> {
-    let order = shuffle ? permutation(dataset.count, generator: &generator) : Array(0..<dataset.count)
+    let order = sampler?.indices()
+      ?? (shuffle ? permutation(dataset.count, generator: &generator) : Array(0..<dataset.count))
     let batches = batchCount
     var index = 0
     let dataset = self.dataset, size = batchSize
