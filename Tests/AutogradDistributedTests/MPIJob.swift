@@ -61,13 +61,13 @@ enum MPIJob {
 
   /// Runs `scenario` on `ranks` processes and waits at most `timeout` seconds, killing the job then.
   static func run(_ scenario: String, ranks: Int, transport: Transport = .sharedMemory, timeout: Double = 120,
-                  extraArguments: [String] = []) throws -> Outcome {
+                  arguments: [String] = []) throws -> Outcome {
     guard let mpirun else { throw Failure.missing("mpirun is not installed (AUTOGRAD_REQUIRE_MPI=1): apt-get install openmpi-bin") }
     guard let worker else { throw Failure.missing("DistributedTestWorker was not found beside the test bundle") }
     let process = Process()
     process.executableURL = mpirun
     process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"] + transport.arguments
-      + [worker.path, scenario] + extraArguments
+      + [worker.path, scenario] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe

@@ -21,10 +21,14 @@ func rankValues(_ group: ProcessGroup, rank: Int? = nil, _ count: Int, dtype: DT
   return Tensor((0..<count).map { Double(r * 1000 + $0) }, shape: shape ?? [count], dtype: dtype)
 }
 
-let scenarios: [String: (ProcessGroup) throws -> Void] = [
-  "collectives": Scenarios.collectives,
-  "mismatch": Scenarios.mismatch,
-  "agree": Scenarios.agree,
+/// Each scenario gets the group and the arguments after its name.
+let scenarios: [String: (ProcessGroup, [String]) throws -> Void] = [
+  "collectives": { group, _ in try Scenarios.collectives(group) },
+  "mismatch": { group, _ in try Scenarios.mismatch(group) },
+  "agree": { group, _ in try Scenarios.agree(group) },
+  "equivalence": TrainingScenarios.equivalence,
+  "unused": TrainingScenarios.unused,
+  "kill": TrainingScenarios.kill,
 ]
 
 let arguments = CommandLine.arguments
@@ -40,7 +44,9 @@ do {
   exit(4)
 }
 do {
-  try scenario(group)
+  // One compute thread per rank: the ranks share this machine's cores.
+  Threading.setMaxThreads(1)
+  try scenario(group, Array(arguments.dropFirst(2)))
 } catch {
   fail(group, "\(error)")
 }
