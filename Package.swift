@@ -39,13 +39,13 @@ let package = Package(
     // The lecture's programs, as library code so that the CLI, tests and benchmarks share them.
     .target(
       name: "AutogradExamples",
-      dependencies: ["Autograd", "AutogradNN"],
+      dependencies: ["Autograd", "AutogradNN", "AutogradDistributed"],
       resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS-LICENSE.md")]
     ),
     .executableTarget(
       name: "AutogradCLI",
       dependencies: [
-        "Autograd", "AutogradNN", "AutogradExamples",
+        "Autograd", "AutogradNN", "AutogradDistributed", "AutogradExamples",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -68,7 +68,7 @@ let package = Package(
     ),
     .testTarget(
       name: "AutogradDistributedTests",
-      dependencies: ["AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker"]
+      dependencies: ["AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker", "AutogradCLI"]
     ),
     .testTarget(
       name: "AutogradExamplesTests",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autograd
+import AutogradDistributed
 import AutogradExamples
 import Foundation
 
@@ -39,6 +40,9 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Draw the training loss and test accuracy per epoch to this SVG file.")
   var plot: String?
 
+  @Flag(help: "Train on every process of an MPI job (`mpirun -np N autograd train --distributed`), each on its share of the data; --batch-size is per process.")
+  var distributed = false
+
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
@@ -46,18 +50,43 @@ struct TrainCommand: ParsableCommand {
   }
 
   func run() throws {
+    let group = distributed ? try ProcessGroup.world() : nil
+    if let group {
+      // The ranks on this machine share its cores: more threads than cores only fight.
+      Threading.setMaxThreads(Swift.max(1, ProcessInfo.processInfo.activeProcessorCount / group.ranksOnThisMachine))
+    }
+    // Only rank 0 speaks and writes files; the others train in silence.
+    let isLead = (group?.rank ?? 0) == 0
     let url = data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL
-    let (features, labels) = try DigitsClassifier.load(url)
+    let loaded = Result { try DigitsClassifier.load(url) }
+    // Every rank reads the data; if one cannot, all stop with its reason rather than wait for it.
+    if let group {
+      do {
+        try group.agree(onFailure: loaded.failureDescription)
+      } catch let error as DistributedError {
+        if isLead { throw error }
+        throw ExitCode.failure
+      }
+    }
+    let (features, labels) = try loaded.get()
     var options = DigitsClassifier.Options()
     (options.model, options.epochs, options.batchSize, options.learningRate, options.optimizer, options.seed) =
       (model, epochs, batchSize, learningRate, optimizer, seed)
-    print("training \(model.rawValue) on \(features.shape[0]) digits (\(Int(options.testFraction * 100))% held out), \(optimizer.rawValue), lr \(learningRate), batch \(batchSize)")
+    let ranks = group?.size ?? 1
+    let batch = ranks == 1 ? "batch \(batchSize)" : "batch \(batchSize) per process x \(ranks) processes = \(batchSize * ranks)"
+    if isLead {
+      if let group { print("distributed over \(ranks) processes (\(group.implementation))") }
+      print("training \(model.rawValue) on \(features.shape[0]) digits (\(Int(options.testFraction * 100))% held out), \(optimizer.rawValue), lr \(learningRate), \(batch)")
+    }
     let bar = ProgressBar(total: epochs)
     var reports: [DigitsClassifier.EpochReport] = []
-    let trained = DigitsClassifier.train(features: features, labels: labels, options: options, onBatch: { bar.update($0) }, onEpoch: { report in
-      bar.finish(report)
+    let trained = try DigitsClassifier.train(features: features, labels: labels, options: options, group: group, onBatch: { progress in
+      if isLead { bar.update(progress) }
+    }, onEpoch: { report in
+      if isLead { bar.finish(report) }
       reports.append(report)
     })
+    guard isLead else { return }
     let accuracy = reports.last?.testAccuracy ?? 0
     print("final test accuracy: \(String(format: "%.2f", accuracy * 100))%")
     if let save {
@@ -72,6 +101,14 @@ struct TrainCommand: ParsableCommand {
       }
       print("drew the curves to \(plot)")
     }
+  }
+}
+
+extension Result where Failure == any Error {
+  /// The error's description, or `nil` on success.
+  var failureDescription: String? {
+    if case .failure(let error) = self { return "\(error)" }
+    return nil
   }
 }
 

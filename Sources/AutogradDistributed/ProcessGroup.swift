@@ -36,6 +36,14 @@ public final class ProcessGroup: @unchecked Sendable {
   /// "Open MPI" or "MPICH".
   public let implementation: String
 
+  /// How many ranks of the job run on this machine, as the launcher says (Open MPI's and MPICH's
+  /// environment), or `size` when it does not: to share the machine's cores among them.
+  public var ranksOnThisMachine: Int {
+    let environment = ProcessInfo.processInfo.environment
+    let named = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE"].lazy.compactMap { environment[$0].flatMap(Int.init) }
+    return named.first { $0 > 0 } ?? size
+  }
+
   /// Serializes MPI calls: MPI is initialized for one call at a time.
   private let lock = NSLock()
 

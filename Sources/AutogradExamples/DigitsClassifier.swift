@@ -1,4 +1,5 @@
 import Autograd
+import AutogradDistributed
 import AutogradNN
 import Foundation
 
@@ -151,9 +152,14 @@ public enum DigitsClassifier {
   }
 
   /// Splits the data, trains, and reports each epoch; returns the trained model.
-  public static func train(features: Tensor, labels: Tensor, options: Options,
+  ///
+  /// With a `group` of several processes (`mpirun -np N`), each rank trains on its own share of
+  /// every epoch (a `DistributedSampler`) with `batchSize` samples per step, and the gradients are
+  /// averaged across ranks (`DistributedDataParallel`): a global batch of `batchSize` x ranks. The
+  /// reported loss is the mean over every rank's samples; every rank returns the same model.
+  public static func train(features: Tensor, labels: Tensor, options: Options, group: ProcessGroup? = nil,
                            onBatch: (BatchProgress) -> Void = { _ in },
-                           onEpoch: (EpochReport) -> Void = { _ in }) -> Sequential {
+                           onEpoch: (EpochReport) -> Void = { _ in }) throws -> Sequential {
     var generator = RandomGenerator(seed: options.seed)
     let (train, test) = split(features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
     let testBatch = test.batch(at: Array(0..<test.count))
@@ -162,20 +168,30 @@ public enum DigitsClassifier {
       standardize.fit(train.batch(at: Array(0..<train.count))[0])
     }
     let optimizer = makeOptimizer(options.optimizer, model.parameters(), learningRate: options.learningRate)
-    let loader = DataLoader(train, batchSize: options.batchSize, shuffle: true, generator: RandomGenerator(seed: options.seed &+ 1))
+    let parallel = try group.map { try DistributedDataParallel(model, group: $0) }
+    let sampler = group.map { DistributedSampler(count: train.count, rank: $0.rank, ranks: $0.size, seed: options.seed &+ 1) }
+    let loader = sampler.map { DataLoader(train, batchSize: options.batchSize, sampler: $0) }
+      ?? DataLoader(train, batchSize: options.batchSize, shuffle: true, generator: RandomGenerator(seed: options.seed &+ 1))
+    let samplesPerEpoch = sampler?.count ?? train.count
     for epoch in stride(from: 1, through: options.epochs, by: 1) {
       let start = Date()
+      sampler?.epoch = epoch
       var lossSum = 0.0, seen = 0
       for batch in loader {
-        let loss = crossEntropy(model(batch[0]), batch[1])
+        let loss = crossEntropy(parallel?(batch[0]) ?? model(batch[0]), batch[1])
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()
         let n = batch[0].shape[0]
         lossSum += loss.item() * Double(n)
         seen += n
-        onBatch(BatchProgress(epoch: epoch, samplesDone: seen, samplesTotal: train.count, runningLoss: lossSum / Double(seen),
+        onBatch(BatchProgress(epoch: epoch, samplesDone: seen, samplesTotal: samplesPerEpoch, runningLoss: lossSum / Double(seen),
                               seconds: Date().timeIntervalSince(start)))
+      }
+      if let group {
+        let totals = Tensor([lossSum, Double(seen)], dtype: .float64)
+        try group.allReduce(totals)
+        (lossSum, seen) = (totals[0].item(), Int(totals[1].item()))
       }
       let accuracy = Self.accuracy(of: model, features: testBatch[0], labels: testBatch[1])
       onEpoch(EpochReport(epoch: epoch, meanLoss: lossSum / Double(Swift.max(seen, 1)), testAccuracy: accuracy,

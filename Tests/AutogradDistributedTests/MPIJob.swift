@@ -42,32 +42,39 @@ enum MPIJob {
     return mpirun != nil || isRequired
   }()
 
-  /// The worker, built beside the test bundle.
-  static let worker: URL? = {
+  /// A program of this package, built beside the test bundle.
+  static func builtProgram(_ name: String) -> URL? {
     var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     for _ in 0..<5 {
-      let candidate = directory.appendingPathComponent("DistributedTestWorker")
+      let candidate = directory.appendingPathComponent(name)
       if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
       directory = directory.deletingLastPathComponent()
     }
-    return Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent("DistributedTestWorker") }
+    return Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent(name) }
       .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-  }()
+  }
 
   enum Failure: Error, CustomStringConvertible {
     case missing(String)
     var description: String { if case .missing(let text) = self { return text } else { return "" } }
   }
 
-  /// Runs `scenario` on `ranks` processes and waits at most `timeout` seconds, killing the job then.
+  /// Runs the worker's `scenario` on `ranks` processes and waits at most `timeout` seconds,
+  /// killing the job then.
   static func run(_ scenario: String, ranks: Int, transport: Transport = .sharedMemory, timeout: Double = 120,
                   arguments: [String] = []) throws -> Outcome {
+    try run(program: "DistributedTestWorker", [scenario] + arguments, ranks: ranks, transport: transport, timeout: timeout)
+  }
+
+  /// Runs `program` of this package with `arguments` on `ranks` processes.
+  static func run(program: String, _ arguments: [String], ranks: Int, transport: Transport = .sharedMemory,
+                  timeout: Double = 120) throws -> Outcome {
     guard let mpirun else { throw Failure.missing("mpirun is not installed (AUTOGRAD_REQUIRE_MPI=1): apt-get install openmpi-bin") }
-    guard let worker else { throw Failure.missing("DistributedTestWorker was not found beside the test bundle") }
+    guard let executable = builtProgram(program) else { throw Failure.missing("\(program) was not found beside the test bundle") }
     let process = Process()
     process.executableURL = mpirun
     process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"] + transport.arguments
-      + [worker.path, scenario] + arguments
+      + [executable.path] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe

@@ -23,7 +23,7 @@ import AutogradNN
     options.model = model
     options.epochs = 3
     var reports: [DigitsClassifier.EpochReport] = []
-    _ = DigitsClassifier.train(features: features, labels: labels, options: options, onEpoch: { reports.append($0) })
+    _ = try DigitsClassifier.train(features: features, labels: labels, options: options, onEpoch: { reports.append($0) })
     #expect(reports.count == options.epochs)
     // Chance is 10%.
     #expect(reports.last!.testAccuracy > 0.8, "accuracy \(reports.last!.testAccuracy)")
@@ -48,7 +48,7 @@ import AutogradNN
     var options = DigitsClassifier.Options()
     options.epochs = 1
     options.seed = 5
-    let model = DigitsClassifier.train(features: features, labels: labels, options: options)
+    let model = try DigitsClassifier.train(features: features, labels: labels, options: options)
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID()).safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     try model.save(to: url, metadata: DigitsClassifier.metadata(options, accuracy: 0))
