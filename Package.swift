@@ -49,11 +49,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    // The benchmark workloads W1-W6 (run in release; see BENCHMARKS.md).
+    // The benchmark workloads W1-W8 and D1-D3 (run in release; see BENCHMARKS.md).
     .executableTarget(
       name: "AutogradBench",
       dependencies: [
-        "Autograd", "AutogradNN", "AutogradExamples",
+        "Autograd", "AutogradNN", "AutogradDistributed", "AutogradExamples",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/AutogradBench"

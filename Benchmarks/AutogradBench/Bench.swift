@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autograd
+import AutogradDistributed
 import AutogradExamples
 import AutogradNN
 import Foundation
@@ -20,14 +21,19 @@ struct Bench: ParsableCommand {
   @Option(help: "The most threads the kernels may use (GEMM splits large products; the rest is single-threaded).")
   var threads = 2
 
+  @Flag(help: "Run the distributed workloads D1-D3 instead, on every rank of an MPI job (mpirun -np N autograd-bench --distributed); rank 0 prints.")
+  var distributed = false
+
   @Option(help: ArgumentHelp("Send float32 products to a system BLAS: a library path or name, or 'default' (OpenBLAS on Linux, Accelerate on macOS).", valueName: "library"))
   var blas: String?
 
   func validate() throws {
     guard runs > 0 else { throw ValidationError("--runs must be positive, got \(runs)") }
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
-    let known = Set(["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"])
-    for w in workload where !known.contains(w) { throw ValidationError("unknown workload \(w); known: W1 ... W8") }
+    let known = distributed ? Set(["D1", "D2", "D3"]) : Set(["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"])
+    for w in workload where !known.contains(w) {
+      throw ValidationError("unknown workload \(w); known: \(known.sorted().joined(separator: ", "))\(distributed ? "" : " (D1-D3 with --distributed)")")
+    }
   }
 
   func wants(_ name: String) -> Bool { workload.isEmpty || workload.contains(name) }
@@ -35,6 +41,7 @@ struct Bench: ParsableCommand {
   func run() throws {
     Threading.setMaxThreads(threads)
     if let blas { try SystemBLAS.enable(library: blas == "default" ? SystemBLAS.defaultLibrary : blas) }
+    if distributed { return try runDistributed() }
     if wants("W1") {
       emit("W1-seed-exercise-100", timed { Workloads.seedExercise(epochs: 100) })
       emit("W1-seed-exercise-10000", timed { Workloads.seedExercise(epochs: 10_000) })
@@ -74,6 +81,43 @@ struct Bench: ParsableCommand {
       emit("W8-lstm-train-50", timed { ModelWorkloads.lstmTraining() })
       emit("W8-transformer-layer-train-50", timed { ModelWorkloads.transformerLayerTraining() })
     }
+  }
+
+  /// D1-D3 on every rank of the job; rank 0 prints.
+  func runDistributed() throws {
+    let group = try ProcessGroup.world()
+    func report(_ name: String, _ t: Timing, extra: [String: Double] = [:]) {
+      if group.rank == 0 { emit(name, t, extra: extra.merging(["ranks": Double(group.size)]) { $1 }) }
+    }
+    if wants("D1") {
+      let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
+      try group.barrier()
+      report("D1-cnn-digits-throughput", try timedThrowing(runs: Swift.min(runs, 3)) {
+        try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels)
+      })
+    }
+    if wants("D2") {
+      let t = try DistributedWorkloads.allReduce(group: group, runs: Swift.max(runs, 10))
+      let n = Double(group.size)
+      report("D2-allreduce-64MiB", t, extra: ["bus_gb_per_second": 2 * (n - 1) / n * Double(64 << 20) / t.median / 1e9])
+    }
+    if wants("D3") {
+      for (label, capacity) in [("no-wrapper", nil), ("bucket-1MiB", 1 << 20), ("bucket-25MiB", 25 << 20),
+                                ("one-bucket", Int.max), ("per-parameter", 1)] as [(String, Int?)] {
+        let step = try DistributedWorkloads.dataParallelStep(group: group, bucketCapacity: capacity)
+        try group.barrier()
+        report("D3-mlp-3M-step-\(label)", try timedThrowing(runs: Swift.max(runs, 20), step))
+      }
+    }
+  }
+
+  func timedThrowing(runs: Int, _ body: () throws -> [String: Double]) throws -> Timing {
+    var failure: Error?
+    let t = timed(runs: runs) {
+      do { return try body() } catch { failure = error; return [:] }
+    }
+    if let failure { throw failure }
+    return t
   }
 
   struct Timing { var median: Double, min: Double, max: Double, runs: Int, result: [String: Double] }

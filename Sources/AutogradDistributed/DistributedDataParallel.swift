@@ -32,6 +32,9 @@ public final class DistributedDataParallel<M: Module> {
 
   private let names: [String]
   private let parameters: [Tensor]
+  /// The buffers rank 0 sends after each pass, by dtype, each group through one flat tensor:
+  /// finding them by reflection and sending each alone cost more than a small model's step.
+  private let bufferGroups: [(buffers: [Tensor], flat: Tensor)]
   private let buckets: [GradientBucket]
   /// Each parameter's bucket and place in it.
   private let placement: [(bucket: Int, position: Int)]
@@ -65,6 +68,11 @@ public final class DistributedDataParallel<M: Module> {
     parameters = trainable.map(\.1)
     gotGradient = Array(repeating: false, count: trainable.count)
     (buckets, placement) = Self.makeBuckets(parameters, capacity: bucketCapacity)
+    let buffers = broadcastBuffers ? module.namedBuffers().map(\.1).filter { $0.dtype != .bool } : []
+    bufferGroups = [DType.float32, .float64, .int64].compactMap { dtype in
+      let members = buffers.filter { $0.dtype == dtype }
+      return members.isEmpty ? nil : (members, Tensor.zeros([members.reduce(0) { $0 + $1.count }], dtype: dtype))
+    }
 
     try Self.agreeOnModel(module, trainable, group)
     for (_, parameter) in module.namedParameters() { try group.broadcast(parameter, from: 0) }
@@ -139,8 +147,27 @@ public final class DistributedDataParallel<M: Module> {
         usedAnywhere = used.scalars(as: Int64.self).map { $0 != 0 }
       }
       for bucket in buckets { try bucket.finish(parameters: parameters) { usedAnywhere[$0] } }
-      if broadcastsBuffers {
-        for (_, buffer) in module.namedBuffers() where buffer.dtype != .bool { try group.broadcast(buffer, from: 0) }
+      try broadcastBuffersFromRankZero()
+    }
+  }
+
+  private func broadcastBuffersFromRankZero() throws {
+    for (buffers, flat) in bufferGroups {
+      var offset = 0
+      withNoGrad {
+        for buffer in buffers where group.rank == 0 {
+          flat[offset..<(offset + buffer.count)].copy(from: buffer.reshaped(to: [-1]))
+          offset += buffer.count
+        }
+      }
+      try group.broadcastUnchecked(flat, from: 0)
+      guard group.rank != 0 else { continue }
+      offset = 0
+      withNoGrad {
+        for buffer in buffers {
+          buffer.copy(from: flat[offset..<(offset + buffer.count)].reshaped(to: buffer.shape))
+          offset += buffer.count
+        }
       }
     }
   }

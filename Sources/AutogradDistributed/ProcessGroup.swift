@@ -129,6 +129,17 @@ public final class ProcessGroup: @unchecked Sendable {
     }
   }
 
+  /// Broadcasts a contiguous tensor without comparing the ranks' calls, for callers that checked
+  /// the shapes once (data-parallel training's buffers).
+  func broadcastUnchecked(_ tensor: Tensor, from root: Int) throws {
+    try serialized {
+      try tensor.withUnsafeMutableElementBytes { base, count in
+        guard count > 0 else { return }
+        try MPILibrary.check(ag_mpi_broadcast(base, Int64(count), Self.mpiType(tensor.dtype), Int32(root)), "broadcast")
+      }
+    }
+  }
+
   /// Every rank's `tensor`, stacked in rank order: a tensor of shape `[size] + tensor.shape`.
   public func allGather(_ tensor: Tensor) throws -> Tensor {
     try checkSupported(tensor.dtype, "allGather")
