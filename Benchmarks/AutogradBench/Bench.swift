@@ -90,11 +90,22 @@ struct Bench: ParsableCommand {
       if group.rank == 0 { emit(name, t, extra: extra.merging(["ranks": Double(group.size)]) { $1 }) }
     }
     if wants("D1") {
+      // One process alone and all of them together, alternated run by run: this VM's speed drifts
+      // by more than the difference measured.
       let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
-      try group.barrier()
-      report("D1-cnn-digits-throughput", try timedThrowing(runs: Swift.min(runs, 3)) {
-        try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels)
-      })
+      var alone: [Double] = [], together: [Double] = []
+      for _ in 0..<(runs + 1) {
+        alone.append(try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels, together: false))
+        together.append(try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels, together: true))
+      }
+      // The first round warms up.
+      let speedups = zip(alone.dropFirst(), together.dropFirst()).map { $1 / $0 }
+      if group.rank == 0 {
+        emitFields(["workload": "D1-cnn-digits-throughput", "ranks": group.size, "runs": runs, "threads": Threading.maxThreads,
+                    "samples_per_second_one_process": Self.median(Array(alone.dropFirst())),
+                    "samples_per_second_all_processes": Self.median(Array(together.dropFirst())),
+                    "speedup_median": Self.median(speedups), "speedup_min": speedups.min()!, "speedup_max": speedups.max()!])
+      }
     }
     if wants("D2") {
       let t = try DistributedWorkloads.allReduce(group: group, runs: Swift.max(runs, 10))
@@ -137,11 +148,22 @@ struct Bench: ParsableCommand {
   }
 
   func emit(_ name: String, _ t: Timing, extra: [String: Double] = [:]) {
-    var fields: [String: Any] = ["framework": SystemBLAS.isEnabled ? "swift-autograd+blas" : "swift-autograd",
-                                 "workload": name, "seconds_median": t.median,
+    var fields: [String: Any] = ["workload": name, "seconds_median": t.median,
                                  "seconds_min": t.min, "seconds_max": t.max, "runs": t.runs,
                                  "threads": Threading.maxThreads]
     for (k, v) in t.result.merging(extra, uniquingKeysWith: { $1 }) { fields[k] = v }
+    emitFields(fields)
+  }
+
+  static func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted(), mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  }
+
+  /// Prints one JSON line, with the framework's name added.
+  func emitFields(_ fields: [String: Any]) {
+    var fields = fields
+    fields["framework"] = SystemBLAS.isEnabled ? "swift-autograd+blas" : "swift-autograd"
     let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
     fflush(nil)

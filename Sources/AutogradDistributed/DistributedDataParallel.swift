@@ -106,15 +106,25 @@ public final class DistributedDataParallel<M: Module> {
     let (bucket, position) = placement[index]
     buckets[bucket].fill(position, from: parameters[index])
     failOnError {
-      try startFullBuckets()
+      try startFullBuckets(includingLast: false)
       // Open MPI moves a non-blocking reduction forward only inside MPI calls.
       for started in buckets[..<nextBucket] { try started.poll() }
     }
   }
 
-  private func startFullBuckets() throws {
-    while nextBucket < buckets.count && buckets[nextBucket].isFull {
+  /// Starts, in order, the full buckets not yet started. The last bucket is only reduced when the
+  /// pass ends, with a blocking call: nothing is left to overlap it with, and MPI's blocking
+  /// all-reduce is faster than its non-blocking one (48 against 87 us for this CNN's 55 KB). The
+  /// rule depends on the bucket's index alone, so every rank makes the same kind of call: a
+  /// blocking collective never matches a non-blocking one.
+  private func startFullBuckets(includingLast: Bool) throws {
+    let last = buckets.count - 1
+    while nextBucket < last && buckets[nextBucket].isFull {
       try buckets[nextBucket].start(on: group)
+      nextBucket += 1
+    }
+    if includingLast && nextBucket == last {
+      try buckets[last].reduceNow(on: group)
       nextBucket += 1
     }
   }
@@ -138,7 +148,7 @@ public final class DistributedDataParallel<M: Module> {
         let (bucket, position) = placement[index]
         buckets[bucket].fill(position, from: parameters[index])
       }
-      try startFullBuckets()
+      try startFullBuckets(includingLast: true)
       // Which parameters some rank used: one that no rank used keeps its gradient untouched.
       var usedAnywhere = [Bool](repeating: true, count: parameters.count)
       if findUnusedParameters {

@@ -41,17 +41,49 @@ final class GradientBucket {
   /// Copies member `position`'s gradient in (zeros for a parameter without one) and marks it complete.
   func fill(_ position: Int, from parameter: Tensor) {
     guard !isReady[position] else { return }
-    withNoGrad {
-      let destination = slot(position, shape: parameter.shape)
-      if let grad = parameter.grad { destination.copy(from: grad) } else { destination.zero() }
+    if let grad = parameter.grad {
+      if !copyBytes(from: grad, to: position) { withNoGrad { slot(position, shape: parameter.shape).copy(from: grad) } }
+    } else {
+      withNoGrad { slot(position, shape: parameter.shape).zero() }
     }
     isReady[position] = true
     readyCount += 1
   }
 
+  /// Copies a contiguous gradient of the buffer's dtype into member `position`'s place with one
+  /// memcpy (a slice view and a copy kernel per parameter cost about 3% of a small CNN's step);
+  /// returns false, touching nothing, for any other.
+  private func copyBytes(from grad: Tensor, to position: Int) -> Bool {
+    guard grad.isContiguous && grad.dtype == buffer.dtype else { return false }
+    let size = buffer.dtype.byteSize
+    grad.withUnsafeElementBytes { source, count in
+      buffer.withUnsafeMutableElementBytes { base, _ in
+        (base + offsets[position] * size).copyMemory(from: source, byteCount: count * size)
+      }
+    }
+    return true
+  }
+
+  /// The reverse of `copyBytes`: member `position`'s average into a contiguous gradient.
+  private func copyBytes(from position: Int, to grad: Tensor) -> Bool {
+    guard grad.isContiguous && grad.dtype == buffer.dtype else { return false }
+    let size = buffer.dtype.byteSize
+    buffer.withUnsafeElementBytes { base, _ in
+      grad.withUnsafeMutableElementBytes { destination, count in
+        destination.copyMemory(from: base + offsets[position] * size, byteCount: count * size)
+      }
+    }
+    return true
+  }
+
   /// Starts averaging the buffer across the ranks.
   func start(on group: ProcessGroup) throws {
     pending = try group.allReduceUnchecked(buffer, op: .mean)
+  }
+
+  /// Averages the buffer across the ranks, waiting for the result.
+  func reduceNow(on group: ProcessGroup) throws {
+    try group.allReduceUncheckedNow(buffer, op: .mean)
   }
 
   /// Lets MPI make progress on the reduction, without waiting.
@@ -62,15 +94,12 @@ final class GradientBucket {
   func finish(parameters: [Tensor], keep: (Int) -> Bool) throws {
     try pending?.wait()
     pending = nil
-    withNoGrad {
-      for (position, index) in members.enumerated() where keep(index) {
-        let parameter = parameters[index]
-        let averaged = slot(position, shape: parameter.shape)
-        // A parameter that had no gradient gets its own tensor: the buffer is rewritten next pass.
-        let grad = parameter.grad ?? Tensor.zeros(like: parameter)
-        grad.copy(from: averaged)
-        parameter.grad = grad
-      }
+    for (position, index) in members.enumerated() where keep(index) {
+      let parameter = parameters[index]
+      // A parameter that had no gradient gets its own tensor: the buffer is rewritten next pass.
+      let grad = parameter.grad ?? Tensor.zeros(like: parameter)
+      if !copyBytes(from: position, to: grad) { withNoGrad { grad.copy(from: slot(position, shape: parameter.shape)) } }
+      parameter.grad = grad
     }
     readyCount = 0
     isReady = Array(repeating: false, count: members.count)

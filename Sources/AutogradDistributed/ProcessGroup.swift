@@ -90,11 +90,7 @@ public final class ProcessGroup: @unchecked Sendable {
     try checkReducible(tensor, op, "allReduce")
     try serialized {
       try agreeOnCall(.allReduce, tensor)
-      try tensor.withUnsafeMutableElementBytes { base, count in
-        guard count > 0 else { return }
-        try MPILibrary.check(ag_mpi_allreduce(base, Int64(count), Self.mpiType(tensor.dtype), op.mpi), "allReduce")
-        if op == .mean { Self.divide(base, count: count, dtype: tensor.dtype, by: size) }
-      }
+      try reduceInPlace(tensor, op: op)
     }
   }
 
@@ -116,27 +112,41 @@ public final class ProcessGroup: @unchecked Sendable {
     try serialized { try PendingAllReduce(starting: tensor, op: op, group: self) }
   }
 
+  /// A blocking all-reduce without comparing the ranks' calls, for callers that checked them once.
+  func allReduceUncheckedNow(_ tensor: Tensor, op: ReduceOp) throws {
+    try serialized { try reduceInPlace(tensor, op: op) }
+  }
+
+  /// The all-reduce itself; the caller holds the lock.
+  private func reduceInPlace(_ tensor: Tensor, op: ReduceOp) throws {
+    try tensor.withUnsafeMutableElementBytes { base, count in
+      guard count > 0 else { return }
+      try MPILibrary.check(ag_mpi_allreduce(base, Int64(count), Self.mpiType(tensor.dtype), op.mpi), "allReduce")
+      if op == .mean { Self.divide(base, count: count, dtype: tensor.dtype, by: size) }
+    }
+  }
+
   /// Copies rank `root`'s values of `tensor` into `tensor` on every other rank, in place.
   public func broadcast(_ tensor: Tensor, from root: Int = 0) throws {
     try checkRoot(root, "broadcast")
     try checkSupported(tensor.dtype, "broadcast")
     try serialized {
       try agreeOnCall(.broadcast(root: root), tensor)
-      try tensor.withUnsafeMutableElementBytes { base, count in
-        guard count > 0 else { return }
-        try MPILibrary.check(ag_mpi_broadcast(base, Int64(count), Self.mpiType(tensor.dtype), Int32(root)), "broadcast")
-      }
+      try broadcastInPlace(tensor, from: root)
     }
   }
 
-  /// Broadcasts a contiguous tensor without comparing the ranks' calls, for callers that checked
-  /// the shapes once (data-parallel training's buffers).
+  /// Broadcasts without comparing the ranks' calls, for callers that checked the shapes once
+  /// (data-parallel training's buffers).
   func broadcastUnchecked(_ tensor: Tensor, from root: Int) throws {
-    try serialized {
-      try tensor.withUnsafeMutableElementBytes { base, count in
-        guard count > 0 else { return }
-        try MPILibrary.check(ag_mpi_broadcast(base, Int64(count), Self.mpiType(tensor.dtype), Int32(root)), "broadcast")
-      }
+    try serialized { try broadcastInPlace(tensor, from: root) }
+  }
+
+  /// The broadcast itself; the caller holds the lock.
+  private func broadcastInPlace(_ tensor: Tensor, from root: Int) throws {
+    try tensor.withUnsafeMutableElementBytes { base, count in
+      guard count > 0 else { return }
+      try MPILibrary.check(ag_mpi_broadcast(base, Int64(count), Self.mpiType(tensor.dtype), Int32(root)), "broadcast")
     }
   }
 

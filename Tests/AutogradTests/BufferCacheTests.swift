@@ -96,8 +96,11 @@ import Testing
       TensorMemory.emptyCache()
       guard TensorMemory.cachedBytes == 0 else { exit(3) }
       #if os(Linux)
-      // At least three quarters of the 64 MiB leave the process.
-      guard let before = resident, let after = residentBytes(), before - after >= 48 << 20 else { exit(4) }
+      // At least three quarters of the 64 MiB leave the process. (AddressSanitizer's allocator keeps
+      // freed memory in quarantine whatever the program does, so only the system's is measured.)
+      if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
+        guard let before = resident, let after = residentBytes(), before - after >= 48 << 20 else { exit(4) }
+      }
       #endif
     }
   }
