@@ -7,12 +7,31 @@ enum MPILibrary {
   /// The environment variable that names the library to load instead of searching the usual names.
   static let pathVariable = "AUTOGRAD_MPI_LIBRARY"
 
+  /// The libraries to try, in order: the one named by `AUTOGRAD_MPI_LIBRARY`, else the usual names
+  /// of Open MPI's and MPICH's, the launcher's own first (a rank of MPICH's `mpiexec` must load
+  /// MPICH even where Open MPI is installed too).
+  static func candidates(_ environment: [String: String]) -> [String] {
+    if let path = environment[pathVariable] { return [path] }
+    #if os(macOS)
+    let openMPI = ["libmpi.40.dylib", "/opt/homebrew/lib/libmpi.40.dylib", "/usr/local/lib/libmpi.40.dylib"]
+    let mpich = ["libmpi.12.dylib", "/opt/homebrew/lib/libmpi.12.dylib", "/usr/local/lib/libmpi.12.dylib"]
+    #else
+    let openMPI = ["libmpi.so.40"]
+    let mpich = ["libmpich.so.12", "libmpi.so.12"]
+    #endif
+    let launchedByMPICH = environment["OMPI_COMM_WORLD_SIZE"] == nil && environment["PMI_RANK"] != nil
+    return launchedByMPICH ? mpich + openMPI : openMPI + mpich
+  }
+
   /// `nil` once loaded, or why not.
   private static let loadFailure: String? = {
-    let path = ProcessInfo.processInfo.environment[pathVariable]
-    var message = [CChar](repeating: 0, count: 512)
-    guard ag_mpi_load(path, &message, message.count) != 0 else { return nil }
-    return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    var reasons: [String] = []
+    for candidate in candidates(ProcessInfo.processInfo.environment) {
+      var message = [CChar](repeating: 0, count: 512)
+      if ag_mpi_load(candidate, &message, message.count) == 0 { return nil }
+      reasons.append(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+    return reasons.joined(separator: "; ")
   }()
 
   /// Loads the library, or throws an error that says what to install.

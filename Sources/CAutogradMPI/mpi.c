@@ -124,20 +124,7 @@ static int load_one(const char *path, char *message, long capacity) {
 
 int ag_mpi_load(const char *path, char *message, long capacity) {
   if (flavor != NOT_LOADED) return 0;
-  if (path != NULL) return load_one(path, message, capacity);
-  const char *names[] = {
-#ifdef __APPLE__
-      "libmpi.40.dylib", "libmpi.12.dylib", "libmpi.dylib",
-      "/opt/homebrew/lib/libmpi.dylib", "/usr/local/lib/libmpi.dylib",
-#else
-      "libmpi.so.40", "libmpi.so.12", "libmpich.so.12", "libmpi.so",
-#endif
-  };
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    if (load_one(names[i], message, capacity) == 0) return 0;
-  }
-  snprintf(message, (size_t)capacity, "no MPI library found (tried libmpi.so.40 for Open MPI and libmpi.so.12 for MPICH)");
-  return -1;
+  return load_one(path, message, capacity);
 }
 
 const char *ag_mpi_flavor(void) {

@@ -28,11 +28,15 @@ enum MPIJob {
 
   static let isRequired = ProcessInfo.processInfo.environment["AUTOGRAD_REQUIRE_MPI"] == "1"
 
-  static let mpirun: URL? = {
+  static let mpirun = onPath("mpirun")
+  /// MPICH's launcher, where MPICH is installed beside Open MPI (Debian's `mpich` package).
+  static let mpiexecMPICH = onPath("mpiexec.mpich")
+
+  private static func onPath(_ name: String) -> URL? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent("mpirun") }
+    return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
       .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-  }()
+  }
 
   /// Whether the tests run: MPI is installed, or it is required (and then a missing one fails).
   static let shouldRun: Bool = {
@@ -62,18 +66,22 @@ enum MPIJob {
   /// Runs the worker's `scenario` on `ranks` processes and waits at most `timeout` seconds,
   /// killing the job then.
   static func run(_ scenario: String, ranks: Int, transport: Transport = .sharedMemory, timeout: Double = 120,
-                  arguments: [String] = []) throws -> Outcome {
-    try run(program: "DistributedTestWorker", [scenario] + arguments, ranks: ranks, transport: transport, timeout: timeout)
+                  arguments: [String] = [], mpich: Bool = false) throws -> Outcome {
+    try run(program: "DistributedTestWorker", [scenario] + arguments, ranks: ranks, transport: transport, timeout: timeout,
+            mpich: mpich)
   }
 
-  /// Runs `program` of this package with `arguments` on `ranks` processes.
+  /// Runs `program` of this package with `arguments` on `ranks` processes, under Open MPI's
+  /// `mpirun`, or under MPICH's `mpiexec` with `mpich`.
   static func run(program: String, _ arguments: [String], ranks: Int, transport: Transport = .sharedMemory,
-                  timeout: Double = 120) throws -> Outcome {
-    guard let mpirun else { throw Failure.missing("mpirun is not installed (AUTOGRAD_REQUIRE_MPI=1): apt-get install openmpi-bin") }
+                  timeout: Double = 120, mpich: Bool = false) throws -> Outcome {
+    guard let launcher = mpich ? mpiexecMPICH : mpirun else {
+      throw Failure.missing("mpirun is not installed (AUTOGRAD_REQUIRE_MPI=1): apt-get install openmpi-bin")
+    }
     guard let executable = builtProgram(program) else { throw Failure.missing("\(program) was not found beside the test bundle") }
     let process = Process()
-    process.executableURL = mpirun
-    process.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"] + transport.arguments
+    process.executableURL = launcher
+    process.arguments = (mpich ? ["-n", "\(ranks)"] : ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"] + transport.arguments)
       + [executable.path] + arguments
     let pipe = Pipe()
     process.standardOutput = pipe

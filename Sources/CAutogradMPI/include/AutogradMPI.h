@@ -11,8 +11,8 @@
 typedef enum { AG_MPI_FLOAT = 0, AG_MPI_DOUBLE = 1, AG_MPI_INT64 = 2, AG_MPI_BYTE = 3 } ag_mpi_type;
 typedef enum { AG_MPI_SUM = 0, AG_MPI_MAX = 1, AG_MPI_MIN = 2 } ag_mpi_op;
 
-/// Loads the library at `path` (a path or a name for dlopen), or, when `path` is NULL, the first
-/// of Open MPI's and MPICH's usual names that loads. Returns 0, or -1 with a reason in `message`.
+/// Loads the MPI library at `path` (a path or a name for dlopen) unless one is loaded already.
+/// Returns 0, or -1 with a reason in `message`.
 int ag_mpi_load(const char *path, char *message, long capacity);
 
 /// "Open MPI" or "MPICH" once loaded, NULL before.
