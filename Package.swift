@@ -66,10 +66,13 @@ let package = Package(
       dependencies: ["Autograd", "AutogradNN", "AutogradDistributed"],
       path: "Tests/DistributedTestWorker"
     ),
+    // Running the package's programs from tests (finding them, time limits, their output).
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(
       name: "AutogradDistributedTests",
-      dependencies: ["AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker", "AutogradCLI"]
+      dependencies: ["AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker", "AutogradCLI", "TestSupport"]
     ),
+    .testTarget(name: "AutogradCLITests", dependencies: ["AutogradCLI", "TestSupport"]),
     .testTarget(
       name: "AutogradExamplesTests",
       dependencies: ["AutogradExamples", "Autograd"],

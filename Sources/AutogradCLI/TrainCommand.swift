@@ -57,8 +57,7 @@ struct TrainCommand: ParsableCommand {
     }
     // Only rank 0 speaks and writes files; the others train in silence.
     let isLead = (group?.rank ?? 0) == 0
-    let url = data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL
-    let loaded = Result { try DigitsClassifier.load(url) }
+    let loaded = Result { try DigitsClassifier.load(data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL) }
     // Every rank reads the data; if one cannot, all stop with its reason rather than wait for it.
     if let group {
       do {

@@ -34,8 +34,27 @@ public enum DigitsClassifier {
     public var epoch: Int, samplesDone: Int, samplesTotal: Int, runningLoss: Double, seconds: Double
   }
 
-  /// The digits data shipped with the package.
-  public static var defaultDataURL: URL { Bundle.module.url(forResource: "digits", withExtension: "csv")! }
+  /// The digits data shipped with the package, in the resource bundle SwiftPM builds beside the
+  /// executable (or beside the test bundle).
+  ///
+  /// Looked up by hand rather than through `Bundle.module`, whose accessor stops the process when
+  /// the bundle is missing: an `autograd` binary copied elsewhere has none.
+  /// - Throws: `DataFileError` when the bundle is not there, saying to pass the data's path.
+  public static var defaultDataURL: URL {
+    get throws {
+      let bundle = "swift-autograd_AutogradExamples"
+      let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+      let directories = [executable, Bundle.main.bundleURL.deletingLastPathComponent()]
+        + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
+      let places = directories.flatMap { directory in
+        ["\(bundle).resources/digits.csv", "\(bundle).bundle/Contents/Resources/digits.csv", "\(bundle).bundle/digits.csv"]
+          .map { directory.appendingPathComponent($0) }
+      }
+      if let found = places.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
+      throw DataFileError(path: executable.appendingPathComponent("\(bundle).resources/digits.csv").path, location: "",
+                          reason: "the digits data that ships with the tool is not beside it; pass the data with --data FILE (a CSV of 64 pixels 0...16 and a label per row)")
+    }
+  }
 
   /// Features scaled to [0, 1] (float32, `[N, 64]`) and labels (int64, `[N]`) from the CSV.
   /// - Throws: `DataFileError` for an unreadable or malformed file, or one whose rows are not

@@ -9,16 +9,13 @@ struct DataParallelTests {
   /// mix (600 bytes: the last layer together, the first weight alone).
   @Test(arguments: [("float32", "sgd", 25 << 20), ("float32", "adam", 600), ("float64", "sgd", 200), ("float64", "adam", 25 << 20)])
   func fiftyStepsEqualOneProcessWithTheWholeBatch(dtype: String, optimizer: String, bucketBytes: Int) throws {
-    for ranks in [2, 3] {
-      let outcome = try MPIJob.run("equivalence", ranks: ranks, arguments: [dtype, optimizer, "\(bucketBytes)"])
-      #expect(outcome.status == 0, "\(ranks) ranks: \(outcome.output)")
-      #expect(outcome.output.components(separatedBy: "equivalence passed").count == ranks + 1)
+    for transport in MPIJob.Transport.allCases {
+      for ranks in [2, 3] {
+        let outcome = try MPIJob.run("equivalence", ranks: ranks, transport: transport, arguments: [dtype, optimizer, "\(bucketBytes)"])
+        #expect(outcome.status == 0, "\(ranks) ranks over \(transport): \(outcome.output)")
+        #expect(outcome.output.components(separatedBy: "equivalence passed").count == ranks + 1)
+      }
     }
-  }
-
-  @Test func overTCPToo() throws {
-    let outcome = try MPIJob.run("equivalence", ranks: 3, transport: .tcp, arguments: ["float64", "adam", "600"])
-    #expect(outcome.status == 0, "\(outcome.output)")
   }
 
   @Test func gradientsAccumulatedUnderNoSyncAreAveragedOnce() throws {

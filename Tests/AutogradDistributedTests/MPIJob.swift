@@ -1,6 +1,7 @@
 import Foundation
+import TestSupport
 
-/// Starts `DistributedTestWorker` under `mpirun` and collects what it printed.
+/// Starts `DistributedTestWorker` (or the `autograd` tool) under `mpirun` and collects what it printed.
 ///
 /// Without `mpirun` on the PATH the distributed tests are skipped with a notice, unless
 /// `AUTOGRAD_REQUIRE_MPI=1` (as in CI), where they fail instead.
@@ -20,23 +21,11 @@ enum MPIJob {
     }
   }
 
-  struct Outcome {
-    let status: Int32
-    let output: String
-    let seconds: Double
-  }
-
   static let isRequired = ProcessInfo.processInfo.environment["AUTOGRAD_REQUIRE_MPI"] == "1"
 
-  static let mpirun = onPath("mpirun")
+  static let mpirun = ChildProcess.onPath("mpirun")
   /// MPICH's launcher, where MPICH is installed beside Open MPI (Debian's `mpich` package).
-  static let mpiexecMPICH = onPath("mpiexec.mpich")
-
-  private static func onPath(_ name: String) -> URL? {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    return path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
-      .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-  }
+  static let mpiexecMPICH = ChildProcess.onPath("mpiexec.mpich")
 
   /// Whether the tests run: MPI is installed, or it is required (and then a missing one fails).
   static let shouldRun: Bool = {
@@ -46,27 +35,10 @@ enum MPIJob {
     return mpirun != nil || isRequired
   }()
 
-  /// A program of this package, built beside the test bundle.
-  static func builtProgram(_ name: String) -> URL? {
-    var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<5 {
-      let candidate = directory.appendingPathComponent(name)
-      if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-      directory = directory.deletingLastPathComponent()
-    }
-    return Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent().appendingPathComponent(name) }
-      .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-  }
-
-  enum Failure: Error, CustomStringConvertible {
-    case missing(String)
-    var description: String { if case .missing(let text) = self { return text } else { return "" } }
-  }
-
   /// Runs the worker's `scenario` on `ranks` processes and waits at most `timeout` seconds,
   /// killing the job then.
   static func run(_ scenario: String, ranks: Int, transport: Transport = .sharedMemory, timeout: Double = 120,
-                  arguments: [String] = [], mpich: Bool = false) throws -> Outcome {
+                  arguments: [String] = [], mpich: Bool = false) throws -> ChildProcess.Outcome {
     try run(program: "DistributedTestWorker", [scenario] + arguments, ranks: ranks, transport: transport, timeout: timeout,
             mpich: mpich)
   }
@@ -74,36 +46,14 @@ enum MPIJob {
   /// Runs `program` of this package with `arguments` on `ranks` processes, under Open MPI's
   /// `mpirun`, or under MPICH's `mpiexec` with `mpich`.
   static func run(program: String, _ arguments: [String], ranks: Int, transport: Transport = .sharedMemory,
-                  timeout: Double = 120, mpich: Bool = false) throws -> Outcome {
+                  timeout: Double = 120, mpich: Bool = false) throws -> ChildProcess.Outcome {
     guard let launcher = mpich ? mpiexecMPICH : mpirun else {
-      throw Failure.missing("mpirun is not installed (AUTOGRAD_REQUIRE_MPI=1): apt-get install openmpi-bin")
+      throw ChildProcess.Failure.missing("mpirun is not installed (AUTOGRAD_REQUIRE_MPI=1): apt-get install openmpi-bin")
     }
-    guard let executable = builtProgram(program) else { throw Failure.missing("\(program) was not found beside the test bundle") }
-    let process = Process()
-    process.executableURL = launcher
-    process.arguments = (mpich ? ["-n", "\(ranks)"] : ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"] + transport.arguments)
-      + [executable.path] + arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    let start = Date()
-    try process.run()
-    // Read while it runs, so that a full pipe never blocks the job.
-    let output = OutputBox()
-    let reading = DispatchGroup()
-    DispatchQueue.global().async(group: reading) { output.data = pipe.fileHandleForReading.readDataToEndOfFile() }
-    while process.isRunning && Date().timeIntervalSince(start) < timeout { usleep(20_000) }
-    if process.isRunning {
-      process.terminate()
-      usleep(500_000)
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    guard let executable = ChildProcess.builtProgram(program) else {
+      throw ChildProcess.Failure.missing("\(program) was not found beside the test bundle")
     }
-    process.waitUntilExit()
-    let seconds = Date().timeIntervalSince(start)
-    reading.wait()
-    return Outcome(status: process.terminationStatus, output: String(decoding: output.data, as: UTF8.self), seconds: seconds)
+    let launch = mpich ? ["-n", "\(ranks)"] : ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)"] + transport.arguments
+    return try ChildProcess.run(launcher, launch + [executable.path] + arguments, timeout: timeout)
   }
-
-  /// Written by the reading thread before `reading` is left, read after: never at the same time.
-  private final class OutputBox: @unchecked Sendable { var data = Data() }
 }

@@ -7,7 +7,7 @@ import AutogradExamples
 /// The code of AutogradNN's article "Training a classifier", as written there (one epoch here).
 @Suite("Documentation examples") struct DocumentationExampleTests {
   @Test func trainingAClassifierArticleRuns() throws {
-    let url = DigitsClassifier.defaultDataURL
+    let url = try DigitsClassifier.defaultDataURL
     let table = try loadNumericCSV(url)
     let features = (table[TensorIndex.all, ..<64] / 16).cast(to: .float32).contiguous()
     let labels = table[TensorIndex.all, 64].cast(to: .int64)
