@@ -49,23 +49,16 @@ static enum { NOT_LOADED, OPEN_MPI, MPICH } flavor = NOT_LOADED;
 #define FIND(m, name)                                                      \
   (*(void **)&(m).name = dlsym(library, "MPI_" #name)) != NULL
 
-static int bind_functions_open_mpi(void *library) {
-  return FIND(open_mpi, Init_thread) && FIND(open_mpi, Initialized) && FIND(open_mpi, Finalized) &&
-         FIND(open_mpi, Finalize) && FIND(open_mpi, Comm_rank) && FIND(open_mpi, Comm_size) &&
-         FIND(open_mpi, Comm_set_errhandler) && FIND(open_mpi, Barrier) && FIND(open_mpi, Bcast) &&
-         FIND(open_mpi, Allreduce) && FIND(open_mpi, Iallreduce) && FIND(open_mpi, Wait) &&
-         FIND(open_mpi, Test) && FIND(open_mpi, Allgather) && FIND(open_mpi, Abort) &&
-         FIND(open_mpi, Error_string);
-}
+// Every function, looked up into `m` (open_mpi or mpich) by its MPI name.
+#define FIND_ALL(m)                                                                                  \
+  (FIND(m, Init_thread) && FIND(m, Initialized) && FIND(m, Finalized) && FIND(m, Finalize) &&      \
+   FIND(m, Comm_rank) && FIND(m, Comm_size) && FIND(m, Comm_set_errhandler) && FIND(m, Barrier) && \
+   FIND(m, Bcast) && FIND(m, Allreduce) && FIND(m, Iallreduce) && FIND(m, Wait) && FIND(m, Test) && \
+   FIND(m, Allgather) && FIND(m, Abort) && FIND(m, Error_string))
 
-static int bind_functions_mpich(void *library) {
-  return FIND(mpich, Init_thread) && FIND(mpich, Initialized) && FIND(mpich, Finalized) &&
-         FIND(mpich, Finalize) && FIND(mpich, Comm_rank) && FIND(mpich, Comm_size) &&
-         FIND(mpich, Comm_set_errhandler) && FIND(mpich, Barrier) && FIND(mpich, Bcast) &&
-         FIND(mpich, Allreduce) && FIND(mpich, Iallreduce) && FIND(mpich, Wait) &&
-         FIND(mpich, Test) && FIND(mpich, Allgather) && FIND(mpich, Abort) &&
-         FIND(mpich, Error_string);
-}
+static int bind_functions_open_mpi(void *library) { return FIND_ALL(open_mpi); }
+
+static int bind_functions_mpich(void *library) { return FIND_ALL(mpich); }
 
 // Open MPI's predefined handles are the addresses of these globals.
 static int bind_handles_open_mpi(void *library) {
