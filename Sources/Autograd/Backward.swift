@@ -124,7 +124,7 @@ enum Engine {
     // Read once per pass: it is a task-local value, a lookup per node otherwise.
     let anomalyMode = AnomalyMode.isEnabled
     let depth = BackwardCallbacks.enter()
-    GradMode.holding(recording: createGraph) {
+    GradMode.holding(createGraph ? .on : .off) {
       if let rootNode = root.gradFn {
         // Every node the count reaches runs below, which leaves its scratch fields as they were
         // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops

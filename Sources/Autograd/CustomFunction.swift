@@ -42,7 +42,7 @@ public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = 
 public func checkpoint(_ inputs: [Tensor], _ f: @escaping ([Tensor]) -> Tensor) -> Tensor {
   let output = withNoGrad { f(inputs.map { $0.detached() }) }.detached()
   return output.recorded("CheckpointBackward", inputs: TensorList(inputs), saving: TensorList(inputs)) { g, saved, needs in
-    let createGraph = GradMode.isRecording
+    let createGraph = GradMode.isEnabled
     let xs = saved.map { x -> Tensor in
       if createGraph && x.requiresGrad { return x }
       let leaf = x.detached()

@@ -1,56 +1,67 @@
 import CAutogradKernels
 import Synchronization
 
-/// Whether ops record the graph, per task and per thread (a task-local value).
+/// Whether ops record the graph: PyTorch's grad mode.
+///
+/// Two things decide it, the first that applies:
+/// 1. **A backward pass's hold on its thread** (`Hold`): a pass runs its rules on the calling
+///    thread with recording off, or on with `createGraph`. A per-thread value (a C thread-local,
+///    `ag_grad_override`) is exact there, because a pass never suspends, and setting it costs
+///    nothing, where binding a task-local value cost an allocation per pass.
+/// 2. **The task's mode**, set by `withNoGrad` and `withGrad` (a task-local value, so that it
+///    follows async code). Looking it up walks the task's values on every op, so until the first
+///    `withNoGrad` or `withGrad` of the process it is known to be the default and not looked up.
 public enum GradMode {
-  /// The mode set by `withNoGrad` and `withGrad`.
+  /// A backward pass's hold on the thread it runs on, stored as the C thread-local's value.
+  enum Hold: Int32 {
+    /// No pass holds the thread: the task's mode applies.
+    case none = 0
+    /// Recording off: the rules of a pass without `createGraph`.
+    case off = 1
+    /// Recording on: the rules of a pass with `createGraph`.
+    case on = 2
+  }
+
+  /// The task's mode.
   @TaskLocal static var taskValue = true
-  /// Set for good the first time `withNoGrad` or `withGrad` runs: until then the task-local value
-  /// is known to be the default and is not looked up (a walk of the task's values per op).
+  /// Whether the task's mode has ever been set in this process (a one-way latch): until then it is
+  /// the default, and reading it is skipped.
   static let taskValueHasBeenSet = Atomic<Bool>(false)
 
-  /// Whether ops record right now: the mode a running backward pass holds this thread in (off,
-  /// or on with `createGraph`), else the task's. A backward pass runs synchronously on the calling
-  /// thread, so a per-thread value is exact there, and setting it costs no allocation where
-  /// binding a task-local value cost one per pass.
-  static var isRecording: Bool {
-    switch ag_grad_override() {
-    case 1: return false
-    case 2: return true
-    default: return !taskValueHasBeenSet.load(ordering: .relaxed) || taskValue
+  /// Whether ops record what they compute for `backward()` right now.
+  public static var isEnabled: Bool {
+    switch Hold(rawValue: ag_grad_override()) ?? .none {
+    case .off: return false
+    case .on: return true
+    case .none: return !taskValueHasBeenSet.load(ordering: .relaxed) || taskValue
     }
   }
 
-  /// Whether ops currently record what they compute for `backward()`.
-  public static var isEnabled: Bool { isRecording }
-
-  /// Runs `body` with recording on or off on this thread, whatever the task's mode (the backward
-  /// pass's rules). `body` must not suspend.
-  static func holding<R>(recording: Bool, _ body: () throws -> R) rethrows -> R {
-    let old = ag_set_grad_override(recording ? 2 : 1)
+  /// Runs `body` with the thread held in `hold`, whatever the task's mode (a backward pass's
+  /// rules). `body` must not suspend.
+  static func holding<R>(_ hold: Hold, _ body: () throws -> R) rethrows -> R {
+    let old = ag_set_grad_override(hold.rawValue)
     defer { ag_set_grad_override(old) }
     return try body()
   }
 
-  /// Runs `body` under the task's mode `recording`: a hook that a backward pass calls may set
-  /// the mode for what it runs, so the pass's own hold on the thread is lifted meanwhile.
-  static func setting<R>(recording: Bool, _ body: () throws -> R) rethrows -> R {
+  /// Runs `body` with the task's mode `enabled`. A hook that a backward pass calls may set the mode
+  /// for what it runs, so the pass's hold on the thread is lifted meanwhile.
+  static func setting<R>(enabled: Bool, _ body: () throws -> R) rethrows -> R {
     taskValueHasBeenSet.store(true, ordering: .relaxed)
-    let old = ag_set_grad_override(0)
-    defer { ag_set_grad_override(old) }
-    return try $taskValue.withValue(recording, operation: body)
+    return try holding(.none) { try $taskValue.withValue(enabled, operation: body) }
   }
 }
 
 /// Runs `body` without recording any graph: results do not require grad, and in-place updates
 /// of leaves (`w -= lr * w.grad!`) are allowed. As `with torch.no_grad():`.
 public func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
-  try GradMode.setting(recording: false, body)
+  try GradMode.setting(enabled: false, body)
 }
 
 /// Runs `body` with graph recording on, even inside `withNoGrad`.
 public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
-  try GradMode.setting(recording: true, body)
+  try GradMode.setting(enabled: true, body)
 }
 
 /// Runs async `body` without recording any graph; see the synchronous `withNoGrad`. (No backward

@@ -129,44 +129,8 @@ final class Node {
     if let detail { ensuredExtras.detail = detail }
   }
 
-  /// How many nodes deep freeing may recurse before it switches to a work list.
-  private static let recursiveTeardownLimit = 100
-
-  /// Frees the graph behind this node: by plain recursion while it is shallow, with an explicit
-  /// work list beyond `recursiveTeardownLimit`. Recursion alone would nest one `deinit` per node
-  /// and overflow the stack near 10^5 nodes.
-  deinit {
-    if inputs.isEmpty && saved.isEmpty { return }
-    if ag_teardown_enter() <= Self.recursiveTeardownLimit {
-      // Released here, while the depth is counted, rather than after `deinit` returns.
-      saved.removeAll()
-      inputs.removeAll()
-      rule = nil
-      ag_teardown_leave()
-      return
-    }
-    ag_teardown_leave()
-    var work: [Tensor] = []
-    saved.moveAll(into: &work)
-    inputs.moveAll(into: &work)
-    rule = nil
-    var dismantled = 0
-    while var tensor = work.popLast() {
-      // Only dismantle what nobody else holds; anything shared stays intact for its other owners.
-      guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn.take() else { continue }
-      guard isKnownUniquelyReferenced(&node) else { continue }
-      node.saved.moveAll(into: &work)
-      node.inputs.moveAll(into: &work)
-      node.rule = nil
-      dismantled += 1
-    }
-    // A large graph freed leaves its nodes' memory in the allocator's free lists, resident until
-    // exit; hand it back. Trimming costs a walk of the heap, small next to freeing this many nodes.
-    if dismantled >= Self.largeGraph { ag_return_free_memory() }
-  }
-
-  /// Graphs of at least this many nodes (about 30 MB) give their memory back when freed.
-  private static let largeGraph = 100_000
+  /// Frees the graph behind this node (see `GraphTeardown.swift`).
+  deinit { tearDownGraphBehind() }
 }
 
 extension Tensor {
@@ -184,7 +148,7 @@ extension Tensor {
     // check, and most ops inside a backward pass have no input that requires grad.
     trapUnless(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
     let needs = inputs.bits(where: { $0.requiresGrad })
-    guard needs != 0, GradMode.isRecording else { return self }
+    guard needs != 0, GradMode.isEnabled else { return self }
     gradFn = Node(name: name, detail: detail(), scalar: scalar, inputs: inputs, needs: needs, saved: saved, rule: rule)
     if AnomalyMode.isEnabled { gradFn!.creationTrace = CreationTrace() }
     return self

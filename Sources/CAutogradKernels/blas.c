@@ -57,7 +57,7 @@ static bool blas_layout(long rows, long cols, long rs, long cs, int *trans, long
 }
 
 bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb,
-                   long csb, float *C, long ldc, bool accumulate) {
+                   long csb, float *C, long ldc) {
   cblas_sgemm_fn sgemm = atomic_load(&loaded_sgemm);
   if (!sgemm || m <= 0 || n <= 0 || k <= 0) return false;
   const long int_max = 2147483647;
@@ -66,6 +66,6 @@ bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, c
   if (!blas_layout(m, k, rsa, csa, &trans_a, &lda) || !blas_layout(k, n, rsb, csb, &trans_b, &ldb)) return false;
   if (m > int_max || n > int_max || k > int_max || lda > int_max || ldb > int_max || ldc > int_max) return false;
   sgemm(CBLAS_ROW_MAJOR, trans_a, trans_b, (int)m, (int)n, (int)k, 1.0f, A, (int)lda, B, (int)ldb,
-        accumulate ? 1.0f : 0.0f, C, (int)ldc);
+        0.0f, C, (int)ldc);
   return true;
 }

@@ -393,7 +393,6 @@ typedef struct {
   long rsb, csb;
   float *C;
   long ldc;
-  bool accumulate;
   micro_kernel kernel;
   long nrk;
   // For a panel's last columns when at most half of its width exists, or NULL.
@@ -412,7 +411,7 @@ typedef struct {
 static void row_block(gemm_state *g, long ic, long mc) {
   float *ap = panel(&panels_of_this_thread()->a, (MC + MR - 1) / MR * MR * KC + 8);  // 8: room for pack_a's last store
   pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, ap);
-  bool add = g->accumulate || g->pc > 0;
+  bool add = g->pc > 0;
   for (long jr = 0; jr < g->nc; jr += g->nrk) {
     long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
     micro_kernel kernel = g->narrow_kernel && 2 * nr <= g->nrk ? g->narrow_kernel : g->kernel;
@@ -465,7 +464,7 @@ typedef struct {
 } split_product;
 
 static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
-                  float *C, long ldc, bool accumulate, long threads, ag_parallel_for parallel_for,
+                  float *C, long ldc, long threads, ag_parallel_for parallel_for,
                   bool may_split_depth);
 
 // Each block is computed as the whole product would be on one thread, never cut along its depth
@@ -478,10 +477,10 @@ static void run_block(void *context, long t) {
   long size = length - start < p->block ? length - start : p->block;
   if (p->by_rows) {
     sgemm(size, g->n, g->k, g->A + start * g->rsa, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C + start * g->ldc,
-          g->ldc, g->accumulate, 1, NULL, false);
+          g->ldc, 1, NULL, false);
   } else {
     sgemm(g->m, size, g->k, g->A, g->rsa, g->csa, g->B + start * g->csb, g->rsb, g->csb, g->C + start, g->ldc,
-          g->accumulate, 1, NULL, false);
+          1, NULL, false);
   }
 }
 
@@ -501,11 +500,11 @@ static void run_depth_half(void *context, long half) {
   depth_split *d = context;
   const gemm_state *g = d->g;
   if (half == 0) {
-    sgemm(g->m, g->n, d->k0, g->A, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C, g->ldc, g->accumulate,
+    sgemm(g->m, g->n, d->k0, g->A, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C, g->ldc,
           d->threads_per_half, d->parallel_for, false);
   } else {
     sgemm(g->m, g->n, g->k - d->k0, g->A + d->k0 * g->csa, g->rsa, g->csa, g->B + d->k0 * g->rsb, g->rsb, g->csb,
-          d->second, g->n, false, d->threads_per_half, d->parallel_for, false);
+          d->second, g->n, d->threads_per_half, d->parallel_for, false);
   }
 }
 
@@ -524,24 +523,22 @@ static bool splits_depth(long m, long n, long k) {
 void ag_sgemm_threaded(long m, long n, long k,
                        const float *A, long rsa, long csa,
                        const float *B, long rsb, long csb,
-                       float *C, long ldc, bool accumulate,
+                       float *C, long ldc,
                        long threads, ag_parallel_for parallel_for) {
-  sgemm(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, threads, parallel_for, true);
+  sgemm(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, threads, parallel_for, true);
 }
 
 static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
-                  float *C, long ldc, bool accumulate, long threads, ag_parallel_for parallel_for,
+                  float *C, long ldc, long threads, ag_parallel_for parallel_for,
                   bool may_split_depth) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
-    if (!accumulate) {
-      for (long i = 0; i < m; i++) memset(C + i * ldc, 0, (size_t)n * sizeof(float));
-    }
+    for (long i = 0; i < m; i++) memset(C + i * ldc, 0, (size_t)n * sizeof(float));
     return;
   }
   if (!parallel_for) threads = 1;
   gemm_state g = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
-                  .C = C, .ldc = ldc, .accumulate = accumulate, .kernel = kernel_portable, .nrk = PORTABLE_NR,
+                  .C = C, .ldc = ldc, .kernel = kernel_portable, .nrk = PORTABLE_NR,
                   .threads = threads};
 #if AG_X86
   if (ag_has_avx512()) {
@@ -601,21 +598,14 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
   }
 }
 
-void ag_sgemm(long m, long n, long k,
-              const float *A, long rsa, long csa,
-              const float *B, long rsb, long csb,
-              float *C, long ldc, bool accumulate) {
-  ag_sgemm_threaded(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, accumulate, 1, NULL);
-}
-
 // float64 is for gradient checks and science, where sizes are small: a cache-friendly i-p-j loop.
 void ag_dgemm(long m, long n, long k,
               const double *A, long rsa, long csa,
               const double *B, long rsb, long csb,
-              double *C, long ldc, bool accumulate) {
+              double *C, long ldc) {
   for (long i = 0; i < m; i++) {
     double *c = C + i * ldc;
-    if (!accumulate) memset(c, 0, (size_t)n * sizeof(double));
+    memset(c, 0, (size_t)n * sizeof(double));
     for (long p = 0; p < k; p++) {
       double a = A[i * rsa + p * csa];
       const double *b = B + p * rsb;

@@ -81,7 +81,6 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
     #expect(m34.flattened(startAxis: 0).shape == [12])
     #expect(Tensor.zeros([2, 3, 4]).flattened(startAxis: 1).shape == [2, 12])
     #expect(Tensor.zeros([2, 12]).unflattened(axis: 1, sizes: [3, -1]).shape == [2, 3, 4])
-    #expect(Tensor([1, 2]).broadcast(to: [3, 2]).shape == [3, 2])
     #expect(v.padded([(1, 2)]).scalars(as: Double.self) == [0, 1, 2, 3, 0, 0])
     #expect(v.padded([(1, 1)], mode: .constant(9)).scalars(as: Double.self) == [9, 1, 2, 3, 9])
     #expect(v.padded([(2, 2)], mode: .reflect).scalars(as: Double.self) == [3, 2, 1, 2, 3, 2, 1])

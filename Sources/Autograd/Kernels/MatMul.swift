@@ -25,14 +25,14 @@ extension Kernels {
         let pa = a.basePointer(Float.self) + oa, pb = b.basePointer(Float.self) + ob
         let pc = out.basePointer(Float.self) + i * n * m
         // A system BLAS, when enabled, threads the product itself.
-        if ag_blas_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false) { continue }
+        if ag_blas_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m) { continue }
         // Large products run on several threads (4 MFLOP or more each, ~40 µs against a ~10 µs
         // wake-up), which share each packed panel of B and take row blocks of A as they go.
         let threads = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 4e6)
-        ag_sgemm_threaded(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, false, threads, Threading.parallelForC)
+        ag_sgemm_threaded(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, threads, Threading.parallelForC)
       case .float64:
         ag_dgemm(n, m, k, a.basePointer(Double.self) + oa, rsa, csa, b.basePointer(Double.self) + ob, rsb, csb,
-                 out.basePointer(Double.self) + i * n * m, m, false)
+                 out.basePointer(Double.self) + i * n * m, m)
       default:
         trap("matmul: expected floating-point tensors, got \(a.dtype)")
       }

@@ -1,7 +1,7 @@
 extension Tensor {
   /// Checks that an in-place write cannot corrupt the graph, as PyTorch does.
   private func requireInPlaceAllowed(_ op: StaticString, _ other: Tensor?) {
-    guard GradMode.isRecording else { return }
+    guard GradMode.isEnabled else { return }
     trapUnless(!(isLeaf && requiresGrad), """
       \(op): a leaf tensor that requires grad is updated in place; \
       do the update inside withNoGrad { } (as an optimizer step does)

@@ -31,9 +31,6 @@ extension Tensor {
     return reshaped(to: newShape)
   }
 
-  /// `self` broadcast to `shape` (a view); the same as `expanded(to:)`.
-  public func broadcast(to shape: [Int]) -> Tensor { expanded(to: shape) }
-
   /// The whole tensor repeated `repeats[i]` times along axis i, as PyTorch's `repeat`
   /// (`repeats` may have more entries than there are axes: new leading axes).
   public func repeated(_ repeats: [Int]) -> Tensor {

@@ -136,7 +136,7 @@ extension Tensor {
       let n = withNoGrad { (self * self).sum(axes: axes, keepDims: true).sqrt() }
       let result = n.recorded("NormBackward", inputs: TensorList(self), saving: TensorList(self, n.detached())) { g, s, _ in
         let x = s[0]
-        let norm = GradMode.isRecording && x.requiresGrad ? x.norm(.two, axes: axes, keepDims: true) : s[1]
+        let norm = GradMode.isEnabled && x.requiresGrad ? x.norm(.two, axes: axes, keepDims: true) : s[1]
         // A zero norm gets a harmless denominator: x is all zeros there, so the gradient is 0.
         let safe = Tensor.where(norm.detached() .== 0, Tensor.ones([], dtype: norm.dtype), norm)
         return GradientList(g * x / safe)
@@ -158,7 +158,7 @@ extension Tensor {
     }
     return y.recorded("SoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
                       saving: TensorList(self, y.detached())) { g, s, _ in
-      let y = GradMode.isRecording && s[0].requiresGrad ? s[0].softmax(axis: axis) : s[1]
+      let y = GradMode.isEnabled && s[0].requiresGrad ? s[0].softmax(axis: axis) : s[1]
       return GradientList(y * (g - (g * y).sum(axis: axis, keepDims: true)))
     }
   }
@@ -176,7 +176,7 @@ extension Tensor {
     return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
                       saving: TensorList(self, y.detached())) { g, s, _ in
       // Unrecorded, from the output in one pass; recorded, with differentiable ops of the input.
-      if !GradMode.isRecording && Kernels.logSoftmaxRowsApply(s[1], axis: axis) {
+      if !GradMode.isEnabled && Kernels.logSoftmaxRowsApply(s[1], axis: axis) {
         return GradientList(Kernels.logSoftmaxBackwardRows(g, output: s[1]))
       }
       return GradientList(g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true))

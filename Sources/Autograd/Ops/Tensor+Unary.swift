@@ -23,21 +23,21 @@ extension Tensor {
   /// The element-wise hyperbolic tangent. Backward: d(tanh x) = (1 - tanh² x) dx.
   public func tanh() -> Tensor {
     unaryUsingOutput(.tanh, "TanhBackward") { g, x, y in
-      GradMode.isRecording ? g * (1 - y * y) : Kernels.zip(g, y, .tanhBackward, name: "TanhBackward")
+      GradMode.isEnabled ? g * (1 - y * y) : Kernels.zip(g, y, .tanhBackward, name: "TanhBackward")
     }
   }
 
   /// The element-wise logistic function 1 / (1 + e⁻ˣ). Backward: dσ = σ (1 - σ) dx.
   public func sigmoid() -> Tensor {
     unaryUsingOutput(.sigmoid, "SigmoidBackward") { g, x, y in
-      GradMode.isRecording ? g * y * (1 - y) : Kernels.zip(g, y, .sigmoidBackward, name: "SigmoidBackward")
+      GradMode.isEnabled ? g * y * (1 - y) : Kernels.zip(g, y, .sigmoidBackward, name: "SigmoidBackward")
     }
   }
 
   /// The element-wise max(x, 0). Backward: dx where x > 0, and 0 elsewhere, at 0 included (as PyTorch).
   public func relu() -> Tensor {
     unary(.relu, "ReluBackward") { g, x in
-      GradMode.isRecording ? g * x.mask(.positive) : Kernels.zip(g, x, .reluBackward, name: "ReluBackward")
+      GradMode.isEnabled ? g * x.mask(.positive) : Kernels.zip(g, x, .reluBackward, name: "ReluBackward")
     }
   }
 
@@ -77,7 +77,7 @@ extension Tensor {
     let y = Kernels.map(self, op)
     return y.recorded(name, inputs: TensorList(self), saving: TensorList(self, y.detached())) { g, s, _ in
       // Recomputing keeps y differentiable; the ops below are the differentiable forms of `op`.
-      let y = GradMode.isRecording && s[0].requiresGrad ? s[0].recomputed(op) : s[1]
+      let y = GradMode.isEnabled && s[0].requiresGrad ? s[0].recomputed(op) : s[1]
       return GradientList(derivative(g, s[0], y))
     }
   }

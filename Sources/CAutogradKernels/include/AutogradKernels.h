@@ -3,34 +3,29 @@
 
 #include <stdbool.h>
 
-/// C = (accumulate ? C : 0) + A * B for float32.
-///
-/// A is m x k with element (i, p) at A[i * rsa + p * csa]; B is k x n with element (p, j) at
-/// B[p * rsb + j * csb]; C is m x n, row-major with leading dimension ldc. Any strides work
-/// (transposed and broadcast operands need no copy): the kernel packs both operands.
-void ag_sgemm(long m, long n, long k,
-              const float *A, long rsa, long csa,
-              const float *B, long rsb, long csb,
-              float *C, long ldc, bool accumulate);
-
 /// Runs `body(context, t)` for t in 0..<count, on as many threads as it likes, and returns when
 /// all have finished.
 typedef void (*ag_parallel_body)(void *context, long index);
 typedef void (*ag_parallel_for)(long count, void *context, ag_parallel_body body);
 
-/// ag_sgemm on up to `threads` threads started through `parallel_for`: each packed panel of B is
-/// shared, and the threads take the row blocks of A against it one at a time.
+/// C = A * B for float32, on up to `threads` threads started through `parallel_for` (NULL: the
+/// calling thread alone).
+///
+/// A is m x k with element (i, p) at A[i * rsa + p * csa]; B is k x n with element (p, j) at
+/// B[p * rsb + j * csb]; C is m x n, row-major with leading dimension ldc. Any strides work
+/// (transposed and broadcast operands need no copy): the kernel packs both operands. Each packed
+/// panel of B is shared, and the threads take the row blocks of A against it one at a time.
 void ag_sgemm_threaded(long m, long n, long k,
                        const float *A, long rsa, long csa,
                        const float *B, long rsb, long csb,
-                       float *C, long ldc, bool accumulate,
+                       float *C, long ldc,
                        long threads, ag_parallel_for parallel_for);
 
-/// The float64 counterpart of ag_sgemm.
+/// The float64 counterpart of ag_sgemm_threaded, on the calling thread.
 void ag_dgemm(long m, long n, long k,
               const double *A, long rsa, long csa,
               const double *B, long rsb, long csb,
-              double *C, long ldc, bool accumulate);
+              double *C, long ldc);
 
 /// Whether the AVX2/FMA kernels can run on this CPU.
 bool ag_has_avx2_fma(void);
@@ -70,10 +65,10 @@ void ag_blas_unload(void);
 /// Whether a loaded BLAS computes float32 products.
 bool ag_blas_active(void);
 
-/// Computes the product as ag_sgemm does, with the loaded BLAS. Returns false, touching nothing,
-/// when no BLAS is loaded or the strides are not ones BLAS reads (then use ag_sgemm).
+/// Computes the product as ag_sgemm_threaded does, with the loaded BLAS. Returns false, touching
+/// nothing, when no BLAS is loaded or the strides are not ones BLAS reads (then use ag_sgemm_threaded).
 bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb,
-                   long csb, float *C, long ldc, bool accumulate);
+                   long csb, float *C, long ldc);
 
 /// Counts how deeply the calling thread is nested in freeing graph nodes: `ag_teardown_enter`
 /// adds one and returns the new depth, `ag_teardown_leave` takes one away. A node frees the nodes
