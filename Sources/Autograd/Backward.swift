@@ -149,7 +149,7 @@ enum Engine {
             }
             grads = apply(node, to: grad, keepingSaved: retainGraph, checkingAnomalies: anomalyMode)
           }
-          for i in 0..<node.inputs.count where node.needs[i] {
+          for i in 0..<node.inputs.count where node.needsGradient(i) {
             let input = node.inputs[i]
             let grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
             if let grad {
@@ -185,7 +185,7 @@ enum Engine {
         backward: the graph behind \(node.displayName) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
-      for i in 0..<node.inputs.count where node.needs[i] {
+      for i in 0..<node.inputs.count where node.needsGradient(i) {
         guard let child = node.inputs[i].gradFn else {
           leaves.expect(node.inputs[i])
           continue
@@ -212,7 +212,7 @@ enum Engine {
       trap("backward: \(node.displayName) has no backward rule")
     }
     let saved = keepingSaved ? node.saved : node.saved.take()
-    let grads = rule(grad, saved, node.needs)
+    let grads = rule(grad, saved, node.context)
     if checkingAnomalies { AnomalyMode.check(grads, from: node) }
     return grads
   }

@@ -1,10 +1,10 @@
 import CAutogradKernels
 
 /// What a backward rule gets besides the gradient and the saved values: which inputs need a
-/// gradient (`needs[i]`), so that it can skip work for the others, and the op's scalar operand
+/// gradient (`context[i]`, so that it can skip work for the others), and the op's scalar operand
 /// (the 2 of `x * 2`), kept here so that the rule need not capture it: a capturing closure is a
-/// heap allocation per recorded op.
-struct NeedsGrad {
+/// heap allocation per recorded op. Rules that only ask which inputs need a gradient name it `needs`.
+struct RuleContext {
   let bits: UInt64
   let scalar: Double
   subscript(_ input: Int) -> Bool { bits & (1 << UInt64(input)) != 0 }
@@ -44,7 +44,7 @@ typealias GradientList = SmallList<Tensor?>
 /// Rules are written with Tensor ops, so that with `createGraph` they record a graph of their own
 /// (gradients of gradients). A rule must not capture tensors: it gets what it needs from `saved`,
 /// which the node releases after backward and which teardown frees without deep recursion.
-typealias BackwardRule = (_ grad: Tensor, _ saved: TensorList, _ needs: NeedsGrad) -> GradientList
+typealias BackwardRule = (_ grad: Tensor, _ saved: TensorList, _ context: RuleContext) -> GradientList
 
 /// A function that sees the gradient of a tensor during backward and may return a replacement.
 public typealias GradientHook = (Tensor) -> Tensor?
@@ -64,7 +64,8 @@ final class Node {
   /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
   // Hot fields skip the run-time exclusivity checks, as Tensor's do.
   @exclusivity(unchecked) var inputs: TensorList
-  let needs: NeedsGrad
+  /// Which inputs need a gradient, and the scalar operand: what the rule gets besides the gradient.
+  let context: RuleContext
   @exclusivity(unchecked) var saved: TensorList
   /// Each saved tensor's storage version when it was saved.
   @exclusivity(unchecked) var savedVersions: SavedVersions
@@ -90,7 +91,7 @@ final class Node {
 
   /// What the name leaves out, for pictures and explanations: a scalar operand, the axes of a sum.
   /// A scalar operand is only formatted when asked for: formatting it on every op cost time.
-  var detail: String? { extras?.detail ?? (hasScalar ? needs.scalar.compactDescription : nil) }
+  var detail: String? { extras?.detail ?? (hasScalar ? context.scalar.compactDescription : nil) }
   /// Hooks on the output tensor's gradient (see `Tensor.registerHook`), run in order.
   var hooks: [GradientHook] {
     get { extras?.hooks ?? [] }
@@ -112,6 +113,9 @@ final class Node {
     set { ensuredExtras.creationTrace = newValue }
   }
 
+  /// Whether input `i` needs a gradient (the edges backward follows).
+  func needsGradient(_ i: Int) -> Bool { context[i] }
+
   /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
   var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
 
@@ -121,7 +125,7 @@ final class Node {
        saved: consuming TensorList, rule: @escaping BackwardRule) {
     self.name = name
     self.hasScalar = scalar != nil
-    self.needs = NeedsGrad(bits: needs, scalar: scalar ?? 0)
+    self.context = RuleContext(bits: needs, scalar: scalar ?? 0)
     self.savedVersions = SavedVersions(of: saved)
     self.inputs = inputs
     self.saved = saved

@@ -104,8 +104,8 @@ extension Tensor {
 
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs * scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, needs in
-      GradientList(g * needs.scalar)
+    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, context in
+      GradientList(g * context.scalar)
     }
   }
 
@@ -116,8 +116,8 @@ extension Tensor {
 
   public static func / (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs / scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, needs in
-      GradientList(g / needs.scalar)
+    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, context in
+      GradientList(g / context.scalar)
     }
   }
 
@@ -128,8 +128,8 @@ extension Tensor {
     requireFloatingPoint("pow")
     if exponent == 1 { return self * 1 }
     return Kernels.map(self, .pow(exponent))
-      .recorded("PowBackward", scalar: exponent, inputs: TensorList(self), saving: TensorList(self)) { g, s, needs in
-        let p = needs.scalar
+      .recorded("PowBackward", scalar: exponent, inputs: TensorList(self), saving: TensorList(self)) { g, s, context in
+        let p = context.scalar
         return GradientList(p == 2 ? g * 2 * s[0] : g * p * s[0].pow(p - 1))
       }
   }

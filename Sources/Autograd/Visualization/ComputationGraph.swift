@@ -147,8 +147,8 @@ public struct ComputationGraph {
     withNoGrad {
       for (id, tensor) in order.enumerated() {
         guard let node = tensor.gradFn, let rule = node.rule else { continue }
-        let local = rule(Tensor.ones(tensor.shape, dtype: tensor.dtype), node.saved, node.needs)
-        let sent = gradientOf[ObjectIdentifier(tensor)].map { rule($0, node.saved, node.needs) }
+        let local = rule(Tensor.ones(tensor.shape, dtype: tensor.dtype), node.saved, node.context)
+        let sent = gradientOf[ObjectIdentifier(tensor)].map { rule($0, node.saved, node.context) }
         for e in inputEdges[id] {
           edges[e].localGradient = local[edges[e].slot]
           edges[e].sentGradient = sent?[edges[e].slot]
