@@ -70,7 +70,9 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(
       name: "AutogradDistributedTests",
-      dependencies: ["AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker", "AutogradCLI", "TestSupport"]
+      dependencies: [
+        "AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker", "AutogradCLI", "TestSupport",
+      ]
     ),
     .testTarget(name: "AutogradCLITests", dependencies: ["AutogradCLI", "TestSupport"]),
     .testTarget(

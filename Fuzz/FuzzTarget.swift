@@ -9,15 +9,17 @@ import AutogradNN
 public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
   let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
   #if FORMAT_NPY
-  if let tensor = try? NumpyFormat.decode(bytes) { touch(tensor) }
+    if let tensor = try? NumpyFormat.decode(bytes) { touch(tensor) }
   #elseif FORMAT_SAFETENSORS
-  if let (tensors, _) = try? Safetensors.decode(bytes) { tensors.forEach { touch($0.1) } }
+    if let (tensors, _) = try? Safetensors.decode(bytes) {
+      for (_, tensor) in tensors { touch(tensor) }
+    }
   #elseif FORMAT_CSV
-  if let tensor = try? parseNumericCSV(String(decoding: bytes, as: UTF8.self)) { touch(tensor) }
+    if let tensor = try? parseNumericCSV(String(decoding: bytes, as: UTF8.self)) { touch(tensor) }
   #elseif FORMAT_IDX
-  if let tensor = try? IDXFormat.decode(bytes) { touch(tensor) }
+    if let tensor = try? IDXFormat.decode(bytes) { touch(tensor) }
   #else
-  #error("compile with -D FORMAT_NPY, FORMAT_SAFETENSORS, FORMAT_CSV or FORMAT_IDX")
+    #error("compile with -D FORMAT_NPY, FORMAT_SAFETENSORS, FORMAT_CSV or FORMAT_IDX")
   #endif
   return 0
 }

@@ -9,8 +9,9 @@ import Foundation
 /// line each, the median of `--runs` timed runs after one warm-up, timed around the workload only.
 @main
 struct Bench: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "autograd-bench",
-                                                  abstract: "Run the benchmark workloads W1-W8 and print one JSON line each.")
+  static let configuration = CommandConfiguration(
+    commandName: "autograd-bench",
+    abstract: "Run the benchmark workloads W1-W8 and print one JSON line each.")
 
   @Option(help: "Run only these workloads (W1 ... W8); repeatable.")
   var workload: [String] = []
@@ -21,10 +22,16 @@ struct Bench: ParsableCommand {
   @Option(help: "The most threads the kernels may use (GEMM splits large products; the rest is single-threaded).")
   var threads = 2
 
-  @Flag(help: "Run the distributed workloads D1-D3 instead, on every rank of an MPI job (mpirun -np N autograd-bench --distributed); rank 0 prints.")
+  @Flag(
+    help:
+      "Run the distributed workloads D1-D3 instead, on every rank of an MPI job (mpirun -np N autograd-bench --distributed); rank 0 prints."
+  )
   var distributed = false
 
-  @Option(help: ArgumentHelp("Send float32 products to a system BLAS: a library path or name, or 'default' (OpenBLAS on Linux, Accelerate on macOS).", valueName: "library"))
+  @Option(
+    help: ArgumentHelp(
+      "Send float32 products to a system BLAS: a library path or name, or 'default' (OpenBLAS on Linux, Accelerate on macOS).",
+      valueName: "library"))
   var blas: String?
 
   func validate() throws {
@@ -32,7 +39,9 @@ struct Bench: ParsableCommand {
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
     let known = distributed ? Set(["D1", "D2", "D3"]) : Set(["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"])
     for w in workload where !known.contains(w) {
-      throw ValidationError("unknown workload \(w); known: \(known.sorted().joined(separator: ", "))\(distributed ? "" : " (D1-D3 with --distributed)")")
+      throw ValidationError(
+        "unknown workload \(w); known: \(known.sorted().joined(separator: ", "))\(distributed ? "" : " (D1-D3 with --distributed)")"
+      )
     }
   }
 
@@ -53,18 +62,27 @@ struct Bench: ParsableCommand {
     }
     if wants("W4") {
       // Memory first, in one run without warm-up, so that no earlier graph's freed memory is reused.
-      emit("W4-memory-1000000", timed(runs: 1, warmUp: false) { Workloads.deepChain(depth: 1_000_000, measuringMemory: true) })
+      emit(
+        "W4-memory-1000000",
+        timed(runs: 1, warmUp: false) { Workloads.deepChain(depth: 1_000_000, measuringMemory: true) })
       emit("W4-deep-chain-100000", timed { Workloads.deepChain(depth: 100_000) })
       emit("W4-deep-chain-1000000", timed(runs: Swift.min(runs, 3)) { Workloads.deepChain(depth: 1_000_000) })
     }
     if wants("W5") {
       let step = Workloads.gemmForwardBackward(n: 1024)
-      let t = timed(runs: Swift.max(runs, 7)) { step(); return [:] }
+      let t = timed(runs: Swift.max(runs, 7)) {
+        step()
+        return [:]
+      }
       emit("W5-gemm-1024-fwd-bwd", t, extra: ["gflops": 3 * 2 * pow(1024, 3) / t.median / 1e9])
       for n in [256, 512, 1024, 2048] {
         var g = RandomGenerator(seed: UInt64(n))
-        let a = Tensor.randn([n, n], generator: &g), b = Tensor.randn([n, n], generator: &g)
-        let t = timed { _ = a.matmul(b); return [:] }
+        let a = Tensor.randn([n, n], generator: &g)
+        let b = Tensor.randn([n, n], generator: &g)
+        let t = timed {
+          _ = a.matmul(b)
+          return [:]
+        }
         emit("W5-gemm-\(n)-fwd", t, extra: ["n": Double(n), "gflops": 2 * pow(Double(n), 3) / t.median / 1e9])
       }
     }
@@ -93,18 +111,23 @@ struct Bench: ParsableCommand {
       // One process alone and all of them together, alternated run by run: this VM's speed drifts
       // by more than the difference measured.
       let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
-      var alone: [Double] = [], together: [Double] = []
+      var alone: [Double] = []
+      var together: [Double] = []
       for _ in 0..<(runs + 1) {
-        alone.append(try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels, together: false))
-        together.append(try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels, together: true))
+        alone.append(
+          try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels, together: false))
+        together.append(
+          try DistributedWorkloads.cnnThroughput(group: group, features: features, labels: labels, together: true))
       }
       // The first round warms up.
       let speedups = zip(alone.dropFirst(), together.dropFirst()).map { $1 / $0 }
       if group.rank == 0 {
-        emitFields(["workload": "D1-cnn-digits-throughput", "ranks": group.size, "runs": runs, "threads": Threading.maxThreads,
-                    "samples_per_second_one_process": Self.median(Array(alone.dropFirst())),
-                    "samples_per_second_all_processes": Self.median(Array(together.dropFirst())),
-                    "speedup_median": Self.median(speedups), "speedup_min": speedups.min()!, "speedup_max": speedups.max()!])
+        emitFields([
+          "workload": "D1-cnn-digits-throughput", "ranks": group.size, "runs": runs, "threads": Threading.maxThreads,
+          "samples_per_second_one_process": Self.median(Array(alone.dropFirst())),
+          "samples_per_second_all_processes": Self.median(Array(together.dropFirst())),
+          "speedup_median": Self.median(speedups), "speedup_min": speedups.min()!, "speedup_max": speedups.max()!,
+        ])
       }
     }
     if wants("D2") {
@@ -113,8 +136,10 @@ struct Bench: ParsableCommand {
       report("D2-allreduce-64MiB", t, extra: ["bus_gb_per_second": 2 * (n - 1) / n * Double(64 << 20) / t.median / 1e9])
     }
     if wants("D3") {
-      for (label, capacity) in [("no-wrapper", nil), ("bucket-1MiB", 1 << 20), ("bucket-25MiB", 25 << 20),
-                                ("one-bucket", Int.max), ("per-parameter", 1)] as [(String, Int?)] {
+      for (label, capacity) in [
+        ("no-wrapper", nil), ("bucket-1MiB", 1 << 20), ("bucket-25MiB", 25 << 20),
+        ("one-bucket", Int.max), ("per-parameter", 1),
+      ] as [(String, Int?)] {
         let step = try DistributedWorkloads.dataParallelStep(group: group, bucketCapacity: capacity)
         try group.barrier()
         report("D3-mlp-3M-step-\(label)", try timedThrowing(runs: Swift.max(runs, 20), step))
@@ -125,7 +150,10 @@ struct Bench: ParsableCommand {
   func timedThrowing(runs: Int, _ body: () throws -> [String: Double]) throws -> Timing {
     var failure: Error?
     let t = timed(runs: runs) {
-      do { return try body() } catch { failure = error; return [:] }
+      do { return try body() } catch {
+        failure = error
+        return [:]
+      }
     }
     if let failure { throw failure }
     return t
@@ -135,7 +163,8 @@ struct Bench: ParsableCommand {
 
   func timed(runs: Int? = nil, warmUp: Bool = true, _ body: () -> [String: Double]) -> Timing {
     if warmUp { _ = body() }
-    var times: [Double] = [], result: [String: Double] = [:]
+    var times: [Double] = []
+    var result: [String: Double] = [:]
     for _ in 0..<(runs ?? self.runs) {
       let start = DispatchTime.now().uptimeNanoseconds
       result = body()
@@ -148,15 +177,18 @@ struct Bench: ParsableCommand {
   }
 
   func emit(_ name: String, _ t: Timing, extra: [String: Double] = [:]) {
-    var fields: [String: Any] = ["workload": name, "seconds_median": t.median,
-                                 "seconds_min": t.min, "seconds_max": t.max, "runs": t.runs,
-                                 "threads": Threading.maxThreads]
+    var fields: [String: Any] = [
+      "workload": name, "seconds_median": t.median,
+      "seconds_min": t.min, "seconds_max": t.max, "runs": t.runs,
+      "threads": Threading.maxThreads,
+    ]
     for (k, v) in t.result.merging(extra, uniquingKeysWith: { $1 }) { fields[k] = v }
     emitFields(fields)
   }
 
   static func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted(), mid = sorted.count / 2
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
     return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
   }
 

@@ -11,8 +11,10 @@ enum DistributedWorkloads {
   /// digits, Adam, batch 32 per process. `together`: every rank on its share, through
   /// `DistributedDataParallel`; otherwise rank 0 alone on all of it, without any wrapper, while
   /// the others sleep. Only the training loop is timed; returns the samples per second.
-  static func cnnThroughput(group: ProcessGroup, features: Tensor, labels: Tensor, together: Bool,
-                            epochs: Int = 5) throws -> Double {
+  static func cnnThroughput(
+    group: ProcessGroup, features: Tensor, labels: Tensor, together: Bool,
+    epochs: Int = 5
+  ) throws -> Double {
     let train = TensorDataset(features[..<1437], labels[..<1437])
     let (rank, ranks) = together ? (group.rank, group.size) : (0, 1)
     if !together && group.rank != 0 {
@@ -72,10 +74,11 @@ enum DistributedWorkloads {
   /// rank, for a given bucket capacity; `nil` trains without the wrapper.
   static func dataParallelStep(group: ProcessGroup, bucketCapacity: Int?) throws -> () throws -> [String: Double] {
     var g = RandomGenerator(seed: 0)
-    let model = Sequential(Linear(inputSize: 784, outputSize: 1024, generator: &g), ReLU(),
-                           Linear(inputSize: 1024, outputSize: 1024, generator: &g), ReLU(),
-                           Linear(inputSize: 1024, outputSize: 1024, generator: &g), ReLU(),
-                           Linear(inputSize: 1024, outputSize: 10, generator: &g))
+    let model = Sequential(
+      Linear(inputSize: 784, outputSize: 1024, generator: &g), ReLU(),
+      Linear(inputSize: 1024, outputSize: 1024, generator: &g), ReLU(),
+      Linear(inputSize: 1024, outputSize: 1024, generator: &g), ReLU(),
+      Linear(inputSize: 1024, outputSize: 10, generator: &g))
     let x = Tensor.randn([64, 784], generator: &g)
     let labels = Tensor(integers: (0..<64).map { $0 % 10 })
     let parallel = try bucketCapacity.map { try DistributedDataParallel(model, group: group, bucketCapacity: $0) }

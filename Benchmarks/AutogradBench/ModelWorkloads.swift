@@ -7,8 +7,10 @@ enum ModelWorkloads {
   /// pooling, then linear 128→64, ReLU, 64→10) on standardized digits; Adam 1e-3, batch 32,
   /// 20 shuffled epochs on the first 1500.
   static func cnnDigits(features: Tensor, labels: Tensor) -> [String: Double] {
-    let train = features[..<1500], test = features[1500...]
-    let mean = train.mean(axis: 0), std = train.standardDeviation(axes: [0]).clamped(min: 1e-6)
+    let train = features[..<1500]
+    let test = features[1500...]
+    let mean = train.mean(axis: 0)
+    let std = train.standardDeviation(axes: [0]).clamped(min: 1e-6)
     let standardized = { (x: Tensor) in ((x - mean) / std).reshaped(to: [-1, 1, 8, 8]) }
     var g = RandomGenerator(seed: 0)
     let model = Sequential(
@@ -20,8 +22,9 @@ enum ModelWorkloads {
       Linear(inputSize: 128, outputSize: 64, generator: &g), ReLU(),
       Linear(inputSize: 64, outputSize: 10, generator: &g))
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
-    let loader = DataLoader(TensorDataset(standardized(train), labels[..<1500]), batchSize: 32, shuffle: true,
-                            generator: RandomGenerator(seed: 0))
+    let loader = DataLoader(
+      TensorDataset(standardized(train), labels[..<1500]), batchSize: 32, shuffle: true,
+      generator: RandomGenerator(seed: 0))
     Workloads.trainClassifier(model, optimizer: optimizer, loader: loader, epochs: 20)
     model.eval()
     let predicted = withNoGrad { model(standardized(test)).argmax(axis: 1) }
@@ -32,7 +35,8 @@ enum ModelWorkloads {
   /// the mean squared error of a linear read-out (128→8) of the last hidden state; Adam 1e-3, 50 steps.
   static func lstmTraining() -> [String: Double] {
     var data = RandomGenerator(seed: 0)
-    let x = Tensor.randn([16, 32, 32], generator: &data), target = Tensor.randn([16, 8], generator: &data)
+    let x = Tensor.randn([16, 32, 32], generator: &data)
+    let target = Tensor.randn([16, 8], generator: &data)
     var g = RandomGenerator(seed: 0)
     let lstm = Recurrent(.lstm, inputSize: 32, hiddenSize: 128, batchFirst: true, generator: &g)
     let head = Linear(inputSize: 128, outputSize: 8, generator: &g)
@@ -55,8 +59,9 @@ enum ModelWorkloads {
     var data = RandomGenerator(seed: 0)
     let x = Tensor.randn([16, 32, 64], generator: &data)
     var g = RandomGenerator(seed: 0)
-    let layer = TransformerEncoderLayer(modelDimension: 64, heads: 4, feedForwardDimension: 256, dropout: 0,
-                                        batchFirst: true, generator: &g)
+    let layer = TransformerEncoderLayer(
+      modelDimension: 64, heads: 4, feedForwardDimension: 256, dropout: 0,
+      batchFirst: true, generator: &g)
     let optimizer = Adam(parameters: layer.parameters(), learningRate: 1e-3)
     var loss = Tensor(0)
     for _ in 0..<50 {

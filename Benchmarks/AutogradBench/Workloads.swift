@@ -30,9 +30,10 @@ enum Workloads {
   /// W3: MLP 64-128-128-10, Adam (lr 1e-3), batch 32, 20 shuffled epochs on the first 1500 digits.
   static func mlpDigits(features: Tensor, labels: Tensor) -> [String: Double] {
     var g = RandomGenerator(seed: 0)
-    let model = Sequential(Linear(inputSize: 64, outputSize: 128, generator: &g), ReLU(),
-                           Linear(inputSize: 128, outputSize: 128, generator: &g), ReLU(),
-                           Linear(inputSize: 128, outputSize: 10, generator: &g))
+    let model = Sequential(
+      Linear(inputSize: 64, outputSize: 128, generator: &g), ReLU(),
+      Linear(inputSize: 128, outputSize: 128, generator: &g), ReLU(),
+      Linear(inputSize: 128, outputSize: 10, generator: &g))
     let optimizer = Adam(parameters: model.parameters(), learningRate: 1e-3)
     let train = TensorDataset(features[..<1500], labels[..<1500])
     let loader = DataLoader(train, batchSize: 32, shuffle: true, generator: RandomGenerator(seed: 0))
@@ -48,8 +49,10 @@ enum Workloads {
   /// Trains with cross-entropy for `epochs` passes over `loader`, calling `afterStep` with the
   /// number of steps so far after each; returns that number.
   @discardableResult
-  static func trainClassifier<D: Dataset>(_ model: Layer, optimizer: Optimizer, loader: DataLoader<D>, epochs: Int,
-                                          afterStep: (Int) -> Void = { _ in }) -> Int where D.Batch == [Tensor] {
+  static func trainClassifier<D: Dataset>(
+    _ model: Layer, optimizer: Optimizer, loader: DataLoader<D>, epochs: Int,
+    afterStep: (Int) -> Void = { _ in }
+  ) -> Int where D.Batch == [Tensor] {
     var step = 0
     for _ in 0..<epochs {
       for batch in loader {
@@ -70,7 +73,9 @@ enum Workloads {
   static func deepChain(depth: Int, measuringMemory: Bool = false) -> [String: Double] {
     let before = measuringMemory ? ResidentMemory.megabytes() : 0
     var built = 0.0
-    let x0 = Tensor(0.5, requiresGrad: true), a = Tensor(0.9999), b = Tensor(0.0001)
+    let x0 = Tensor(0.5, requiresGrad: true)
+    let a = Tensor(0.9999)
+    let b = Tensor(0.0001)
     do {
       var x = x0
       for _ in 0..<depth { x = x * a + b }
@@ -88,7 +93,8 @@ enum Workloads {
   /// W5: one forward and backward of an n x n matmul (3 GEMMs).
   static func gemmForwardBackward(n: Int) -> () -> Void {
     var g = RandomGenerator(seed: 5)
-    let a = Tensor.randn([n, n], generator: &g), b = Tensor.randn([n, n], generator: &g)
+    let a = Tensor.randn([n, n], generator: &g)
+    let b = Tensor.randn([n, n], generator: &g)
     a.requiresGrad = true
     b.requiresGrad = true
     let upstream = Tensor.ones([n, n])

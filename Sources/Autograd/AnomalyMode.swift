@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if os(Linux) && canImport(Runtime)
-import Runtime
+  import Runtime
 #endif
 
 /// Anomaly detection: while it is on, every recorded op remembers where it was created, and a
@@ -24,7 +25,8 @@ public enum AnomalyMode {
       let values = grad.scalars(as: Double.self)
       guard let bad = values.first(where: { !$0.isFinite }) else { continue }
       let trace = node.creationTrace?.lines() ?? ["(recorded before anomaly detection was turned on)"]
-      trap("""
+      trap(
+        """
         backward: \(node.displayName) returned \(bad.isNaN ? "NaN" : "an infinite value") in the gradient of its input \(i) \
         (shape \(grad.shape)). The forward op was recorded at:
           \(trace.joined(separator: "\n  "))
@@ -36,26 +38,26 @@ public enum AnomalyMode {
 /// Where an op was recorded: a raw stack capture, turned into `file:line` text only when reported.
 struct CreationTrace {
   #if os(Linux) && canImport(Runtime)
-  private let backtrace: Backtrace?
-  init() { backtrace = try? Backtrace.capture() }
+    private let backtrace: Backtrace?
+    init() { backtrace = try? Backtrace.capture() }
 
-  /// The frames outside this library, as `file:line:column symbol` (symbols alone without debug info).
-  func lines() -> [String] {
-    guard let frames = backtrace?.symbolicated()?.frames else { return ["(no backtrace)"] }
-    let described = frames.compactMap { frame -> String? in
-      guard let symbol = frame.symbol else { return nil }
-      if let location = symbol.sourceLocation {
-        if location.path.contains("/Sources/Autograd/") { return nil }
-        return "\(location.path):\(location.line):\(location.column) in \(symbol.name)"
+    /// The frames outside this library, as `file:line:column symbol` (symbols alone without debug info).
+    func lines() -> [String] {
+      guard let frames = backtrace?.symbolicated()?.frames else { return ["(no backtrace)"] }
+      let described = frames.compactMap { frame -> String? in
+        guard let symbol = frame.symbol else { return nil }
+        if let location = symbol.sourceLocation {
+          if location.path.contains("/Sources/Autograd/") { return nil }
+          return "\(location.path):\(location.line):\(location.column) in \(symbol.name)"
+        }
+        return symbol.name.contains("Autograd") ? nil : symbol.name
       }
-      return symbol.name.contains("Autograd") ? nil : symbol.name
+      return Array(described.prefix(6))
     }
-    return Array(described.prefix(6))
-  }
   #else
-  private let symbols = Thread.callStackSymbols
-  init() {}
-  func lines() -> [String] { Array(symbols.dropFirst(2).filter { !$0.contains("Autograd") }.prefix(6)) }
+    private let symbols = Thread.callStackSymbols
+    init() {}
+    func lines() -> [String] { Array(symbols.dropFirst(2).filter { !$0.contains("Autograd") }.prefix(6)) }
   #endif
 }
 

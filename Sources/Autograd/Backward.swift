@@ -10,8 +10,9 @@ extension Tensor {
   ///   - createGraph: Record the backward pass itself, so that the gradients can be differentiated.
   /// - Precondition: `self` requires grad; the graph has not been freed by an earlier backward.
   public func backward(_ gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) {
-    _ = Engine.run(from: self, seed: Engine.seed(for: self, gradient), retainGraph: retainGraph ?? createGraph,
-                   createGraph: createGraph, targets: nil)
+    _ = Engine.run(
+      from: self, seed: Engine.seed(for: self, gradient), retainGraph: retainGraph ?? createGraph,
+      createGraph: createGraph, targets: nil)
   }
 
   /// Adds a hook that sees this tensor's gradient (the total, once per backward pass) and may
@@ -26,8 +27,9 @@ extension Tensor {
   /// complete for this pass (it runs in the middle of the pass, once the last contribution has
   /// arrived). `grad(of:withRespectTo:)` accumulates nothing, so it does not run these.
   public func registerPostAccumulateGradHook(_ hook: @escaping (Tensor) -> Void) {
-    trapUnless(isLeaf && requiresGrad,
-               "registerPostAccumulateGradHook: only a leaf that requires grad has its gradient accumulated")
+    trapUnless(
+      isLeaf && requiresGrad,
+      "registerPostAccumulateGradHook: only a leaf that requires grad has its gradient accumulated")
     postAccumulateHooks.append(hook)
   }
 
@@ -48,12 +50,17 @@ extension Tensor {
 ///   - createGraph: Record the computation of the gradients, for gradients of gradients.
 ///   - allowUnused: Return `nil` for an input that `output` does not depend on; when `false`,
 ///     that is a programmer error and traps.
-public func grad(of output: Tensor, withRespectTo inputs: [Tensor], outputGradient: Tensor? = nil,
-                 retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = true) -> [Tensor?] {
-  let results = Engine.run(from: output, seed: Engine.seed(for: output, outputGradient),
-                           retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: inputs)
+public func grad(
+  of output: Tensor, withRespectTo inputs: [Tensor], outputGradient: Tensor? = nil,
+  retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = true
+) -> [Tensor?] {
+  let results = Engine.run(
+    from: output, seed: Engine.seed(for: output, outputGradient),
+    retainGraph: retainGraph ?? createGraph, createGraph: createGraph, targets: inputs)
   if !allowUnused, let unused = results.firstIndex(where: { $0 == nil }) {
-    trap("grad: input \(unused) (shape \(inputs[unused].shape)) is not used to compute the output; pass allowUnused: true to get nil for it")
+    trap(
+      "grad: input \(unused) (shape \(inputs[unused].shape)) is not used to compute the output; pass allowUnused: true to get nil for it"
+    )
   }
   return results
 }
@@ -62,24 +69,30 @@ public func grad(of output: Tensor, withRespectTo inputs: [Tensor], outputGradie
 /// complete, from an explicit work list (no recursion, so graphs of millions of nodes work).
 enum Engine {
   static func seed(for output: Tensor, _ gradient: Tensor?) -> Tensor {
-    trapUnless(output.requiresGrad,
-               "backward: the tensor does not require grad and has no grad_fn; set requiresGrad on a leaf it depends on")
+    trapUnless(
+      output.requiresGrad,
+      "backward: the tensor does not require grad and has no grad_fn; set requiresGrad on a leaf it depends on")
     guard let gradient else {
-      trapUnless(output.count == 1,
-                 "backward: output has shape \(output.shape); pass a gradient for outputs with more than one element")
+      trapUnless(
+        output.count == 1,
+        "backward: output has shape \(output.shape); pass a gradient for outputs with more than one element")
       return Tensor.ones(output.shape, dtype: output.dtype)
     }
-    trapUnless(gradient.shape == output.shape,
-               "backward: gradient has shape \(gradient.shape) but the output has shape \(output.shape)")
+    trapUnless(
+      gradient.shape == output.shape,
+      "backward: gradient has shape \(gradient.shape) but the output has shape \(output.shape)")
     return gradient.dtype == output.dtype ? gradient : gradient.cast(to: output.dtype)
   }
 
-  static func run(from root: Tensor, seed: Tensor, retainGraph: Bool, createGraph: Bool,
-                  targets: [Tensor]?) -> [Tensor?] {
+  static func run(
+    from root: Tensor, seed: Tensor, retainGraph: Bool, createGraph: Bool,
+    targets: [Tensor]?
+  ) -> [Tensor?] {
     var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
     // Targets are found by identity: leaves when their gradient is complete, computed tensors
     // through their node (whose pending gradient is then their total gradient).
-    var leafTargets: [ObjectIdentifier: [Int]] = [:], nodeTargets: [ObjectIdentifier: [Int]] = [:]
+    var leafTargets: [ObjectIdentifier: [Int]] = [:]
+    var nodeTargets: [ObjectIdentifier: [Int]] = [:]
     for (i, t) in (targets ?? []).enumerated() {
       if let node = t.gradFn {
         nodeTargets[ObjectIdentifier(node), default: []].append(i)
@@ -153,8 +166,9 @@ enum Engine {
             let input = node.inputs[i]
             let grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
             if let grad {
-              trapUnless(grad.shape == input.shape,
-                         "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(input.shape)")
+              trapUnless(
+                grad.shape == input.shape,
+                "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(input.shape)")
             }
             if let child = input.gradFn {
               if let grad { deliver(grad, to: child) }
@@ -181,7 +195,9 @@ enum Engine {
     root.isVisited = true
     stack.append(root)
     while let node = stack.popLast() {
-      trapUnless(!node.isReleased, """
+      trapUnless(
+        !node.isReleased,
+        """
         backward: the graph behind \(node.displayName) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
@@ -201,9 +217,11 @@ enum Engine {
 
   /// Runs a node's rule. Unless the graph is kept, the rule and the saved values are moved out of
   /// the node for it (release would drop them next anyway), which spares copying them.
-  private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList {
+  private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList
+  {
     for i in 0..<node.saved.count where node.saved[i].storage.version != node.savedVersions[i] {
-      trap("""
+      trap(
+        """
         backward: a value saved by \(node.displayName) was modified by an in-place operation \
         (saved at version \(node.savedVersions[i]), now version \(node.saved[i].storage.version)); use an out-of-place op
         """)

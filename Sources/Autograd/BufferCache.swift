@@ -47,8 +47,12 @@ enum BufferCache {
 
   /// The size class and its byte size for a request of `byteCount` bytes.
   static func sizeClass(_ byteCount: Int) -> (index: Int, bytes: Int) {
-    var base = 64, index = 0
-    while base * 2 < byteCount { base <<= 1; index += 4 }
+    var base = 64
+    var index = 0
+    while base * 2 < byteCount {
+      base <<= 1
+      index += 4
+    }
     guard byteCount > base else { return (index, base) }
     let step = base / 4
     let quarters = (byteCount - base + step - 1) / step

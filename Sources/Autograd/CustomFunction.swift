@@ -12,9 +12,11 @@
 ///                        forward: { $0[0] * $0[0] * $0[0] },
 ///                        backward: { grad, saved in [3 * saved[0] * saved[0] * grad] })
 /// ```
-public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = [],
-                           forward: ([Tensor]) -> Tensor,
-                           backward: @escaping (_ grad: Tensor, _ saved: [Tensor]) -> [Tensor?]) -> Tensor {
+public func customFunction(
+  _ name: String, inputs: [Tensor], saving: [Tensor] = [],
+  forward: ([Tensor]) -> Tensor,
+  backward: @escaping (_ grad: Tensor, _ saved: [Tensor]) -> [Tensor?]
+) -> Tensor {
   let detachedInputs = inputs.map { $0.detached() }
   let value = withNoGrad { forward(detachedInputs) }
   // A result that is one of the inputs (or a view of nothing new) gets its own tensor object,
@@ -23,10 +25,14 @@ public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = 
   let recorded = output.recorded("CustomFunctionBackward", inputs: TensorList(inputs), saving: TensorList(saving)) {
     [inputShapes = inputs.map(\.shape)] g, s, _ in
     let grads = backward(g, Array(s))
-    trapUnless(grads.count == inputShapes.count,
-               "\(name): backward returned \(grads.count) gradients for \(inputShapes.count) inputs")
+    trapUnless(
+      grads.count == inputShapes.count,
+      "\(name): backward returned \(grads.count) gradients for \(inputShapes.count) inputs")
     for (i, (grad, shape)) in zip(grads, inputShapes).enumerated() {
-      if let grad { trapUnless(grad.shape == shape, "\(name): backward returned shape \(grad.shape) for input \(i) of shape \(shape)") }
+      if let grad {
+        trapUnless(
+          grad.shape == shape, "\(name): backward returned shape \(grad.shape) for input \(i) of shape \(shape)")
+      }
     }
     return GradientList(grads)
   }
@@ -41,7 +47,8 @@ public func customFunction(_ name: String, inputs: [Tensor], saving: [Tensor] = 
 /// random op inside it).
 public func checkpoint(_ inputs: [Tensor], _ f: @escaping ([Tensor]) -> Tensor) -> Tensor {
   let output = withNoGrad { f(inputs.map { $0.detached() }) }.detached()
-  return output.recorded("CheckpointBackward", inputs: TensorList(inputs), saving: TensorList(inputs)) { g, saved, needs in
+  return output.recorded("CheckpointBackward", inputs: TensorList(inputs), saving: TensorList(inputs)) {
+    g, saved, needs in
     let createGraph = GradMode.isEnabled
     let xs = saved.map { x -> Tensor in
       if createGraph && x.requiresGrad { return x }

@@ -20,8 +20,10 @@ private func orZeros(_ grads: [Tensor?], like inputs: [Tensor]) -> [Tensor] {
 
 /// f(inputs) and vᵀ J: the gradient of ⟨f, cotangent⟩ with respect to each input (zeros for
 /// inputs f does not depend on). `cotangent` may be omitted when f is a scalar.
-public func vjp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], cotangent: Tensor? = nil,
-                createGraph: Bool = false) -> (value: Tensor, gradients: [Tensor]) {
+public func vjp(
+  _ f: ([Tensor]) -> Tensor, at inputs: [Tensor], cotangent: Tensor? = nil,
+  createGraph: Bool = false
+) -> (value: Tensor, gradients: [Tensor]) {
   let xs = leaves(inputs, createGraph: createGraph)
   let y = withGrad { f(xs) }
   guard y.requiresGrad else { return (y, orZeros(xs.map { _ in nil }, like: xs)) }
@@ -32,10 +34,13 @@ public func vjp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], cotangent: Tenso
 /// f(inputs) and J · tangents: the directional derivative of f along `tangents` (one per input).
 ///
 /// Computed with two reverse passes (the "double vjp" trick), so every op supports it.
-public func jvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], tangents: [Tensor],
-                createGraph: Bool = false) -> (value: Tensor, derivative: Tensor) {
-  trapUnless(tangents.count == inputs.count && zip(tangents, inputs).allSatisfy { $0.shape == $1.shape },
-             "jvp: expected one tangent per input with the input's shape")
+public func jvp(
+  _ f: ([Tensor]) -> Tensor, at inputs: [Tensor], tangents: [Tensor],
+  createGraph: Bool = false
+) -> (value: Tensor, derivative: Tensor) {
+  trapUnless(
+    tangents.count == inputs.count && zip(tangents, inputs).allSatisfy { $0.shape == $1.shape },
+    "jvp: expected one tangent per input with the input's shape")
   let xs = leaves(inputs, createGraph: createGraph)
   let y = withGrad { f(xs) }
   guard y.requiresGrad else { return (y, Tensor.zeros(y.shape, dtype: y.dtype)) }
@@ -95,9 +100,12 @@ public func hessian(_ f: (Tensor) -> Tensor, at input: Tensor) -> Tensor {
 }
 
 /// f(inputs) and H · vectors for a scalar f, without forming the Hessian (two reverse passes).
-public func hvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], vectors: [Tensor]) -> (value: Tensor, products: [Tensor]) {
-  trapUnless(vectors.count == inputs.count && zip(vectors, inputs).allSatisfy { $0.shape == $1.shape },
-             "hvp: expected one vector per input with the input's shape")
+public func hvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], vectors: [Tensor]) -> (
+  value: Tensor, products: [Tensor]
+) {
+  trapUnless(
+    vectors.count == inputs.count && zip(vectors, inputs).allSatisfy { $0.shape == $1.shape },
+    "hvp: expected one vector per input with the input's shape")
   let xs = leaves(inputs, createGraph: false)
   return withGrad {
     let y = f(xs)

@@ -20,8 +20,10 @@ public struct GradCheckReport: CustomStringConvertible, Sendable {
 /// nudged by ±`eps` and the change of the output measured.
 ///
 /// - Returns: A report; `passed` is whether |analytic - numeric| <= atol + rtol |numeric| everywhere.
-public func gradCheckReport(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
-                            _ f: ([Tensor]) -> Tensor) -> GradCheckReport {
+public func gradCheckReport(
+  _ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
+  _ f: ([Tensor]) -> Tensor
+) -> GradCheckReport {
   let leaves = inputs.map { input -> Tensor in
     let leaf = input.detached().cast(to: .float64).contiguous()
     let copy = leaf.storage === input.storage ? Kernels.contiguousCopy(leaf) : leaf
@@ -63,17 +65,22 @@ public func gradCheckReport(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double
 }
 
 /// Whether the gradients of `f` match central finite differences in Float64; see `gradCheckReport`.
-public func gradCheck(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
-                      _ f: ([Tensor]) -> Tensor) -> Bool {
+public func gradCheck(
+  _ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
+  _ f: ([Tensor]) -> Tensor
+) -> Bool {
   gradCheckReport(inputs, eps: eps, atol: atol, rtol: rtol, f).passed
 }
 
 /// Whether the gradient of `f` matches finite differences at a seeded random input of `shape`,
 /// with values uniform in `range`.
-public func gradCheck(shape: [Int], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
-                      _ f: (Tensor) -> Tensor) -> Bool {
+public func gradCheck(
+  shape: [Int], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
+  _ f: (Tensor) -> Tensor
+) -> Bool {
   var generator = RandomGenerator(seed: seed)
-  let x = Tensor.rand(shape, dtype: .float64, generator: &generator) * (range.upperBound - range.lowerBound)
+  let x =
+    Tensor.rand(shape, dtype: .float64, generator: &generator) * (range.upperBound - range.lowerBound)
     + range.lowerBound
   return gradCheck([x]) { f($0[0]) }
 }
@@ -83,8 +90,10 @@ public func gradCheck(shape: [Int], in range: ClosedRange<Double> = -2...2, seed
 /// The first derivatives (of `f`'s output weighted by fixed random values) are computed with
 /// `createGraph: true`; `gradCheckReport` then checks their gradients. Passing means the backward
 /// rules are themselves differentiated correctly (Hessian-vector products are right).
-public func gradGradCheckReport(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
-                                _ f: @escaping ([Tensor]) -> Tensor) -> GradCheckReport {
+public func gradGradCheckReport(
+  _ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
+  _ f: @escaping ([Tensor]) -> Tensor
+) -> GradCheckReport {
   gradCheckReport(inputs, eps: eps, atol: atol, rtol: rtol) { xs in
     withGrad {
       let y = f(xs)
@@ -99,7 +108,9 @@ public func gradGradCheckReport(_ inputs: [Tensor], eps: Double = 1e-6, atol: Do
 }
 
 /// Whether the second derivatives of `f` match finite differences; see `gradGradCheckReport`.
-public func gradGradCheck(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
-                          _ f: @escaping ([Tensor]) -> Tensor) -> Bool {
+public func gradGradCheck(
+  _ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3,
+  _ f: @escaping ([Tensor]) -> Tensor
+) -> Bool {
   gradGradCheckReport(inputs, eps: eps, atol: atol, rtol: rtol, f).passed
 }

@@ -66,8 +66,10 @@ public func withGrad<R>(_ body: () throws -> R) rethrows -> R {
 
 /// Runs async `body` without recording any graph; see the synchronous `withNoGrad`. (No backward
 /// pass holds the thread here: a pass never suspends, so async code never runs inside one.)
-public func withNoGrad<R>(isolation: isolated (any Actor)? = #isolation,
-                          _ body: () async throws -> R) async rethrows -> R {
+public func withNoGrad<R>(
+  isolation: isolated (any Actor)? = #isolation,
+  _ body: () async throws -> R
+) async rethrows -> R {
   GradMode.taskValueHasBeenSet.store(true, ordering: .relaxed)
   return try await GradMode.$taskValue.withValue(false, operation: body, isolation: isolation)
 }

@@ -36,7 +36,9 @@ struct LeafGradients {
 
   /// Takes the contribution of one edge into `leaf` (`nil` when its rule gave none). Returns the
   /// leaf's total when this was its last edge and some edge gave a gradient, else `nil`.
-  mutating func receive(_ grad: consuming Tensor?, for leaf: Tensor, adding sum: (consuming Tensor, Tensor) -> Tensor) -> Tensor? {
+  mutating func receive(_ grad: consuming Tensor?, for leaf: Tensor, adding sum: (consuming Tensor, Tensor) -> Tensor)
+    -> Tensor?
+  {
     guard let slot = slot(of: leaf) else {
       trap("backward: internal error, a gradient arrived for a leaf that no counted edge leads to")
     }

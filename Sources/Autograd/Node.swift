@@ -121,8 +121,10 @@ final class Node {
 
   /// Makes a node; `needs` has a bit set for each input that requires grad. The lists are
   /// consumed, so that they move into the node without retaining their tensors again.
-  init(name: StaticString, detail: String?, scalar: Double?, inputs: consuming TensorList, needs: UInt64,
-       saved: consuming TensorList, rule: @escaping BackwardRule) {
+  init(
+    name: StaticString, detail: String?, scalar: Double?, inputs: consuming TensorList, needs: UInt64,
+    saved: consuming TensorList, rule: @escaping BackwardRule
+  ) {
     self.name = name
     self.hasScalar = scalar != nil
     self.context = RuleContext(bits: needs, scalar: scalar ?? 0)
@@ -145,9 +147,11 @@ extension Tensor {
   /// pictures of the graph show it when there is no `detail`.
   @discardableResult
   @inline(__always)
-  func recorded(_ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
-                inputs: consuming TensorList, saving saved: consuming TensorList = TensorList(),
-                rule: @escaping BackwardRule) -> Tensor {
+  func recorded(
+    _ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
+    inputs: consuming TensorList, saving saved: consuming TensorList = TensorList(),
+    rule: @escaping BackwardRule
+  ) -> Tensor {
     // The inputs first: the grad mode is a task-local value, a lookup that costs more than the
     // check, and most ops inside a backward pass have no input that requires grad.
     trapUnless(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")

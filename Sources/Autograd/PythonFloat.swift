@@ -15,7 +15,8 @@ public func pythonRepr(_ value: Double) -> String {
     text = String(text[..<e])
   }
   let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-  let integerPart = String(parts[0]), fractionPart = parts.count > 1 ? String(parts[1]) : ""
+  let integerPart = String(parts[0])
+  let fractionPart = parts.count > 1 ? String(parts[1]) : ""
   // All significant digits, and the decimal exponent of the first one.
   var digits = integerPart + fractionPart
   var pointPosition = integerPart.count + exponent

@@ -15,13 +15,19 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
       z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
       return z ^ (z >> 31)
     }
-    s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+    s0 = splitMix()
+    s1 = splitMix()
+    s2 = splitMix()
+    s3 = splitMix()
   }
 
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
     let t = s1 << 17
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
     s2 ^= t
     s3 = s3 << 45 | s3 >> 19
     return result
@@ -33,7 +39,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
   /// A standard normal double, by Marsaglia's polar method.
   public mutating func nextNormal() -> Double {
     while true {
-      let u = 2 * nextUniform() - 1, v = 2 * nextUniform() - 1
+      let u = 2 * nextUniform() - 1
+      let v = 2 * nextUniform() - 1
       let s = u * u + v * v
       if s > 0 && s < 1 { return u * (-2 * portableLog(s) / s).squareRoot() }
     }
@@ -69,10 +76,16 @@ public func manualSeed(_ seed: UInt64) {
 /// every platform (libm's `log` may differ in the last place between systems).
 func portableLog(_ x: Double) -> Double {
   // x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(t), t = (m - 1) / (m + 1), |t| < 0.172.
-  var m = x.significand, e = Double(x.exponent)
-  if m > 1.4142135623730951 { m /= 2; e += 1 }
-  let t = (m - 1) / (m + 1), t2 = t * t
-  var term = t, sum = 0.0
+  var m = x.significand
+  var e = Double(x.exponent)
+  if m > 1.4142135623730951 {
+    m /= 2
+    e += 1
+  }
+  let t = (m - 1) / (m + 1)
+  let t2 = t * t
+  var term = t
+  var sum = 0.0
   for k in stride(from: 1.0, through: 39, by: 2) {
     sum += term / k
     term *= t2

@@ -14,10 +14,14 @@ package enum Shape {
   /// of 0 count as 1 in the product because the row-major strides still multiply them: shape
   /// `[0, 2^62, 2^62]` has no elements, but its first stride would overflow.
   package static func checkedCount(_ shape: [Int], elementSize: Int = 1) -> Int? {
-    var span = elementSize, isEmpty = false
+    var span = elementSize
+    var isEmpty = false
     for d in shape {
       guard d >= 0 else { return nil }
-      if d == 0 { isEmpty = true; continue }
+      if d == 0 {
+        isEmpty = true
+        continue
+      }
       let (product, overflow) = span.multipliedReportingOverflow(by: d)
       if overflow { return nil }
       span = product
@@ -59,8 +63,9 @@ package enum Shape {
     for i in 0..<rank {
       let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
       let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-      trapUnless(da == db || da == 1 || db == 1,
-                 "\(op): shapes \(a) and \(b) cannot be broadcast together")
+      trapUnless(
+        da == db || da == 1 || db == 1,
+        "\(op): shapes \(a) and \(b) cannot be broadcast together")
       out[i] = da == 1 ? db : da
     }
     return out

@@ -3,8 +3,10 @@ extension Tensor {
   ///
   /// `shape` defaults to `[values.count]`, a vector.
   /// - Precondition: The shape holds exactly `values.count` elements.
-  public convenience init(_ values: [Double], shape: [Int]? = nil, dtype: DType = .float32,
-                          requiresGrad: Bool = false) {
+  public convenience init(
+    _ values: [Double], shape: [Int]? = nil, dtype: DType = .float32,
+    requiresGrad: Bool = false
+  ) {
     self.init(values: values, shape: shape, dtype: dtype)
     self.requiresGrad = requiresGrad
   }
@@ -41,7 +43,8 @@ extension Tensor {
   convenience init<S: TensorScalar>(values: [S], shape: [Int]?, dtype: DType) {
     let shape = shape ?? [values.count]
     self.init(empty: shape, dtype: dtype)
-    trapUnless(count == values.count, "Tensor: shape \(shape) holds \(count) elements, but \(values.count) values were given")
+    trapUnless(
+      count == values.count, "Tensor: shape \(shape) holds \(count) elements, but \(values.count) values were given")
     // An empty shape may be too large to address at the source's element size: nothing to copy anyway.
     if values.isEmpty { return }
     if S.dtype == dtype {
@@ -64,8 +67,10 @@ extension Tensor {
   }
 
   /// A tensor with every element equal to `value`.
-  public static func full(_ shape: [Int], value: Double, dtype: DType = .float32,
-                          requiresGrad: Bool = false) -> Tensor {
+  public static func full(
+    _ shape: [Int], value: Double, dtype: DType = .float32,
+    requiresGrad: Bool = false
+  ) -> Tensor {
     trapUnless(shape.allSatisfy { $0 >= 0 }, "full: negative size in shape \(shape)")
     let t = Tensor(empty: shape, dtype: dtype, zeroed: value == 0)
     if value != 0 { Kernels.fill(t, value) }
@@ -80,8 +85,10 @@ extension Tensor {
   public static func ones(like other: Tensor) -> Tensor { ones(other.shape, dtype: other.dtype) }
 
   /// The values `start, start + step, ...` below `end` (above it for a negative step), as a vector.
-  public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1,
-                            dtype: DType = .float32) -> Tensor {
+  public static func arange(
+    _ start: Double = 0, _ end: Double, step: Double = 1,
+    dtype: DType = .float32
+  ) -> Tensor {
     trapUnless(step != 0 && step.isFinite, "arange: step must be finite and non-zero, got \(step)")
     let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
     return Tensor((0..<n).map { start + Double($0) * step }, dtype: dtype)
@@ -119,7 +126,8 @@ extension Tensor {
   public static func randint(low: Int = 0, high: Int, shape: [Int], generator: inout RandomGenerator) -> Tensor {
     trapUnless(low < high, "randint: low (\(low)) must be below high (\(high))")
     let range = Int64(low)..<Int64(high)
-    return Tensor(values: (0..<Shape.count(shape)).map { _ in generator.nextInt(in: range) }, shape: shape, dtype: .int64)
+    return Tensor(
+      values: (0..<Shape.count(shape)).map { _ in generator.nextInt(in: range) }, shape: shape, dtype: .int64)
   }
 
   /// Uniform random values in [0, 1) from the global generator (see `manualSeed`).

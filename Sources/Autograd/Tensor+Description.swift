@@ -18,14 +18,24 @@ extension Tensor: CustomStringConvertible {
     if dtype != .float32 && dtype != .int64 && dtype != .bool || (texts.isEmpty && dtype != .float32) {
       suffixes.append("dtype=\(dtype)")
     }
-    if let gradFn { suffixes.append("grad_fn=<\(gradFn.displayName)>") } else if requiresGrad { suffixes.append("requires_grad=True") }
+    if let gradFn {
+      suffixes.append("grad_fn=<\(gradFn.displayName)>")
+    } else if requiresGrad {
+      suffixes.append("requires_grad=True")
+    }
     return "tensor(" + ([body] + suffixes).joined(separator: ", ") + ")"
   }
 
-  private func write(texts: [String], shape: [Int], axis: Int, start: Int, indent: Int, summarize: Bool,
-                     into out: inout String) {
-    if shape.isEmpty { out += texts[start]; return }
-    let size = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+  private func write(
+    texts: [String], shape: [Int], axis: Int, start: Int, indent: Int, summarize: Bool,
+    into out: inout String
+  ) {
+    if shape.isEmpty {
+      out += texts[start]
+      return
+    }
+    let size = shape[axis]
+    let inner = shape[(axis + 1)...].reduce(1, *)
     let shown: [Int?] = summarize && size > 6 ? Array(0..<3) + [nil] + Array((size - 3)..<size) : Array(0..<size)
     out += "["
     for (n, index) in shown.enumerated() {
@@ -33,15 +43,21 @@ extension Tensor: CustomStringConvertible {
         if axis == shape.count - 1 {
           out += ", "
         } else {
-          out += "," + String(repeating: "\n", count: shape.count - 1 - axis) + String(repeating: " ", count: indent + axis + 1)
+          out +=
+            "," + String(repeating: "\n", count: shape.count - 1 - axis)
+            + String(repeating: " ", count: indent + axis + 1)
         }
       }
-      guard let index else { out += axis == shape.count - 1 ? " ..." : "..."; continue }
+      guard let index else {
+        out += axis == shape.count - 1 ? " ..." : "..."
+        continue
+      }
       if axis == shape.count - 1 {
         out += texts[start + index]
       } else {
-        write(texts: texts, shape: shape, axis: axis + 1, start: start + index * inner, indent: indent,
-              summarize: summarize, into: &out)
+        write(
+          texts: texts, shape: shape, axis: axis + 1, start: start + index * inner, indent: indent,
+          summarize: summarize, into: &out)
       }
     }
     out += "]"
@@ -54,11 +70,12 @@ extension Tensor: CustomStringConvertible {
 /// more than 1000x or leave [1e-4, 1e8].
 private enum ElementText {
   static func padded(_ tensor: Tensor) -> [String] {
-    let texts: [String] = switch tensor.dtype {
-    case .bool: tensor.scalars(as: Bool.self).map { $0 ? "True" : "False" }
-    case .int64: tensor.scalars(as: Int64.self).map { String($0) }
-    default: floats(tensor.scalars(as: Double.self))
-    }
+    let texts: [String] =
+      switch tensor.dtype {
+      case .bool: tensor.scalars(as: Bool.self).map { $0 ? "True" : "False" }
+      case .int64: tensor.scalars(as: Int64.self).map { String($0) }
+      default: floats(tensor.scalars(as: Double.self))
+      }
     let width = texts.map(\.count).max() ?? 0
     return texts.map { String(repeating: " ", count: width - $0.count) + $0 }
   }
@@ -66,7 +83,8 @@ private enum ElementText {
   private static func floats(_ values: [Double]) -> [String] {
     let finite = values.filter(\.isFinite).map(Swift.abs)
     let nonzero = finite.filter { $0 != 0 }
-    let largest = nonzero.max() ?? 0, smallest = nonzero.min() ?? 0
+    let largest = nonzero.max() ?? 0
+    let smallest = nonzero.min() ?? 0
     let format: String
     if finite.allSatisfy({ $0 == $0.rounded() }) {
       format = largest > 1e8 ? "%.4e" : "%.0f."

@@ -91,7 +91,9 @@ public final class Tensor {
   /// A contiguous tensor that owns a fresh storage of `shape` (uninitialized unless `zeroed`).
   convenience init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
     guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else {
-      trap("tensor: cannot make a tensor of shape \(shape) and dtype \(dtype): a negative size, or more bytes than Int can count")
+      trap(
+        "tensor: cannot make a tensor of shape \(shape) and dtype \(dtype): a negative size, or more bytes than Int can count"
+      )
     }
     let storage = Storage.make(dtype: dtype, count: count, zeroed: zeroed)
     self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0)
@@ -119,10 +121,12 @@ public final class Tensor {
   public var requiresGrad: Bool {
     get { isGradLeaf || gradFn != nil }
     set {
-      trapUnless(gradFn == nil,
-                 "requiresGrad: can only be set on leaf tensors; use detached() to cut a computed tensor from its graph")
-      trapUnless(!newValue || dtype.isFloatingPoint,
-                 "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
+      trapUnless(
+        gradFn == nil,
+        "requiresGrad: can only be set on leaf tensors; use detached() to cut a computed tensor from its graph")
+      trapUnless(
+        !newValue || dtype.isFloatingPoint,
+        "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
       if !newValue && gradientState == nil { return }
       ensuredGradientState.requiresGrad = newValue
     }
@@ -135,8 +139,9 @@ public final class Tensor {
   public var data: Tensor {
     get { detached() }
     set {
-      trapUnless(newValue.dtype == dtype || !requiresGrad,
-                 "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
+      trapUnless(
+        newValue.dtype == dtype || !requiresGrad,
+        "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
       storage = newValue.storage
       shape = newValue.shape
       strides = newValue.strides

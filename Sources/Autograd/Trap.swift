@@ -6,8 +6,10 @@
 /// read only "precondition failure". `fatalError` keeps its message in every configuration except
 /// `-Ounchecked`. Internal invariants that no caller can break may still use `precondition`.
 @inline(__always)
-package func trapUnless(_ condition: Bool, _ message: @autoclosure () -> String,
-                        file: StaticString = #fileID, line: UInt = #line) {
+package func trapUnless(
+  _ condition: Bool, _ message: @autoclosure () -> String,
+  file: StaticString = #fileID, line: UInt = #line
+) {
   if !condition { trap(message(), file: file, line: line) }
 }
 

@@ -13,7 +13,8 @@ struct GraphSource: ParsableArguments {
 
   static let lectureProgram = "y_hat = x * w; loss = (y - y_hat)^2"
 
-  @Option(help: "The model to show when no --expr is given: lecture (loss = (y - x*w)^2 for one sample) or two-layer-net.")
+  @Option(
+    help: "The model to show when no --expr is given: lecture (loss = (y - x*w)^2 for one sample) or two-layer-net.")
   var model: Model = .lecture
 
   @Option(help: "An expression over named scalars, e.g. \"(y - x*w)^2\" or \"y_hat = x*w; loss = (y - y_hat)^2\".")
@@ -45,7 +46,8 @@ struct GraphSource: ParsableArguments {
     let parameters = try wrt.map { list in
       let names = Set(list.split(separator: ",").map(String.init))
       for name in names where !values.contains(where: { $0.0 == name }) {
-        throw ValidationError("--wrt: '\(name)' is not one of the names given with --set (\(values.map(\.0).joined(separator: ", ")))")
+        throw ValidationError(
+          "--wrt: '\(name)' is not one of the names given with --set (\(values.map(\.0).joined(separator: ", ")))")
       }
       return names
     }

@@ -40,13 +40,18 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "Draw the training loss and test accuracy per epoch to this SVG file.")
   var plot: String?
 
-  @Flag(help: "Train on every process of an MPI job (`mpirun -np N autograd train --distributed`), each on its share of the data; --batch-size is per process.")
+  @Flag(
+    help:
+      "Train on every process of an MPI job (`mpirun -np N autograd train --distributed`), each on its share of the data; --batch-size is per process."
+  )
   var distributed = false
 
   func validate() throws {
     guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
     guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-    guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive, got \(learningRate)") }
+    guard learningRate > 0, learningRate.isFinite else {
+      throw ValidationError("--lr must be positive, got \(learningRate)")
+    }
   }
 
   func run() throws {
@@ -57,7 +62,9 @@ struct TrainCommand: ParsableCommand {
     }
     // Only rank 0 speaks and writes files; the others train in silence.
     let isLead = (group?.rank ?? 0) == 0
-    let loaded = Result { try DigitsClassifier.load(data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL) }
+    let loaded = Result {
+      try DigitsClassifier.load(data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL)
+    }
     // Every rank reads the data; if one cannot, all stop with its reason rather than wait for it.
     if let group {
       do {
@@ -72,19 +79,25 @@ struct TrainCommand: ParsableCommand {
     (options.model, options.epochs, options.batchSize, options.learningRate, options.optimizer, options.seed) =
       (model, epochs, batchSize, learningRate, optimizer, seed)
     let ranks = group?.size ?? 1
-    let batch = ranks == 1 ? "batch \(batchSize)" : "batch \(batchSize) per process x \(ranks) processes = \(batchSize * ranks)"
+    let batch =
+      ranks == 1 ? "batch \(batchSize)" : "batch \(batchSize) per process x \(ranks) processes = \(batchSize * ranks)"
     if isLead {
       if let group { print("distributed over \(ranks) processes (\(group.implementation))") }
-      print("training \(model.rawValue) on \(features.shape[0]) digits (\(Int(options.testFraction * 100))% held out), \(optimizer.rawValue), lr \(learningRate), \(batch)")
+      print(
+        "training \(model.rawValue) on \(features.shape[0]) digits (\(Int(options.testFraction * 100))% held out), \(optimizer.rawValue), lr \(learningRate), \(batch)"
+      )
     }
     let bar = ProgressBar(total: epochs)
     var reports: [DigitsClassifier.EpochReport] = []
-    let trained = try DigitsClassifier.train(features: features, labels: labels, options: options, group: group, onBatch: { progress in
-      if isLead { bar.update(progress) }
-    }, onEpoch: { report in
-      if isLead { bar.finish(report) }
-      reports.append(report)
-    })
+    let trained = try DigitsClassifier.train(
+      features: features, labels: labels, options: options, group: group,
+      onBatch: { progress in
+        if isLead { bar.update(progress) }
+      },
+      onEpoch: { report in
+        if isLead { bar.finish(report) }
+        reports.append(report)
+      })
     guard isLead else { return }
     let accuracy = reports.last?.testAccuracy ?? 0
     print("final test accuracy: \(String(format: "%.2f", accuracy * 100))%")
@@ -93,8 +106,9 @@ struct TrainCommand: ParsableCommand {
       print("saved the model to \(save)")
     }
     if let plot {
-      let svg = trainingCurvesSVG(losses: reports.map(\.meanLoss), accuracies: reports.map(\.testAccuracy),
-                                  title: "\(model.rawValue.uppercased()) on digits: loss and test accuracy")
+      let svg = trainingCurvesSVG(
+        losses: reports.map(\.meanLoss), accuracies: reports.map(\.testAccuracy),
+        title: "\(model.rawValue.uppercased()) on digits: loss and test accuracy")
       do { try Data(svg.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) } catch {
         throw ValidationError("cannot write \(plot): \(error.localizedDescription)")
       }
@@ -125,12 +139,16 @@ struct EvaluateCommand: ParsableCommand {
 
   func run() throws {
     let (network, options) = try DigitsClassifier.loadModel(URL(fileURLWithPath: model))
-    let (features, labels) = try DigitsClassifier.load(data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL)
+    let (features, labels) = try DigitsClassifier.load(
+      data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL)
     var generator = RandomGenerator(seed: options.seed)
-    let (_, test) = DigitsClassifier.split(features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
+    let (_, test) = DigitsClassifier.split(
+      features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
     let batch = test.batch(at: Array(0..<test.count))
     let accuracy = DigitsClassifier.accuracy(of: network, features: batch[0], labels: batch[1])
-    print("\(options.model.rawValue) model from \(model): test accuracy \(String(format: "%.2f", accuracy * 100))% on \(test.count) held-out digits")
+    print(
+      "\(options.model.rawValue) model from \(model): test accuracy \(String(format: "%.2f", accuracy * 100))% on \(test.count) held-out digits"
+    )
   }
 }
 
@@ -147,17 +165,24 @@ final class ProgressBar {
     guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.05 || p.samplesDone == p.samplesTotal else { return }
     lastDraw = Date()
     let fraction = Double(p.samplesDone) / Double(Swift.max(p.samplesTotal, 1))
-    let width = 24, filled = Int(fraction * Double(width))
+    let width = 24
+    let filled = Int(fraction * Double(width))
     let rate = Double(p.samplesDone) / Swift.max(p.seconds, 1e-9)
     let left = Double(p.samplesTotal - p.samplesDone) / Swift.max(rate, 1e-9)
-    let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: Swift.max(0, width - filled - 1))
-    print(String(format: "\r\u{1B}[2Kepoch %d/%d [%@] %d/%d  %.0f items/s  %.1fs left  loss %.4f",
-                 p.epoch, total, bar, p.samplesDone, p.samplesTotal, rate, left, p.runningLoss), terminator: "")
+    let bar =
+      String(repeating: "=", count: filled) + (filled < width ? ">" : "")
+      + String(repeating: " ", count: Swift.max(0, width - filled - 1))
+    print(
+      String(
+        format: "\r\u{1B}[2Kepoch %d/%d [%@] %d/%d  %.0f items/s  %.1fs left  loss %.4f",
+        p.epoch, total, bar, p.samplesDone, p.samplesTotal, rate, left, p.runningLoss), terminator: "")
     fflush(nil)  // every stream: naming `stdout` is not concurrency-safe in Swift 6
   }
 
   func finish(_ r: DigitsClassifier.EpochReport) {
-    let line = String(format: "epoch %d/%d  loss %.4f  test accuracy %.2f%%  (%.2fs)", r.epoch, total, r.meanLoss, r.testAccuracy * 100, r.seconds)
+    let line = String(
+      format: "epoch %d/%d  loss %.4f  test accuracy %.2f%%  (%.2fs)", r.epoch, total, r.meanLoss, r.testAccuracy * 100,
+      r.seconds)
     print(isTerminal ? "\r\u{1B}[2K" + line : line)
   }
 }

@@ -56,8 +56,10 @@ public final class DistributedDataParallel<M: Module> {
   ///     a programmer error that stops the process with its name.
   ///   - broadcastBuffers: Copy rank 0's buffers to every rank after each pass.
   /// - Throws: `DistributedError.mismatchedCall` when the ranks' models differ, or an MPI failure.
-  public init(_ module: M, group: ProcessGroup, bucketCapacity: Int = 25 << 20, findUnusedParameters: Bool = false,
-              broadcastBuffers: Bool = true) throws {
+  public init(
+    _ module: M, group: ProcessGroup, bucketCapacity: Int = 25 << 20, findUnusedParameters: Bool = false,
+    broadcastBuffers: Bool = true
+  ) throws {
     trapUnless(bucketCapacity > 0, "DistributedDataParallel: bucket capacity must be positive, got \(bucketCapacity)")
     let trainable = module.namedParameters().filter { $0.1.requiresGrad }
     self.module = module
@@ -138,7 +140,8 @@ public final class DistributedDataParallel<M: Module> {
       gotGradient = Array(repeating: false, count: parameters.count)
     }
     if !findUnusedParameters, let unused = gotGradient.firstIndex(of: false) {
-      trap("""
+      trap(
+        """
         DistributedDataParallel: parameter '\(names[unused])' got no gradient in this backward pass; \
         pass findUnusedParameters: true when parts of the model sit out some passes
         """)
@@ -191,7 +194,8 @@ public final class DistributedDataParallel<M: Module> {
   /// Buckets of parameters of one dtype, in reverse order, each of at most `capacity` bytes unless
   /// a single parameter is larger.
   private static func makeBuckets(_ parameters: [Tensor], capacity: Int)
-    -> ([GradientBucket], [(bucket: Int, position: Int)]) {
+    -> ([GradientBucket], [(bucket: Int, position: Int)])
+  {
     var groups: [[Int]] = []
     var open: [DType: (group: Int, bytes: Int)] = [:]
     for index in parameters.indices.reversed() {
@@ -216,7 +220,8 @@ public final class DistributedDataParallel<M: Module> {
   private static func agreeOnModel(_ module: M, _ trainable: [(String, Tensor)], _ group: ProcessGroup) throws {
     let elements = trainable.reduce(0) { $0 + $1.1.count }
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    let description = trainable.map { "\($0.0)\($0.1.shape)\($0.1.dtype)" } + module.namedBuffers().map { "\($0.0)\($0.1.shape)" }
+    let description =
+      trainable.map { "\($0.0)\($0.1.shape)\($0.1.dtype)" } + module.namedBuffers().map { "\($0.0)\($0.1.shape)" }
     for byte in description.joined(separator: ";").utf8 {
       hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
     }
@@ -224,8 +229,11 @@ public final class DistributedDataParallel<M: Module> {
     let all = try group.allGather(signature).scalars(as: Int64.self)
     let rows = (0..<group.size).map { Array(all[(3 * $0)..<(3 * $0 + 3)]) }
     guard Set(rows.map { $0[2] }).count > 1 || Set(rows.map { $0[1] }).count > 1 else { return }
-    let described = rows.enumerated().map { "rank \($0.offset): \($0.element[0]) parameters of \($0.element[1]) elements" }
-    throw DistributedError.mismatchedCall("""
+    let described = rows.enumerated().map {
+      "rank \($0.offset): \($0.element[0]) parameters of \($0.element[1]) elements"
+    }
+    throw DistributedError.mismatchedCall(
+      """
       DistributedDataParallel: the ranks' models differ in their parameters' names, shapes or dtypes, or their buffers \
       (\(described.joined(separator: "; ")))
       """)

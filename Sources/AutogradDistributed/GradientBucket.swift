@@ -19,7 +19,8 @@ final class GradientBucket {
 
   init(members: [Int], parameters: [Tensor]) {
     self.members = members
-    var offsets: [Int] = [], total = 0
+    var offsets: [Int] = []
+    var total = 0
     for index in members {
       offsets.append(total)
       total += parameters[index].count

@@ -13,11 +13,11 @@ enum MPILibrary {
   static func candidates(_ environment: [String: String]) -> [String] {
     if let path = environment[pathVariable] { return [path] }
     #if os(macOS)
-    let openMPI = ["libmpi.40.dylib", "/opt/homebrew/lib/libmpi.40.dylib", "/usr/local/lib/libmpi.40.dylib"]
-    let mpich = ["libmpi.12.dylib", "/opt/homebrew/lib/libmpi.12.dylib", "/usr/local/lib/libmpi.12.dylib"]
+      let openMPI = ["libmpi.40.dylib", "/opt/homebrew/lib/libmpi.40.dylib", "/usr/local/lib/libmpi.40.dylib"]
+      let mpich = ["libmpi.12.dylib", "/opt/homebrew/lib/libmpi.12.dylib", "/usr/local/lib/libmpi.12.dylib"]
     #else
-    let openMPI = ["libmpi.so.40"]
-    let mpich = ["libmpich.so.12", "libmpi.so.12"]
+      let openMPI = ["libmpi.so.40"]
+      let mpich = ["libmpich.so.12", "libmpi.so.12"]
     #endif
     let launchedByMPICH = environment["OMPI_COMM_WORLD_SIZE"] == nil && environment["PMI_RANK"] != nil
     return launchedByMPICH ? mpich + openMPI : openMPI + mpich
@@ -37,7 +37,8 @@ enum MPILibrary {
   /// Loads the library, or throws an error that says what to install.
   static func load() throws {
     guard let loadFailure else { return }
-    throw DistributedError.mpiUnavailable("""
+    throw DistributedError.mpiUnavailable(
+      """
       distributed training needs MPI, which could not be loaded (\(loadFailure)). \
       Install Open MPI (on Debian or Ubuntu: apt-get install openmpi-bin; on macOS: brew install open-mpi), \
       or MPICH (apt-get install mpich), or set \(pathVariable) to the path of libmpi
@@ -52,6 +53,7 @@ enum MPILibrary {
     guard code != 0 else { return }
     var text = [CChar](repeating: 0, count: 1024)
     ag_mpi_error_text(code, &text, text.count)
-    throw DistributedError.mpiFailed(call: call, message: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    throw DistributedError.mpiFailed(
+      call: call, message: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
   }
 }

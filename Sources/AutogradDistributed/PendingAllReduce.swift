@@ -24,8 +24,9 @@ public final class PendingAllReduce: @unchecked Sendable {
     let buffer = self.buffer
     var handle: Int64 = 0
     try buffer.withUnsafeMutableElementBytes { base, count in
-      try MPILibrary.check(ag_mpi_iallreduce(base, Int64(count), ProcessGroup.mpiType(buffer.dtype), op.mpi, &handle),
-                           "allReduceAsync")
+      try MPILibrary.check(
+        ag_mpi_iallreduce(base, Int64(count), ProcessGroup.mpiType(buffer.dtype), op.mpi, &handle),
+        "allReduceAsync")
     }
     request = handle
   }

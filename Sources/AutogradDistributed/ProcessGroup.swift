@@ -40,7 +40,9 @@ public final class ProcessGroup: @unchecked Sendable {
   /// environment), or `size` when it does not: to share the machine's cores among them.
   public var ranksOnThisMachine: Int {
     let environment = ProcessInfo.processInfo.environment
-    let named = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE"].lazy.compactMap { environment[$0].flatMap(Int.init) }
+    let named = ["OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "PMI_LOCAL_SIZE"].lazy.compactMap {
+      environment[$0].flatMap(Int.init)
+    }
     return named.first { $0 > 0 } ?? size
   }
 
@@ -65,7 +67,8 @@ public final class ProcessGroup: @unchecked Sendable {
     defer { sharedLock.unlock() }
     if let shared { return shared }
     try MPILibrary.load()
-    var rank: Int32 = 0, size: Int32 = 0
+    var rank: Int32 = 0
+    var size: Int32 = 0
     try MPILibrary.check(ag_mpi_initialize(&rank, &size), "ProcessGroup.world")
     let group = ProcessGroup(rank: Int(rank), size: Int(size), implementation: MPILibrary.flavor ?? "MPI")
     shared = group
@@ -159,7 +162,8 @@ public final class ProcessGroup: @unchecked Sendable {
       try tensor.withUnsafeElementBytes { source, count in
         guard count > 0 else { return }
         try gathered.withUnsafeMutableElementBytes { destination, _ in
-          try MPILibrary.check(ag_mpi_allgather(source, destination, Int64(count), Self.mpiType(tensor.dtype)), "allGather")
+          try MPILibrary.check(
+            ag_mpi_allgather(source, destination, Int64(count), Self.mpiType(tensor.dtype)), "allGather")
         }
       }
       return gathered
@@ -195,7 +199,8 @@ public final class ProcessGroup: @unchecked Sendable {
 
   /// The call every rank is about to make, compared across ranks before any data moves.
   enum Call: Equatable {
-    case allReduce, allGather, broadcast(root: Int)
+    case allReduce, allGather
+    case broadcast(root: Int)
 
     var code: Int64 {
       switch self {
@@ -234,14 +239,16 @@ public final class ProcessGroup: @unchecked Sendable {
     var all = [Int64](repeating: 0, count: width * size)
     try signature.withUnsafeBytes { mine in
       try all.withUnsafeMutableBytes { everyone in
-        try MPILibrary.check(ag_mpi_allgather(mine.baseAddress, everyone.baseAddress, Int64(width), AG_MPI_INT64), call.name)
+        try MPILibrary.check(
+          ag_mpi_allgather(mine.baseAddress, everyone.baseAddress, Int64(width), AG_MPI_INT64), call.name)
       }
     }
     let rows = (0..<size).map { Array(all[($0 * width)..<(($0 + 1) * width)]) }
     guard rows.contains(where: { $0 != signature }) else { return }
     let described = rows.enumerated().map { rank, row in "rank \(rank): \(Self.describe(row))" }
     throw DistributedError.mismatchedCall(
-      "\(call.name): the ranks' calls differ (\(described.joined(separator: "; "))); every rank must make the same call with the same shape and dtype")
+      "\(call.name): the ranks' calls differ (\(described.joined(separator: "; "))); every rank must make the same call with the same shape and dtype"
+    )
   }
 
   private static func describe(_ signature: [Int64]) -> String {
@@ -255,7 +262,8 @@ public final class ProcessGroup: @unchecked Sendable {
   private func checkReducible(_ tensor: Tensor, _ op: ReduceOp, _ call: String) throws {
     try checkSupported(tensor.dtype, call)
     if op == .mean && !tensor.dtype.isFloatingPoint {
-      throw DistributedError.invalidArgument("\(call): the mean of an \(tensor.dtype) tensor is not one; use .sum and divide")
+      throw DistributedError.invalidArgument(
+        "\(call): the mean of an \(tensor.dtype) tensor is not one; use .sum and divide")
     }
   }
 

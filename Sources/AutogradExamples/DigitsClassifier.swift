@@ -43,16 +43,24 @@ public enum DigitsClassifier {
   public static var defaultDataURL: URL {
     get throws {
       let bundle = "swift-autograd_AutogradExamples"
-      let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-      let directories = [executable, Bundle.main.bundleURL.deletingLastPathComponent()]
+      let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        .deletingLastPathComponent()
+      let directories =
+        [executable, Bundle.main.bundleURL.deletingLastPathComponent()]
         + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
       let places = directories.flatMap { directory in
-        ["\(bundle).resources/digits.csv", "\(bundle).bundle/Contents/Resources/digits.csv", "\(bundle).bundle/digits.csv"]
-          .map { directory.appendingPathComponent($0) }
+        [
+          "\(bundle).resources/digits.csv", "\(bundle).bundle/Contents/Resources/digits.csv",
+          "\(bundle).bundle/digits.csv",
+        ]
+        .map { directory.appendingPathComponent($0) }
       }
       if let found = places.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
-      throw DataFileError(path: executable.appendingPathComponent("\(bundle).resources/digits.csv").path, location: "",
-                          reason: "the digits data that ships with the tool is not beside it; pass the data with --data FILE (a CSV of 64 pixels 0...16 and a label per row)")
+      throw DataFileError(
+        path: executable.appendingPathComponent("\(bundle).resources/digits.csv").path, location: "",
+        reason:
+          "the digits data that ships with the tool is not beside it; pass the data with --data FILE (a CSV of 64 pixels 0...16 and a label per row)"
+      )
     }
   }
 
@@ -62,17 +70,21 @@ public enum DigitsClassifier {
   public static func load(_ url: URL) throws -> (features: Tensor, labels: Tensor) {
     let table = try loadNumericCSV(url)
     guard table.shape[1] == 65 else {
-      throw DataFileError(path: url.path, location: "1", reason: "expected 65 columns (64 pixels and a label), found \(table.shape[1])")
+      throw DataFileError(
+        path: url.path, location: "1", reason: "expected 65 columns (64 pixels and a label), found \(table.shape[1])")
     }
     let rows = table.scalars(as: Double.self)
     for r in 0..<table.shape[0] {
       let row = rows[(r * 65)..<(r * 65 + 65)]
       if let bad = row.prefix(64).firstIndex(where: { $0 < 0 || $0 > 16 }) {
-        throw DataFileError(path: url.path, location: "\(r + 1)", reason: "column \(bad - r * 65 + 1): pixel \(rows[bad]) is outside 0...16")
+        throw DataFileError(
+          path: url.path, location: "\(r + 1)",
+          reason: "column \(bad - r * 65 + 1): pixel \(rows[bad]) is outside 0...16")
       }
       let label = row.last!
       guard label == label.rounded(), (0...9).contains(label) else {
-        throw DataFileError(path: url.path, location: "\(r + 1)", reason: "column 65: label \(label) is not a digit 0...9")
+        throw DataFileError(
+          path: url.path, location: "\(r + 1)", reason: "column 65: label \(label) is not a digit 0...9")
       }
     }
     let features = (table[TensorIndex.all, ..<64] / 16).cast(to: .float32).contiguous()
@@ -94,9 +106,11 @@ public enum DigitsClassifier {
       return Sequential(
         Standardize(features: 64),
         Unflatten(shape: [1, 8, 8]),
-        Conv2d(inputChannels: 1, outputChannels: 16, kernelSize: (3, 3), padding: (1, 1), generator: &generator), ReLU(),
+        Conv2d(inputChannels: 1, outputChannels: 16, kernelSize: (3, 3), padding: (1, 1), generator: &generator),
+        ReLU(),
         MaxPool2d(kernelSize: (2, 2)),
-        Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: (3, 3), padding: (1, 1), generator: &generator), ReLU(),
+        Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: (3, 3), padding: (1, 1), generator: &generator),
+        ReLU(),
         MaxPool2d(kernelSize: (2, 2)),
         Flatten(),
         Linear(inputSize: 128, outputSize: 64, generator: &generator), ReLU(),
@@ -124,7 +138,8 @@ public enum DigitsClassifier {
   /// The seeded train/test split: the same seed and fraction give the same held-out samples, so
   /// `evaluate` can test a saved model on exactly the data its training run held out.
   public static func split(features: Tensor, labels: Tensor, testFraction: Double, generator: inout RandomGenerator)
-    -> (train: Subset<TensorDataset>, test: Subset<TensorDataset>) {
+    -> (train: Subset<TensorDataset>, test: Subset<TensorDataset>)
+  {
     let all = TensorDataset(features, labels)
     let testCount = Int((Double(all.count) * testFraction).rounded())
     let parts = randomSplit(all, sizes: [all.count - testCount, testCount], generator: &generator)
@@ -133,9 +148,11 @@ public enum DigitsClassifier {
 
   /// The metadata a saved model carries, to rebuild it and its test split.
   public static func metadata(_ options: Options, accuracy: Double) -> [String: String] {
-    ["model": options.model.rawValue, "seed": "\(options.seed)", "test_fraction": "\(options.testFraction)",
-     "epochs": "\(options.epochs)", "optimizer": options.optimizer.rawValue, "test_accuracy": "\(accuracy)",
-     "format": "swift-autograd digits classifier"]
+    [
+      "model": options.model.rawValue, "seed": "\(options.seed)", "test_fraction": "\(options.testFraction)",
+      "epochs": "\(options.epochs)", "optimizer": options.optimizer.rawValue, "test_accuracy": "\(accuracy)",
+      "format": "swift-autograd digits classifier",
+    ]
   }
 
   /// Loads a model saved by `autograd train --save`, and the seed and fraction of its test split.
@@ -144,8 +161,11 @@ public enum DigitsClassifier {
   public static func loadModel(_ url: URL) throws -> (model: Sequential, options: Options) {
     let (tensors, metadata) = try Safetensors.load(url)
     guard let kind = metadata["model"].flatMap(Model.init(rawValue:)), let seed = metadata["seed"].flatMap(UInt64.init),
-          let fraction = metadata["test_fraction"].flatMap(Double.init) else {
-      throw DataFileError(path: url.path, location: "", reason: "not a digits model saved by `autograd train --save` (metadata \(metadata.keys.sorted()))")
+      let fraction = metadata["test_fraction"].flatMap(Double.init)
+    else {
+      throw DataFileError(
+        path: url.path, location: "",
+        reason: "not a digits model saved by `autograd train --save` (metadata \(metadata.keys.sorted()))")
     }
     var options = Options()
     (options.model, options.seed, options.testFraction) = (kind, seed, fraction)
@@ -160,8 +180,10 @@ public enum DigitsClassifier {
   /// parameter and buffer named (for drawing and explaining the graph). The input requires grad, so
   /// the whole pass is recorded and d(loss)/d(input), which pixels mattered, is part of the graph.
   public static func lossOnOneDigit(_ model: Layer, features: Tensor, labels: Tensor, sample: Int)
-    -> (loss: Tensor, names: [String: Tensor]) {
-    let input = features[sample..<(sample + 1)].clone().detached(), label = labels[sample..<(sample + 1)]
+    -> (loss: Tensor, names: [String: Tensor])
+  {
+    let input = features[sample..<(sample + 1)].clone().detached()
+    let label = labels[sample..<(sample + 1)]
     input.requiresGrad = true
     let logits = model(input)
     let loss = crossEntropy(logits, label)
@@ -176,11 +198,14 @@ public enum DigitsClassifier {
   /// every epoch (a `DistributedSampler`) with `batchSize` samples per step, and the gradients are
   /// averaged across ranks (`DistributedDataParallel`): a global batch of `batchSize` x ranks. The
   /// reported loss is the mean over every rank's samples; every rank returns the same model.
-  public static func train(features: Tensor, labels: Tensor, options: Options, group: ProcessGroup? = nil,
-                           onBatch: (BatchProgress) -> Void = { _ in },
-                           onEpoch: (EpochReport) -> Void = { _ in }) throws -> Sequential {
+  public static func train(
+    features: Tensor, labels: Tensor, options: Options, group: ProcessGroup? = nil,
+    onBatch: (BatchProgress) -> Void = { _ in },
+    onEpoch: (EpochReport) -> Void = { _ in }
+  ) throws -> Sequential {
     var generator = RandomGenerator(seed: options.seed)
-    let (train, test) = split(features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
+    let (train, test) = split(
+      features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
     let testBatch = test.batch(at: Array(0..<test.count))
     let model = makeModel(options.model, generator: &generator)
     if let standardize = model.layers.first as? Standardize {
@@ -188,14 +213,19 @@ public enum DigitsClassifier {
     }
     let optimizer = makeOptimizer(options.optimizer, model.parameters(), learningRate: options.learningRate)
     let parallel = try group.map { try DistributedDataParallel(model, group: $0) }
-    let sampler = group.map { DistributedSampler(count: train.count, rank: $0.rank, ranks: $0.size, seed: options.seed &+ 1) }
-    let loader = sampler.map { DataLoader(train, batchSize: options.batchSize, sampler: $0) }
-      ?? DataLoader(train, batchSize: options.batchSize, shuffle: true, generator: RandomGenerator(seed: options.seed &+ 1))
+    let sampler = group.map {
+      DistributedSampler(count: train.count, rank: $0.rank, ranks: $0.size, seed: options.seed &+ 1)
+    }
+    let loader =
+      sampler.map { DataLoader(train, batchSize: options.batchSize, sampler: $0) }
+      ?? DataLoader(
+        train, batchSize: options.batchSize, shuffle: true, generator: RandomGenerator(seed: options.seed &+ 1))
     let samplesPerEpoch = sampler?.count ?? train.count
     for epoch in stride(from: 1, through: options.epochs, by: 1) {
       let start = Date()
       sampler?.epoch = epoch
-      var lossSum = 0.0, seen = 0
+      var lossSum = 0.0
+      var seen = 0
       for batch in loader {
         let loss = crossEntropy(parallel?(batch[0]) ?? model(batch[0]), batch[1])
         optimizer.zeroGrad()
@@ -204,8 +234,10 @@ public enum DigitsClassifier {
         let n = batch[0].shape[0]
         lossSum += loss.item() * Double(n)
         seen += n
-        onBatch(BatchProgress(epoch: epoch, samplesDone: seen, samplesTotal: samplesPerEpoch, runningLoss: lossSum / Double(seen),
-                              seconds: Date().timeIntervalSince(start)))
+        onBatch(
+          BatchProgress(
+            epoch: epoch, samplesDone: seen, samplesTotal: samplesPerEpoch, runningLoss: lossSum / Double(seen),
+            seconds: Date().timeIntervalSince(start)))
       }
       if let group {
         let totals = Tensor([lossSum, Double(seen)], dtype: .float64)
@@ -213,8 +245,10 @@ public enum DigitsClassifier {
         (lossSum, seen) = (totals[0].item(), Int(totals[1].item()))
       }
       let accuracy = Self.accuracy(of: model, features: testBatch[0], labels: testBatch[1])
-      onEpoch(EpochReport(epoch: epoch, meanLoss: lossSum / Double(Swift.max(seen, 1)), testAccuracy: accuracy,
-                          seconds: Date().timeIntervalSince(start)))
+      onEpoch(
+        EpochReport(
+          epoch: epoch, meanLoss: lossSum / Double(Swift.max(seen, 1)), testAccuracy: accuracy,
+          seconds: Date().timeIntervalSince(start)))
     }
     return model
   }

@@ -52,7 +52,8 @@ public struct ScalarExpression {
         throw ExpressionError(message: "expected name=value, got '\(entry)'", column: column, source: text)
       }
       guard let value = Double(parts[1]), value.isFinite else {
-        throw ExpressionError(message: "'\(parts[1])' is not a number", column: column + entry.distance(to: "="), source: text)
+        throw ExpressionError(
+          message: "'\(parts[1])' is not a number", column: column + entry.distance(to: "="), source: text)
       }
       guard !result.contains(where: { $0.0 == parts[0] }) else {
         throw ExpressionError(message: "'\(parts[0])' is given twice", column: column, source: text)
@@ -63,9 +64,11 @@ public struct ScalarExpression {
   }
 }
 
-private extension Substring {
-  func trimmingSpaces() -> String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
-  func distance(to character: Character) -> Int { (firstIndex(of: character).map { self[..<$0].count } ?? 0) + 1 }
+extension Substring {
+  fileprivate func trimmingSpaces() -> String { String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }
+  fileprivate func distance(to character: Character) -> Int {
+    (firstIndex(of: character).map { self[..<$0].count } ?? 0) + 1
+  }
 }
 
 /// Recursive descent over the grammar; nesting is capped so that input cannot exhaust the stack.
@@ -85,7 +88,9 @@ private struct Parser {
     ExpressionError(message: message, column: (column ?? position) + 1, source: source)
   }
 
-  mutating func skipSpace() { while position < text.count, text[position] == " " || text[position] == "\t" { position += 1 } }
+  mutating func skipSpace() {
+    while position < text.count, text[position] == " " || text[position] == "\t" { position += 1 }
+  }
 
   mutating func peek() -> Unicode.Scalar? {
     skipSpace()
@@ -123,8 +128,10 @@ private struct Parser {
   mutating func identifier() -> String? {
     skipSpace()
     var s = ""
-    while position < text.count, text[position].properties.isAlphabetic || text[position] == "_"
-            || (!s.isEmpty && ("0"..."9").contains(text[position])) {
+    while position < text.count,
+      text[position].properties.isAlphabetic || text[position] == "_"
+        || (!s.isEmpty && ("0"..."9").contains(text[position]))
+    {
       s.unicodeScalars.append(text[position])
       position += 1
     }
@@ -137,7 +144,13 @@ private struct Parser {
     guard depth < 200 else { throw error("expression nested too deeply") }
     var value = try term()
     while true {
-      if accept("+") { value = value + (try term()) } else if accept("-") { value = value - (try term()) } else { return value }
+      if accept("+") {
+        value = value + (try term())
+      } else if accept("-") {
+        value = value - (try term())
+      } else {
+        return value
+      }
     }
   }
 
@@ -145,7 +158,13 @@ private struct Parser {
     var value = try unary()
     while true {
       if peek() == "*" && position + 1 < text.count && text[position + 1] == "*" { return value }
-      if accept("*") { value = value * (try unary()) } else if accept("/") { value = value / (try unary()) } else { return value }
+      if accept("*") {
+        value = value * (try unary())
+      } else if accept("/") {
+        value = value / (try unary())
+      } else {
+        return value
+      }
     }
   }
 
@@ -156,7 +175,13 @@ private struct Parser {
     if accept("-") { return -(try unary()) }
     if accept("+") { return try unary() }
     let base = try atom()
-    let isPower = accept("^") || (peek() == "*" && position + 1 < text.count && text[position + 1] == "*" && { position += 2; return true }())
+    let isPower =
+      accept("^")
+      || (peek() == "*" && position + 1 < text.count && text[position + 1] == "*"
+        && {
+          position += 2
+          return true
+        }())
     guard isPower else { return base }
     let exponent = try unary()
     // A constant exponent is a scalar power (PowBackward with one input), as x**2 in PyTorch.
@@ -183,8 +208,9 @@ private struct Parser {
     }
     guard let value = names[name] else {
       let known = names.keys.sorted().joined(separator: ", ")
-      throw error("unknown name '\(name)'; known names: \(known.isEmpty ? "none" : known); functions: "
-                  + ScalarExpression.functions.joined(separator: ", "), at: start)
+      throw error(
+        "unknown name '\(name)'; known names: \(known.isEmpty ? "none" : known); functions: "
+          + ScalarExpression.functions.joined(separator: ", "), at: start)
     }
     return value
   }
@@ -206,9 +232,11 @@ private struct Parser {
   mutating func number() throws -> Double {
     let start = position
     var s = ""
-    while position < text.count, ("0"..."9").contains(text[position]) || text[position] == "."
-            || ((text[position] == "e" || text[position] == "E") && !s.isEmpty)
-            || ((text[position] == "-" || text[position] == "+") && (s.last == "e" || s.last == "E")) {
+    while position < text.count,
+      ("0"..."9").contains(text[position]) || text[position] == "."
+        || ((text[position] == "e" || text[position] == "E") && !s.isEmpty)
+        || ((text[position] == "-" || text[position] == "+") && (s.last == "e" || s.last == "E"))
+    {
       s.unicodeScalars.append(text[position])
       position += 1
     }

@@ -5,15 +5,19 @@ import Foundation
 public func trainingCurvesSVG(losses: [Double], accuracies: [Double], title: String = "Training") -> String {
   let (width, height) = (720.0, 420.0)
   let (left, right, top, bottom) = (70.0, 70.0, 66.0, 60.0)
-  let plotWidth = width - left - right, plotHeight = height - top - bottom
+  let plotWidth = width - left - right
+  let plotHeight = height - top - bottom
   let epochs = Swift.max(losses.count, accuracies.count, 1)
   let lossMax = niceCeiling(losses.filter(\.isFinite).max() ?? 1)
-  func x(_ epoch: Int) -> Double { left + (epochs == 1 ? plotWidth / 2 : Double(epoch - 1) / Double(epochs - 1) * plotWidth) }
+  func x(_ epoch: Int) -> Double {
+    left + (epochs == 1 ? plotWidth / 2 : Double(epoch - 1) / Double(epochs - 1) * plotWidth)
+  }
   func yLoss(_ v: Double) -> Double { top + plotHeight * (1 - Swift.min(Swift.max(v / lossMax, 0), 1)) }
   func yAccuracy(_ v: Double) -> Double { top + plotHeight * (1 - Swift.min(Swift.max(v, 0), 1)) }
   func f(_ v: Double) -> String { String(format: "%.1f", v) }
   func escaped(_ s: String) -> String {
-    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+      of: ">", with: "&gt;")
   }
   var svg = """
     <?xml version="1.0" encoding="UTF-8"?>
@@ -25,23 +29,33 @@ public func trainingCurvesSVG(losses: [Double], accuracies: [Double], title: Str
     """
   // Grid and ticks: five steps on each axis.
   for i in 0...5 {
-    let fraction = Double(i) / 5, y = top + plotHeight * (1 - fraction)
-    svg += "<line class=\"grid\" x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>\n"
-    svg += "<text class=\"tick\" x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(String(format: "%.3g", lossMax * fraction))</text>\n"
+    let fraction = Double(i) / 5
+    let y = top + plotHeight * (1 - fraction)
+    svg +=
+      "<line class=\"grid\" x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>\n"
+    svg +=
+      "<text class=\"tick\" x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(String(format: "%.3g", lossMax * fraction))</text>\n"
     svg += "<text class=\"tick\" x=\"\(f(left + plotWidth + 8))\" y=\"\(f(y + 4))\">\(Int(fraction * 100))%</text>\n"
   }
   let step = Swift.max(1, Int((Double(epochs) / 10).rounded(.up)))
   for epoch in stride(from: 1, through: epochs, by: step) {
-    svg += "<line x1=\"\(f(x(epoch)))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(x(epoch)))\" y2=\"\(f(top + plotHeight + 5))\" stroke=\"#333\"/>\n"
-    svg += "<text class=\"tick\" x=\"\(f(x(epoch)))\" y=\"\(f(top + plotHeight + 18))\" text-anchor=\"middle\">\(epoch)</text>\n"
+    svg +=
+      "<line x1=\"\(f(x(epoch)))\" y1=\"\(f(top + plotHeight))\" x2=\"\(f(x(epoch)))\" y2=\"\(f(top + plotHeight + 5))\" stroke=\"#333\"/>\n"
+    svg +=
+      "<text class=\"tick\" x=\"\(f(x(epoch)))\" y=\"\(f(top + plotHeight + 18))\" text-anchor=\"middle\">\(epoch)</text>\n"
   }
-  svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#333\"/>\n"
-  svg += "<text class=\"axis-label\" x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">epoch</text>\n"
-  svg += "<text class=\"axis-label\" transform=\"translate(18,\(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">training loss</text>\n"
-  svg += "<text class=\"axis-label\" transform=\"translate(\(f(width - 16)),\(f(top + plotHeight / 2))) rotate(90)\" text-anchor=\"middle\">test accuracy</text>\n"
+  svg +=
+    "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#333\"/>\n"
+  svg +=
+    "<text class=\"axis-label\" x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\">epoch</text>\n"
+  svg +=
+    "<text class=\"axis-label\" transform=\"translate(18,\(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">training loss</text>\n"
+  svg +=
+    "<text class=\"axis-label\" transform=\"translate(\(f(width - 16)),\(f(top + plotHeight / 2))) rotate(90)\" text-anchor=\"middle\">test accuracy</text>\n"
   func series(_ values: [Double], _ y: (Double) -> Double, _ color: String, _ name: String) -> String {
     let points = values.enumerated().filter { $0.element.isFinite }.map { "\(f(x($0.offset + 1))),\(f(y($0.element)))" }
-    var out = "<polyline class=\"series\" data-name=\"\(name)\" points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+    var out =
+      "<polyline class=\"series\" data-name=\"\(name)\" points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
     for point in points {
       let xy = point.split(separator: ",")
       out += "<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"2.5\" fill=\"\(color)\"/>\n"

@@ -31,11 +31,13 @@ public struct TwoLayerNet {
     w2 = try load("w2")
     let shapes = [x.shape, y.shape, w1.shape, w2.shape]
     guard shapes.allSatisfy({ $0.count == 2 }), x.shape[1] == w1.shape[0], w1.shape[1] == w2.shape[0],
-          y.shape == [x.shape[0], w2.shape[1]], [x, y, w1, w2].allSatisfy({ $0.dtype.isFloatingPoint }) else {
-      throw TensorIOError.malformed(reason: """
-        inconsistent shapes in \(directory.path): x \(x.shape), y \(y.shape), w1 \(w1.shape), w2 \(w2.shape) \
-        (need x [N, D], y [N, O], w1 [D, H], w2 [H, O], floating point)
-        """)
+      y.shape == [x.shape[0], w2.shape[1]], [x, y, w1, w2].allSatisfy({ $0.dtype.isFloatingPoint })
+    else {
+      throw TensorIOError.malformed(
+        reason: """
+          inconsistent shapes in \(directory.path): x \(x.shape), y \(y.shape), w1 \(w1.shape), w2 \(w2.shape) \
+          (need x [N, D], y [N, O], w1 [D, H], w2 [H, O], floating point)
+          """)
     }
     w1.requiresGrad = true
     w2.requiresGrad = true
@@ -44,7 +46,9 @@ public struct TwoLayerNet {
   /// Trains for `steps` steps of `w -= learningRate * grad`, passing each step's loss (before the
   /// update) to `onStep`. Returns the last loss.
   @discardableResult
-  public func train(steps: Int = 500, learningRate: Double = 1e-6, onStep: (Int, Double) -> Void = { _, _ in }) -> Double {
+  public func train(steps: Int = 500, learningRate: Double = 1e-6, onStep: (Int, Double) -> Void = { _, _ in })
+    -> Double
+  {
     var last = Double.nan
     for step in 0..<steps {
       let yPred = x.matmul(w1).relu().matmul(w2)
@@ -68,8 +72,10 @@ extension TwoLayerNet {
   /// named, for drawing and explaining the graph of one forward pass.
   public static func pictureExample(seed: UInt64 = 0) -> (loss: Tensor, names: [String: Tensor]) {
     var g = RandomGenerator(seed: seed)
-    let x = Tensor.randn([4, 5], generator: &g), y = Tensor.randn([4, 2], generator: &g)
-    let w1 = Tensor.randn([5, 3], generator: &g), w2 = Tensor.randn([3, 2], generator: &g)
+    let x = Tensor.randn([4, 5], generator: &g)
+    let y = Tensor.randn([4, 2], generator: &g)
+    let w1 = Tensor.randn([5, 3], generator: &g)
+    let w2 = Tensor.randn([3, 2], generator: &g)
     w1.requiresGrad = true
     w2.requiresGrad = true
     let h = x.matmul(w1)
@@ -77,6 +83,9 @@ extension TwoLayerNet {
     let yPred = hRelu.matmul(w2)
     let error = yPred - y
     let loss = error.pow(2).sum()
-    return (loss, ["x": x, "y": y, "w1": w1, "w2": w2, "h": h, "h_relu": hRelu, "y_pred": yPred, "error": error, "loss": loss])
+    return (
+      loss,
+      ["x": x, "y": y, "w1": w1, "w2": w2, "h": h, "h_relu": hRelu, "y_pred": yPred, "error": error, "loss": loss]
+    )
   }
 }

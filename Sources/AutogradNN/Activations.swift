@@ -2,17 +2,50 @@ import Autograd
 
 // Every activation function as a layer, named as in torch.nn.
 
-public final class ReLU: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.relu() } }
-public final class ReLU6: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.relu6() } }
-public final class Sigmoid: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.sigmoid() } }
-public final class Tanh: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.tanh() } }
-public final class SiLU: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.silu() } }
-public final class Mish: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.mish() } }
-public final class SELU: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.selu() } }
-public final class Softsign: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.softsign() } }
-public final class LogSigmoid: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.logSigmoid() } }
-public final class Hardsigmoid: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.hardsigmoid() } }
-public final class Hardswish: Layer { public override init() {}; public override func forward(_ x: Tensor) -> Tensor { x.hardswish() } }
+public final class ReLU: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.relu() }
+}
+public final class ReLU6: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.relu6() }
+}
+public final class Sigmoid: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.sigmoid() }
+}
+public final class Tanh: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.tanh() }
+}
+public final class SiLU: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.silu() }
+}
+public final class Mish: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.mish() }
+}
+public final class SELU: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.selu() }
+}
+public final class Softsign: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.softsign() }
+}
+public final class LogSigmoid: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.logSigmoid() }
+}
+public final class Hardsigmoid: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.hardsigmoid() }
+}
+public final class Hardswish: Layer {
+  public override init() {}
+  public override func forward(_ x: Tensor) -> Tensor { x.hardswish() }
+}
 
 public final class LeakyReLU: Layer {
   public let negativeSlope: Double

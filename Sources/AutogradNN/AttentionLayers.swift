@@ -7,15 +7,20 @@ public final class MultiheadAttention: Module {
   var inProjectionWeight: Tensor, inProjectionBias: Tensor?
   public let outProjection: Linear
 
-  public init(embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, dtype: DType = .float32,
-              generator: inout RandomGenerator) {
-    trapUnless(heads > 0 && embedDimension % heads == 0, "MultiheadAttention: \(embedDimension) does not split into \(heads) heads")
+  public init(
+    embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, dtype: DType = .float32,
+    generator: inout RandomGenerator
+  ) {
+    trapUnless(
+      heads > 0 && embedDimension % heads == 0,
+      "MultiheadAttention: \(embedDimension) does not split into \(heads) heads")
     (self.embedDimension, self.heads, self.batchFirst) = (embedDimension, heads, batchFirst)
     inProjectionWeight = Tensor.zeros([3 * embedDimension, embedDimension], dtype: dtype)
     Init.xavierUniform(inProjectionWeight, generator: &generator)
     inProjectionWeight.requiresGrad = true
     inProjectionBias = bias ? Tensor.zeros([3 * embedDimension], dtype: dtype, requiresGrad: true) : nil
-    outProjection = Linear(inputSize: embedDimension, outputSize: embedDimension, bias: bias, dtype: dtype, generator: &generator)
+    outProjection = Linear(
+      inputSize: embedDimension, outputSize: embedDimension, bias: bias, dtype: dtype, generator: &generator)
     if let b = outProjection.bias { withNoGrad { b.zero() } }
   }
 
@@ -28,11 +33,17 @@ public final class MultiheadAttention: Module {
   /// The attended values `[L, N, E]` and the attention weights averaged over heads `[N, L, S]`.
   /// `keyPaddingMask` `[N, S]` marks keys to ignore (true); `attentionMask` `[L, S]` is a bool mask
   /// of allowed positions (true) or an additive float mask.
-  public func callAsFunction(query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
-                             attentionMask: Tensor? = nil) -> (output: Tensor, weights: Tensor) {
-    let (q0, k0, v0) = batchFirst ? (query, key, value) : (query.transposed(0, 1), key.transposed(0, 1), value.transposed(0, 1))
-    trapUnless(q0.rank == 3 && q0.shape[2] == embedDimension, "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
-    let e = embedDimension, d = e / heads
+  public func callAsFunction(
+    query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
+    attentionMask: Tensor? = nil
+  ) -> (output: Tensor, weights: Tensor) {
+    let (q0, k0, v0) =
+      batchFirst ? (query, key, value) : (query.transposed(0, 1), key.transposed(0, 1), value.transposed(0, 1))
+    trapUnless(
+      q0.rank == 3 && q0.shape[2] == embedDimension,
+      "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
+    let e = embedDimension
+    let d = e / heads
     let w = inProjectionWeight.split(size: e, axis: 0)
     let b = inProjectionBias?.split(size: e, axis: 0)
     func project(_ x: Tensor, _ i: Int) -> Tensor {
@@ -43,10 +54,12 @@ public final class MultiheadAttention: Module {
     var scores = q.matmul(k.transposed()) / Double(d).squareRoot()
     let negativeInfinity = Tensor.full([], value: -.infinity, dtype: scores.dtype)
     if let attentionMask {
-      scores = attentionMask.dtype == .bool ? Tensor.where(attentionMask, scores, negativeInfinity) : scores + attentionMask
+      scores =
+        attentionMask.dtype == .bool ? Tensor.where(attentionMask, scores, negativeInfinity) : scores + attentionMask
     }
     if let keyPaddingMask {
-      scores = Tensor.where(keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity, scores)
+      scores = Tensor.where(
+        keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity, scores)
     }
     let attention = scores.softmax(axis: -1)
     let merged = attention.matmul(v).transposed(1, 2).reshaped(to: [q0.shape[0], q0.shape[1], e])
@@ -66,10 +79,13 @@ public final class TransformerEncoderLayer: Layer {
   public let normFirst: Bool
   let activation: (Tensor) -> Tensor
 
-  public init(modelDimension: Int, heads: Int, feedForwardDimension: Int = 2048, dropout: Double = 0.1,
-              gelu: Bool = false, layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false,
-              dtype: DType = .float32, generator: inout RandomGenerator) {
-    selfAttention = MultiheadAttention(embedDimension: modelDimension, heads: heads, batchFirst: batchFirst, dtype: dtype, generator: &generator)
+  public init(
+    modelDimension: Int, heads: Int, feedForwardDimension: Int = 2048, dropout: Double = 0.1,
+    gelu: Bool = false, layerNormEpsilon: Double = 1e-5, batchFirst: Bool = false, normFirst: Bool = false,
+    dtype: DType = .float32, generator: inout RandomGenerator
+  ) {
+    selfAttention = MultiheadAttention(
+      embedDimension: modelDimension, heads: heads, batchFirst: batchFirst, dtype: dtype, generator: &generator)
     linear1 = Linear(inputSize: modelDimension, outputSize: feedForwardDimension, dtype: dtype, generator: &generator)
     linear2 = Linear(inputSize: feedForwardDimension, outputSize: modelDimension, dtype: dtype, generator: &generator)
     norm1 = LayerNorm(normalizedShape: [modelDimension], epsilon: layerNormEpsilon, dtype: dtype)
@@ -82,8 +98,10 @@ public final class TransformerEncoderLayer: Layer {
   }
 
   public override func namedChildren() -> [(String, Module)] {
-    [("self_attn", selfAttention), ("linear1", linear1), ("dropout", dropout), ("linear2", linear2), ("norm1", norm1),
-     ("norm2", norm2), ("dropout1", dropout1), ("dropout2", dropout2)]
+    [
+      ("self_attn", selfAttention), ("linear1", linear1), ("dropout", dropout), ("linear2", linear2), ("norm1", norm1),
+      ("norm2", norm2), ("dropout1", dropout1), ("dropout2", dropout2),
+    ]
   }
 
   public override func forward(_ input: Tensor) -> Tensor { callAsFunction(input, mask: nil) }

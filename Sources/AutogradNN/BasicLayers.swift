@@ -35,10 +35,13 @@ public final class Embedding: Module {
   /// The row of the padding token, which starts at zero and gets no gradient (PyTorch's `padding_idx`).
   public let paddingIndex: Int?
 
-  public init(count: Int, dimension: Int, paddingIndex: Int? = nil, dtype: DType = .float32,
-              generator: inout RandomGenerator) {
-    trapUnless(paddingIndex.map { $0 >= -count && $0 < count } ?? true,
-               "Embedding: paddingIndex \(paddingIndex ?? 0) is out of range for \(count) rows")
+  public init(
+    count: Int, dimension: Int, paddingIndex: Int? = nil, dtype: DType = .float32,
+    generator: inout RandomGenerator
+  ) {
+    trapUnless(
+      paddingIndex.map { $0 >= -count && $0 < count } ?? true,
+      "Embedding: paddingIndex \(paddingIndex ?? 0) is out of range for \(count) rows")
     let row = paddingIndex.map { $0 < 0 ? $0 + count : $0 }
     let initial = Tensor.randn([count, dimension], dtype: dtype, generator: &generator)
     if let row { initial[row].fill(0) }
@@ -52,7 +55,9 @@ public final class Embedding: Module {
   }
 
   /// The vectors of int64 `indices`: shape `indices.shape + [dimension]`.
-  public func callAsFunction(_ indices: Tensor) -> Tensor { embedding(indices, weight: weight, paddingIndex: paddingIndex) }
+  public func callAsFunction(_ indices: Tensor) -> Tensor {
+    embedding(indices, weight: weight, paddingIndex: paddingIndex)
+  }
 }
 
 /// Splits the features of each sample into `shape` (`[N, 64]` to `[N, 1, 8, 8]`), as `nn.Unflatten(1, shape)`.

@@ -7,24 +7,32 @@ public final class Conv2d: Layer {
   @Parameter public var bias: Tensor?
   public let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int
 
-  public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-              padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
-              dtype: DType = .float32, generator: inout RandomGenerator) {
-    trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
-               "Conv2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+  public init(
+    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+    dtype: DType = .float32, generator: inout RandomGenerator
+  ) {
+    trapUnless(
+      inputChannels % groups == 0 && outputChannels % groups == 0,
+      "Conv2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
     let bound = 1 / Double(fanIn).squareRoot()
-    weight = uniformTensor([outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype, generator: &generator)
+    weight = uniformTensor(
+      [outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype,
+      generator: &generator)
     self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
     (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
   }
 
-  public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                          padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
-                          dtype: DType = .float32) {
+  public convenience init(
+    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+    dtype: DType = .float32
+  ) {
     var generator = RandomGenerator.split()
-    self.init(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
-              padding: padding, dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &generator)
+    self.init(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
+      padding: padding, dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &generator)
   }
 
   public override func forward(_ input: Tensor) -> Tensor {
@@ -38,22 +46,29 @@ public final class Conv1d: Layer {
   @Parameter public var bias: Tensor?
   public let stride: Int, padding: Int, dilation: Int, groups: Int
 
-  public init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-              dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
-              generator: inout RandomGenerator) {
-    trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
-               "Conv1d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+  public init(
+    inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+    dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32,
+    generator: inout RandomGenerator
+  ) {
+    trapUnless(
+      inputChannels % groups == 0 && outputChannels % groups == 0,
+      "Conv1d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     let bound = 1 / Double(inputChannels / groups * kernelSize).squareRoot()
-    weight = uniformTensor([outputChannels, inputChannels / groups, kernelSize], bound: bound, dtype: dtype, generator: &generator)
+    weight = uniformTensor(
+      [outputChannels, inputChannels / groups, kernelSize], bound: bound, dtype: dtype, generator: &generator)
     self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
     (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
   }
 
-  public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
-                          dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32) {
+  public convenience init(
+    inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+    dilation: Int = 1, groups: Int = 1, bias: Bool = true, dtype: DType = .float32
+  ) {
     var generator = RandomGenerator.split()
-    self.init(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
-              padding: padding, dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &generator)
+    self.init(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
+      padding: padding, dilation: dilation, groups: groups, bias: bias, dtype: dtype, generator: &generator)
   }
 
   public override func forward(_ input: Tensor) -> Tensor {
@@ -67,30 +82,41 @@ public final class ConvTranspose2d: Layer {
   @Parameter public var bias: Tensor?
   public let stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), dilation: (Int, Int), groups: Int
 
-  public init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-              padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
-              groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: inout RandomGenerator) {
-    trapUnless(inputChannels % groups == 0 && outputChannels % groups == 0,
-               "ConvTranspose2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
+  public init(
+    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+    padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+    groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: inout RandomGenerator
+  ) {
+    trapUnless(
+      inputChannels % groups == 0 && outputChannels % groups == 0,
+      "ConvTranspose2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     // PyTorch computes the fan-in of this weight from its axis 1: out / groups · kh · kw.
     let bound = 1 / Double(outputChannels / groups * kernelSize.0 * kernelSize.1).squareRoot()
-    weight = uniformTensor([inputChannels, outputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype, generator: &generator)
+    weight = uniformTensor(
+      [inputChannels, outputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype,
+      generator: &generator)
     self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
-    (self.stride, self.padding, self.outputPadding, self.dilation, self.groups) = (stride, padding, outputPadding, dilation, groups)
+    (self.stride, self.padding, self.outputPadding, self.dilation, self.groups) = (
+      stride, padding, outputPadding, dilation, groups
+    )
   }
 
-  public convenience init(inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-                          padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
-                          groups: Int = 1, bias: Bool = true, dtype: DType = .float32) {
+  public convenience init(
+    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+    padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+    groups: Int = 1, bias: Bool = true, dtype: DType = .float32
+  ) {
     var generator = RandomGenerator.split()
-    self.init(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
-              padding: padding, outputPadding: outputPadding, dilation: dilation, groups: groups, bias: bias,
-              dtype: dtype, generator: &generator)
+    self.init(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize, stride: stride,
+      padding: padding, outputPadding: outputPadding, dilation: dilation, groups: groups, bias: bias,
+      dtype: dtype, generator: &generator)
   }
 
   public override func forward(_ input: Tensor) -> Tensor {
-    input.convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
-                          dilation: dilation, groups: groups)
+    input.convTranspose2d(
+      weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
+      dilation: dilation, groups: groups)
   }
 }
 

@@ -13,7 +13,8 @@ public enum Init {
 
   /// The gain PyTorch recommends for a nonlinearity (`calculate_gain`).
   public enum Nonlinearity: Sendable {
-    case linear, sigmoid, tanh, relu, leakyRelu(negativeSlope: Double), selu
+    case linear, sigmoid, tanh, relu, selu
+    case leakyRelu(negativeSlope: Double)
     public var gain: Double {
       switch self {
       case .linear, .sigmoid: 1
@@ -56,23 +57,29 @@ public enum Init {
   }
 
   /// He uniform: U(-b, b) with b = gain √(3 / fan), fan the fan-in (or fan-out with `fanOut`).
-  public static func kaimingUniform(_ t: Tensor, nonlinearity: Nonlinearity = .leakyRelu(negativeSlope: 0),
-                                    fanOut: Bool = false, generator: inout RandomGenerator) {
+  public static func kaimingUniform(
+    _ t: Tensor, nonlinearity: Nonlinearity = .leakyRelu(negativeSlope: 0),
+    fanOut: Bool = false, generator: inout RandomGenerator
+  ) {
     let fans = fans(t)
     let bound = nonlinearity.gain * (3 / Double(fanOut ? fans.fanOut : fans.fanIn)).squareRoot()
     uniform(t, low: -bound, high: bound, generator: &generator)
   }
 
   /// He normal: N(0, σ²) with σ = gain / √fan.
-  public static func kaimingNormal(_ t: Tensor, nonlinearity: Nonlinearity = .leakyRelu(negativeSlope: 0),
-                                   fanOut: Bool = false, generator: inout RandomGenerator) {
+  public static func kaimingNormal(
+    _ t: Tensor, nonlinearity: Nonlinearity = .leakyRelu(negativeSlope: 0),
+    fanOut: Bool = false, generator: inout RandomGenerator
+  ) {
     let fans = fans(t)
     normal(t, std: nonlinearity.gain / Double(fanOut ? fans.fanOut : fans.fanIn).squareRoot(), generator: &generator)
   }
 
   /// Normal values with `mean` and `std`, redrawn until they fall in [low, high].
-  public static func truncatedNormal(_ t: Tensor, mean: Double = 0, std: Double = 1, low: Double = -2, high: Double = 2,
-                                     generator: inout RandomGenerator) {
+  public static func truncatedNormal(
+    _ t: Tensor, mean: Double = 0, std: Double = 1, low: Double = -2, high: Double = 2,
+    generator: inout RandomGenerator
+  ) {
     trapUnless(low < high, "truncatedNormal: low (\(low)) must be below high (\(high))")
     let values = (0..<t.count).map { _ -> Double in
       while true {
@@ -87,9 +94,11 @@ public enum Init {
   /// extra axes are flattened into the columns.
   public static func orthogonal(_ t: Tensor, gain: Double = 1, generator: inout RandomGenerator) {
     trapUnless(t.rank >= 2, "orthogonal: needs at least 2 axes, got \(t.shape)")
-    let rows = t.shape[0], cols = t.count / rows
+    let rows = t.shape[0]
+    let cols = t.count / rows
     // Gram-Schmidt on the longer side's vectors gives orthonormal rows or columns.
-    let n = Swift.max(rows, cols), k = Swift.min(rows, cols)
+    let n = Swift.max(rows, cols)
+    let k = Swift.min(rows, cols)
     var vectors: [[Double]] = []
     while vectors.count < k {
       var v = (0..<n).map { _ in generator.nextNormal() }

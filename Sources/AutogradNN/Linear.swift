@@ -7,8 +7,10 @@ public final class Linear: Layer {
   @Parameter public var weight: Tensor
   @Parameter public var bias: Tensor?
 
-  public init(inputSize: Int, outputSize: Int, bias: Bool = true, dtype: DType = .float32,
-              generator: inout RandomGenerator) {
+  public init(
+    inputSize: Int, outputSize: Int, bias: Bool = true, dtype: DType = .float32,
+    generator: inout RandomGenerator
+  ) {
     trapUnless(inputSize > 0 && outputSize > 0, "Linear: sizes must be positive, got \(inputSize) -> \(outputSize)")
     let bound = 1 / Double(inputSize).squareRoot()
     weight = uniformTensor([outputSize, inputSize], bound: bound, dtype: dtype, generator: &generator)

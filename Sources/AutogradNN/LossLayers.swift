@@ -4,7 +4,9 @@ import Autograd
 open class Loss: Module {
   public let reduction: LossReduction
   public init(reduction: LossReduction = .mean) { self.reduction = reduction }
-  open func compute(_ input: Tensor, _ target: Tensor) -> Tensor { trap("\(type(of: self)): compute is not implemented") }
+  open func compute(_ input: Tensor, _ target: Tensor) -> Tensor {
+    trap("\(type(of: self)): compute is not implemented")
+  }
   public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { compute(input, target) }
 }
 
@@ -18,19 +20,31 @@ public final class L1Loss: Loss {
 
 public final class SmoothL1Loss: Loss {
   public let beta: Double
-  public init(beta: Double = 1, reduction: LossReduction = .mean) { self.beta = beta; super.init(reduction: reduction) }
-  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor { smoothL1Loss(i, t, beta: beta, reduction: reduction) }
+  public init(beta: Double = 1, reduction: LossReduction = .mean) {
+    self.beta = beta
+    super.init(reduction: reduction)
+  }
+  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor {
+    smoothL1Loss(i, t, beta: beta, reduction: reduction)
+  }
 }
 
 public final class HuberLoss: Loss {
   public let delta: Double
-  public init(delta: Double = 1, reduction: LossReduction = .mean) { self.delta = delta; super.init(reduction: reduction) }
-  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor { huberLoss(i, t, delta: delta, reduction: reduction) }
+  public init(delta: Double = 1, reduction: LossReduction = .mean) {
+    self.delta = delta
+    super.init(reduction: reduction)
+  }
+  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor {
+    huberLoss(i, t, delta: delta, reduction: reduction)
+  }
 }
 
 public final class CrossEntropyLoss: Loss {
   public let weight: Tensor?, ignoreIndex: Int, labelSmoothing: Double
-  public init(weight: Tensor? = nil, ignoreIndex: Int = -100, labelSmoothing: Double = 0, reduction: LossReduction = .mean) {
+  public init(
+    weight: Tensor? = nil, ignoreIndex: Int = -100, labelSmoothing: Double = 0, reduction: LossReduction = .mean
+  ) {
     (self.weight, self.ignoreIndex, self.labelSmoothing) = (weight, ignoreIndex, labelSmoothing)
     super.init(reduction: reduction)
   }
@@ -45,13 +59,20 @@ public final class NLLLoss: Loss {
     (self.weight, self.ignoreIndex) = (weight, ignoreIndex)
     super.init(reduction: reduction)
   }
-  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor { nllLoss(i, t, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction) }
+  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor {
+    nllLoss(i, t, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+  }
 }
 
 public final class BCELoss: Loss {
   public let weight: Tensor?
-  public init(weight: Tensor? = nil, reduction: LossReduction = .mean) { self.weight = weight; super.init(reduction: reduction) }
-  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor { binaryCrossEntropy(i, t, weight: weight, reduction: reduction) }
+  public init(weight: Tensor? = nil, reduction: LossReduction = .mean) {
+    self.weight = weight
+    super.init(reduction: reduction)
+  }
+  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor {
+    binaryCrossEntropy(i, t, weight: weight, reduction: reduction)
+  }
 }
 
 public final class BCEWithLogitsLoss: Loss {
@@ -67,6 +88,11 @@ public final class BCEWithLogitsLoss: Loss {
 
 public final class KLDivLoss: Loss {
   public let logTarget: Bool
-  public init(logTarget: Bool = false, reduction: LossReduction = .mean) { self.logTarget = logTarget; super.init(reduction: reduction) }
-  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor { klDivergence(i, t, logTarget: logTarget, reduction: reduction) }
+  public init(logTarget: Bool = false, reduction: LossReduction = .mean) {
+    self.logTarget = logTarget
+    super.init(reduction: reduction)
+  }
+  public override func compute(_ i: Tensor, _ t: Tensor) -> Tensor {
+    klDivergence(i, t, logTarget: logTarget, reduction: reduction)
+  }
 }

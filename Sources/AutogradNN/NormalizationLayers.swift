@@ -19,23 +19,30 @@ public class BatchNorm: Layer {
   }
 
   public override func forward(_ input: Tensor) -> Tensor {
-    trapUnless(expectedRanks.contains(input.rank) && input.shape[1] == runningMean.count,
-               "\(type(of: self)): expected \(expectedRanks.sorted()) axes with \(runningMean.count) channels, got \(input.shape)")
-    return input.batchNormalized(runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
-                                 training: isTraining, momentum: momentum, epsilon: epsilon)
+    trapUnless(
+      expectedRanks.contains(input.rank) && input.shape[1] == runningMean.count,
+      "\(type(of: self)): expected \(expectedRanks.sorted()) axes with \(runningMean.count) channels, got \(input.shape)"
+    )
+    return input.batchNormalized(
+      runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
+      training: isTraining, momentum: momentum, epsilon: epsilon)
   }
 }
 
 /// Batch normalization of `[N, C]` or `[N, C, L]` inputs.
 public final class BatchNorm1d: BatchNorm {
-  public init(features: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
+  public init(
+    features: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, affine: Bool = true, dtype: DType = .float32
+  ) {
     super.init(features: features, momentum: momentum, epsilon: epsilon, affine: affine, dtype: dtype, ranks: [2, 3])
   }
 }
 
 /// Batch normalization of `[N, C, H, W]` inputs.
 public final class BatchNorm2d: BatchNorm {
-  public init(features: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
+  public init(
+    features: Int, momentum: Double = 0.1, epsilon: Double = 1e-5, affine: Bool = true, dtype: DType = .float32
+  ) {
     super.init(features: features, momentum: momentum, epsilon: epsilon, affine: affine, dtype: dtype, ranks: [4])
   }
 }
@@ -64,14 +71,16 @@ public final class GroupNorm: Layer {
   public let groups: Int, channels: Int, epsilon: Double
 
   public init(groups: Int, channels: Int, epsilon: Double = 1e-5, affine: Bool = true, dtype: DType = .float32) {
-    trapUnless(groups > 0 && channels % groups == 0, "GroupNorm: \(channels) channels do not split into \(groups) groups")
+    trapUnless(
+      groups > 0 && channels % groups == 0, "GroupNorm: \(channels) channels do not split into \(groups) groups")
     weight = affine ? Tensor.ones([channels], dtype: dtype) : nil
     bias = affine ? Tensor.zeros([channels], dtype: dtype) : nil
     (self.groups, self.channels, self.epsilon) = (groups, channels, epsilon)
   }
 
   public override func forward(_ input: Tensor) -> Tensor {
-    trapUnless(input.rank >= 2 && input.shape[1] == channels, "GroupNorm: expected [N, \(channels), ...], got \(input.shape)")
+    trapUnless(
+      input.rank >= 2 && input.shape[1] == channels, "GroupNorm: expected [N, \(channels), ...], got \(input.shape)")
     let n = input.shape[0]
     let grouped = input.reshaped(to: [n, groups, -1])
     let centered = grouped - grouped.mean(axis: 2, keepDims: true)
@@ -94,8 +103,9 @@ public final class RMSNorm: Layer {
   }
 
   public override func forward(_ input: Tensor) -> Tensor {
-    trapUnless(Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
-               "RMSNorm: normalizedShape \(normalizedShape) does not match the end of \(input.shape)")
+    trapUnless(
+      Array(input.shape.suffix(normalizedShape.count)) == normalizedShape,
+      "RMSNorm: normalizedShape \(normalizedShape) does not match the end of \(input.shape)")
     let axes = Array((input.rank - normalizedShape.count)..<input.rank)
     let y = input * (input.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()
     return weight.map { y * $0 } ?? y

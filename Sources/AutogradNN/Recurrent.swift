@@ -2,7 +2,8 @@ import Autograd
 
 /// The kind of recurrent cell, with its number of gate blocks in the weights.
 public enum RecurrentKind: Sendable {
-  case rnn(relu: Bool), lstm, gru
+  case rnn(relu: Bool)
+  case lstm, gru
   var gates: Int {
     switch self {
     case .rnn: 1
@@ -18,8 +19,10 @@ public enum RecurrentKind: Sendable {
 struct RecurrentWeights {
   var weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?, biasHH: Tensor?
 
-  init(kind: RecurrentKind, inputSize: Int, hiddenSize: Int, bias: Bool, dtype: DType, generator: inout RandomGenerator) {
-    let bound = 1 / Double(hiddenSize).squareRoot(), rows = kind.gates * hiddenSize
+  init(kind: RecurrentKind, inputSize: Int, hiddenSize: Int, bias: Bool, dtype: DType, generator: inout RandomGenerator)
+  {
+    let bound = 1 / Double(hiddenSize).squareRoot()
+    let rows = kind.gates * hiddenSize
     func make(_ shape: [Int]) -> Tensor {
       let t = uniformTensor(shape, bound: bound, dtype: dtype, generator: &generator)
       t.requiresGrad = true
@@ -38,7 +41,8 @@ struct RecurrentWeights {
 
   /// One step: the new hidden state (and cell state for LSTM) from input `x` `[N, I]`.
   func step(_ kind: RecurrentKind, _ x: Tensor, _ h: Tensor, _ c: Tensor?) -> (Tensor, Tensor?) {
-    let gi = x.linear(weight: weightIH, bias: biasIH), gh = h.linear(weight: weightHH, bias: biasHH)
+    let gi = x.linear(weight: weightIH, bias: biasIH)
+    let gh = h.linear(weight: weightHH, bias: biasHH)
     switch kind {
     case .rnn(let relu):
       let pre = gi + gh
@@ -49,8 +53,10 @@ struct RecurrentWeights {
       let newC = f * c! + i * cell
       return (o * newC.tanh(), newC)
     case .gru:
-      let a = gi.chunked(3, axis: 1), b = gh.chunked(3, axis: 1)
-      let r = (a[0] + b[0]).sigmoid(), z = (a[1] + b[1]).sigmoid()
+      let a = gi.chunked(3, axis: 1)
+      let b = gh.chunked(3, axis: 1)
+      let r = (a[0] + b[0]).sigmoid()
+      let z = (a[1] + b[1]).sigmoid()
       let n = (a[2] + r * b[2]).tanh()
       return ((1 - z) * n + z * h, nil)
     }
@@ -63,13 +69,18 @@ public final class RecurrentCell: Module {
   public let kind: RecurrentKind, inputSize: Int, hiddenSize: Int
   var weights: RecurrentWeights
 
-  public init(_ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32,
-              generator: inout RandomGenerator) {
+  public init(
+    _ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32,
+    generator: inout RandomGenerator
+  ) {
     (self.kind, self.inputSize, self.hiddenSize) = (kind, inputSize, hiddenSize)
-    weights = RecurrentWeights(kind: kind, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: &generator)
+    weights = RecurrentWeights(
+      kind: kind, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: &generator)
   }
 
-  public convenience init(_ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32) {
+  public convenience init(
+    _ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32
+  ) {
     var generator = RandomGenerator.split()
     self.init(kind, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: &generator)
   }
@@ -77,8 +88,12 @@ public final class RecurrentCell: Module {
   public override func ownParameters() -> [(String, Tensor)] { weights.named("") }
 
   /// The next hidden state (and, for LSTM, cell state); zeros when none are given.
-  public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil) -> (hidden: Tensor, cell: Tensor?) {
-    trapUnless(input.rank == 2 && input.shape[1] == inputSize, "\(kind)Cell: expected input [N, \(inputSize)], got \(input.shape)")
+  public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil) -> (
+    hidden: Tensor, cell: Tensor?
+  ) {
+    trapUnless(
+      input.rank == 2 && input.shape[1] == inputSize,
+      "\(kind)Cell: expected input [N, \(inputSize)], got \(input.shape)")
     let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype)
     let c: Tensor? = if case .lstm = kind { cell ?? zeros } else { nil }
     let (h, newC) = weights.step(kind, input, hidden ?? zeros, c)
@@ -94,23 +109,32 @@ public final class Recurrent: Module {
   public let kind: RecurrentKind, inputSize: Int, hiddenSize: Int, layerCount: Int, batchFirst: Bool
   var layers: [RecurrentWeights]
 
-  public init(_ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, layers layerCount: Int = 1, bias: Bool = true,
-              batchFirst: Bool = false, dtype: DType = .float32, generator: inout RandomGenerator) {
+  public init(
+    _ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, layers layerCount: Int = 1, bias: Bool = true,
+    batchFirst: Bool = false, dtype: DType = .float32, generator: inout RandomGenerator
+  ) {
     trapUnless(layerCount > 0, "\(kind): layers must be positive, got \(layerCount)")
-    (self.kind, self.inputSize, self.hiddenSize, self.layerCount, self.batchFirst) = (kind, inputSize, hiddenSize, layerCount, batchFirst)
+    (self.kind, self.inputSize, self.hiddenSize, self.layerCount, self.batchFirst) = (
+      kind, inputSize, hiddenSize, layerCount, batchFirst
+    )
     var built: [RecurrentWeights] = []
     for l in 0..<layerCount {
-      built.append(RecurrentWeights(kind: kind, inputSize: l == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, bias: bias,
-                                    dtype: dtype, generator: &generator))
+      built.append(
+        RecurrentWeights(
+          kind: kind, inputSize: l == 0 ? inputSize : hiddenSize, hiddenSize: hiddenSize, bias: bias,
+          dtype: dtype, generator: &generator))
     }
     layers = built
   }
 
-  public convenience init(_ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true,
-                          batchFirst: Bool = false, dtype: DType = .float32) {
+  public convenience init(
+    _ kind: RecurrentKind, inputSize: Int, hiddenSize: Int, layers: Int = 1, bias: Bool = true,
+    batchFirst: Bool = false, dtype: DType = .float32
+  ) {
     var generator = RandomGenerator.split()
-    self.init(kind, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias, batchFirst: batchFirst,
-              dtype: dtype, generator: &generator)
+    self.init(
+      kind, inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, bias: bias, batchFirst: batchFirst,
+      dtype: dtype, generator: &generator)
   }
 
   public override func ownParameters() -> [(String, Tensor)] {
@@ -119,16 +143,21 @@ public final class Recurrent: Module {
 
   /// Runs the sequence; `hidden` and `cell` (`[layers, N, H]`) default to zeros.
   public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil)
-    -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
-    trapUnless(input.rank == 3 && input.shape[2] == inputSize, "\(kind): expected input [T, N, \(inputSize)], got \(input.shape)")
+    -> (output: Tensor, hidden: Tensor, cell: Tensor?)
+  {
+    trapUnless(
+      input.rank == 3 && input.shape[2] == inputSize, "\(kind): expected input [T, N, \(inputSize)], got \(input.shape)"
+    )
     let sequence = batchFirst ? input.transposed(0, 1) : input
     let (steps, batch) = (sequence.shape[0], sequence.shape[1])
     let zeros = Tensor.zeros([layerCount, batch, hiddenSize], dtype: input.dtype)
     let isLSTM: Bool = if case .lstm = kind { true } else { false }
     var layerInput = (0..<steps).map { sequence[$0] }
-    var finalH: [Tensor] = [], finalC: [Tensor] = []
+    var finalH: [Tensor] = []
+    var finalC: [Tensor] = []
     for (l, weights) in layers.enumerated() {
-      var h = (hidden ?? zeros)[l], c: Tensor? = isLSTM ? (cell ?? zeros)[l] : nil
+      var h = (hidden ?? zeros)[l]
+      var c: Tensor? = isLSTM ? (cell ?? zeros)[l] : nil
       var outputs: [Tensor] = []
       for x in layerInput {
         (h, c) = weights.step(kind, x, h, c)
@@ -148,8 +177,10 @@ public final class Bilinear: Module {
   @Parameter public var weight: Tensor
   @Parameter public var bias: Tensor?
 
-  public init(input1Size: Int, input2Size: Int, outputSize: Int, bias: Bool = true, dtype: DType = .float32,
-              generator: inout RandomGenerator) {
+  public init(
+    input1Size: Int, input2Size: Int, outputSize: Int, bias: Bool = true, dtype: DType = .float32,
+    generator: inout RandomGenerator
+  ) {
     let bound = 1 / Double(input1Size).squareRoot()
     weight = uniformTensor([outputSize, input1Size, input2Size], bound: bound, dtype: dtype, generator: &generator)
     self.bias = bias ? uniformTensor([outputSize], bound: bound, dtype: dtype, generator: &generator) : nil

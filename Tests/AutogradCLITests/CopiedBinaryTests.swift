@@ -1,11 +1,13 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The `autograd` tool copied away from its build folder, as a user copies a binary.
 @Suite("The tool away from its build folder") struct CopiedBinaryTests {
   @Test func withoutItsDataTheToolSaysToPassItAndExitsOne() throws {
-    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd was not built") }
+    guard let tool = ChildProcess.builtProgram("autograd") else {
+      throw ChildProcess.Failure.missing("autograd was not built")
+    }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-copy-\(UUID())")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -14,7 +16,9 @@ import TestSupport
 
     let outcome = try ChildProcess.run(copy, ["train", "--epochs", "1"], timeout: 60)
     #expect(outcome.status == 1, "\(outcome.output)")
-    #expect(outcome.output.contains("the digits data that ships with the tool is not beside it; pass the data with --data FILE"))
+    #expect(
+      outcome.output.contains(
+        "the digits data that ships with the tool is not beside it; pass the data with --data FILE"))
 
     // Given the data, the copy trains.
     let data = try #require(Self.resource())

@@ -1,8 +1,9 @@
 import Testing
 
 /// Each scenario runs in `DistributedTestWorker` under mpirun, over shared memory and over TCP.
-@Suite("Collectives across processes", .enabled(if: MPIJob.shouldRun, "needs mpirun (apt-get install openmpi-bin)"),
-       .serialized)
+@Suite(
+  "Collectives across processes", .enabled(if: MPIJob.shouldRun, "needs mpirun (apt-get install openmpi-bin)"),
+  .serialized)
 struct CollectiveTests {
   @Test(arguments: MPIJob.Transport.allCases, [2, 3])
   func everyCollectiveOnEveryDType(transport: MPIJob.Transport, ranks: Int) throws {

@@ -3,7 +3,8 @@ import Testing
 /// The same scenarios under MPICH, whose ABI differs from Open MPI's, where Debian's `mpich` is
 /// installed beside Open MPI. MPICH support is a convenience, so without it these are skipped
 /// (CI installs Open MPI only).
-@Suite("MPICH", .enabled(if: MPIJob.mpiexecMPICH != nil, "needs MPICH's mpiexec.mpich (apt-get install mpich)"), .serialized)
+@Suite(
+  "MPICH", .enabled(if: MPIJob.mpiexecMPICH != nil, "needs MPICH's mpiexec.mpich (apt-get install mpich)"), .serialized)
 struct MPICHTests {
   @Test(arguments: ["collectives", "mismatch", "agree", "unused"])
   func scenarioPassesUnderMPICH(scenario: String) throws {

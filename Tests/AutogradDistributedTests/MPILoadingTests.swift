@@ -1,6 +1,7 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradDistributed
 
 /// These run with or without MPI installed, each in a child process of its own (MPI is loaded and

@@ -1,11 +1,13 @@
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-import Testing
 import Autograd
 import AutogradNN
+import Foundation
+import Testing
+
 @testable import AutogradExamples
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
 
 @Suite("Digits classifier") struct DigitsClassifierTests {
   @Test func theShippedDataLoads() throws {
@@ -23,7 +25,8 @@ import AutogradNN
     options.model = model
     options.epochs = 3
     var reports: [DigitsClassifier.EpochReport] = []
-    _ = try DigitsClassifier.train(features: features, labels: labels, options: options, onEpoch: { reports.append($0) })
+    _ = try DigitsClassifier.train(
+      features: features, labels: labels, options: options, onEpoch: { reports.append($0) })
     #expect(reports.count == options.epochs)
     // Chance is 10%.
     #expect(reports.last!.testAccuracy > 0.8, "accuracy \(reports.last!.testAccuracy)")
@@ -76,7 +79,8 @@ import AutogradNN
     let document = try XMLDocumentCheck(svg)
     #expect(document.count(of: "polyline") == 2)
     #expect(document.count(of: "circle") == 6)
-    #expect(svg.contains(">training loss</text>") && svg.contains(">test accuracy</text>") && svg.contains(">epoch</text>"))
+    #expect(
+      svg.contains(">training loss</text>") && svg.contains(">test accuracy</text>") && svg.contains(">epoch</text>"))
     #expect(svg.contains(">100%</text>") && svg.contains("T &amp; &lt;test&gt;"))
   }
 }
@@ -85,8 +89,10 @@ import AutogradNN
 struct XMLDocumentCheck {
   private final class Counter: NSObject, XMLParserDelegate {
     var counts: [String: Int] = [:]
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) { counts[name, default: 0] += 1 }
+    func parser(
+      _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+      attributes: [String: String] = [:]
+    ) { counts[name, default: 0] += 1 }
   }
   private let counter = Counter()
   init(_ text: String) throws {

@@ -1,8 +1,8 @@
+import Autograd
+import AutogradExamples
+import AutogradNN
 import Foundation
 import Testing
-import Autograd
-import AutogradNN
-import AutogradExamples
 
 /// The code of AutogradNN's article "Training a classifier", as written there (one epoch here).
 @Suite("Documentation examples") struct DocumentationExampleTests {

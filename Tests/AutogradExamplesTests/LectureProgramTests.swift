@@ -1,6 +1,7 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradExamples
 
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -9,7 +10,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
   @Test func exerciseOutputMatchesByteForByte() throws {
     var lines: [String] = []
     let w = SeedExercise.run { lines.append($0) }
-    let expected = try String(contentsOf: fixtures.appendingPathComponent("seed_exercise_expected_output.txt"), encoding: .utf8)
+    let expected = try String(
+      contentsOf: fixtures.appendingPathComponent("seed_exercise_expected_output.txt"), encoding: .utf8)
     let output = lines.map { $0 + "\n" }.joined()
     #expect(output == expected)
     #expect(Swift.abs(w - 2) < 1e-5)

@@ -1,5 +1,6 @@
-import Testing
 import Autograd
+import Testing
+
 @testable import AutogradExamples
 
 @Suite("Scalar expressions") struct ScalarExpressionTests {
@@ -28,11 +29,14 @@ import Autograd
     #expect(e.names["w"]!.grad?.item() == 2)
   }
 
-  @Test(arguments: [
-    ("(y - x*w", 9, "expected ')'"), ("(y - q*w)^2", 6, "unknown name 'q'; known names: w, x, y"), ("x +", 4, "unexpected end"),
-    ("x $ y", 3, "unexpected '$'"), ("a = 1; a = 2", 8, "'a' is already defined"), ("sqrt(x", 7, "expected ')' to close sqrt("),
-    ("1.2.3", 1, "'1.2.3' is not a number"), ("x y", 3, "unexpected 'y'"),
-  ] as [(String, Int, String)])
+  @Test(
+    arguments: [
+      ("(y - x*w", 9, "expected ')'"), ("(y - q*w)^2", 6, "unknown name 'q'; known names: w, x, y"),
+      ("x +", 4, "unexpected end"),
+      ("x $ y", 3, "unexpected '$'"), ("a = 1; a = 2", 8, "'a' is already defined"),
+      ("sqrt(x", 7, "expected ')' to close sqrt("),
+      ("1.2.3", 1, "'1.2.3' is not a number"), ("x y", 3, "unexpected 'y'"),
+    ] as [(String, Int, String)])
   func errorsPointAtTheColumn(source: String, column: Int, message: String) {
     #expect {
       _ = try ScalarExpression(source, values: [("x", 1), ("y", 2), ("w", 1)])
@@ -53,8 +57,11 @@ import Autograd
     #expect(values.map(\.1) == [2, 4, -1.5])
   }
 
-  @Test(arguments: [("x=1,y", 5, "expected name=value"), ("x=one", 3, "'one' is not a number"), ("x=1,x=2", 5, "given twice"),
-                    ("1x=2", 1, "expected name=value")] as [(String, Int, String)])
+  @Test(
+    arguments: [
+      ("x=1,y", 5, "expected name=value"), ("x=one", 3, "'one' is not a number"), ("x=1,x=2", 5, "given twice"),
+      ("1x=2", 1, "expected name=value"),
+    ] as [(String, Int, String)])
   func badAssignmentsPointAtTheEntry(text: String, column: Int, message: String) {
     #expect {
       _ = try ScalarExpression.parseAssignments(text)

@@ -1,6 +1,7 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradNN
 
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -17,7 +18,9 @@ private func handBuilt(header: String, data: [UInt8]) -> [UInt8] {
   return bytes + json + data
 }
 
-private func littleEndianBytes(_ values: [Float]) -> [UInt8] { values.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) } } }
+private func littleEndianBytes(_ values: [Float]) -> [UInt8] {
+  values.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) } }
+}
 
 @Suite("Safetensors checkpoints") struct CheckpointTests {
   @Test func readsAFileWrittenByTheReferenceImplementation() throws {
@@ -35,8 +38,9 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] { values.flatMap { 
   }
 
   @Test func readsAFileBuiltByteForByteFromTheSpec() throws {
-    let file = handBuilt(header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"__metadata__":{"k":"v"}}"#,
-                         data: littleEndianBytes([1, -2, 3.5, 0.25]))
+    let file = handBuilt(
+      header: #"{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"__metadata__":{"k":"v"}}"#,
+      data: littleEndianBytes([1, -2, 3.5, 0.25]))
     let (tensors, metadata) = try Safetensors.decode(file)
     #expect(tensors.map(\.0) == ["w"])
     #expect(tensors[0].1.scalars(as: Float.self) == [1, -2, 3.5, 0.25])
@@ -55,38 +59,83 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] { values.flatMap { 
     #expect(bytes.count == 8 + length + 16)
   }
 
-  @Test(arguments: [
-    ([UInt8](repeating: 0, count: 4), "too short"),
-    (handBuilt(header: "{", data: []), "not a JSON object"),
-    ([255, 255, 255, 255, 0, 0, 0, 0] + Array("{}".utf8), "does not fit"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: [0, 0]), "outside the 2 data bytes"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)), "needs 12 bytes"),
-    (handBuilt(header: #"{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)), "dtype C64"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[1]}}"#, data: []), "needs dtype, shape and data_offsets"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, data: []), "non-negative"),
-    (handBuilt(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#,
-               data: Array(repeating: 0, count: 6)), "gap or overlap"),
-    (handBuilt(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 6)), "cover 4 of the 6"),
-    (handBuilt(header: #"{"__metadata__":{"k":1}}"#, data: []), "strings to strings"),
-    // Sizes whose product overflows, with and without a size of 0 (found by fuzzing: they crashed).
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}"#, data: []), "too large to address"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[0,4611686018427387904,4611686018427387904],"data_offsets":[0,0]}}"#, data: []),
-     "too large to address"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[4611686018427387904,4611686018427387904,0],"data_offsets":[0,0]}}"#, data: []),
-     "too large to address"),
-    // Sizes and offsets are JSON integers: not booleans, fractions or numbers beyond Int.
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "not a non-negative integer"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]), "not a non-negative integer"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[18446744073709551617],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
-     "not a non-negative integer"),
-    (handBuilt(header: #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[false,4]}}"#, data: [0, 0, 0, 0]), "data_offsets"),
-  ] as [([UInt8], String)])
+  @Test(
+    arguments: [
+      ([UInt8](repeating: 0, count: 4), "too short"),
+      (handBuilt(header: "{", data: []), "not a JSON object"),
+      ([255, 255, 255, 255, 0, 0, 0, 0] + Array("{}".utf8), "does not fit"),
+      (
+        handBuilt(header: #"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: [0, 0]),
+        "outside the 2 data bytes"
+      ),
+      (
+        handBuilt(
+          header: #"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
+        "needs 12 bytes"
+      ),
+      (
+        handBuilt(
+          header: #"{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
+        "dtype C64"
+      ),
+      (handBuilt(header: #"{"w":{"dtype":"F32","shape":[1]}}"#, data: []), "needs dtype, shape and data_offsets"),
+      (handBuilt(header: #"{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}}"#, data: []), "non-negative"),
+      (
+        handBuilt(
+          header:
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}}"#,
+          data: Array(repeating: 0, count: 6)), "gap or overlap"
+      ),
+      (
+        handBuilt(
+          header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 6)),
+        "cover 4 of the 6"
+      ),
+      (handBuilt(header: #"{"__metadata__":{"k":1}}"#, data: []), "strings to strings"),
+      // Sizes whose product overflows, with and without a size of 0 (found by fuzzing: they crashed).
+      (
+        handBuilt(header: #"{"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}}"#, data: []),
+        "too large to address"
+      ),
+      (
+        handBuilt(
+          header: #"{"w":{"dtype":"F32","shape":[0,4611686018427387904,4611686018427387904],"data_offsets":[0,0]}}"#,
+          data: []),
+        "too large to address"
+      ),
+      (
+        handBuilt(
+          header: #"{"w":{"dtype":"F32","shape":[4611686018427387904,4611686018427387904,0],"data_offsets":[0,0]}}"#,
+          data: []),
+        "too large to address"
+      ),
+      // Sizes and offsets are JSON integers: not booleans, fractions or numbers beyond Int.
+      (
+        handBuilt(header: #"{"w":{"dtype":"F32","shape":[true],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+        "not a non-negative integer"
+      ),
+      (
+        handBuilt(header: #"{"w":{"dtype":"F32","shape":[1.0],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+        "not a non-negative integer"
+      ),
+      (
+        handBuilt(
+          header: #"{"w":{"dtype":"F32","shape":[18446744073709551617],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]),
+        "not a non-negative integer"
+      ),
+      (
+        handBuilt(header: #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[false,4]}}"#, data: [0, 0, 0, 0]),
+        "data_offsets"
+      ),
+    ] as [([UInt8], String)])
   func corruptFilesThrowAClearError(file: [UInt8], message: String) {
     #expect { _ = try Safetensors.decode(file) } throws: { "\($0)".contains(message) }
   }
 
   @Test func everyTruncationAndRandomCorruptionIsSafe() throws {
-    let file = try Safetensors.encode([("w", Tensor.arange(0, 6).reshaped(to: [2, 3])), ("b", Tensor([1, 2], dtype: .float64))])
+    let file = try Safetensors.encode([
+      ("w", Tensor.arange(0, 6).reshaped(to: [2, 3])), ("b", Tensor([1, 2], dtype: .float64)),
+    ])
     for length in 0..<file.count {
       #expect(throws: TensorIOError.self) { try Safetensors.decode(Array(file.prefix(length))) }
     }
@@ -102,14 +151,18 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] { values.flatMap { 
 
   @Test func aModelRoundTripsWithIdenticalOutputs() throws {
     var g = RandomGenerator(seed: 1)
-    let model = Sequential(Linear(inputSize: 4, outputSize: 8, generator: &g), ReLU(), BatchNorm1d(features: 8), Linear(inputSize: 8, outputSize: 3, generator: &g))
+    let model = Sequential(
+      Linear(inputSize: 4, outputSize: 8, generator: &g), ReLU(), BatchNorm1d(features: 8),
+      Linear(inputSize: 8, outputSize: 3, generator: &g))
     _ = model(Tensor.randn([16, 4], generator: &g))  // moves the running statistics
     model.eval()
     let url = temporaryURL("model.safetensors")
     defer { try? FileManager.default.removeItem(at: url) }
     try model.save(to: url, metadata: ["kind": "test"])
     var other = RandomGenerator(seed: 2)
-    let copy = Sequential(Linear(inputSize: 4, outputSize: 8, generator: &other), ReLU(), BatchNorm1d(features: 8), Linear(inputSize: 8, outputSize: 3, generator: &other))
+    let copy = Sequential(
+      Linear(inputSize: 4, outputSize: 8, generator: &other), ReLU(), BatchNorm1d(features: 8),
+      Linear(inputSize: 8, outputSize: 3, generator: &other))
     copy.eval()
     let x = Tensor.randn([5, 4], generator: &g)
     #expect(copy(x).scalars(as: Float.self) != model(x).scalars(as: Float.self))
@@ -130,7 +183,9 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] { values.flatMap { 
     #expect(report.missing == ["1.bias"] && report.unexpected == ["extra.weight"])
     #expect(model.stateDict().map { $0.1.scalars(as: Float.self) } == before)
     let wrongShape = [("0.weight", Tensor.zeros([4, 4]))] + model.stateDict().filter { $0.0 != "0.weight" }
-    #expect { try model.loadStateDict(wrongShape, strict: false) } throws: { "\($0)".contains("0.weight is [3, 2] here, [4, 4] in the state") }
+    #expect { try model.loadStateDict(wrongShape, strict: false) } throws: {
+      "\($0)".contains("0.weight is [3, 2] here, [4, 4] in the state")
+    }
   }
 
   @Test func optimizerStateRoundTrips() throws {
@@ -149,8 +204,10 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] { values.flatMap { 
     try restored.loadStateDict(loaded, metadata: loadedMetadata)
     #expect(restored.learningRate == 0.1)
     w2.data = w.data.clone()
-    w.grad = Tensor([0.3, -0.2]); w2.grad = Tensor([0.3, -0.2])
-    adam.step(); restored.step()
+    w.grad = Tensor([0.3, -0.2])
+    w2.grad = Tensor([0.3, -0.2])
+    adam.step()
+    restored.step()
     #expect(w.scalars(as: Float.self) == w2.scalars(as: Float.self))
   }
 }

@@ -1,16 +1,19 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradNN
 
 @Suite("Datasets and loaders") struct DataTests {
   @Test func loaderBatchesShufflesAndDropsTheLast() {
-    let x = Tensor.arange(0, 10).reshaped(to: [10, 1]), y = Tensor(integers: Array(0..<10))
+    let x = Tensor.arange(0, 10).reshaped(to: [10, 1])
+    let y = Tensor(integers: Array(0..<10))
     let ordered = DataLoader(TensorDataset(x, y), batchSize: 4)
     #expect(ordered.map { $0[1].scalars(as: Int64.self) } == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
     #expect(DataLoader(TensorDataset(x, y), batchSize: 4, dropLast: true).map { $0[0].shape[0] } == [4, 4])
     let shuffled = DataLoader(TensorDataset(x, y), batchSize: 10, shuffle: true, generator: RandomGenerator(seed: 1))
-    let first = Array(shuffled)[0][1].scalars(as: Int64.self), second = Array(shuffled)[0][1].scalars(as: Int64.self)
+    let first = Array(shuffled)[0][1].scalars(as: Int64.self)
+    let second = Array(shuffled)[0][1].scalars(as: Int64.self)
     #expect(first.sorted() == Array(0..<10) && first != Array(0..<10))
     #expect(first != second, "each pass draws a new order")
     let again = DataLoader(TensorDataset(x, y), batchSize: 10, shuffle: true, generator: RandomGenerator(seed: 1))
@@ -41,10 +44,14 @@ import Autograd
     #expect(throws: DataFileError.self) { try parseNumericCSV("1 2,3\n") }
   }
 
-  @Test(arguments: [("1,2\n3\n", "a.csv:2: expected 2 columns, found 1"), ("1,2\n3,abc\n", "a.csv:2: column 2: 'abc' is not a finite number"),
-                    ("1,nan\n", "a.csv:1: column 2: 'nan' is not a finite number"), ("\n\n", "a.csv: no data rows"),
-                    ("1,0x10\n", "a.csv:1: column 2: '0x10' is not a finite number"),
-                    ("0x1p3\n", "a.csv:1: column 1: '0x1p3' is not a finite number")] as [(String, String)])
+  @Test(
+    arguments: [
+      ("1,2\n3\n", "a.csv:2: expected 2 columns, found 1"),
+      ("1,2\n3,abc\n", "a.csv:2: column 2: 'abc' is not a finite number"),
+      ("1,nan\n", "a.csv:1: column 2: 'nan' is not a finite number"), ("\n\n", "a.csv: no data rows"),
+      ("1,0x10\n", "a.csv:1: column 2: '0x10' is not a finite number"),
+      ("0x1p3\n", "a.csv:1: column 1: '0x1p3' is not a finite number"),
+    ] as [(String, String)])
   func malformedCSVNamesTheLineAndWhatIsWrong(text: String, message: String) {
     #expect {
       _ = try parseNumericCSV(text, path: "a.csv")
@@ -60,7 +67,8 @@ import Autograd
   /// Every input that crashed a fuzz target (`Fuzz/regressions/FORMAT/`) loads or throws, and
   /// what loads can be read and printed, as the fuzz target does with it.
   @Test func inputsThatCrashedTheFuzzersAreHandled() throws {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fuzz/regressions")
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "../../Fuzz/regressions")
     var replayed = 0
     for format in ["npy", "safetensors", "csv", "idx"] {
       let folder = root.appendingPathComponent(format)
@@ -93,8 +101,10 @@ import Autograd
 @Suite("Training end to end") struct TrainingTests {
   @Test func anMLPLearnsXOR() {
     var g = RandomGenerator(seed: 7)
-    let model = Sequential(Linear(inputSize: 2, outputSize: 8, generator: &g), Tanh(), Linear(inputSize: 8, outputSize: 1, generator: &g))
-    let x = Tensor([0, 0, 0, 1, 1, 0, 1, 1], shape: [4, 2]), y = Tensor([0, 1, 1, 0], shape: [4, 1])
+    let model = Sequential(
+      Linear(inputSize: 2, outputSize: 8, generator: &g), Tanh(), Linear(inputSize: 8, outputSize: 1, generator: &g))
+    let x = Tensor([0, 0, 0, 1, 1, 0, 1, 1], shape: [4, 2])
+    let y = Tensor([0, 1, 1, 0], shape: [4, 1])
     let optimizer = Adam(parameters: model.parameters(), learningRate: 0.05)
     var loss = Double.infinity
     for _ in 0..<300 {

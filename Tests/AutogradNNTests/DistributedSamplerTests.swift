@@ -1,12 +1,14 @@
-import Testing
 import Autograd
+import Testing
+
 @testable import AutogradNN
 
 @Suite("DistributedSampler") struct DistributedSamplerTests {
   /// Every rank's share, for one epoch.
   private func shares(count: Int, ranks: Int, shuffle: Bool = true, dropLast: Bool = false, epoch: Int = 0) -> [[Int]] {
     (0..<ranks).map { rank in
-      let sampler = DistributedSampler(count: count, rank: rank, ranks: ranks, shuffle: shuffle, seed: 7, dropLast: dropLast)
+      let sampler = DistributedSampler(
+        count: count, rank: rank, ranks: ranks, shuffle: shuffle, seed: 7, dropLast: dropLast)
       sampler.epoch = epoch
       return sampler.indices()
     }
@@ -31,7 +33,8 @@ import Autograd
   }
 
   @Test func eachEpochReshufflesTheSameWayOnEveryRank() {
-    let first = shares(count: 20, ranks: 2, epoch: 0), again = shares(count: 20, ranks: 2, epoch: 0)
+    let first = shares(count: 20, ranks: 2, epoch: 0)
+    let again = shares(count: 20, ranks: 2, epoch: 0)
     let second = shares(count: 20, ranks: 2, epoch: 1)
     #expect(first == again, "the order depends only on seed and epoch")
     #expect(first != second)
@@ -56,7 +59,9 @@ import Autograd
       let x = Tensor.zeros([4, 1])
       _ = DataLoader(TensorDataset(x, x), batchSize: 2, sampler: DistributedSampler(count: 5, rank: 0, ranks: 2))
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("DataLoader: the sampler is for 5 elements, the dataset has 4"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "DataLoader: the sampler is for 5 elements, the dataset has 4"))
     }
   }
 }

@@ -1,6 +1,7 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradNN
 
 private final class TwoLayers: Module {
@@ -18,7 +19,8 @@ private final class TwoLayers: Module {
 @Suite("Modules") struct ModuleTests {
   @Test func parametersAndBuffersHaveDottedNames() {
     let model = TwoLayers()
-    #expect(model.namedParameters().map(\.0) == ["scale", "encoder.0.weight", "encoder.0.bias", "head.weight", "head.bias"])
+    #expect(
+      model.namedParameters().map(\.0) == ["scale", "encoder.0.weight", "encoder.0.bias", "head.weight", "head.bias"])
     #expect(model.namedBuffers().map(\.0) == ["steps"])
     #expect(model.parameters().allSatisfy { $0.requiresGrad })
     #expect(model.namedModules().map(\.0) == ["", "encoder", "encoder.0", "encoder.1", "encoder.2", "head"])
@@ -63,15 +65,24 @@ private final class TwoLayers: Module {
     #expect(layer.weight.abs().max().item() > 0.09)
     let x = Tensor.randn([4, 100], generator: &g)
     let expected = x.matmul(layer.weight.transposed()) + layer.bias!
-    #expect(zip(layer(x).scalars(as: Float.self), expected.scalars(as: Float.self)).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+    #expect(
+      zip(layer(x).scalars(as: Float.self), expected.scalars(as: Float.self)).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
   }
 
   @Test func layerShapes() {
     var g = RandomGenerator(seed: 2)
     let image = Tensor.randn([2, 3, 8, 8], generator: &g)
-    #expect(Conv2d(inputChannels: 3, outputChannels: 5, kernelSize: (3, 3), padding: (1, 1), generator: &g)(image).shape == [2, 5, 8, 8])
-    #expect(Conv1d(inputChannels: 3, outputChannels: 4, kernelSize: 3, generator: &g)(Tensor.zeros([2, 3, 10])).shape == [2, 4, 8])
-    #expect(ConvTranspose2d(inputChannels: 3, outputChannels: 2, kernelSize: (2, 2), stride: (2, 2), generator: &g)(image).shape == [2, 2, 16, 16])
+    #expect(
+      Conv2d(inputChannels: 3, outputChannels: 5, kernelSize: (3, 3), padding: (1, 1), generator: &g)(image).shape == [
+        2, 5, 8, 8,
+      ])
+    #expect(
+      Conv1d(inputChannels: 3, outputChannels: 4, kernelSize: 3, generator: &g)(Tensor.zeros([2, 3, 10])).shape == [
+        2, 4, 8,
+      ])
+    #expect(
+      ConvTranspose2d(inputChannels: 3, outputChannels: 2, kernelSize: (2, 2), stride: (2, 2), generator: &g)(image)
+        .shape == [2, 2, 16, 16])
     #expect(MaxPool2d(kernelSize: (2, 2))(image).shape == [2, 3, 4, 4])
     #expect(AvgPool2d(kernelSize: (4, 4))(image).shape == [2, 3, 2, 2])
     #expect(AdaptiveAvgPool2d(outputSize: (1, 1))(image).shape == [2, 3, 1, 1])
@@ -82,8 +93,10 @@ private final class TwoLayers: Module {
     #expect(GroupNorm(groups: 1, channels: 3)(image).shape == image.shape)
     #expect(RMSNorm(normalizedShape: [8])(image).shape == image.shape)
     #expect(Embedding(count: 10, dimension: 4, generator: &g)(Tensor(integers: [1, 2, 3])).shape == [3, 4])
-    for activation in [ReLU(), ReLU6(), Sigmoid(), Tanh(), SiLU(), Mish(), SELU(), Softsign(), LogSigmoid(), Hardsigmoid(),
-                       Hardswish(), LeakyReLU(), ELU(), CELU(), GELU(), Softplus(), Hardtanh(), Softmax(), LogSoftmax(), Identity()] as [Layer] {
+    for activation in [
+      ReLU(), ReLU6(), Sigmoid(), Tanh(), SiLU(), Mish(), SELU(), Softsign(), LogSigmoid(), Hardsigmoid(),
+      Hardswish(), LeakyReLU(), ELU(), CELU(), GELU(), Softplus(), Hardtanh(), Softmax(), LogSoftmax(), Identity(),
+    ] as [Layer] {
       #expect(activation(image).shape == image.shape)
     }
   }
@@ -128,8 +141,9 @@ private final class TwoLayers: Module {
     Init.truncatedNormal(w, std: 1, low: -0.5, high: 0.5, generator: &g)
     #expect(w.abs().max().item() <= 0.5)
     Init.orthogonal(w, generator: &g)
-    #expect(zip(w.transposed().matmul(w).scalars(as: Double.self), Tensor.eye(32, dtype: .float64).scalars(as: Double.self))
-              .allSatisfy { Swift.abs($0 - $1) < 1e-10 })
+    #expect(
+      zip(w.transposed().matmul(w).scalars(as: Double.self), Tensor.eye(32, dtype: .float64).scalars(as: Double.self))
+        .allSatisfy { Swift.abs($0 - $1) < 1e-10 })
     Init.constant(w, 0.5)
     #expect(w.mean().item() == 0.5)
     #expect(Init.fans(Tensor.zeros([8, 4, 3, 3])) == (36, 72))

@@ -1,6 +1,7 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradNN
 
 /// Each optimizer runs three steps on loss = Σ cᵢ wᵢ² (gradient 2cᵢwᵢ), compared with its published
@@ -19,15 +20,20 @@ private func run(_ make: ([Tensor]) -> Optimizer, steps: Int = 3) -> [Double] {
   return w.scalars(as: Double.self)
 }
 
-private func reference(steps: Int = 3, _ rule: (_ w: inout Double, _ g: Double, _ state: inout [String: Double], _ t: Double) -> Void) -> [Double] {
+private func reference(
+  steps: Int = 3, _ rule: (_ w: inout Double, _ g: Double, _ state: inout [String: Double], _ t: Double) -> Void
+) -> [Double] {
   zip(start, c).map { w0, ci in
-    var w = w0, state: [String: Double] = [:]
+    var w = w0
+    var state: [String: Double] = [:]
     for t in 1...steps { rule(&w, 2 * ci * w, &state, Double(t)) }
     return w
   }
 }
 
-private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy { Swift.abs($0 - $1) < 1e-12 * Swift.max(1, Swift.abs($1)) } }
+private func close(_ a: [Double], _ b: [Double]) -> Bool {
+  zip(a, b).allSatisfy { Swift.abs($0 - $1) < 1e-12 * Swift.max(1, Swift.abs($1)) }
+}
 
 @Suite("Optimizers follow their published rules") struct OptimizerTests {
   @Test func sgdWithMomentumDampeningAndWeightDecay() {
@@ -52,13 +58,17 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
   }
 
   @Test(arguments: [false, true]) func adam(amsgrad: Bool) {
-    let got = run { Adam(parameters: $0, learningRate: 0.1, betas: (0.8, 0.9), epsilon: 1e-8, weightDecay: 0.1, amsgrad: amsgrad) }
+    let got = run {
+      Adam(parameters: $0, learningRate: 0.1, betas: (0.8, 0.9), epsilon: 1e-8, weightDecay: 0.1, amsgrad: amsgrad)
+    }
     let expected = reference { w, g, s, t in
       let g = g + 0.1 * w
-      let m = 0.8 * (s["m"] ?? 0) + 0.2 * g, v = 0.9 * (s["v"] ?? 0) + 0.1 * g * g
+      let m = 0.8 * (s["m"] ?? 0) + 0.2 * g
+      let v = 0.9 * (s["v"] ?? 0) + 0.1 * g * g
       let vMax = Swift.max(s["vmax"] ?? 0, v)
       (s["m"], s["v"], s["vmax"]) = (m, v, vMax)
-      let mHat = m / (1 - Foundation.pow(0.8, t)), vHat = (amsgrad ? vMax : v) / (1 - Foundation.pow(0.9, t))
+      let mHat = m / (1 - Foundation.pow(0.8, t))
+      let vHat = (amsgrad ? vMax : v) / (1 - Foundation.pow(0.9, t))
       w -= 0.1 * mHat / (vHat.squareRoot() + 1e-8)
     }
     #expect(zip(got, expected).allSatisfy { Swift.abs($0 - $1) < 1e-9 })
@@ -68,7 +78,8 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
     let got = run { AdamW(parameters: $0, learningRate: 0.1, weightDecay: 0.5) }
     let expected = reference { w, g, s, t in
       w *= 1 - 0.1 * 0.5
-      let m = 0.9 * (s["m"] ?? 0) + 0.1 * g, v = 0.999 * (s["v"] ?? 0) + 0.001 * g * g
+      let m = 0.9 * (s["m"] ?? 0) + 0.1 * g
+      let v = 0.999 * (s["v"] ?? 0) + 0.001 * g * g
       (s["m"], s["v"]) = (m, v)
       w -= 0.1 * (m / (1 - Foundation.pow(0.9, t))) / ((v / (1 - Foundation.pow(0.999, t))).squareRoot() + 1e-8)
     }
@@ -86,7 +97,8 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
     func train(contiguousGradients: Bool) -> [Double] {
       let w = start.clone()
       w.requiresGrad = true
-      let optimizer: Optimizer = decoupled
+      let optimizer: Optimizer =
+        decoupled
         ? AdamW(parameters: [w], learningRate: 0.01, weightDecay: weightDecay)
         : Adam(parameters: [w], learningRate: 0.01, betas: (0.8, 0.95), weightDecay: weightDecay)
       for gradient in gradients {
@@ -96,7 +108,8 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
       }
       return w.scalars(as: Double.self)
     }
-    let fused = train(contiguousGradients: true), stepwise = train(contiguousGradients: false)
+    let fused = train(contiguousGradients: true)
+    let stepwise = train(contiguousGradients: false)
     #expect(fused == stepwise)
     #expect(fused != start.scalars(as: Double.self))
   }
@@ -142,7 +155,8 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
   }
 
   @Test func parameterGroupsHaveTheirOwnLearningRates() {
-    let a = Tensor([1.0], dtype: .float64, requiresGrad: true), b = Tensor([1.0], dtype: .float64, requiresGrad: true)
+    let a = Tensor([1.0], dtype: .float64, requiresGrad: true)
+    let b = Tensor([1.0], dtype: .float64, requiresGrad: true)
     let optimizer = SGD(groups: [ParameterGroup([a]), ParameterGroup([b], learningRate: 0.5)], learningRate: 0.1)
     (a + b).sum().backward()
     optimizer.step()
@@ -163,12 +177,15 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Adam(parameters: [Tensor([1.0], requiresGrad: true)], betas: (0.9, 1.0))
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("Adam: beta2 must be in [0, 1), got 1.0"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains("Adam: beta2 must be in [0, 1), got 1.0"))
     }
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = SGD(parameters: [Tensor([1.0], requiresGrad: true)], learningRate: -0.1)
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("learning rate must be non-negative, got -0.1"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "learning rate must be non-negative, got -0.1"))
     }
   }
 }
@@ -178,7 +195,8 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
     let w = Tensor([-1.5, 2.0], dtype: .float64, requiresGrad: true)
     let optimizer = LBFGS(parameters: [w], learningRate: 1, maxIterations: 100, historySize: 10)
     func rosenbrock() -> Tensor {
-      let x = w[0], y = w[1]
+      let x = w[0]
+      let y = w[1]
       return (1 - x).pow(2) + 100 * (y - x * x).pow(2)
     }
     for _ in 0..<20 {
@@ -194,7 +212,8 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy 
 
   @Test func solvesALeastSquaresProblemInFewSteps() {
     var g = RandomGenerator(seed: 3)
-    let a = Tensor.randn([20, 5], dtype: .float64, generator: &g), truth = Tensor.randn([5], dtype: .float64, generator: &g)
+    let a = Tensor.randn([20, 5], dtype: .float64, generator: &g)
+    let truth = Tensor.randn([5], dtype: .float64, generator: &g)
     let b = a.matmul(truth)
     let x = Tensor.zeros([5], dtype: .float64, requiresGrad: true)
     let optimizer = LBFGS(parameters: [x], maxIterations: 50)

@@ -1,23 +1,35 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradNN
 
 private func optimizer(_ lr: Double = 1) -> SGD {
-  SGD(groups: [ParameterGroup([Tensor([1.0], requiresGrad: true)]), ParameterGroup([Tensor([1.0], requiresGrad: true)], learningRate: 10)],
-      learningRate: lr)
+  SGD(
+    groups: [
+      ParameterGroup([Tensor([1.0], requiresGrad: true)]),
+      ParameterGroup([Tensor([1.0], requiresGrad: true)], learningRate: 10),
+    ],
+    learningRate: lr)
 }
 
 private func rates(_ schedule: LearningRateSchedule, steps: Int) -> [Double] {
-  (0..<steps).map { _ in schedule.step(); return schedule.learningRate }
+  (0..<steps).map { _ in
+    schedule.step()
+    return schedule.learningRate
+  }
 }
 
-private func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) < 1e-12 } }
+private func close(_ a: [Double], _ b: [Double]) -> Bool {
+  a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) < 1e-12 }
+}
 
 @Suite("Learning-rate schedules") struct ScheduleTests {
   @Test func stepMultiStepExponential() {
     #expect(close(rates(StepLR(optimizer: optimizer(), stepSize: 2, gamma: 0.5), steps: 5), [1, 0.5, 0.5, 0.25, 0.25]))
-    #expect(close(rates(MultiStepLR(optimizer: optimizer(), milestones: [3, 1], gamma: 0.1), steps: 4), [0.1, 0.1, 0.01, 0.01]))
+    #expect(
+      close(
+        rates(MultiStepLR(optimizer: optimizer(), milestones: [3, 1], gamma: 0.1), steps: 4), [0.1, 0.1, 0.01, 0.01]))
     #expect(close(rates(ExponentialLR(optimizer: optimizer(), gamma: 0.9), steps: 3), [0.9, 0.81, 0.729]))
   }
 
@@ -61,19 +73,23 @@ private func close(_ a: [Double], _ b: [Double]) -> Bool { a.count == b.count &&
 @Suite("Loss layers") struct LossLayerTests {
   @Test func layersEqualTheFunctions() {
     var g = RandomGenerator(seed: 1)
-    let x = Tensor.randn([4, 3], dtype: .float64, generator: &g), y = Tensor.randn([4, 3], dtype: .float64, generator: &g)
+    let x = Tensor.randn([4, 3], dtype: .float64, generator: &g)
+    let y = Tensor.randn([4, 3], dtype: .float64, generator: &g)
     let classes = Tensor(integers: [0, 2, 1, 2])
     #expect(MSELoss()(x, y).item() == mseLoss(x, y).item())
     #expect(L1Loss(reduction: .sum)(x, y).item() == l1Loss(x, y, reduction: .sum).item())
     #expect(SmoothL1Loss(beta: 0.5)(x, y).item() == smoothL1Loss(x, y, beta: 0.5).item())
     #expect(HuberLoss(delta: 2)(x, y).item() == huberLoss(x, y, delta: 2).item())
-    #expect(CrossEntropyLoss(labelSmoothing: 0.1)(x, classes).item() == crossEntropy(x, classes, labelSmoothing: 0.1).item())
+    #expect(
+      CrossEntropyLoss(labelSmoothing: 0.1)(x, classes).item() == crossEntropy(x, classes, labelSmoothing: 0.1).item())
     #expect(NLLLoss()(x.logSoftmax(axis: 1), classes).item() == nllLoss(x.logSoftmax(axis: 1), classes).item())
-    let p = x.sigmoid(), t = (y .> 0).cast(to: .float64)
+    let p = x.sigmoid()
+    let t = (y .> 0).cast(to: .float64)
     #expect(BCELoss()(p, t).item() == binaryCrossEntropy(p, t).item())
     #expect(BCEWithLogitsLoss()(x, t).item() == binaryCrossEntropyWithLogits(x, t).item())
-    #expect(KLDivLoss(reduction: .batchMean)(x.logSoftmax(axis: 1), y.softmax(axis: 1)).item()
-            == klDivergence(x.logSoftmax(axis: 1), y.softmax(axis: 1), reduction: .batchMean).item())
+    #expect(
+      KLDivLoss(reduction: .batchMean)(x.logSoftmax(axis: 1), y.softmax(axis: 1)).item()
+        == klDivergence(x.logSoftmax(axis: 1), y.softmax(axis: 1), reduction: .batchMean).item())
     #expect(MSELoss(reduction: .none)(x, y).shape == [4, 3])
   }
 }

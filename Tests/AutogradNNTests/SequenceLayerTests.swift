@@ -1,20 +1,24 @@
+import Autograd
 import Foundation
 import Testing
-import Autograd
+
 @testable import AutogradNN
 
 private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Bool {
-  a.shape == b.shape && zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) <= tolerance }
+  a.shape == b.shape
+    && zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) <= tolerance }
 }
 
 @Suite("Recurrent, attention and bilinear layers") struct SequenceLayerTests {
   @Test func cellsFollowTheirFormulas() {
     var g = RandomGenerator(seed: 1)
-    let x = Tensor.randn([2, 3], dtype: .float64, generator: &g), h = Tensor.randn([2, 4], dtype: .float64, generator: &g)
+    let x = Tensor.randn([2, 3], dtype: .float64, generator: &g)
+    let h = Tensor.randn([2, 4], dtype: .float64, generator: &g)
     let c = Tensor.randn([2, 4], dtype: .float64, generator: &g)
     let lstm = RecurrentCell(.lstm, inputSize: 3, hiddenSize: 4, dtype: .float64, generator: &g)
     let w = lstm.weights
-    let gates = (x.matmul(w.weightIH.transposed()) + w.biasIH! + h.matmul(w.weightHH.transposed()) + w.biasHH!).split(size: 4, axis: 1)
+    let gates = (x.matmul(w.weightIH.transposed()) + w.biasIH! + h.matmul(w.weightHH.transposed()) + w.biasHH!).split(
+      size: 4, axis: 1)
     let newC = gates[1].sigmoid() * c + gates[0].sigmoid() * gates[2].tanh()
     let (h1, c1) = lstm(x, hidden: h, cell: c)
     #expect(close(c1!, newC))
@@ -22,20 +26,29 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     let gru = RecurrentCell(.gru, inputSize: 3, hiddenSize: 4, dtype: .float64, generator: &g)
     let a = x.linear(weight: gru.weights.weightIH, bias: gru.weights.biasIH).split(size: 4, axis: 1)
     let b = h.linear(weight: gru.weights.weightHH, bias: gru.weights.biasHH).split(size: 4, axis: 1)
-    let r = (a[0] + b[0]).sigmoid(), z = (a[1] + b[1]).sigmoid(), n = (a[2] + r * b[2]).tanh()
+    let r = (a[0] + b[0]).sigmoid()
+    let z = (a[1] + b[1]).sigmoid()
+    let n = (a[2] + r * b[2]).tanh()
     #expect(close(gru(x, hidden: h).hidden, (1 - z) * n + z * h))
     let rnn = RecurrentCell(.rnn(relu: false), inputSize: 3, hiddenSize: 4, dtype: .float64, generator: &g)
-    #expect(close(rnn(x, hidden: h).hidden, (x.linear(weight: rnn.weights.weightIH, bias: rnn.weights.biasIH)
-                                               + h.linear(weight: rnn.weights.weightHH, bias: rnn.weights.biasHH)).tanh()))
+    #expect(
+      close(
+        rnn(x, hidden: h).hidden,
+        (x.linear(weight: rnn.weights.weightIH, bias: rnn.weights.biasIH)
+          + h.linear(weight: rnn.weights.weightHH, bias: rnn.weights.biasHH)).tanh()))
     #expect(lstm.namedParameters().map(\.0) == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"])
     #expect(lstm.weights.weightIH.shape == [16, 3])
   }
 
   @Test func multiLayerSequences() {
     var g = RandomGenerator(seed: 2)
-    let lstm = Recurrent(.lstm, inputSize: 3, hiddenSize: 5, layers: 2, batchFirst: true, dtype: .float64, generator: &g)
-    #expect(lstm.namedParameters().map(\.0) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
-                                                "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"])
+    let lstm = Recurrent(
+      .lstm, inputSize: 3, hiddenSize: 5, layers: 2, batchFirst: true, dtype: .float64, generator: &g)
+    #expect(
+      lstm.namedParameters().map(\.0) == [
+        "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+        "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1",
+      ])
     let x = Tensor.randn([4, 6, 3], dtype: .float64, generator: &g)
     let (output, hidden, cell) = lstm(x)
     #expect(output.shape == [4, 6, 5] && hidden.shape == [2, 4, 5] && cell?.shape == [2, 4, 5])
@@ -58,7 +71,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     #expect(out.shape == [2, 3, 4] && weights.shape == [2, 3, 3])
     let w = mha.inProjectionWeight.split(size: 4, axis: 0)
     func heads(_ t: Tensor) -> Tensor { t.reshaped(to: [2, 3, 2, 2]).transposed(1, 2) }
-    let q = heads(x.linear(weight: w[0])), k = heads(x.linear(weight: w[1])), v = heads(x.linear(weight: w[2]))
+    let q = heads(x.linear(weight: w[0]))
+    let k = heads(x.linear(weight: w[1]))
+    let v = heads(x.linear(weight: w[2]))
     let attended = scaledDotProductAttention(query: q, key: k, value: v).transposed(1, 2).reshaped(to: [2, 3, 4])
     #expect(close(out, mha.outProjection(attended)))
     let causal = Tensor(bools: [true, false, false, true, true, false, true, true, true], shape: [3, 3])
@@ -70,24 +85,32 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
 
   @Test func transformerEncoderLayer() {
     var g = RandomGenerator(seed: 4)
-    let layer = TransformerEncoderLayer(modelDimension: 8, heads: 2, feedForwardDimension: 16, batchFirst: true, generator: &g)
-    #expect(layer.namedParameters().map(\.0).prefix(4) == ["self_attn.in_proj_weight", "self_attn.in_proj_bias",
-                                                            "self_attn.out_proj.weight", "self_attn.out_proj.bias"])
+    let layer = TransformerEncoderLayer(
+      modelDimension: 8, heads: 2, feedForwardDimension: 16, batchFirst: true, generator: &g)
+    #expect(
+      layer.namedParameters().map(\.0).prefix(4) == [
+        "self_attn.in_proj_weight", "self_attn.in_proj_bias",
+        "self_attn.out_proj.weight", "self_attn.out_proj.bias",
+      ])
     let x = Tensor.randn([2, 5, 8], generator: &g)
     #expect(layer(x).shape == [2, 5, 8])
     layer.eval()
     #expect(layer(x).scalars(as: Float.self) == layer(x).scalars(as: Float.self))
-    let preNorm = TransformerEncoderLayer(modelDimension: 8, heads: 2, feedForwardDimension: 16, dropout: 0, gelu: true, normFirst: true, generator: &g)
+    let preNorm = TransformerEncoderLayer(
+      modelDimension: 8, heads: 2, feedForwardDimension: 16, dropout: 0, gelu: true, normFirst: true, generator: &g)
     #expect(preNorm(x.transposed(0, 1)).shape == [5, 2, 8])
   }
 
   @Test func bilinear() {
     var g = RandomGenerator(seed: 5)
     let layer = Bilinear(input1Size: 3, input2Size: 2, outputSize: 4, dtype: .float64, generator: &g)
-    let a = Tensor.randn([5, 3], dtype: .float64, generator: &g), b = Tensor.randn([5, 2], dtype: .float64, generator: &g)
+    let a = Tensor.randn([5, 3], dtype: .float64, generator: &g)
+    let b = Tensor.randn([5, 2], dtype: .float64, generator: &g)
     let y = layer(a, b)
     #expect(y.shape == [5, 4])
-    let manual = (a.unsqueezed(at: 1).unsqueezed(at: 3) * layer.weight.unsqueezed(at: 0) * b.unsqueezed(at: 1).unsqueezed(at: 2)).sum(axes: [2, 3])
+    let manual =
+      (a.unsqueezed(at: 1).unsqueezed(at: 3) * layer.weight.unsqueezed(at: 0) * b.unsqueezed(at: 1).unsqueezed(at: 2))
+      .sum(axes: [2, 3])
     #expect(close(y, manual + layer.bias!))
   }
 }
@@ -97,7 +120,8 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     let images: [UInt8] = [0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 10, 255, 0, 7]
     let t = try IDXFormat.decode(images)
     #expect(t.shape == [2, 1, 2] && t.scalars(as: Int64.self) == [10, 255, 0, 7])
-    let floats: [UInt8] = [0, 0, 0x0D, 1, 0, 0, 0, 1] + withUnsafeBytes(of: Float(1.5).bitPattern.bigEndian) { Array($0) }
+    let floats: [UInt8] =
+      [0, 0, 0x0D, 1, 0, 0, 0, 1] + withUnsafeBytes(of: Float(1.5).bitPattern.bigEndian) { Array($0) }
     #expect(try IDXFormat.decode(floats).scalars(as: Float.self) == [1.5])
     let signed: [UInt8] = [0, 0, 0x09, 1, 0, 0, 0, 2, 0xFF, 0x01]
     #expect(try IDXFormat.decode(signed).scalars(as: Int64.self) == [-1, 1])
@@ -111,16 +135,19 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     #expect(t.shape == [3_120_562_176, 0, 738_197_504] && t.count == 0 && t.dtype == .float32)
   }
 
-  @Test(arguments: [([UInt8]([1, 0, 8, 1]), "byte 0: an IDX file starts with two zero bytes"),
-                    ([0, 0, 0x42, 1], "byte 2: unknown type code 0x42"),
-                    ([0, 0, 8, 2, 0, 0, 0, 1], "byte 8: the file ends inside the 2 sizes"),
-                    ([0, 0, 8, 1, 0, 0, 0, 5, 1, 2], "needs 5 bytes of data, the file has 2"),
-                    // A size of 0 and sizes whose product overflows (found by fuzzing: it crashed).
-                    ([0, 0, 0x0E, 4, 0, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 12), "are too large to address"),
-                    ([0, 0, 0x0E, 4] + [UInt8](repeating: 0xFF, count: 12) + [0, 0, 0, 0], "are too large to address"),
-                    // Bytes are read as int64: the check is at 8 bytes an element, not 1 (found by fuzzing).
-                    ([0, 0, 0x08, 3, 0x7A, 0, 0, 0, 0, 0, 0, 0, 0x2B, 0, 0x14, 0], "are too large to address")]
-        as [([UInt8], String)])
+  @Test(
+    arguments: [
+      ([UInt8]([1, 0, 8, 1]), "byte 0: an IDX file starts with two zero bytes"),
+      ([0, 0, 0x42, 1], "byte 2: unknown type code 0x42"),
+      ([0, 0, 8, 2, 0, 0, 0, 1], "byte 8: the file ends inside the 2 sizes"),
+      ([0, 0, 8, 1, 0, 0, 0, 5, 1, 2], "needs 5 bytes of data, the file has 2"),
+      // A size of 0 and sizes whose product overflows (found by fuzzing: it crashed).
+      ([0, 0, 0x0E, 4, 0, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 12), "are too large to address"),
+      ([0, 0, 0x0E, 4] + [UInt8](repeating: 0xFF, count: 12) + [0, 0, 0, 0], "are too large to address"),
+      // Bytes are read as int64: the check is at 8 bytes an element, not 1 (found by fuzzing).
+      ([0, 0, 0x08, 3, 0x7A, 0, 0, 0, 0, 0, 0, 0, 0x2B, 0, 0x14, 0], "are too large to address"),
+    ]
+      as [([UInt8], String)])
   func malformedFilesNameTheByte(bytes: [UInt8], message: String) {
     #expect { _ = try IDXFormat.decode(bytes, path: "x.idx") } throws: { "\($0)".contains(message) }
   }

@@ -1,18 +1,23 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 private func values(_ t: Tensor?) -> [Double] { t?.scalars(as: Double.self) ?? [] }
 
 private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool {
-  a.shape == b.shape && zip(values(a), values(b)).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
+  a.shape == b.shape
+    && zip(values(a), values(b)).allSatisfy { Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1)) }
 }
 
 @Suite("Hooks and retained gradients") struct HookTests {
   @Test func leafHookSeesTheSummedGradientOnceAndCanReplaceIt() {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     var seen: [[Double]] = []
-    x.registerHook { g in seen.append(values(g)); return g * 10 }
+    x.registerHook { g in
+      seen.append(values(g))
+      return g * 10
+    }
     (x * 3 + x * x).sum().backward()
     #expect(seen == [[5, 7]])
     #expect(values(x.grad) == [50, 70])
@@ -26,7 +31,10 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
     let x = Tensor([1.0], dtype: .float64)
     var events: [String] = []
     let h = (x * w0).exp()
-    h.registerHook { g in events.append("exp reached"); return nil }
+    h.registerHook { g in
+      events.append("exp reached")
+      return nil
+    }
     w1.registerPostAccumulateGradHook { w in events.append("w1 accumulated \(values(w.grad))") }
     w0.registerPostAccumulateGradHook { w in events.append("w0 accumulated") }
     (h * w1 + w1 * w1).sum().backward()
@@ -52,7 +60,10 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
       BackwardCallbacks.queue { events.append("outer pass ended, w.grad \(values(w.grad))") }
       // A pass inside a hook keeps its callbacks to itself.
       let v = Tensor([1.0], dtype: .float64, requiresGrad: true)
-      v.registerHook { g in BackwardCallbacks.queue { events.append("inner pass ended") }; return nil }
+      v.registerHook { g in
+        BackwardCallbacks.queue { events.append("inner pass ended") }
+        return nil
+      }
       withGrad { (v * 5).sum().backward() }
       events.append("hook done")
       return nil
@@ -65,7 +76,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       BackwardCallbacks.queue {}
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("BackwardCallbacks.queue: no backward pass is running on this thread"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "BackwardCallbacks.queue: no backward pass is running on this thread"))
     }
   }
 
@@ -73,7 +86,10 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     let h = x * 2
     var seen: [[Double]] = []
-    h.registerHook { g in seen.append(values(g)); return nil }
+    h.registerHook { g in
+      seen.append(values(g))
+      return nil
+    }
     (h * h + h).sum().backward()
     #expect(seen == [[5, 9]])
     #expect(values(x.grad) == [10, 18])
@@ -115,7 +131,8 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
   }
 
   @Test func jvpMatchesTheJacobianTimesTheTangent() {
-    let x = Tensor([1.0, 2.0], dtype: .float64), t = Tensor([1.0, -1.0], dtype: .float64)
+    let x = Tensor([1.0, 2.0], dtype: .float64)
+    let t = Tensor([1.0, -1.0], dtype: .float64)
     let f: ([Tensor]) -> Tensor = { a.matmul($0[0].sin()) }
     let (_, jt) = jvp(f, at: [x], tangents: [t])
     let j = jacobian(f, at: [x])[0]
@@ -141,7 +158,8 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
   }
 
   @Test func hvpMatchesTheHessianTimesTheVector() {
-    let x = Tensor([0.3, 0.7, -0.2], dtype: .float64), v = Tensor([1.0, 2.0, -1.0], dtype: .float64)
+    let x = Tensor([0.3, 0.7, -0.2], dtype: .float64)
+    let v = Tensor([1.0, 2.0, -1.0], dtype: .float64)
     let f: (Tensor) -> Tensor = { ($0.exp() * $0.sin()).sum() + $0.prod() }
     let (_, products) = hvp({ f($0[0]) }, at: [x], vectors: [v])
     #expect(close(products[0], hessian(f, at: x).matmul(v)))
@@ -158,8 +176,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
 
 @Suite("Custom functions and checkpointing") struct CustomFunctionTests {
   static func cube(_ x: Tensor) -> Tensor {
-    customFunction("Cube", inputs: [x], saving: [x], forward: { $0[0] * $0[0] * $0[0] },
-                   backward: { grad, saved in [3 * saved[0] * saved[0] * grad] })
+    customFunction(
+      "Cube", inputs: [x], saving: [x], forward: { $0[0] * $0[0] * $0[0] },
+      backward: { grad, saved in [3 * saved[0] * saved[0] * grad] })
   }
 
   @Test func customFunctionTakesPartInTheGraph() {
@@ -180,7 +199,8 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
       return (x[0].matmul(x[1]).tanh() * x[0].sum()).sum()
     }
     var g = RandomGenerator(seed: 1)
-    let a = Tensor.randn([3, 4], dtype: .float64, generator: &g), b = Tensor.randn([4, 2], dtype: .float64, generator: &g)
+    let a = Tensor.randn([3, 4], dtype: .float64, generator: &g)
+    let b = Tensor.randn([4, 2], dtype: .float64, generator: &g)
     a.requiresGrad = true
     b.requiresGrad = true
     let direct = grad(of: block([a, b]), withRespectTo: [a, b])
@@ -192,9 +212,12 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
     #expect(calls == 2)
     #expect(close(a.grad!, direct[0]!))
     #expect(close(b.grad!, direct[1]!))
-    #expect(gradCheck([Tensor.randn([3, 4], dtype: .float64, generator: &g), Tensor.randn([4, 2], dtype: .float64, generator: &g)]) {
-      checkpoint($0, block)
-    })
+    #expect(
+      gradCheck([
+        Tensor.randn([3, 4], dtype: .float64, generator: &g), Tensor.randn([4, 2], dtype: .float64, generator: &g),
+      ]) {
+        checkpoint($0, block)
+      })
   }
 
   @Test func inPlaceClampAndVersions() {
@@ -233,10 +256,12 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
 
   @Test func unusedInputWhenNotAllowed() async {
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-      let x = Tensor([1.0], requiresGrad: true), z = Tensor([1.0], requiresGrad: true)
+      let x = Tensor([1.0], requiresGrad: true)
+      let z = Tensor([1.0], requiresGrad: true)
       _ = grad(of: (x * 2).sum(), withRespectTo: [x, z], allowUnused: false)
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("grad: input 1 (shape [1]) is not used"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains("grad: input 1 (shape [1]) is not used"))
     }
   }
 
@@ -248,9 +273,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
       #expect(message.contains("SqrtBackward returned an infinite value in the gradient of its input 0"))
       #expect(message.contains("The forward op was recorded at:"))
       #if os(Linux)
-      // The creating call is the test's `x.sqrt()`, with its file and line.
-      #expect(message.contains("AutogradToolboxTests.swift:"))
-      #expect(message.contains("squareRootAtZeroWithAnomalyDetection"))
+        // The creating call is the test's `x.sqrt()`, with its file and line.
+        #expect(message.contains("AutogradToolboxTests.swift:"))
+        #expect(message.contains("squareRootAtZeroWithAnomalyDetection"))
       #endif
     }
   }
@@ -259,7 +284,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor(integers: [1, 2]).exp()
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("exp: expected a floating-point tensor, got int64"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "exp: expected a floating-point tensor, got int64"))
     }
   }
 
@@ -267,7 +294,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       Tensor(integers: [1]).requiresGrad = true
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("requiresGrad: only floating-point tensors can require gradients, not int64"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "requiresGrad: only floating-point tensors can require gradients, not int64"))
     }
   }
 
@@ -281,7 +310,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-9) -> Bool
       w.backward()
     }.map { result in
       let message = String(decoding: result.standardErrorContent, as: UTF8.self)
-      #expect(message.contains("a value saved by MulBackward was modified by an in-place operation (saved at version 0, now version 1)"))
+      #expect(
+        message.contains(
+          "a value saved by MulBackward was modified by an in-place operation (saved at version 0, now version 1)"))
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 /// Other tests run in parallel and share the cache, so these check what holds whatever they do.
@@ -28,7 +29,8 @@ import Testing
         #expect(Int(bitPattern: storage.base) % 8 == 0, "\(dtype) x \(count) is aligned for any element type")
         #expect((0..<count * dtype.byteSize).allSatisfy { bytes[$0] == 0 }, "\(dtype) x \(count) is zeroed")
         let isInline = count * dtype.byteSize < BufferCache.smallest
-        let address = Int(bitPattern: storage.base), object = Int(bitPattern: Unmanaged.passUnretained(storage).toOpaque())
+        let address = Int(bitPattern: storage.base)
+        let object = Int(bitPattern: Unmanaged.passUnretained(storage).toOpaque())
         #expect((address > object && address < object + 128) == isInline, "\(dtype) x \(count)")
       }
     }
@@ -64,8 +66,9 @@ import Testing
       BufferCache.release(p, sizeClass: c)
       // One 128 MiB buffer made room for the 40 MiB one, which is handed out again.
       guard BufferCache.cachedCount(sizeClass: large[0].sizeClass) == 3, BufferCache.cachedCount(sizeClass: c) == 1,
-            BufferCache.cachedBytes == 3 * (128 << 20) + BufferCache.classBytes(c),
-            BufferCache.allocate(40 << 20).pointer == p else { exit(2) }
+        BufferCache.cachedBytes == 3 * (128 << 20) + BufferCache.classBytes(c),
+        BufferCache.allocate(40 << 20).pointer == p
+      else { exit(2) }
     }
   }
 
@@ -77,7 +80,8 @@ import Testing
 
   @Test func tensorsReuseBuffersAndStayCorrect() {
     for round in 0..<5 {
-      let a = Tensor.full([10_000], value: Double(round)), b = Tensor.zeros([10_000])
+      let a = Tensor.full([10_000], value: Double(round))
+      let b = Tensor.zeros([10_000])
       #expect(b.scalars(as: Float.self).allSatisfy { $0 == 0 }, "a zeroed tensor is zero even in a reused buffer")
       #expect(a.sum().item() == Double(10_000 * round))
     }
@@ -96,11 +100,11 @@ import Testing
       TensorMemory.emptyCache()
       guard TensorMemory.cachedBytes == 0 else { exit(3) }
       #if os(Linux)
-      // At least three quarters of the 64 MiB leave the process. (AddressSanitizer's allocator keeps
-      // freed memory in quarantine whatever the program does, so only the system's is measured.)
-      if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
-        guard let before = resident, let after = residentBytes(), before - after >= 48 << 20 else { exit(4) }
-      }
+        // At least three quarters of the 64 MiB leave the process. (AddressSanitizer's allocator keeps
+        // freed memory in quarantine whatever the program does, so only the system's is measured.)
+        if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
+          guard let before = resident, let after = residentBytes(), before - after >= 48 << 20 else { exit(4) }
+        }
       #endif
     }
   }
@@ -122,6 +126,7 @@ import Testing
 /// The process's resident bytes, read from /proc (Linux only).
 private func residentBytes() -> Int? {
   guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-        let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+    let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+  else { return nil }
   return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }

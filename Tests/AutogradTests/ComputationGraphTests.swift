@@ -1,13 +1,16 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Testing
+
 @testable import Autograd
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
 
 /// The lecture's model for one sample: y_hat = x * w, loss = (y - y_hat)².
 private func lectureGraph(x: Double = 1, y: Double = 2, w: Double = 1) -> (loss: Tensor, names: [String: Tensor]) {
-  let xt = Tensor(x, dtype: .float64), yt = Tensor(y, dtype: .float64)
+  let xt = Tensor(x, dtype: .float64)
+  let yt = Tensor(y, dtype: .float64)
   let wt = Tensor(w, dtype: .float64, requiresGrad: true)
   let yHat = xt * wt
   let loss = (yt - yHat).pow(2)
@@ -17,10 +20,16 @@ private func lectureGraph(x: Double = 1, y: Double = 2, w: Double = 1) -> (loss:
 /// Counts the elements of an SVG by name and class, failing on malformed XML.
 private final class SVGCounter: NSObject, XMLParserDelegate {
   var nodeGroups = 0, edgePaths = 0, nodeTexts = 0, insideNode = false, depthInNode = 0
-  func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-              attributes: [String: String] = [:]) {
+  func parser(
+    _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+    attributes: [String: String] = [:]
+  ) {
     if insideNode { depthInNode += 1 }
-    if name == "g" && attributes["class"] == "node" { nodeGroups += 1; insideNode = true; depthInNode = 0 }
+    if name == "g" && attributes["class"] == "node" {
+      nodeGroups += 1
+      insideNode = true
+      depthInNode = 0
+    }
     if name == "path" && attributes["class"] == "edge" && attributes["marker-end"] == "url(#arrow)" { edgePaths += 1 }
     if name == "text" && insideNode { nodeTexts += 1 }
   }
@@ -89,7 +98,8 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     #expect(text.contains("d(loss)/d(w) = -2.0"))
     #expect(text.contains("to x: no gradient"))
     // Forward before backward, backward from the loss down.
-    let forward = text.range(of: "Forward pass")!.lowerBound, backward = text.range(of: "Backward pass")!.lowerBound
+    let forward = text.range(of: "Forward pass")!.lowerBound
+    let backward = text.range(of: "Backward pass")!.lowerBound
     #expect(forward < backward)
     #expect(text.range(of: "[PowBackward]")!.lowerBound < text.range(of: "[MulBackward]")!.lowerBound)
   }
@@ -171,8 +181,10 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
 enum TwoLayerNetFixture {
   static func make() -> (loss: Tensor, names: [String: Tensor]) {
     var g = RandomGenerator(seed: 4)
-    let x = Tensor.randn([4, 5], dtype: .float64, generator: &g), y = Tensor.randn([4, 2], dtype: .float64, generator: &g)
-    let w1 = Tensor.randn([5, 3], dtype: .float64, generator: &g), w2 = Tensor.randn([3, 2], dtype: .float64, generator: &g)
+    let x = Tensor.randn([4, 5], dtype: .float64, generator: &g)
+    let y = Tensor.randn([4, 2], dtype: .float64, generator: &g)
+    let w1 = Tensor.randn([5, 3], dtype: .float64, generator: &g)
+    let w2 = Tensor.randn([3, 2], dtype: .float64, generator: &g)
     w1.requiresGrad = true
     w2.requiresGrad = true
     let h = x.matmul(w1).relu()

@@ -1,13 +1,16 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 private let shapes: [[Int]] = [[], [4], [3, 4]]
 
 /// First- and second-order checks of `f` at seeded inputs uniform in `range`.
 /// This file's inputs come from seed 3.
-private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
-                             sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor) {
+private func checkBothOrders(
+  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
+  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
+) {
   AutogradTests.checkBothOrders(shapes, in: range, seed: 3, secondOrder: secondOrder, sourceLocation: sourceLocation, f)
 }
 
@@ -42,25 +45,43 @@ let unaryCases: [UnaryCase] = [
   UnaryCase(name: "atanh", range: -0.9...0.9, op: { $0.atanh() }, reference: { Foundation.atanh($0) }),
   UnaryCase(name: "erf", range: -2...2, op: { $0.erf() }, reference: { Foundation.erf($0) }),
   UnaryCase(name: "erfc", range: -2...2, op: { $0.erfc() }, reference: { Foundation.erfc($0) }),
-  UnaryCase(name: "logSigmoid", range: -3...3, op: { $0.logSigmoid() }, reference: { -Foundation.log(1 + Foundation.exp(-$0)) }),
+  UnaryCase(
+    name: "logSigmoid", range: -3...3, op: { $0.logSigmoid() }, reference: { -Foundation.log(1 + Foundation.exp(-$0)) }),
   UnaryCase(name: "relu6", range: -2...8, op: { $0.relu6() }, reference: { Swift.min(Swift.max($0, 0), 6) }),
-  UnaryCase(name: "leakyRelu", range: -2...2, op: { $0.leakyRelu(negativeSlope: 0.1) }, reference: { $0 > 0 ? $0 : 0.1 * $0 }),
-  UnaryCase(name: "elu", range: -2...2, op: { $0.elu(alpha: 1.5) }, reference: { $0 > 0 ? $0 : 1.5 * (Foundation.exp($0) - 1) }),
-  UnaryCase(name: "selu", range: -2...2, op: { $0.selu() },
-            reference: { 1.0507009873554805 * ($0 > 0 ? $0 : 1.6732632423543772 * (Foundation.exp($0) - 1)) }),
-  UnaryCase(name: "celu", range: -2...2, op: { $0.celu(alpha: 0.5) }, reference: { $0 > 0 ? $0 : 0.5 * (Foundation.exp($0 / 0.5) - 1) }),
-  UnaryCase(name: "gelu", range: -3...3, op: { $0.gelu() }, reference: { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }),
-  UnaryCase(name: "geluTanh", range: -3...3, op: { $0.gelu(approximateTanh: true) },
-            reference: { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }),
+  UnaryCase(
+    name: "leakyRelu", range: -2...2, op: { $0.leakyRelu(negativeSlope: 0.1) }, reference: { $0 > 0 ? $0 : 0.1 * $0 }),
+  UnaryCase(
+    name: "elu", range: -2...2, op: { $0.elu(alpha: 1.5) }, reference: { $0 > 0 ? $0 : 1.5 * (Foundation.exp($0) - 1) }),
+  UnaryCase(
+    name: "selu", range: -2...2, op: { $0.selu() },
+    reference: { 1.0507009873554805 * ($0 > 0 ? $0 : 1.6732632423543772 * (Foundation.exp($0) - 1)) }),
+  UnaryCase(
+    name: "celu", range: -2...2, op: { $0.celu(alpha: 0.5) },
+    reference: { $0 > 0 ? $0 : 0.5 * (Foundation.exp($0 / 0.5) - 1) }),
+  UnaryCase(
+    name: "gelu", range: -3...3, op: { $0.gelu() },
+    reference: { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }),
+  UnaryCase(
+    name: "geluTanh", range: -3...3, op: { $0.gelu(approximateTanh: true) },
+    reference: { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }),
   UnaryCase(name: "silu", range: -3...3, op: { $0.silu() }, reference: { $0 / (1 + Foundation.exp(-$0)) }),
-  UnaryCase(name: "mish", range: -3...3, op: { $0.mish() }, reference: { $0 * Foundation.tanh(Foundation.log(1 + Foundation.exp($0))) }),
-  UnaryCase(name: "softplus", range: -3...3, op: { $0.softplus() }, reference: { Foundation.log(1 + Foundation.exp($0)) }),
-  UnaryCase(name: "softplusThreshold", range: -2...2, op: { $0.softplus(beta: 2, threshold: 1) },
-            reference: { 2 * $0 > 1 ? $0 : Foundation.log(1 + Foundation.exp(2 * $0)) / 2 }),
+  UnaryCase(
+    name: "mish", range: -3...3, op: { $0.mish() },
+    reference: { $0 * Foundation.tanh(Foundation.log(1 + Foundation.exp($0))) }),
+  UnaryCase(
+    name: "softplus", range: -3...3, op: { $0.softplus() }, reference: { Foundation.log(1 + Foundation.exp($0)) }),
+  UnaryCase(
+    name: "softplusThreshold", range: -2...2, op: { $0.softplus(beta: 2, threshold: 1) },
+    reference: { 2 * $0 > 1 ? $0 : Foundation.log(1 + Foundation.exp(2 * $0)) / 2 }),
   UnaryCase(name: "softsign", range: -3...3, op: { $0.softsign() }, reference: { $0 / (1 + Swift.abs($0)) }),
-  UnaryCase(name: "hardtanh", range: -2...2, op: { $0.hardtanh(min: -0.5, max: 1) }, reference: { Swift.min(Swift.max($0, -0.5), 1) }),
-  UnaryCase(name: "hardsigmoid", range: -4...4, op: { $0.hardsigmoid() }, reference: { Swift.min(Swift.max($0 + 3, 0), 6) / 6 }),
-  UnaryCase(name: "hardswish", range: -4...4, op: { $0.hardswish() }, reference: { $0 * Swift.min(Swift.max($0 + 3, 0), 6) / 6 }),
+  UnaryCase(
+    name: "hardtanh", range: -2...2, op: { $0.hardtanh(min: -0.5, max: 1) },
+    reference: { Swift.min(Swift.max($0, -0.5), 1) }),
+  UnaryCase(
+    name: "hardsigmoid", range: -4...4, op: { $0.hardsigmoid() }, reference: { Swift.min(Swift.max($0 + 3, 0), 6) / 6 }),
+  UnaryCase(
+    name: "hardswish", range: -4...4, op: { $0.hardswish() }, reference: { $0 * Swift.min(Swift.max($0 + 3, 0), 6) / 6 }
+  ),
   UnaryCase(name: "floor", range: -3...3, op: { $0.floor() }, reference: { Foundation.floor($0) }),
   UnaryCase(name: "ceil", range: -3...3, op: { $0.ceil() }, reference: { Foundation.ceil($0) }),
   UnaryCase(name: "round", range: -3...3, op: { $0.round() }, reference: { $0.rounded(.toNearestOrEven) }),
@@ -71,11 +92,14 @@ let unaryCases: [UnaryCase] = [
 @Suite("Element-wise functions") struct ElementwiseFunctionTests {
   @Test(arguments: unaryCases) func valuesMatchScalarMath(c: UnaryCase) {
     var g = RandomGenerator(seed: 8)
-    let x = Tensor.rand([50], dtype: .float64, generator: &g) * (c.range.upperBound - c.range.lowerBound) + c.range.lowerBound
+    let x =
+      Tensor.rand([50], dtype: .float64, generator: &g) * (c.range.upperBound - c.range.lowerBound) + c.range.lowerBound
     let got = c.op(x).scalars(as: Double.self)
     for (v, y) in zip(x.scalars(as: Double.self), got) {
       let expected = c.reference(v)
-      #expect(Swift.abs(y - expected) <= 1e-12 * Swift.max(1, Swift.abs(expected)), "\(c.name)(\(v)) = \(y), expected \(expected)")
+      #expect(
+        Swift.abs(y - expected) <= 1e-12 * Swift.max(1, Swift.abs(expected)),
+        "\(c.name)(\(v)) = \(y), expected \(expected)")
     }
   }
 
@@ -86,7 +110,8 @@ let unaryCases: [UnaryCase] = [
   @Test func float32AgreesWithFloat64() {
     let x = Tensor.linspace(-2, 2, count: 9)
     for c in unaryCases where c.range.contains(-2) && c.range.contains(2) {
-      let single = c.op(x).scalars(as: Double.self), double = c.op(x.cast(to: .float64)).scalars(as: Double.self)
+      let single = c.op(x).scalars(as: Double.self)
+      let double = c.op(x.cast(to: .float64)).scalars(as: Double.self)
       for (s, d) in zip(single, double) { #expect(Swift.abs(s - d) <= 1e-5 * Swift.max(1, Swift.abs(d)), "\(c.name)") }
     }
   }
@@ -96,16 +121,21 @@ let unaryCases: [UnaryCase] = [
     #expect(Tensor([100]).softplus().item() == 100)
     #expect(Tensor([-100]).logSigmoid().item() == -100)
     #expect(Tensor([-1000]).elu().item() == -1)
-    let g = grad(of: Tensor([1000.0], dtype: .float64, requiresGrad: true).elu().sum(),
-                      withRespectTo: [])
+    let g = grad(
+      of: Tensor([1000.0], dtype: .float64, requiresGrad: true).elu().sum(),
+      withRespectTo: [])
     #expect(g.isEmpty)
   }
 
   @Test func kinksFollowPyTorch() {
     let x = Tensor([0.0, -1.0, 1.0, 6.0], dtype: .float64, requiresGrad: true)
-    #expect(grad(of: x.leakyRelu(negativeSlope: 0.2).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0.2, 0.2, 1, 1])
+    #expect(
+      grad(of: x.leakyRelu(negativeSlope: 0.2).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [
+        0.2, 0.2, 1, 1,
+      ])
     // hardtanh passes the gradient only strictly inside its bounds.
-    #expect(grad(of: x.hardtanh(min: -1, max: 1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 0, 0, 0])
+    #expect(
+      grad(of: x.hardtanh(min: -1, max: 1).sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [1, 0, 0, 0])
     #expect(grad(of: x.relu6().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 1, 0])
     #expect(grad(of: x.floor().sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0, 0])
   }
@@ -127,7 +157,8 @@ let unaryCases: [UnaryCase] = [
   }
 
   @Test func values() {
-    let a = Tensor([1, 5, 3]), b = Tensor([4, 2, 3])
+    let a = Tensor([1, 5, 3])
+    let b = Tensor([4, 2, 3])
     #expect(a.maximum(b).scalars(as: Float.self) == [4, 5, 3])
     #expect(a.minimum(b).scalars(as: Float.self) == [1, 2, 3])
     #expect(Tensor([1, .nan]).maximum(Tensor([2, 0])).scalars(as: Float.self)[1].isNaN)
@@ -143,8 +174,12 @@ let unaryCases: [UnaryCase] = [
     #expect(Tensor([-2, -2, 4]).pow(Tensor([3, 2, 0.5])).scalars(as: Float.self) == [-8, 4, 2])
     #expect(Tensor([-2]).pow(3).item() == -8)
     #expect(Tensor([-2]).pow(0.5).item().isNaN)
-    #expect(Tensor.where(Tensor(bools: [true, false, true]), Tensor([1, 2, 3]), Tensor([10])).scalars(as: Float.self) == [1, 10, 3])
-    #expect(Tensor([0, 5, 10]).clamped(min: Tensor([1]), max: Tensor([2, 3, 4])).scalars(as: Float.self) == [1, 3, 4])
+    #expect(
+      Tensor.where(Tensor(bools: [true, false, true]), Tensor([1, 2, 3]), Tensor([10])).scalars(as: Float.self) == [
+        1, 10, 3,
+      ])
+    #expect(
+      Tensor([0, 5, 10]).clamped(min: Tensor([1]), max: Tensor([2, 3, 4])).scalars(as: Float.self) == [1, 3, 4])
   }
 
   @Test func numberOperandsMatchTensorOperands() {
@@ -167,8 +202,10 @@ let unaryCases: [UnaryCase] = [
     #expect((Tensor(integers: [1, 2]) - 0.5).scalars(as: Float.self) == [0.5, 1.5])
     // One input is recorded, and the number is shown in the graph.
     let w = Tensor([1.0], requiresGrad: true)
-    for (y, name, formula) in [(w * 2, "MulBackward", "w * 2"), (2 - w, "RsubBackward", "2 - w"),
-                               (w - 0.5, "SubBackward", "w - 0.5"), (w / 4, "DivBackward", "w / 4")] {
+    for (y, name, formula) in [
+      (w * 2, "MulBackward", "w * 2"), (2 - w, "RsubBackward", "2 - w"),
+      (w - 0.5, "SubBackward", "w - 0.5"), (w / 4, "DivBackward", "w / 4"),
+    ] {
       #expect(y.gradFnName == name)
       let graph = ComputationGraph(of: y, names: ["w": w])
       #expect(graph.nodes.count == 2)
@@ -177,14 +214,16 @@ let unaryCases: [UnaryCase] = [
   }
 
   @Test func tiesSplitTheGradient() {
-    let a = Tensor([2.0], dtype: .float64, requiresGrad: true), b = Tensor([2.0], dtype: .float64, requiresGrad: true)
+    let a = Tensor([2.0], dtype: .float64, requiresGrad: true)
+    let b = Tensor([2.0], dtype: .float64, requiresGrad: true)
     let g = grad(of: a.maximum(b).sum(), withRespectTo: [a, b])
     #expect(g.map { $0!.item() } == [0.5, 0.5])
   }
 
   @Test func clampWithTensorBoundsSendsTheGradientToTheBound() {
     let x = Tensor([0.0, 5.0, 10.0], dtype: .float64, requiresGrad: true)
-    let lo = Tensor([1.0], dtype: .float64, requiresGrad: true), hi = Tensor([4.0, 6.0, 8.0], dtype: .float64, requiresGrad: true)
+    let lo = Tensor([1.0], dtype: .float64, requiresGrad: true)
+    let hi = Tensor([4.0, 6.0, 8.0], dtype: .float64, requiresGrad: true)
     let g = grad(of: x.clamped(min: lo, max: hi).sum(), withRespectTo: [x, lo, hi])
     #expect(g[0]!.scalars(as: Double.self) == [0, 1, 0])
     #expect(g[1]!.scalars(as: Double.self) == [1])
@@ -206,7 +245,9 @@ let unaryCases: [UnaryCase] = [
 
   @Test(arguments: clampCases)
   func clampWithTensorBoundsMatchesPyTorchAtEveryTie(inputs: [Double], expected: [Double]) {
-    let (x, lo, hi) = (Tensor(inputs[0], dtype: .float64), Tensor(inputs[1], dtype: .float64), Tensor(inputs[2], dtype: .float64))
+    let (x, lo, hi) = (
+      Tensor(inputs[0], dtype: .float64), Tensor(inputs[1], dtype: .float64), Tensor(inputs[2], dtype: .float64)
+    )
     for t in [x, lo, hi] { t.requiresGrad = true }
     let y = x.clamped(min: lo, max: hi)
     #expect(y.item() == Swift.min(Swift.max(inputs[0], inputs[1]), inputs[2]))
@@ -214,7 +255,8 @@ let unaryCases: [UnaryCase] = [
   }
 
   @Test func clampWithOneTensorBoundSplitsTiesAsMaximumDoes() {
-    let x = Tensor([0.0, 1.0, 2.0], dtype: .float64, requiresGrad: true), bound = Tensor([1.0], dtype: .float64, requiresGrad: true)
+    let x = Tensor([0.0, 1.0, 2.0], dtype: .float64, requiresGrad: true)
+    let bound = Tensor([1.0], dtype: .float64, requiresGrad: true)
     let below = grad(of: x.clamped(min: bound, max: nil).sum(), withRespectTo: [x, bound])
     #expect(below[0]!.scalars(as: Double.self) == [0, 0.5, 1] && below[1]!.item() == 1.5)
     let above = grad(of: x.clamped(min: nil, max: bound).sum(), withRespectTo: [x, bound])
@@ -224,7 +266,8 @@ let unaryCases: [UnaryCase] = [
 
 @Suite("Comparisons, logic and dtypes") struct ComparisonTests {
   @Test func comparisonsGiveBools() {
-    let a = Tensor([1, 2, 3]), b = Tensor([3, 2, 1])
+    let a = Tensor([1, 2, 3])
+    let b = Tensor([3, 2, 1])
     #expect((a .== b).scalars(as: Bool.self) == [false, true, false])
     #expect((a .!= b).scalars(as: Bool.self) == [true, false, true])
     #expect((a .< b).scalars(as: Bool.self) == [true, false, false])
@@ -237,7 +280,8 @@ let unaryCases: [UnaryCase] = [
   }
 
   @Test func logic() {
-    let p = Tensor(bools: [true, true, false, false]), q = Tensor(bools: [true, false, true, false])
+    let p = Tensor(bools: [true, true, false, false])
+    let q = Tensor(bools: [true, false, true, false])
     #expect((p .&& q).scalars(as: Bool.self) == [true, false, false, false])
     #expect((p .|| q).scalars(as: Bool.self) == [true, true, true, false])
     #expect(p.logicalXor(q).scalars(as: Bool.self) == [false, true, true, false])
@@ -254,7 +298,8 @@ let unaryCases: [UnaryCase] = [
   }
 
   @Test func promotionFollowsPyTorch() {
-    let i = Tensor(integers: [1, 2]), j = Tensor(integers: [3, 4])
+    let i = Tensor(integers: [1, 2])
+    let j = Tensor(integers: [3, 4])
     #expect((i + j).dtype == .int64)
     #expect((i + j).scalars(as: Int64.self) == [4, 6])
     #expect((i * 2).dtype == .int64)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 @Suite("The backward engine") struct EngineTests {
@@ -15,14 +16,16 @@ import Testing
 
   @Test func leafGradientsNeverShareABufferWithAnotherTensor() {
     // One gradient tensor reaches two leaves (an add passes its gradient through to both sides).
-    let a = Tensor([1.0, 2.0], requiresGrad: true), b = Tensor([3.0, 4.0], requiresGrad: true)
+    let a = Tensor([1.0, 2.0], requiresGrad: true)
+    let b = Tensor([3.0, 4.0], requiresGrad: true)
     let seed = Tensor([1.0, 1.0])
     (a + b).backward(seed)
     a.grad!.zero()
     #expect(b.grad?.scalars(as: Float.self) == [1, 1])
     #expect(seed.scalars(as: Float.self) == [1, 1])
     // A root that is itself a leaf: its gradient is a copy of the one passed in, not that tensor.
-    let c = Tensor([5.0], requiresGrad: true), given = Tensor([2.0])
+    let c = Tensor([5.0], requiresGrad: true)
+    let given = Tensor([2.0])
     c.backward(given)
     c.grad! *= 3
     #expect(given.item() == 2 && c.grad?.item() == 6)
@@ -36,7 +39,8 @@ import Testing
 
   @Test func sharedSubexpressionsSumTheirGradients() {
     // y = a*b + a, so dy/da = b + 1 and dy/db = a.
-    let a = Tensor(3.0, requiresGrad: true), b = Tensor(4.0, requiresGrad: true)
+    let a = Tensor(3.0, requiresGrad: true)
+    let b = Tensor(4.0, requiresGrad: true)
     let y = a * b + a
     y.backward()
     #expect(a.grad?.item() == 5)
@@ -49,7 +53,10 @@ import Testing
     let w = Tensor([1.0, 2.0], requiresGrad: true)
     var seen: [Tensor] = []
     let twice = w + w
-    twice.registerHook { g in seen.append(g); return nil }
+    twice.registerHook { g in
+      seen.append(g)
+      return nil
+    }
     ((3 - 2 * w) * (3 - 2 * w) + twice * w).sum().backward()
     // d/dw [(3 - 2w)² + 2w²] = -4 (3 - 2w) + 4w = 12w - 12
     #expect(w.grad?.scalars(as: Float.self) == [0, 12])
@@ -80,7 +87,8 @@ import Testing
     // must count its own dependencies from zero, or a node would run early or never.
     let x = Tensor(2.0, requiresGrad: true)
     let h = x * x
-    let y = h * 3 + h.exp(), z = h * 2
+    let y = h * 3 + h.exp()
+    let z = h * 2
     for _ in 0..<2 { y.backward(retainGraph: true) }
     #expect(Swift.abs(x.grad!.item() - 2 * (3 + Foundation.exp(4.0)) * 4) < 1e-2)
     x.grad = nil
@@ -112,7 +120,8 @@ import Testing
   }
 
   @Test func gradientsLeaveGradUntouchedAndReportUnusedInputs() {
-    let a = Tensor([1.0], requiresGrad: true), unused = Tensor([1.0], requiresGrad: true)
+    let a = Tensor([1.0], requiresGrad: true)
+    let unused = Tensor([1.0], requiresGrad: true)
     let h = a * 3
     let grads = grad(of: (h * h).sum(), withRespectTo: [a, unused, h])
     #expect(grads[0]?.item() == 18)
@@ -165,7 +174,10 @@ import Testing
     #expect(GradMode.isEnabled)
     let v = Tensor([2.0], requiresGrad: true)
     let z = v * 3
-    z.registerHook { g in seen.append(GradMode.isEnabled); return nil }
+    z.registerHook { g in
+      seen.append(GradMode.isEnabled)
+      return nil
+    }
     _ = grad(of: (z * z).sum(), withRespectTo: [v], createGraph: true)
     #expect(seen.last == true)
     #expect(withNoGrad { GradMode.isEnabled } == false)
@@ -201,7 +213,8 @@ import Testing
 
   @Test func aTrainingStepLeavesNothingBehind() {
     var g = RandomGenerator(seed: 2)
-    let w1 = Tensor.randn([4, 8], generator: &g), w2 = Tensor.randn([8, 1], generator: &g)
+    let w1 = Tensor.randn([4, 8], generator: &g)
+    let w2 = Tensor.randn([8, 1], generator: &g)
     w1.requiresGrad = true
     w2.requiresGrad = true
     let x = Tensor.randn([16, 4], generator: &g)
@@ -242,45 +255,49 @@ import Testing
 }
 
 #if os(Linux)
-@Suite("Memory goes back after a large graph is freed") struct MemoryReturnTests {
-  /// Resident megabytes, from /proc.
-  static func residentMegabytes() -> Double {
-    let fields = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ") ?? []
-    return fields.count > 1 ? (Double(fields[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1e6 : 0
-  }
+  @Suite("Memory goes back after a large graph is freed") struct MemoryReturnTests {
+    /// Resident megabytes, from /proc.
+    static func residentMegabytes() -> Double {
+      let fields = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8))?.split(separator: " ") ?? []
+      return fields.count > 1 ? (Double(fields[1]) ?? 0) * Double(sysconf(Int32(_SC_PAGESIZE))) / 1e6 : 0
+    }
 
-  @Test func aFreedChainOfOpsLeavesLittleResident() async {
-    // In a process of its own, so that other tests' memory does not move the figures.
-    await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-      // A sanitizer's allocator keeps freed memory in quarantine: the figure means nothing there
-      // (the plain `swift test` run measures it).
-      if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil
-          || dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil {
-        print("resident memory not measured under a sanitizer")
-        exit(0)
-      }
-      let before = MemoryReturnTests.residentMegabytes()
-      var peak = 0.0
-      do {
-        let x0 = Tensor(0.5, requiresGrad: true), a = Tensor(0.9999), b = Tensor(0.0001)
-        var x = x0
-        for _ in 0..<100_000 { x = x * a + b }  // 2·10^5 nodes, about 67 MB
-        x.backward()
-        peak = MemoryReturnTests.residentMegabytes()
-      }
-      let after = MemoryReturnTests.residentMegabytes()
-      print("resident MB: before \(before), with the graph \(peak), after \(after)")
-      exit(peak - before > 40 && after - before < 10 ? 0 : 1)
-    }.map { print(String(decoding: $0.standardOutputContent, as: UTF8.self)) }
+    @Test func aFreedChainOfOpsLeavesLittleResident() async {
+      // In a process of its own, so that other tests' memory does not move the figures.
+      await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+        // A sanitizer's allocator keeps freed memory in quarantine: the figure means nothing there
+        // (the plain `swift test` run measures it).
+        if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil
+          || dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__tsan_init") != nil
+        {
+          print("resident memory not measured under a sanitizer")
+          exit(0)
+        }
+        let before = MemoryReturnTests.residentMegabytes()
+        var peak = 0.0
+        do {
+          let x0 = Tensor(0.5, requiresGrad: true)
+          let a = Tensor(0.9999)
+          let b = Tensor(0.0001)
+          var x = x0
+          for _ in 0..<100_000 { x = x * a + b }  // 2·10^5 nodes, about 67 MB
+          x.backward()
+          peak = MemoryReturnTests.residentMegabytes()
+        }
+        let after = MemoryReturnTests.residentMegabytes()
+        print("resident MB: before \(before), with the graph \(peak), after \(after)")
+        exit(peak - before > 40 && after - before < 10 ? 0 : 1)
+      }.map { print(String(decoding: $0.standardOutputContent, as: UTF8.self)) }
+    }
   }
-}
 #endif
 
 @Suite("Reading grad on a computed tensor") struct NonLeafGradTests {
   @Test func warnsOnceNamingRetainGrad() async {
     await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
       let w = Tensor([1.0], requiresGrad: true)
-      let y = w * 2, z = w + 1
+      let y = w * 2
+      let z = w + 1
       z.retainGrad()
       (y + z).sum().backward()
       guard y.grad == nil, y.grad == nil, z.grad != nil, w.grad != nil else { exit(1) }
@@ -341,7 +358,9 @@ import Testing
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([2, 3]).matmul(Tensor.zeros([4, 5]))
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("matmul: inner dimensions differ, [2, 3] vs [4, 5]"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "matmul: inner dimensions differ, [2, 3] vs [4, 5]"))
     }
   }
 
@@ -349,7 +368,9 @@ import Testing
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("add: shapes [2, 3] and [4] cannot be broadcast together"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "add: shapes [2, 3] and [4] cannot be broadcast together"))
     }
   }
 
@@ -357,7 +378,9 @@ import Testing
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([0, 1 << 62, 1 << 62])
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("cannot make a tensor of shape [0, 4611686018427387904, 4611686018427387904]"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "cannot make a tensor of shape [0, 4611686018427387904, 4611686018427387904]"))
     }
   }
 

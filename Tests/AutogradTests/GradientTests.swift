@@ -1,16 +1,23 @@
-import Testing
 import Foundation
+import Testing
+
 @testable import Autograd
 
 /// Every differentiable op against central finite differences in Float64, on a scalar, a vector,
 /// a matrix, and (for ops of two tensors) broadcast pairs of shapes.
 private let shapes: [[Int]] = [[], [4], [3, 4]]
-private let broadcastPairs: [([Int], [Int])] = [([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3]), ([2, 3, 4], [3, 1])]
+private let broadcastPairs: [([Int], [Int])] = [
+  ([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3]), ([2, 3, 4], [3, 1]),
+]
 
-private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
-                   _ f: @escaping ([Tensor]) -> Tensor) {
+private func check(
+  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
+  _ f: @escaping ([Tensor]) -> Tensor
+) {
   var g = RandomGenerator(seed: seed)
-  let inputs = shapes.map { Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound }
+  let inputs = shapes.map {
+    Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound
+  }
   let report = gradCheckReport(inputs, f)
   #expect(report.passed, "\(report)")
   // Second order: the backward rules are themselves differentiated correctly.
@@ -81,7 +88,8 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
   }
 
   @Test func powOfZeroBaseHasFiniteExponentGradient() {
-    let a = Tensor([0.0, 2.0], dtype: .float64), b = Tensor([2.0, 3.0], dtype: .float64, requiresGrad: true)
+    let a = Tensor([0.0, 2.0], dtype: .float64)
+    let b = Tensor([2.0, 3.0], dtype: .float64, requiresGrad: true)
     let g = grad(of: a.pow(b).sum(), withRespectTo: [b])[0]!.scalars(as: Double.self)
     #expect(g[0] == 0)
     #expect(Swift.abs(g[1] - 8 * Foundation.log(2.0)) < 1e-12)
@@ -121,7 +129,8 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
     #expect(grad(of: x.max(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, third, third, 0, third, 0])
     #expect(grad(of: x.min(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0, 0.5, 0, 0.5])
     #expect(grad(of: x.amax(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, third, third, 0, third, 0])
-    let rows = x.reshaped(to: [2, 3]).amax(axis: 1).sum(), columns = x.reshaped(to: [2, 3]).amin(axis: 0).sum()
+    let rows = x.reshaped(to: [2, 3]).amax(axis: 1).sum()
+    let columns = x.reshaped(to: [2, 3]).amin(axis: 0).sum()
     #expect(grad(of: rows, withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0.5, 0.5, 0, 1, 0])
     #expect(grad(of: columns, withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0.5, 0, 1, 0.5, 1])
     // The infinity norm too, by magnitude: |-3| ties with 3.
@@ -143,8 +152,11 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
 }
 
 @Suite("Gradients of matmul") struct MatMulGradientTests {
-  @Test(arguments: [([4], [4]), ([3, 4], [4, 2]), ([4], [4, 2]), ([3, 4], [4]), ([2, 3, 4], [4, 2]),
-                    ([2, 1, 3, 4], [3, 4, 2]), ([4], [2, 4, 3]), ([2, 3, 4], [4])] as [([Int], [Int])])
+  @Test(
+    arguments: [
+      ([4], [4]), ([3, 4], [4, 2]), ([4], [4, 2]), ([3, 4], [4]), ([2, 3, 4], [4, 2]),
+      ([2, 1, 3, 4], [3, 4, 2]), ([4], [2, 4, 3]), ([2, 3, 4], [4]),
+    ] as [([Int], [Int])])
   func allRankCombinations(shapes: ([Int], [Int])) {
     check([shapes.0, shapes.1]) { $0[0].matmul($0[1]) }
   }
@@ -155,7 +167,8 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
 
   @Test func stackTimesMatrixIsOneProduct() {
     // [2, 3, 4] · [4, 5] folds the stack into 6 rows: one product forward, one per gradient.
-    let x = Tensor.randn([2, 3, 4], dtype: .float64), w = Tensor.randn([5, 4], dtype: .float64)
+    let x = Tensor.randn([2, 3, 4], dtype: .float64)
+    let w = Tensor.randn([5, 4], dtype: .float64)
     x.requiresGrad = true
     w.requiresGrad = true
     let y = x.linear(weight: w)
@@ -182,7 +195,9 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
 
   @Test func transposePermuteExpand() {
     check([[3, 4]]) { $0[0].transposed() * Tensor.arange(0, 12, dtype: .float64).reshaped(to: [4, 3]) }
-    check([[2, 3, 4]]) { $0[0].permuted([2, 0, 1]).contiguous() * Tensor.arange(0, 24, dtype: .float64).reshaped(to: [4, 2, 3]) }
+    check([[2, 3, 4]]) {
+      $0[0].permuted([2, 0, 1]).contiguous() * Tensor.arange(0, 24, dtype: .float64).reshaped(to: [4, 2, 3])
+    }
     check([[3, 1]]) { $0[0].expanded(to: [2, 3, 4]) * Tensor.arange(0, 24, dtype: .float64).reshaped(to: [2, 3, 4]) }
     check([[4]]) { $0[0].expanded(to: [3, 4]) * Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3, 4]) }
   }
@@ -196,13 +211,15 @@ private func check(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, se
   @Test func subscripts() {
     check([[4]]) { $0[0][1] * $0[0][-1] }
     check([[3, 4]]) { $0[0][1..<3, stride(from: 0, to: 4, by: 2)] * 5 }
-    check([[3, 4]]) { $0[0][TensorIndex.ellipsis, 2] + $0[0][0] .sum() }
+    check([[3, 4]]) { $0[0][TensorIndex.ellipsis, 2] + $0[0][0].sum() }
     check([[3, 4]]) { $0[0][TensorIndex.newAxis, 1...] * $0[0][1...] }
     check([[2, 3, 4]]) { $0[0][1].narrowed(axis: 1, start: 1, length: 2) }
   }
 
   @Test func catAndStack() {
-    check([[2, 3], [1, 3], [4, 3]]) { Tensor.cat($0, axis: 0) * Tensor.arange(0, 21, dtype: .float64).reshaped(to: [7, 3]) }
+    check([[2, 3], [1, 3], [4, 3]]) {
+      Tensor.cat($0, axis: 0) * Tensor.arange(0, 21, dtype: .float64).reshaped(to: [7, 3])
+    }
     check([[2, 3], [2, 1]]) { Tensor.cat($0, axis: 1).pow(2) }
     check([[], []]) { Tensor.stack($0) * Tensor([1.0, 2.0], dtype: .float64) }
     check([[2, 3], [2, 3]]) { Tensor.stack($0, axis: -1).pow(2) }

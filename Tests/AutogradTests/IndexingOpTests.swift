@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 private func checkBothOrders(_ shapes: [[Int]], secondOrder: Bool = true, _ f: @escaping ([Tensor]) -> Tensor) {
@@ -30,7 +31,10 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
   }
 
   @Test func selectionValues() {
-    #expect(m34.indexSelect(axis: 1, indices: Tensor(integers: [3, 0, -1])).scalars(as: Double.self) == [3, 0, 3, 7, 4, 7, 11, 8, 11])
+    #expect(
+      m34.indexSelect(axis: 1, indices: Tensor(integers: [3, 0, -1])).scalars(as: Double.self) == [
+        3, 0, 3, 7, 4, 7, 11, 8, 11,
+      ])
     #expect(m34[Tensor(integers: [2, 0])].scalars(as: Double.self) == [8, 9, 10, 11, 0, 1, 2, 3])
     #expect(m34[Tensor(integers: [1, 1, 2, 0], shape: [2, 2])].shape == [2, 2, 4])
     #expect(m34[m34 .> 8].scalars(as: Double.self) == [9, 10, 11])
@@ -55,12 +59,16 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([2, 3]).gather(axis: 1, index: Tensor(integers: [0, 3], shape: [2, 1]))
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("gather: index 3 is out of range for axis 1 of size 3"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "gather: index 3 is out of range for axis 1 of size 3"))
     }
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([2, 3]).indexSelect(axis: 0, indices: Tensor([0.0]))
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("indexSelect: indices must be an int64 tensor, got float32"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "indexSelect: indices must be an int64 tensor, got float32"))
     }
   }
 }
@@ -70,7 +78,8 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
     let v = Tensor([1, 2, 3], dtype: .float64)
     #expect(v.repeated([2]).scalars(as: Double.self) == [1, 2, 3, 1, 2, 3])
     #expect(v.repeated([2, 2]).shape == [2, 6])
-    #expect(Tensor([1, 2, 3, 4], shape: [2, 2]).repeated([1, 2]).scalars(as: Float.self) == [1, 2, 1, 2, 3, 4, 3, 4])
+    #expect(
+      Tensor([1, 2, 3, 4], shape: [2, 2]).repeated([1, 2]).scalars(as: Float.self) == [1, 2, 1, 2, 3, 4, 3, 4])
     #expect(v.tiled([2]).scalars(as: Double.self) == [1, 2, 3, 1, 2, 3])
     #expect(Tensor.zeros([2, 3]).tiled([2]).shape == [2, 6])
     #expect(v.rolled(shift: 1, axis: 0).scalars(as: Double.self) == [3, 1, 2])
@@ -91,7 +100,8 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
     #expect(m34.diagonal().scalars(as: Double.self) == [0, 5, 10])
     #expect(m34.diagonal(offset: 1).scalars(as: Double.self) == [1, 6, 11])
     #expect(m34.diagonal(offset: -1).scalars(as: Double.self) == [4, 9])
-    #expect(Tensor.arange(0, 8).reshaped(to: [2, 2, 2]).diagonal(axis1: 0, axis2: 2).scalars(as: Float.self) == [0, 5, 2, 7])
+    #expect(
+      Tensor.arange(0, 8).reshaped(to: [2, 2, 2]).diagonal(axis1: 0, axis2: 2).scalars(as: Float.self) == [0, 5, 2, 7])
   }
 
   @Test func gradients() {

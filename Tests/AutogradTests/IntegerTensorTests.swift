@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Autograd
 
 /// int64 and bool tensors in reductions, with PyTorch's result dtypes.
@@ -8,7 +9,8 @@ import Testing
 
   @Test func sumsCountAndGiveInt64() {
     #expect(hits.sum().dtype == .int64 && hits.sum().item() == 3)
-    let predicted = Tensor(integers: [1, 2, 3]), truth = Tensor(integers: [1, 0, 3])
+    let predicted = Tensor(integers: [1, 2, 3])
+    let truth = Tensor(integers: [1, 0, 3])
     #expect((predicted .== truth).sum().item() == 2)
     #expect(labels.sum().dtype == .int64 && labels.sum().item() == 23)
     #expect(labels.sum(axis: 0).scalars(as: Int64.self) == [4, 6, 13])
@@ -45,7 +47,9 @@ import Testing
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor(integers: [1, 2]).mean()
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("mean: expected a floating-point tensor, got int64"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "mean: expected a floating-point tensor, got int64"))
     }
   }
 }
@@ -74,10 +78,12 @@ import Testing
       default: Tensor(bools: [true]) += 1
       }
     }.map { result in
-      let expected = ["add_: the result type float32 can't be cast to the tensor's dtype int64",
-                      "add_: the result type float32 can't be cast to the tensor's dtype int64",
-                      "div_: the result type float32 can't be cast to the tensor's dtype int64",
-                      "add_: the result type int64 can't be cast to the tensor's dtype bool"][kind]
+      let expected = [
+        "add_: the result type float32 can't be cast to the tensor's dtype int64",
+        "add_: the result type float32 can't be cast to the tensor's dtype int64",
+        "div_: the result type float32 can't be cast to the tensor's dtype int64",
+        "add_: the result type int64 can't be cast to the tensor's dtype bool",
+      ][kind]
       #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains(expected))
     }
   }

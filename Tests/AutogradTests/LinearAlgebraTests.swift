@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Autograd
 
 private func random(_ shape: [Int], seed: UInt64) -> Tensor {
@@ -7,23 +8,31 @@ private func random(_ shape: [Int], seed: UInt64) -> Tensor {
 }
 
 private func close(_ a: Tensor, _ b: Tensor) -> Bool {
-  a.shape == b.shape && zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-10 }
+  a.shape == b.shape
+    && zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-10 }
 }
 
 @Suite("Linear algebra") struct LinearAlgebraTests {
   @Test func dotOuterBmm() {
-    let u = Tensor([1, 2, 3], dtype: .float64), v = Tensor([4, 5, 6], dtype: .float64)
+    let u = Tensor([1, 2, 3], dtype: .float64)
+    let v = Tensor([4, 5, 6], dtype: .float64)
     #expect(u.dot(v).item() == 32)
     #expect(u.dot(v).shape == [])
     #expect(u.outer(v).scalars(as: Double.self) == [4, 5, 6, 8, 10, 12, 12, 15, 18])
-    let a = random([2, 3, 4], seed: 1), b = random([2, 4, 5], seed: 2)
+    let a = random([2, 3, 4], seed: 1)
+    let b = random([2, 4, 5], seed: 2)
     #expect(close(a.bmm(b), a.matmul(b)))
   }
 
   @Test func einsumMatchesExplicitOps() {
-    let m = random([3, 4], seed: 3), n = random([4, 5], seed: 4), sq = random([4, 4], seed: 5)
-    let u = random([4], seed: 6), w = random([3], seed: 7)
-    let a = random([2, 3, 4], seed: 8), b = random([2, 4, 5], seed: 9), p = random([5, 2], seed: 10)
+    let m = random([3, 4], seed: 3)
+    let n = random([4, 5], seed: 4)
+    let sq = random([4, 4], seed: 5)
+    let u = random([4], seed: 6)
+    let w = random([3], seed: 7)
+    let a = random([2, 3, 4], seed: 8)
+    let b = random([2, 4, 5], seed: 9)
+    let p = random([5, 2], seed: 10)
     #expect(close(Tensor.einsum("ij,jk->ik", m, n), m.matmul(n)))
     #expect(close(Tensor.einsum("ij,jk", m, n), m.matmul(n)))
     #expect(close(Tensor.einsum("bij,bjk->bik", a, b), a.matmul(b)))
@@ -39,14 +48,18 @@ private func close(_ a: Tensor, _ b: Tensor) -> Bool {
     #expect(close(Tensor.einsum("ij,jk,kl->il", m, n, p), m.matmul(n).matmul(p)))
     #expect(close(Tensor.einsum("bij,bjk->", a, b), a.matmul(b).sum()))
     #expect(close(Tensor.einsum("bij->jb", a), a.sum(axis: 1).transposed()))
-    let q = random([2, 3, 4, 6], seed: 11), k = random([2, 3, 5, 6], seed: 12)
+    let q = random([2, 3, 4, 6], seed: 11)
+    let k = random([2, 3, 5, 6], seed: 12)
     #expect(close(Tensor.einsum("bhqd,bhkd->bhqk", q, k), q.matmul(k.transposed())))
   }
 
   @Test func einsumGradients() {
-    for (equation, shapes) in [("ij,jk->ik", [[3, 4], [4, 2]]), ("bij,bjk->bik", [[2, 2, 3], [2, 3, 2]]), ("ii->", [[3, 3]]),
-                               ("i,j->ij", [[3], [2]]), ("ij,jk,kl->il", [[2, 3], [3, 2], [2, 2]]), ("iij->j", [[2, 2, 3]])]
-      as [(String, [[Int]])] {
+    for (equation, shapes) in [
+      ("ij,jk->ik", [[3, 4], [4, 2]]), ("bij,bjk->bik", [[2, 2, 3], [2, 3, 2]]), ("ii->", [[3, 3]]),
+      ("i,j->ij", [[3], [2]]), ("ij,jk,kl->il", [[2, 3], [3, 2], [2, 2]]), ("iij->j", [[2, 2, 3]]),
+    ]
+      as [(String, [[Int]])]
+    {
       let inputs = shapes.enumerated().map { random($0.element, seed: 20 + UInt64($0.offset)) }
       let first = gradCheckReport(inputs) { Tensor.einsum(equation, $0) }
       #expect(first.passed, "\(equation): \(first)")
@@ -61,7 +74,8 @@ private func close(_ a: Tensor, _ b: Tensor) -> Bool {
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.einsum("ij,jk->ik", Tensor.zeros([2, 3]), Tensor.zeros([4, 5]))
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("einsum: letter 'j' has size 3 and 4"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains("einsum: letter 'j' has size 3 and 4"))
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 /// Builds an .npy file by hand, independently of the library's writer.
@@ -21,26 +22,34 @@ private func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array
 
 @Suite(".npy files") struct NumpyFormatTests {
   @Test func readsLittleEndianFloat32() throws {
-    let t = try NumpyFormat.decode(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-                                       data: bytes([Float](arrayLiteral: 1, 2, 3, 4, 5, 6))))
+    let t = try NumpyFormat.decode(
+      npy(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
+        data: bytes([Float](arrayLiteral: 1, 2, 3, 4, 5, 6))))
     #expect(t.shape == [2, 3])
     #expect(t.dtype == .float32)
     #expect(t.scalars(as: Float.self) == [1, 2, 3, 4, 5, 6])
   }
 
   @Test func readsBigEndianFloat64AndInt64() throws {
-    let d = try NumpyFormat.decode(npy("{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }",
-                                       data: bytes([1.5, -2.0].map { $0.bitPattern.bigEndian })))
+    let d = try NumpyFormat.decode(
+      npy(
+        "{'descr': '>f8', 'fortran_order': False, 'shape': (2,), }",
+        data: bytes([1.5, -2.0].map { $0.bitPattern.bigEndian })))
     #expect(d.scalars(as: Double.self) == [1.5, -2])
-    let i = try NumpyFormat.decode(npy("{'descr': '>i8', 'fortran_order': False, 'shape': (3,), }",
-                                       data: bytes([Int64(7), -1, 1 << 40].map(\.bigEndian))))
+    let i = try NumpyFormat.decode(
+      npy(
+        "{'descr': '>i8', 'fortran_order': False, 'shape': (3,), }",
+        data: bytes([Int64(7), -1, 1 << 40].map(\.bigEndian))))
     #expect(i.scalars(as: Int64.self) == [7, -1, 1 << 40])
   }
 
   @Test func readsFortranOrder() throws {
     // Column-major [[1, 2, 3], [4, 5, 6]] is stored as 1 4 2 5 3 6.
-    let t = try NumpyFormat.decode(npy("{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
-                                       data: bytes([1.0, 4, 2, 5, 3, 6])))
+    let t = try NumpyFormat.decode(
+      npy(
+        "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }",
+        data: bytes([1.0, 4, 2, 5, 3, 6])))
     #expect(t.shape == [2, 3])
     #expect(t.scalars(as: Double.self) == [1, 2, 3, 4, 5, 6])
   }
@@ -48,12 +57,16 @@ private func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array
   @Test func readsBoolScalarsAndVersions2And3() throws {
     let b = try NumpyFormat.decode(npy("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", data: [1, 0, 1]))
     #expect(b.scalars(as: Bool.self) == [true, false, true])
-    let s = try NumpyFormat.decode(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", version: 2,
-                                       data: bytes([Float(2.5)])))
+    let s = try NumpyFormat.decode(
+      npy(
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", version: 2,
+        data: bytes([Float(2.5)])))
     #expect(s.shape == [])
     #expect(s.item() == 2.5)
-    let v3 = try NumpyFormat.decode(npy("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (1,)}", version: 3,
-                                        data: bytes([Float(1)])))
+    let v3 = try NumpyFormat.decode(
+      npy(
+        "{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (1,)}", version: 3,
+        data: bytes([Float(1)])))
     #expect(v3.item() == 1)
   }
 
@@ -80,26 +93,40 @@ private func bytes<T>(_ values: [T]) -> [UInt8] { values.withUnsafeBytes { Array
     #expect(w2.dtype == .float32)
   }
 
-  @Test(arguments: [
-    ([UInt8](), "too short"),
-    (Array("NOTNPY0000000000".utf8), "magic"),
-    ([0x93] + Array("NUMPY".utf8) + [9, 0, 0, 0], "version 9.0"),
-    ([0x93] + Array("NUMPY".utf8) + [1, 0, 0xFF, 0x00] + Array("{'descr'".utf8), "file ends"),
-    (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", data: [0, 0, 0]), "needs 24 bytes"),
-    (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", data: []), "non-negative"),
-    (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", data: []), "too large to address"),
-    // A size of 0 before or after sizes whose product overflows (found by fuzzing: they crashed).
-    (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4611686018427387904, 4611686018427387904), }", data: []),
-     "too large to address"),
-    (npy("{'descr': '<f4', 'fortran_order': True, 'shape': (4611686018427387904, 4611686018427387904, 0), }", data: []),
-     "too large to address"),
-    (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", data: []), "unexpected '99999999999999999999'"),
-    (npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", data: []), "dtype '<c16'"),
-    (npy("{'descr': '<f4', 'shape': (1,), }", data: [0, 0, 0, 0]), "no 'fortran_order'"),
-    (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,", data: []), "column"),
-    (npy("[1, 2]", data: []), "unexpected '['"),
-    (npy("{'descr': 'f4', 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]), "byte order"),
-  ] as [([UInt8], String)])
+  @Test(
+    arguments: [
+      ([UInt8](), "too short"),
+      (Array("NOTNPY0000000000".utf8), "magic"),
+      ([0x93] + Array("NUMPY".utf8) + [9, 0, 0, 0], "version 9.0"),
+      ([0x93] + Array("NUMPY".utf8) + [1, 0, 0xFF, 0x00] + Array("{'descr'".utf8), "file ends"),
+      (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", data: [0, 0, 0]), "needs 24 bytes"),
+      (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", data: []), "non-negative"),
+      (
+        npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", data: []),
+        "too large to address"
+      ),
+      // A size of 0 before or after sizes whose product overflows (found by fuzzing: they crashed).
+      (
+        npy(
+          "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4611686018427387904, 4611686018427387904), }", data: []
+        ),
+        "too large to address"
+      ),
+      (
+        npy(
+          "{'descr': '<f4', 'fortran_order': True, 'shape': (4611686018427387904, 4611686018427387904, 0), }", data: []),
+        "too large to address"
+      ),
+      (
+        npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", data: []),
+        "unexpected '99999999999999999999'"
+      ),
+      (npy("{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", data: []), "dtype '<c16'"),
+      (npy("{'descr': '<f4', 'shape': (1,), }", data: [0, 0, 0, 0]), "no 'fortran_order'"),
+      (npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,", data: []), "column"),
+      (npy("[1, 2]", data: []), "unexpected '['"),
+      (npy("{'descr': 'f4', 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0]), "byte order"),
+    ] as [([UInt8], String)])
   func malformedFilesThrowAClearError(file: [UInt8], expected: String) {
     #expect {
       _ = try NumpyFormat.decode(file)

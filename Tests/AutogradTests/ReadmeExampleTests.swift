@@ -1,5 +1,5 @@
-import Testing
 import Autograd
+import Testing
 
 @Suite("README") struct ReadmeExampleTests {
   @Test func usageExampleTrainsToTwo() {

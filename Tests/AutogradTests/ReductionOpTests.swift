@@ -1,10 +1,13 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 /// This file's inputs come from seed 5.
-private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
-                             sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor) {
+private func checkBothOrders(
+  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
+  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
+) {
   AutogradTests.checkBothOrders(shapes, in: range, seed: 5, secondOrder: secondOrder, sourceLocation: sourceLocation, f)
 }
 
@@ -21,7 +24,10 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
     #expect(x.variance(correction: 0).item() == 17.5 / 6)
     #expect(x.variance(axes: [1]).scalars(as: Double.self) == [1, 1])
     #expect(Swift.abs(x.standardDeviation().item() - 3.5.squareRoot()) < 1e-15)
-    #expect(Swift.abs(x.logSumExp(axis: 1).scalars(as: Double.self)[0] - Foundation.log(Foundation.exp(1) + Foundation.exp(2) + Foundation.exp(3))) < 1e-14)
+    #expect(
+      Swift.abs(
+        x.logSumExp(axis: 1).scalars(as: Double.self)[0]
+          - Foundation.log(Foundation.exp(1) + Foundation.exp(2) + Foundation.exp(3))) < 1e-14)
     #expect(x.norm(.one).item() == 21)
     #expect(x.norm().item() == 91.0.squareRoot())
     #expect(x.norm(.infinity, axes: [1]).scalars(as: Double.self) == [3, 6])
@@ -67,7 +73,9 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
     checkBothOrders([shape]) { $0[0].softmax(axis: 0) }
     checkBothOrders([shape]) { $0[0].logSoftmax(axis: last) }
     checkBothOrders([shape]) { $0[0].logSoftmax(axis: 0) }
-    checkBothOrders([shape]) { $0[0].flipped(axes: [0]) * Tensor.arange(0, Double(Shape.count(shape)), dtype: .float64).reshaped(to: shape) }
+    checkBothOrders([shape]) {
+      $0[0].flipped(axes: [0]) * Tensor.arange(0, Double(Shape.count(shape)), dtype: .float64).reshaped(to: shape)
+    }
   }
 
   @Test func logSoftmaxAlongTheLastAxisMatchesTheComposedOps() {
@@ -80,16 +88,18 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
     }
     var g = RandomGenerator(seed: 5)
     for (dtype, tolerance) in [(DType.float32, 1e-5), (.float64, 1e-12)] {
-      let special = Tensor([-.infinity, 0, 1, 2, 1000, 1001, 999, -5, -.infinity, -.infinity, -.infinity, -.infinity],
-                           shape: [3, 4], dtype: dtype)
+      let special = Tensor(
+        [-.infinity, 0, 1, 2, 1000, 1001, 999, -5, -.infinity, -.infinity, -.infinity, -.infinity],
+        shape: [3, 4], dtype: dtype)
       for x in [Tensor.randn([7, 13], dtype: dtype, generator: &g) * 30, special] {
         #expect(close(x.logSoftmax(axis: 1), x - x.logSumExp(axis: 1, keepDims: true), tolerance))
         let leaf = x.detached()
         leaf.requiresGrad = true
         let upstream = Tensor.randn(x.shape, dtype: dtype, generator: &g)
         let fused = grad(of: leaf.logSoftmax(axis: 1), withRespectTo: [leaf], outputGradient: upstream)[0]!
-        let composed = grad(of: leaf - leaf.logSumExp(axis: 1, keepDims: true), withRespectTo: [leaf],
-                            outputGradient: upstream)[0]!
+        let composed = grad(
+          of: leaf - leaf.logSumExp(axis: 1, keepDims: true), withRespectTo: [leaf],
+          outputGradient: upstream)[0]!
         #expect(close(fused, composed, tolerance * 10))
       }
     }
@@ -120,7 +130,9 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([2, 0]).amax(axis: 1)
     }.map { result in
-      #expect(String(decoding: result.standardErrorContent, as: UTF8.self).contains("amax: cannot reduce over axis 1 of shape [2, 0], which is empty"))
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "amax: cannot reduce over axis 1 of shape [2, 0], which is empty"))
     }
   }
 
@@ -128,9 +140,12 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
   func productsWithZerosHaveExactSecondDerivatives(values: [Double]) {
     let x = Tensor(values, dtype: .float64)
     let weights = Tensor([1.0, 2.0, 3.0, 4.0], dtype: .float64)
-    for f in [{ (t: [Tensor]) in t[0].prod() }, { (t: [Tensor]) in (t[0].cumprod(axis: 0) * weights).sum() },
-              { (t: [Tensor]) in t[0].reshaped(to: [2, 2]).prod(axis: 1).sum() }] {
-      let first = gradCheckReport([x], f), second = gradGradCheckReport([x], f)
+    for f in [
+      { (t: [Tensor]) in t[0].prod() }, { (t: [Tensor]) in (t[0].cumprod(axis: 0) * weights).sum() },
+      { (t: [Tensor]) in t[0].reshaped(to: [2, 2]).prod(axis: 1).sum() },
+    ] {
+      let first = gradCheckReport([x], f)
+      let second = gradGradCheckReport([x], f)
       #expect(first.passed, "\(first)")
       #expect(second.passed, "\(second)")
     }
@@ -138,11 +153,19 @@ private func checkBothOrders(_ shapes: [[Int]], in range: ClosedRange<Double> = 
 
   @Test func productHessiansWithZerosMatchPyTorch() {
     // Recorded from PyTorch 2.15 (torch.autograd.functional.hessian).
-    #expect(hessian({ $0.prod() }, at: Tensor([2.0, 0.0, 3.0], dtype: .float64)).scalars(as: Double.self) == [0, 3, 0, 3, 0, 2, 0, 2, 0])
-    #expect(hessian({ $0.prod() }, at: Tensor([0.0, 5.0, 0.0], dtype: .float64)).scalars(as: Double.self) == [0, 0, 5, 0, 0, 0, 5, 0, 0])
+    #expect(
+      hessian({ $0.prod() }, at: Tensor([2.0, 0.0, 3.0], dtype: .float64)).scalars(as: Double.self) == [
+        0, 3, 0, 3, 0, 2, 0, 2, 0,
+      ])
+    #expect(
+      hessian({ $0.prod() }, at: Tensor([0.0, 5.0, 0.0], dtype: .float64)).scalars(as: Double.self) == [
+        0, 0, 5, 0, 0, 0, 5, 0, 0,
+      ])
     let weights = Tensor([1.0, 2.0, 3.0], dtype: .float64)
-    #expect(hessian({ ($0.cumprod(axis: 0) * weights).sum() }, at: Tensor([2.0, 0.0, 3.0], dtype: .float64)).scalars(as: Double.self)
-            == [0, 11, 0, 11, 0, 6, 0, 6, 0])
+    #expect(
+      hessian({ ($0.cumprod(axis: 0) * weights).sum() }, at: Tensor([2.0, 0.0, 3.0], dtype: .float64)).scalars(
+        as: Double.self)
+        == [0, 11, 0, 11, 0, 6, 0, 6, 0])
   }
 
   @Test func normOfZeroHasZeroGradient() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Autograd
 
 /// The opt-in system BLAS. Each check runs in a child process (an exit test): the backend is
@@ -27,7 +28,8 @@ import Testing
   @Test func productsOnTheSystemBLASMatchTheBuiltInKernel() async {
     await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
       var g = RandomGenerator(seed: 4)
-      let a = Tensor.randn([70, 300], generator: &g), b = Tensor.randn([300, 45], generator: &g)
+      let a = Tensor.randn([70, 300], generator: &g)
+      let b = Tensor.randn([300, 45], generator: &g)
       // Plain, transposed (BLAS reads them as they are) and broadcast-strided (left to our kernel).
       let cases: [(Tensor, Tensor)] = [
         (a, b), (a.transposed().contiguous().transposed(), b.transposed().contiguous().transposed()),
@@ -44,7 +46,8 @@ import Testing
       for ((lhs, rhs), expected) in zip(cases, builtIn) {
         let got = lhs.matmul(rhs).scalars(as: Float.self)
         guard got.count == expected.count,
-              zip(got, expected).allSatisfy({ Swift.abs($0 - $1) <= 1e-3 * Swift.max(1, Swift.abs($1)) }) else { exit(1) }
+          zip(got, expected).allSatisfy({ Swift.abs($0 - $1) <= 1e-3 * Swift.max(1, Swift.abs($1)) })
+        else { exit(1) }
       }
       SystemBLAS.disable()
       guard !SystemBLAS.isEnabled, a.matmul(b).scalars(as: Float.self) == builtIn[0] else { exit(1) }

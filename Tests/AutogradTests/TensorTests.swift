@@ -1,5 +1,6 @@
-import Testing
 import Foundation
+import Testing
+
 @testable import Autograd
 
 @Suite("Tensor creation and export") struct TensorCreationTests {
@@ -39,9 +40,11 @@ import Foundation
   }
 
   @Test func sameSeedSameNumbers() {
-    var a = RandomGenerator(seed: 3), b = RandomGenerator(seed: 3)
-    #expect(Tensor.randn([50], generator: &a).scalars(as: Float.self)
-            == Tensor.randn([50], generator: &b).scalars(as: Float.self))
+    var a = RandomGenerator(seed: 3)
+    var b = RandomGenerator(seed: 3)
+    #expect(
+      Tensor.randn([50], generator: &a).scalars(as: Float.self)
+        == Tensor.randn([50], generator: &b).scalars(as: Float.self))
     manualSeed(11)
     let first = Tensor.rand([4]).scalars(as: Float.self)
     manualSeed(11)
@@ -51,9 +54,15 @@ import Foundation
   @Test func generatorMatchesTheXoshiroReference() {
     // Values from an independent implementation of xoshiro256** seeded by SplitMix64.
     var g = RandomGenerator(seed: 42)
-    #expect([g.next(), g.next(), g.next()] == [1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009])
+    #expect(
+      [g.next(), g.next(), g.next()] == [
+        1_546_998_764_402_558_742, 6_990_951_692_964_543_102, 12_544_586_762_248_559_009,
+      ])
     var u = RandomGenerator(seed: 7)
-    #expect([u.nextUniform(), u.nextUniform(), u.nextUniform()] == [0.7005764821796896, 0.2787512294737843, 0.8396274618764198])
+    #expect(
+      [u.nextUniform(), u.nextUniform(), u.nextUniform()] == [
+        0.7005764821796896, 0.2787512294737843, 0.8396274618764198,
+      ])
   }
 
   @Test func randomDistributionsLookRight() {
@@ -115,7 +124,8 @@ import Foundation
   }
 
   @Test func catAndStack() {
-    let a = Tensor([1, 2, 3, 4], shape: [2, 2]), b = Tensor([5, 6], shape: [1, 2])
+    let a = Tensor([1, 2, 3, 4], shape: [2, 2])
+    let b = Tensor([5, 6], shape: [1, 2])
     #expect(Tensor.cat([a, b]).scalars(as: Float.self) == [1, 2, 3, 4, 5, 6])
     #expect(Tensor.cat([a, a], axis: 1).shape == [2, 4])
     #expect(Tensor.stack([a, a], axis: 1).shape == [2, 2, 2])
@@ -134,7 +144,8 @@ import Foundation
 
 @Suite("Ops compute the right values") struct ValueTests {
   @Test func arithmeticBroadcasts() {
-    let a = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3]), b = Tensor([10, 20, 30])
+    let a = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
+    let b = Tensor([10, 20, 30])
     #expect((a + b).scalars(as: Float.self) == [11, 22, 33, 14, 25, 36])
     #expect((b - a).scalars(as: Float.self) == [9, 18, 27, 6, 15, 24])
     #expect((a * 2).scalars(as: Float.self) == [2, 4, 6, 8, 10, 12])
@@ -145,7 +156,8 @@ import Foundation
   }
 
   @Test func mixedDTypesPromote() {
-    let f = Tensor([1, 2]), d = Tensor([0.5, 0.5], dtype: .float64)
+    let f = Tensor([1, 2])
+    let d = Tensor([0.5, 0.5], dtype: .float64)
     #expect((f + d).dtype == .float64)
     #expect((f * 2.5).dtype == .float32)
     #expect((Tensor(integers: [1, 2]) * f).scalars(as: Float.self) == [1, 4])
@@ -179,8 +191,11 @@ import Foundation
     #expect(Tensor([1, .nan, 3]).max().item().isNaN)
   }
 
-  @Test(arguments: [([3], [3]), ([2, 3], [3, 4]), ([3], [3, 4]), ([2, 3], [3]), ([5, 2, 3], [3, 4]),
-                    ([2, 1, 2, 3], [4, 3, 2]), ([3], [2, 3, 4])] as [([Int], [Int])])
+  @Test(
+    arguments: [
+      ([3], [3]), ([2, 3], [3, 4]), ([3], [3, 4]), ([2, 3], [3]), ([5, 2, 3], [3, 4]),
+      ([2, 1, 2, 3], [4, 3, 2]), ([3], [2, 3, 4]),
+    ] as [([Int], [Int])])
   func matmulMatchesNaiveProduct(shapes: ([Int], [Int])) {
     var g = RandomGenerator(seed: 9)
     let a = Tensor.randn(shapes.0, dtype: .float64, generator: &g)
@@ -193,16 +208,20 @@ import Foundation
     if shapes.1.count == 1 { expected = expected.squeezed(at: -1) }
     if shapes.0.count == 1 { expected = expected.squeezed(at: shapes.1.count == 1 ? -1 : -2) }
     #expect(c.shape == expected.shape)
-    #expect(zip(c.scalars(as: Double.self), expected.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
+    #expect(
+      zip(c.scalars(as: Double.self), expected.scalars(as: Double.self)).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
   }
 
   // From (64, 1000, 100) on they run on several threads (8 MFLOP or more): few rows (tiles split
   // columns too), many rows, several depth panels, and more columns than one B panel holds.
-  @Test(arguments: [(1, 1, 1), (7, 5, 3), (13, 300, 37), (100, 17, 300), (64, 1000, 100), (70, 300, 450), (33, 257, 1001),
-                    (1000, 64, 100), (601, 150, 90), (40, 300, 2100)])
+  @Test(arguments: [
+    (1, 1, 1), (7, 5, 3), (13, 300, 37), (100, 17, 300), (64, 1000, 100), (70, 300, 450), (33, 257, 1001),
+    (1000, 64, 100), (601, 150, 90), (40, 300, 2100),
+  ])
   func float32GemmMatchesFloat64(m: Int, k: Int, n: Int) {
     var g = RandomGenerator(seed: UInt64(m * n))
-    let a = Tensor.randn([m, k], generator: &g), b = Tensor.randn([k, n], generator: &g)
+    let a = Tensor.randn([m, k], generator: &g)
+    let b = Tensor.randn([k, n], generator: &g)
     let exact = a.cast(to: .float64).matmul(b.cast(to: .float64)).scalars(as: Double.self)
     for (lhs, rhs) in [(a, b), (a.transposed().contiguous().transposed(), b.transposed().contiguous().transposed())] {
       let got = lhs.matmul(rhs).scalars(as: Float.self)
@@ -287,8 +306,9 @@ import Foundation
 
   @Test func int64PrintsExactlyToItsExtremes() {
     // Printed through Double, Int64.max rounded up to 2^63 and trapped (found by fuzzing).
-    #expect(Tensor(integers: [Int.max, Int.min, (1 << 60) + 1]).description
-            == "tensor([ 9223372036854775807, -9223372036854775808,  1152921504606846977])")
+    #expect(
+      Tensor(integers: [Int.max, Int.min, (1 << 60) + 1]).description
+        == "tensor([ 9223372036854775807, -9223372036854775808,  1152921504606846977])")
   }
 
   @Test func emptyTensorsPrintTheirSizeNotARowEach() {
@@ -296,7 +316,9 @@ import Foundation
     #expect(Tensor.zeros([3, 0]).description == "tensor([], size=(3, 0))")
     #expect(Tensor.zeros([0], dtype: .int64).description == "tensor([], dtype=int64)")
     // Found by fuzzing the IDX reader: printing such a tensor built 100 million empty rows.
-    #expect(Tensor.zeros([100_000_000, 0, 1 << 32], dtype: .int64).description == "tensor([], size=(100000000, 0, 4294967296), dtype=int64)")
+    #expect(
+      Tensor.zeros([100_000_000, 0, 1 << 32], dtype: .int64).description
+        == "tensor([], size=(100000000, 0, 4294967296), dtype=int64)")
   }
 
   @Test func largeTensorsAreSummarized() {

@@ -24,7 +24,8 @@ import Testing
     let narrow = Tensor.linspace(-3, 3, count: 20_001)
     for (name, op, reference) in Self.functions {
       for x in [wide, narrow] {
-        let y = op(x).scalars(as: Float.self), xs = x.scalars(as: Float.self)
+        let y = op(x).scalars(as: Float.self)
+        let xs = x.scalars(as: Float.self)
         let worst = zip(xs, y).map { Self.ulps($1, reference(Double($0))) }.max()!
         #expect(worst <= 2.5, "\(name): \(worst) ulp")
       }

@@ -17,19 +17,22 @@ enum TrainingScenarios {
 
   static func model(_ dtype: DType) -> Sequential {
     var generator = RandomGenerator(seed: 3)
-    return Sequential(Linear(inputSize: 6, outputSize: 16, dtype: dtype, generator: &generator), Tanh(),
-                      Linear(inputSize: 16, outputSize: 4, dtype: dtype, generator: &generator))
+    return Sequential(
+      Linear(inputSize: 6, outputSize: 16, dtype: dtype, generator: &generator), Tanh(),
+      Linear(inputSize: 16, outputSize: 4, dtype: dtype, generator: &generator))
   }
 
   static func optimizer(_ name: String, _ parameters: [Tensor]) -> Optimizer {
-    name == "adam" ? Adam(parameters: parameters, learningRate: 0.01)
+    name == "adam"
+      ? Adam(parameters: parameters, learningRate: 0.01)
       : SGD(parameters: parameters, learningRate: 0.1, momentum: 0.9)
   }
 
   /// The largest difference between two models' parameters, relative to the reference's largest magnitude.
   static func largestRelativeDifference(_ model: Module, _ reference: Module) -> Double {
     zip(model.parameters(), reference.parameters()).map { p, r in
-      let a = p.scalars(as: Double.self), b = r.scalars(as: Double.self)
+      let a = p.scalars(as: Double.self)
+      let b = r.scalars(as: Double.self)
       let scale = b.map(Swift.abs).max() ?? 1
       return zip(a, b).map { Swift.abs($0 - $1) }.max()! / scale
     }.max()!
@@ -40,13 +43,16 @@ enum TrainingScenarios {
   /// process. With `accumulate`, each rank takes its share in two micro-batches, the first inside
   /// `noSync`.
   static func equivalence(_ group: ProcessGroup, _ arguments: [String]) throws {
-    guard arguments.count >= 3, let capacity = Int(arguments[2]) else { fail(group, "usage: equivalence DTYPE OPTIMIZER BUCKET_BYTES [accumulate]") }
+    guard arguments.count >= 3, let capacity = Int(arguments[2]) else {
+      fail(group, "usage: equivalence DTYPE OPTIMIZER BUCKET_BYTES [accumulate]")
+    }
     let dtype: DType = arguments[0] == "float64" ? .float64 : .float32
     let accumulate = arguments.count > 3 && arguments[3] == "accumulate"
     let tolerance = dtype == .float64 ? 1e-12 : 1e-5
     let (x, labels) = data(dtype)
     let share = globalBatch / group.size
-    expect(group, share * group.size == globalBatch, "the batch of \(globalBatch) does not split over \(group.size) ranks")
+    expect(
+      group, share * group.size == globalBatch, "the batch of \(globalBatch) does not split over \(group.size) ranks")
 
     let reference = model(dtype)
     let referenceOptimizer = optimizer(arguments[1], reference.parameters())
@@ -69,7 +75,8 @@ enum TrainingScenarios {
         parallel.noSync {
           (crossEntropy(parallel(x[mine..<(mine + half)]), labels[mine..<(mine + half)]) * 0.5).backward()
         }
-        (crossEntropy(parallel(x[(mine + half)..<(mine + share)]), labels[(mine + half)..<(mine + share)]) * 0.5).backward()
+        (crossEntropy(parallel(x[(mine + half)..<(mine + share)]), labels[(mine + half)..<(mine + share)]) * 0.5)
+          .backward()
       } else {
         crossEntropy(parallel(x[mine..<(mine + share)]), labels[mine..<(mine + share)]).backward()
       }
@@ -77,7 +84,8 @@ enum TrainingScenarios {
     }
     let difference = largestRelativeDifference(local, reference)
     print("rank \(group.rank): \(parallel.bucketCount) buckets, largest relative difference \(difference)")
-    expect(group, difference <= tolerance, "parameters differ from one process's by \(difference), more than \(tolerance)")
+    expect(
+      group, difference <= tolerance, "parameters differ from one process's by \(difference), more than \(tolerance)")
   }
 
   /// A model with a branch that rank 1 skips on even steps.
@@ -100,7 +108,8 @@ enum TrainingScenarios {
     let allowed = arguments.first != "rejected"
     let (x, labels) = data(.float64)
     let share = globalBatch / group.size
-    let reference = Branchy(.float64), local = Branchy(.float64)
+    let reference = Branchy(.float64)
+    let local = Branchy(.float64)
     let referenceOptimizer = SGD(parameters: reference.parameters(), learningRate: 0.1)
     let parallel = try DistributedDataParallel(local, group: group, findUnusedParameters: allowed)
     let localOptimizer = SGD(parameters: local.parameters(), learningRate: 0.1)
@@ -109,16 +118,19 @@ enum TrainingScenarios {
       referenceOptimizer.zeroGrad()
       let losses = (0..<group.size).map { rank in
         let mine = start + rank * share
-        return crossEntropy(reference(x[mine..<(mine + share)], usingExtra: usesExtra(rank: rank, step: step)),
-                            labels[mine..<(mine + share)])
+        return crossEntropy(
+          reference(x[mine..<(mine + share)], usingExtra: usesExtra(rank: rank, step: step)),
+          labels[mine..<(mine + share)])
       }
       (losses.dropFirst().reduce(losses[0], +) / Double(group.size)).backward()
       referenceOptimizer.step()
 
       localOptimizer.zeroGrad()
       let mine = start + group.rank * share
-      crossEntropy(parallel.module(x[mine..<(mine + share)], usingExtra: usesExtra(rank: group.rank, step: step)),
-                   labels[mine..<(mine + share)]).backward()
+      crossEntropy(
+        parallel.module(x[mine..<(mine + share)], usingExtra: usesExtra(rank: group.rank, step: step)),
+        labels[mine..<(mine + share)]
+      ).backward()
       localOptimizer.step()
     }
     let difference = largestRelativeDifference(local, reference)

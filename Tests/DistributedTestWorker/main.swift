@@ -33,7 +33,8 @@ let scenarios: [String: (ProcessGroup, [String]) throws -> Void] = [
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2, let scenario = scenarios[arguments[1]] else {
-  FileHandle.standardError.write(Data("usage: DistributedTestWorker \(scenarios.keys.sorted().joined(separator: "|"))\n".utf8))
+  FileHandle.standardError.write(
+    Data("usage: DistributedTestWorker \(scenarios.keys.sorted().joined(separator: "|"))\n".utf8))
   exit(2)
 }
 let group: ProcessGroup

@@ -57,7 +57,8 @@ public enum ChildProcess {
     process.waitUntilExit()
     let seconds = Date().timeIntervalSince(start)
     reading.wait()
-    return Outcome(status: process.terminationStatus, output: String(decoding: output.data, as: UTF8.self), seconds: seconds)
+    return Outcome(
+      status: process.terminationStatus, output: String(decoding: output.data, as: UTF8.self), seconds: seconds)
   }
 
   /// Written by the reading thread before `reading` is left, read after: never at the same time.

@@ -11,9 +11,14 @@ public enum NumpyFormat {
   /// Decodes a tensor from the bytes of a `.npy` file.
   /// - Throws: `TensorIOError` naming what is malformed or unsupported.
   public static func decode(_ bytes: [UInt8]) throws -> Tensor {
-    guard bytes.count >= 10 else { throw TensorIOError.malformed(reason: "\(bytes.count) bytes is too short for an .npy header") }
-    guard Array(bytes[0..<6]) == magic else { throw TensorIOError.malformed(reason: "missing the \\x93NUMPY magic string") }
-    let major = bytes[6], minor = bytes[7]
+    guard bytes.count >= 10 else {
+      throw TensorIOError.malformed(reason: "\(bytes.count) bytes is too short for an .npy header")
+    }
+    guard Array(bytes[0..<6]) == magic else {
+      throw TensorIOError.malformed(reason: "missing the \\x93NUMPY magic string")
+    }
+    let major = bytes[6]
+    let minor = bytes[7]
     let lengthSize: Int
     switch major {
     case 1: lengthSize = 2
@@ -25,12 +30,16 @@ public enum NumpyFormat {
     for i in 0..<lengthSize { headerLength |= Int(bytes[8 + i]) << (8 * i) }
     let dataStart = 8 + lengthSize + headerLength
     guard dataStart <= bytes.count else {
-      throw TensorIOError.malformed(reason: "header says \(headerLength) bytes but the file ends after \(bytes.count - 8 - lengthSize)")
+      throw TensorIOError.malformed(
+        reason: "header says \(headerLength) bytes but the file ends after \(bytes.count - 8 - lengthSize)")
     }
     let headerBytes = Array(bytes[(8 + lengthSize)..<dataStart])
     // Versions 1 and 2 use Latin-1 (in practice ASCII); version 3 allows UTF-8.
-    guard let headerText = major == 3 ? String(validating: headerBytes, as: UTF8.self)
-            : String(bytes: headerBytes, encoding: .isoLatin1) else {
+    guard
+      let headerText = major == 3
+        ? String(validating: headerBytes, as: UTF8.self)
+        : String(bytes: headerBytes, encoding: .isoLatin1)
+    else {
       throw TensorIOError.malformed(reason: "header is not valid text")
     }
     let header = try Header(parsing: headerText)
@@ -40,9 +49,10 @@ public enum NumpyFormat {
     }
     let byteCount = count * size
     guard byteCount <= bytes.count - dataStart else {
-      throw TensorIOError.malformed(reason: """
-        shape \(header.shape) of \(header.dtype) needs \(byteCount) bytes of data, but the file has \(bytes.count - dataStart)
-        """)
+      throw TensorIOError.malformed(
+        reason: """
+          shape \(header.shape) of \(header.dtype) needs \(byteCount) bytes of data, but the file has \(bytes.count - dataStart)
+          """)
     }
     // Fortran order stores the transpose's C order: read the reversed shape, then reverse the axes.
     let storedShape = header.fortranOrder ? header.shape.reversed() : header.shape
@@ -67,7 +77,8 @@ public enum NumpyFormat {
       let element = p + i * size
       for j in 0..<(size / 2) {
         let a = element.load(fromByteOffset: j, as: UInt8.self)
-        element.storeBytes(of: element.load(fromByteOffset: size - 1 - j, as: UInt8.self), toByteOffset: j, as: UInt8.self)
+        element.storeBytes(
+          of: element.load(fromByteOffset: size - 1 - j, as: UInt8.self), toByteOffset: j, as: UInt8.self)
         element.storeBytes(of: a, toByteOffset: size - 1 - j, as: UInt8.self)
       }
     }
@@ -75,13 +86,16 @@ public enum NumpyFormat {
 
   /// Encodes a tensor as the bytes of a `.npy` file (little-endian, C order).
   public static func encode(_ tensor: Tensor) -> [UInt8] {
-    let descr = switch tensor.dtype {
-    case .float32: "<f4"
-    case .float64: "<f8"
-    case .int64: "<i8"
-    case .bool: "|b1"
-    }
-    let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+    let descr =
+      switch tensor.dtype {
+      case .float32: "<f4"
+      case .float64: "<f8"
+      case .int64: "<i8"
+      case .bool: "|b1"
+      }
+    let shape =
+      tensor.shape.count == 1
+      ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
     var header = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }".utf8)
     let version: UInt8 = header.count + 11 < 65_536 ? 1 : 2
     let prefix = 8 + (version == 1 ? 2 : 4)
@@ -118,7 +132,9 @@ public enum NumpyFormat {
         case ("fortran_order", .bool(let flag)): fortranOrder = flag
         case ("shape", .tuple(let sizes)):
           shape = try sizes.map {
-            guard case .int(let n) = $0, n >= 0 else { throw TensorIOError.malformed(reason: "shape \(sizes) has a size that is not a non-negative integer") }
+            guard case .int(let n) = $0, n >= 0 else {
+              throw TensorIOError.malformed(reason: "shape \(sizes) has a size that is not a non-negative integer")
+            }
             return n
           }
         case ("descr", _): throw TensorIOError.unsupported(reason: "structured dtype \(value)")
@@ -133,7 +149,9 @@ public enum NumpyFormat {
     static func dtype(_ descr: String) throws -> (DType, Bool) {
       let order = descr.first
       let code = String(descr.dropFirst())
-      guard let order, "<>|=".contains(order) else { throw TensorIOError.malformed(reason: "dtype '\(descr)' has no byte order") }
+      guard let order, "<>|=".contains(order) else {
+        throw TensorIOError.malformed(reason: "dtype '\(descr)' has no byte order")
+      }
       let dtype: DType
       switch code {
       case "f4": dtype = .float32
@@ -150,7 +168,11 @@ public enum NumpyFormat {
 /// A parser for the small part of Python's literal syntax that `.npy` headers use.
 private struct LiteralParser {
   indirect enum Value: CustomStringConvertible {
-    case string(String), int(Int), bool(Bool), tuple([Value]), dictionary([(String, Value)])
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case tuple([Value])
+    case dictionary([(String, Value)])
     var description: String {
       switch self {
       case .string(let s): "'\(s)'"
@@ -225,8 +247,10 @@ private struct LiteralParser {
       return .string(s)
     default:
       var word = ""
-      while position < text.count, text[position].properties.isAlphabetic || ("0"..."9").contains(text[position])
-              || text[position] == "-" {
+      while position < text.count,
+        text[position].properties.isAlphabetic || ("0"..."9").contains(text[position])
+          || text[position] == "-"
+      {
         word.unicodeScalars.append(text[position])
         position += 1
       }
@@ -235,7 +259,9 @@ private struct LiteralParser {
       case "False": return .bool(false)
       default:
         // `10L` is how Python 2 wrote longs into old files.
-        guard let n = Int(word.hasSuffix("L") ? String(word.dropLast()) : word) else { throw fail("unexpected '\(word.isEmpty ? String(c) : word)'") }
+        guard let n = Int(word.hasSuffix("L") ? String(word.dropLast()) : word) else {
+          throw fail("unexpected '\(word.isEmpty ? String(c) : word)'")
+        }
         return .int(n)
       }
     }

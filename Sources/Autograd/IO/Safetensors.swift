@@ -23,7 +23,10 @@ public enum Safetensors {
       }
       let values = Kernels.contiguousCopy(tensor.detached())
       let bytes = UnsafeRawBufferPointer(start: values.storage.base, count: values.count * values.dtype.byteSize)
-      header[name] = ["dtype": code(for: tensor.dtype), "shape": tensor.shape, "data_offsets": [data.count, data.count + bytes.count]]
+      header[name] = [
+        "dtype": code(for: tensor.dtype), "shape": tensor.shape,
+        "data_offsets": [data.count, data.count + bytes.count],
+      ]
       data += bytes
     }
     var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
@@ -36,14 +39,18 @@ public enum Safetensors {
 
   /// Decodes the bytes of a `.safetensors` file into named tensors (in file order) and metadata.
   public static func decode(_ bytes: [UInt8]) throws -> (tensors: [(String, Tensor)], metadata: [String: String]) {
-    guard bytes.count >= 8 else { throw TensorIOError.malformed(reason: "\(bytes.count) bytes is too short for a safetensors header") }
+    guard bytes.count >= 8 else {
+      throw TensorIOError.malformed(reason: "\(bytes.count) bytes is too short for a safetensors header")
+    }
     var length: UInt64 = 0
     for i in 0..<8 { length |= UInt64(bytes[i]) << (8 * UInt64(i)) }
     guard length <= UInt64(maxHeaderSize), Int(length) <= bytes.count - 8 else {
       throw TensorIOError.malformed(reason: "header length \(length) does not fit in the file of \(bytes.count) bytes")
     }
     let headerEnd = 8 + Int(length)
-    guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])), let header = object as? [String: Any] else {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
+      let header = object as? [String: Any]
+    else {
       throw TensorIOError.malformed(reason: "the header is not a JSON object")
     }
     var metadata: [String: String] = [:]
@@ -57,7 +64,8 @@ public enum Safetensors {
     var entries: [(name: String, dtype: DType, source: String, shape: [Int], start: Int, end: Int)] = []
     for (name, value) in header where name != "__metadata__" {
       guard let info = value as? [String: Any], let dtypeCode = info["dtype"] as? String,
-            let shapeValues = info["shape"] as? [Any], let offsetValues = info["data_offsets"] as? [Any] else {
+        let shapeValues = info["shape"] as? [Any], let offsetValues = info["data_offsets"] as? [Any]
+      else {
         throw TensorIOError.malformed(reason: "tensor '\(name)' needs dtype, shape and data_offsets")
       }
       guard let (dtype, size) = decodedType(dtypeCode) else {
@@ -71,14 +79,18 @@ public enum Safetensors {
       }
       let offsets = offsetValues.compactMap(jsonInteger)
       guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataCount else {
-        throw TensorIOError.malformed(reason: "tensor '\(name)' has data_offsets \(offsetValues) outside the \(dataCount) data bytes")
+        throw TensorIOError.malformed(
+          reason: "tensor '\(name)' has data_offsets \(offsetValues) outside the \(dataCount) data bytes")
       }
       // Checked at the size in memory, which is at least the size in the file (F16 is read as float32).
       guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else {
         throw TensorIOError.malformed(reason: "tensor '\(name)' has a shape too large to address: \(shape)")
       }
       guard count * size == offsets[1] - offsets[0] else {
-        throw TensorIOError.malformed(reason: "tensor '\(name)' of shape \(shape) and dtype \(dtypeCode) needs \(count * size) bytes, data_offsets give \(offsets[1] - offsets[0])")
+        throw TensorIOError.malformed(
+          reason:
+            "tensor '\(name)' of shape \(shape) and dtype \(dtypeCode) needs \(count * size) bytes, data_offsets give \(offsets[1] - offsets[0])"
+        )
       }
       entries.append((name, dtype, dtypeCode, shape, offsets[0], offsets[1]))
     }
@@ -87,7 +99,9 @@ public enum Safetensors {
     var expected = 0
     for entry in entries {
       guard entry.start == expected else {
-        throw TensorIOError.malformed(reason: "tensor '\(entry.name)' starts at byte \(entry.start) of the data, expected \(expected) (gap or overlap)")
+        throw TensorIOError.malformed(
+          reason:
+            "tensor '\(entry.name)' starts at byte \(entry.start) of the data, expected \(expected) (gap or overlap)")
       }
       expected = entry.end
     }
@@ -96,8 +110,12 @@ public enum Safetensors {
     }
     let tensors = bytes.withUnsafeBytes { raw in
       entries.map { entry in
-        (entry.name, tensor(from: UnsafeRawBufferPointer(rebasing: raw[(headerEnd + entry.start)..<(headerEnd + entry.end)]),
-                            code: entry.source, dtype: entry.dtype, shape: entry.shape))
+        (
+          entry.name,
+          tensor(
+            from: UnsafeRawBufferPointer(rebasing: raw[(headerEnd + entry.start)..<(headerEnd + entry.end)]),
+            code: entry.source, dtype: entry.dtype, shape: entry.shape)
+        )
       }
     }
     return (tensors, metadata)
@@ -139,12 +157,15 @@ public enum Safetensors {
   private static func tensor(from raw: UnsafeRawBufferPointer, code: String, dtype: DType, shape: [Int]) -> Tensor {
     let out = Tensor(empty: shape, dtype: dtype)
     let n = out.count
-    func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T { T(littleEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)) }
+    func load<T: FixedWidthInteger>(_: T.Type, _ i: Int) -> T {
+      T(littleEndian: raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
+    }
     switch code {
     case "F64": for i in 0..<n { out.storage.pointer(Double.self)[i] = Double(bitPattern: load(UInt64.self, i)) }
     case "F32": for i in 0..<n { out.storage.pointer(Float.self)[i] = Float(bitPattern: load(UInt32.self, i)) }
     case "F16": for i in 0..<n { out.storage.pointer(Float.self)[i] = Float(float16Bits: load(UInt16.self, i)) }
-    case "BF16": for i in 0..<n { out.storage.pointer(Float.self)[i] = Float(bitPattern: UInt32(load(UInt16.self, i)) << 16) }
+    case "BF16":
+      for i in 0..<n { out.storage.pointer(Float.self)[i] = Float(bitPattern: UInt32(load(UInt16.self, i)) << 16) }
     case "I64": for i in 0..<n { out.storage.pointer(Int64.self)[i] = load(Int64.self, i) }
     case "I32": for i in 0..<n { out.storage.pointer(Int64.self)[i] = Int64(load(Int32.self, i)) }
     case "I16": for i in 0..<n { out.storage.pointer(Int64.self)[i] = Int64(load(Int16.self, i)) }
@@ -177,7 +198,8 @@ extension Float {
   /// The value of IEEE half-precision bits, for files that store float16 (no Float16 type on every platform).
   init(float16Bits bits: UInt16) {
     let sign: Float = bits & 0x8000 != 0 ? -1 : 1
-    let exponent = Int((bits >> 10) & 0x1F), fraction = Float(bits & 0x3FF)
+    let exponent = Int((bits >> 10) & 0x1F)
+    let fraction = Float(bits & 0x3FF)
     switch exponent {
     case 0: self = sign * fraction * 0x1p-24
     case 31: self = fraction == 0 ? sign * .infinity : .nan

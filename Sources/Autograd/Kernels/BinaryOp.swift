@@ -15,8 +15,10 @@ enum BinaryOp: Equatable {
   case reluBackward
 
   @inline(__always)
-  private static func loop<T>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
-                              _ dst: UnsafeMutablePointer<T>, _ n: Int, _ f: (T, T) -> T) {
+  private static func loop<T>(
+    _ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
+    _ dst: UnsafeMutablePointer<T>, _ n: Int, _ f: (T, T) -> T
+  ) {
     if sa == 1 && UnsafePointer(dst) == a {
       // In place (`w -= lr * g`, a gradient accumulating): written with one pointer, so that the
       // compiler vectorizes it; with `a` and `dst` apart it saw them overlap and stayed scalar.
@@ -41,14 +43,17 @@ enum BinaryOp: Equatable {
     }
   }
 
-  func run<T: FloatingElement>(_ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
-                               _ dst: UnsafeMutablePointer<T>, _ n: Int) {
+  func run<T: FloatingElement>(
+    _ a: UnsafePointer<T>, _ sa: Int, _ b: UnsafePointer<T>, _ sb: Int,
+    _ dst: UnsafeMutablePointer<T>, _ n: Int
+  ) {
     switch self {
     case .add: Self.loop(a, sa, b, sb, dst, n) { $0 + $1 }
     case .sub: Self.loop(a, sa, b, sb, dst, n) { $0 - $1 }
     case .mul: Self.loop(a, sa, b, sb, dst, n) { $0 * $1 }
     case .div: Self.loop(a, sa, b, sb, dst, n) { $0 / $1 }
-    case .pow: Self.loop(a, sa, b, sb, dst, n) { x, y in
+    case .pow:
+      Self.loop(a, sa, b, sb, dst, n) { x, y in
         if x < 0, let k = Int(exactly: y), Swift.abs(k) < 1 << 30 { return .pow(x, k) }
         return .pow(x, y)
       }
@@ -72,8 +77,10 @@ enum BinaryOp: Equatable {
   var elementsPerThread: Int { self == .pow || self == .atan2 ? 1 << 15 : 1 << 20 }
 
   /// The same ops on integers (int64 arithmetic wraps on overflow, as in PyTorch).
-  func runIntegers(_ a: UnsafePointer<Int64>, _ sa: Int, _ b: UnsafePointer<Int64>, _ sb: Int,
-                   _ dst: UnsafeMutablePointer<Int64>, _ n: Int) {
+  func runIntegers(
+    _ a: UnsafePointer<Int64>, _ sa: Int, _ b: UnsafePointer<Int64>, _ sb: Int,
+    _ dst: UnsafeMutablePointer<Int64>, _ n: Int
+  ) {
     switch self {
     case .add: Self.loop(a, sa, b, sb, dst, n) { $0 &+ $1 }
     case .sub: Self.loop(a, sa, b, sb, dst, n) { $0 &- $1 }
@@ -98,8 +105,10 @@ enum BinaryOp: Equatable {
   }
 
   /// The ops PyTorch defines on two bools: + and maximum are `or`, * and minimum are `and`.
-  func runBools(_ a: UnsafePointer<Bool>, _ sa: Int, _ b: UnsafePointer<Bool>, _ sb: Int,
-                _ dst: UnsafeMutablePointer<Bool>, _ n: Int, name: StaticString) {
+  func runBools(
+    _ a: UnsafePointer<Bool>, _ sa: Int, _ b: UnsafePointer<Bool>, _ sb: Int,
+    _ dst: UnsafeMutablePointer<Bool>, _ n: Int, name: StaticString
+  ) {
     switch self {
     case .add, .maximum: Self.loop(a, sa, b, sb, dst, n) { $0 || $1 }
     case .mul, .minimum: Self.loop(a, sa, b, sb, dst, n) { $0 && $1 }

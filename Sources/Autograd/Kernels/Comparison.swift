@@ -18,16 +18,24 @@ enum ComparisonOp {
 extension Kernels {
   /// `f` applied to broadcast pairs of elements of types `A` and `B` (which must match the
   /// tensors' dtypes), writing a new contiguous tensor of `dtype`.
-  static func zipMap<A, B, R>(_ a: Tensor, _ b: Tensor, _: A.Type, _: B.Type, to dtype: DType, name: StaticString,
-                              _ f: (A, B) -> R) -> Tensor {
+  static func zipMap<A, B, R>(
+    _ a: Tensor, _ b: Tensor, _: A.Type, _: B.Type, to dtype: DType, name: StaticString,
+    _ f: (A, B) -> R
+  ) -> Tensor {
     let out = Tensor(empty: Shape.broadcast(a.shape, b.shape, op: name), dtype: dtype)
-    let walk = StridedWalk(shape: out.shape, strides: [
-      out.strides,
-      Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
-      Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
-    ])
-    let n = walk.rowLength, sa = walk.rowStride(1), sb = walk.rowStride(2)
-    let pa = a.basePointer(A.self), pb = b.basePointer(B.self), dst = out.basePointer(R.self)
+    let walk = StridedWalk(
+      shape: out.shape,
+      strides: [
+        out.strides,
+        Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
+        Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
+      ])
+    let n = walk.rowLength
+    let sa = walk.rowStride(1)
+    let sb = walk.rowStride(2)
+    let pa = a.basePointer(A.self)
+    let pb = b.basePointer(B.self)
+    let dst = out.basePointer(R.self)
     walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in
       for i in 0..<n { dst[o + i] = f(pa[ia + i * sa], pb[ib + i * sb]) }
     }
@@ -38,8 +46,10 @@ extension Kernels {
   static func mapTo<A, R>(_ x: Tensor, _: A.Type, to dtype: DType, _ f: (A) -> R) -> Tensor {
     let out = Tensor(empty: x.shape, dtype: dtype)
     let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
-    let n = walk.rowLength, s = walk.rowStride(1)
-    let src = x.basePointer(A.self), dst = out.basePointer(R.self)
+    let n = walk.rowLength
+    let s = walk.rowStride(1)
+    let src = x.basePointer(A.self)
+    let dst = out.basePointer(R.self)
     walk.forEachRow(from: (0, x.offset, 0)) { o, i0, _ in
       for i in 0..<n { dst[o + i] = f(src[i0 + i * s]) }
     }
@@ -61,10 +71,14 @@ extension Kernels {
   static func select(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let shape = Shape.broadcast(Shape.broadcast(condition.shape, a.shape, op: "where"), b.shape, op: "where")
     let c = contiguousCopy(condition.cast(to: .bool).expanded(to: shape))
-    let x = contiguousCopy(a.detached().expanded(to: shape)), y = contiguousCopy(b.detached().expanded(to: shape))
+    let x = contiguousCopy(a.detached().expanded(to: shape))
+    let y = contiguousCopy(b.detached().expanded(to: shape))
     let out = Tensor(empty: shape, dtype: a.dtype)
     func run<T>(_: T.Type) {
-      let pc = c.basePointer(Bool.self), px = x.basePointer(T.self), py = y.basePointer(T.self), dst = out.basePointer(T.self)
+      let pc = c.basePointer(Bool.self)
+      let px = x.basePointer(T.self)
+      let py = y.basePointer(T.self)
+      let dst = out.basePointer(T.self)
       for i in 0..<out.count { dst[i] = pc[i] ? px[i] : py[i] }
     }
     switch a.dtype {

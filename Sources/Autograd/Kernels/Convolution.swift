@@ -11,7 +11,8 @@ struct Window2D: Sendable, Equatable {
   /// input value it reads, or -1 where it falls in the padding. `unfold` and `fold` share it.
   @inline(__always)
   func forEachTap(batch n: Int, channels c: Int, size: (Int, Int), _ body: (_ column: Int, _ input: Int) -> Void) {
-    let (h, wd) = size, (oh, ow) = outputSize(size)
+    let (h, wd) = size
+    let (oh, ow) = outputSize(size)
     var column = 0
     for plane in 0..<(n * c) {
       let base = plane * h * wd
@@ -33,8 +34,10 @@ struct Window2D: Sendable, Equatable {
 
   /// The number of window positions along an axis of `size`, PyTorch's formula.
   func outputSize(_ size: (Int, Int)) -> (Int, Int) {
-    ((size.0 + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1,
-     (size.1 + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1)
+    (
+      (size.0 + 2 * padding.0 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1,
+      (size.1 + 2 * padding.1 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1
+    )
   }
 }
 
@@ -48,9 +51,11 @@ extension Kernels {
     let (kh, kw) = w.kernel
     let out = Tensor(empty: [n, c * kh * kw, oh * ow], dtype: x.dtype)
     func run<T: FloatingElement>(_: T.Type) {
-      let src = source.basePointer(T.self) + source.offset, dst = out.basePointer(T.self)
+      let src = source.basePointer(T.self) + source.offset
+      let dst = out.basePointer(T.self)
       let pad = T(padValue)
-      w.forEachTap(batch: n, channels: c, size: (h, wd)) { column, input in dst[column] = input >= 0 ? src[input] : pad }
+      w.forEachTap(batch: n, channels: c, size: (h, wd)) { column, input in dst[column] = input >= 0 ? src[input] : pad
+      }
     }
     switch x.dtype {
     case .float32: run(Float.self)
@@ -64,11 +69,14 @@ extension Kernels {
   /// came from, giving `[N, C, H, W]` for an input of spatial size `size`.
   static func fold(_ cols: Tensor, channels c: Int, size: (Int, Int), _ w: Window2D) -> Tensor {
     let source = cols.isContiguous ? cols : contiguousCopy(cols)
-    let n = cols.shape[0], (h, wd) = size
+    let n = cols.shape[0]
+    let (h, wd) = size
     let out = Tensor.zeros([n, c, h, wd], dtype: cols.dtype)
     func run<T: FloatingElement>(_: T.Type) {
-      let src = source.basePointer(T.self) + source.offset, dst = out.basePointer(T.self)
-      w.forEachTap(batch: n, channels: c, size: (h, wd)) { column, input in if input >= 0 { dst[input] += src[column] } }
+      let src = source.basePointer(T.self) + source.offset
+      let dst = out.basePointer(T.self)
+      w.forEachTap(batch: n, channels: c, size: (h, wd)) { column, input in if input >= 0 { dst[input] += src[column] }
+      }
     }
     switch cols.dtype {
     case .float32: run(Float.self)
@@ -83,7 +91,8 @@ extension Tensor {
   /// Sliding windows of a `[N, C, H, W]` tensor as columns `[N, C·kh·kw, Ho·Wo]` (PyTorch's `unfold`).
   /// Backward: `folded`.
   func unfolded(_ w: Window2D, padValue: Double = 0) -> Tensor {
-    Kernels.unfold(self, w, padValue: padValue).recorded("Im2ColBackward", inputs: [self]) { [c = shape[1], size = (shape[2], shape[3])] g, _, _ in
+    Kernels.unfold(self, w, padValue: padValue).recorded("Im2ColBackward", inputs: [self]) {
+      [c = shape[1], size = (shape[2], shape[3])] g, _, _ in
       [g.folded(channels: c, size: size, w)]
     }
   }

@@ -25,12 +25,17 @@ enum UnaryOp: Equatable {
   case pow(Double)
   /// x + c, x * c, c - x and x / c for a number c, which is first converted to the element type
   /// (as PyTorch converts a Python number next to a tensor).
-  case plus(Double), times(Double), subtractedFrom(Double), dividedBy(Double)
+  case plus(Double)
+  case times(Double)
+  case subtractedFrom(Double)
+  case dividedBy(Double)
   case clamp(min: Double?, max: Double?)
 
   @inline(__always)
-  private static func loop<T>(_ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>,
-                              _ n: Int, _ f: (T) -> T) {
+  private static func loop<T>(
+    _ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>,
+    _ n: Int, _ f: (T) -> T
+  ) {
     if ss == 1 {
       for i in 0..<n { dst[i] = f(src[i]) }
     } else {
@@ -42,7 +47,7 @@ enum UnaryOp: Equatable {
   var elementsPerThread: Int {
     switch self {
     case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .strictlyWithin, .floor, .ceil, .round, .trunc,
-         .reciprocal, .sqrt, .rsqrt, .plus, .times, .subtractedFrom, .dividedBy:
+      .reciprocal, .sqrt, .rsqrt, .plus, .times, .subtractedFrom, .dividedBy:
       1 << 20
     case .exp, .tanh, .sigmoid:
       1 << 17
@@ -110,11 +115,13 @@ enum UnaryOp: Equatable {
       let k = T(c)
       Self.loop(src, ss, dst, n) { $0 / k }
     case .clamp(let lo, let hi):
-      let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
+      let l = lo.map(T.init) ?? -.infinity
+      let h = hi.map(T.init) ?? .infinity
       // NaN stays NaN, as in PyTorch.
       Self.loop(src, ss, dst, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, l), h) }
     case .strictlyWithin(let lo, let hi):
-      let l = lo.map(T.init) ?? -.infinity, h = hi.map(T.init) ?? .infinity
+      let l = lo.map(T.init) ?? -.infinity
+      let h = hi.map(T.init) ?? .infinity
       Self.loop(src, ss, dst, n) { $0 > l && $0 < h ? 1 : 0 }
     case .exp2: Self.loop(src, ss, dst, n) { .exp2($0) }
     case .expm1: Self.loop(src, ss, dst, n) { .expMinusOne($0) }
@@ -142,7 +149,8 @@ enum UnaryOp: Equatable {
     case .round: Self.loop(src, ss, dst, n) { $0.rounded(.toNearestOrEven) }
     case .trunc: Self.loop(src, ss, dst, n) { $0.rounded(.towardZero) }
     case .softplus(let beta, let threshold):
-      let b = T(beta), t = T(threshold)
+      let b = T(beta)
+      let t = T(threshold)
       Self.loop(src, ss, dst, n) { b * $0 > t ? $0 : .log(onePlus: .exp(b * $0)) / b }
     case .elu(let alpha):
       let a = T(alpha)
@@ -170,7 +178,8 @@ enum Kernels {
   }
 
   private static func map<T: FloatingElement>(_ x: Tensor, _ op: UnaryOp, _ out: Tensor, _: T.Type) {
-    let src = x.basePointer(T.self), dst = out.basePointer(T.self)
+    let src = x.basePointer(T.self)
+    let dst = out.basePointer(T.self)
     if x.isContiguous {
       let base = UnsafePointer(src + x.offset)
       return Threading.forEachRange(x.count, minimumPerThread: op.elementsPerThread) { r in
@@ -178,7 +187,8 @@ enum Kernels {
       }
     }
     let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
-    let n = walk.rowLength, ss = walk.rowStride(1)
+    let n = walk.rowLength
+    let ss = walk.rowStride(1)
     walk.forEachRow(from: (0, x.offset, 0)) { o, s, _ in op.run(src + s, ss, dst + o, n) }
   }
 
@@ -193,14 +203,23 @@ enum Kernels {
     // small tensors, and lets large ones be split across threads.
     let simpleA = a.isSingleValue ? 0 : (a.shape == shape && a.isContiguous ? 1 : -1)
     let simpleB = b.isSingleValue ? 0 : (b.shape == shape && b.isContiguous ? 1 : -1)
-    let walk: StridedWalk? = simpleA >= 0 && simpleB >= 0 ? nil : StridedWalk(shape: out.shape, strides: [
-      out.strides,
-      Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
-      Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
-    ])
-    let n = walk?.rowLength ?? out.count, sa = walk?.rowStride(1) ?? simpleA, sb = walk?.rowStride(2) ?? simpleB
+    let walk: StridedWalk? =
+      simpleA >= 0 && simpleB >= 0
+      ? nil
+      : StridedWalk(
+        shape: out.shape,
+        strides: [
+          out.strides,
+          Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
+          Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
+        ])
+    let n = walk?.rowLength ?? out.count
+    let sa = walk?.rowStride(1) ?? simpleA
+    let sb = walk?.rowStride(2) ?? simpleB
     func run<T>(_: T.Type, _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) {
-      let pa = a.basePointer(T.self), pb = b.basePointer(T.self), dst = out.basePointer(T.self)
+      let pa = a.basePointer(T.self)
+      let pb = b.basePointer(T.self)
+      let dst = out.basePointer(T.self)
       guard let walk else {
         // Contiguous or single-value operands: split large arrays across threads.
         let (ia, ib) = (UnsafePointer(pa + a.offset), UnsafePointer(pb + b.offset))
@@ -231,13 +250,17 @@ enum Kernels {
   }
 
   private static func walk(_ src: Tensor, _ dst: Tensor) -> StridedWalk {
-    StridedWalk(shape: dst.shape, strides: [dst.strides, Shape.broadcastStrides(src.shape, src.strides, to: dst.shape)])
+    StridedWalk(
+      shape: dst.shape, strides: [dst.strides, Shape.broadcastStrides(src.shape, src.strides, to: dst.shape)])
   }
 
   private static func copySame<T>(_ src: Tensor, _ dst: Tensor, _: T.Type) {
-    let ps = src.basePointer(T.self), pd = dst.basePointer(T.self)
+    let ps = src.basePointer(T.self)
+    let pd = dst.basePointer(T.self)
     let w = walk(src, dst)
-    let n = w.rowLength, sd = w.rowStride(0), ss = w.rowStride(1)
+    let n = w.rowLength
+    let sd = w.rowStride(0)
+    let ss = w.rowStride(1)
     w.forEachRow(from: (dst.offset, src.offset, 0)) { o, s, _ in
       if sd == 1 && ss == 1 {
         (pd + o).update(from: ps + s, count: n)
@@ -248,16 +271,19 @@ enum Kernels {
   }
 
   private static func convert(_ src: Tensor, _ dst: Tensor) {
-    let read: (Int) -> Double = switch src.dtype {
-    case .float32: { [p = src.basePointer(Float.self)] in Double(p[$0]) }
-    case .float64: { [p = src.basePointer(Double.self)] in p[$0] }
-    case .int64: { [p = src.basePointer(Int64.self)] in Double(p[$0]) }
-    case .bool: { [p = src.basePointer(Bool.self)] in p[$0] ? 1 : 0 }
-    }
+    let read: (Int) -> Double =
+      switch src.dtype {
+      case .float32: { [p = src.basePointer(Float.self)] in Double(p[$0]) }
+      case .float64: { [p = src.basePointer(Double.self)] in p[$0] }
+      case .int64: { [p = src.basePointer(Int64.self)] in Double(p[$0]) }
+      case .bool: { [p = src.basePointer(Bool.self)] in p[$0] ? 1 : 0 }
+      }
     func fill<T: TensorScalar>(_: T.Type) {
       let pd = dst.basePointer(T.self)
       let w = walk(src, dst)
-      let n = w.rowLength, sd = w.rowStride(0), ss = w.rowStride(1)
+      let n = w.rowLength
+      let sd = w.rowStride(0)
+      let ss = w.rowStride(1)
       w.forEachRow(from: (dst.offset, src.offset, 0)) { o, s, _ in
         for i in 0..<n { pd[o + i * sd] = T(fromDouble: read(s + i * ss)) }
       }
@@ -273,10 +299,12 @@ enum Kernels {
   /// Sets every element of `dst`'s view to `value`.
   static func fill(_ dst: Tensor, _ value: Double) {
     func run<T: TensorScalar>(_: T.Type) {
-      let p = dst.basePointer(T.self), v = T(fromDouble: value)
+      let p = dst.basePointer(T.self)
+      let v = T(fromDouble: value)
       if dst.isContiguous { return (p + dst.offset).update(repeating: v, count: dst.count) }
       let w = StridedWalk(shape: dst.shape, strides: [dst.strides])
-      let n = w.rowLength, s = w.rowStride(0)
+      let n = w.rowLength
+      let s = w.rowStride(0)
       w.forEachRow(from: (dst.offset, 0, 0)) { o, _, _ in
         for i in 0..<n { p[o + i * s] = v }
       }

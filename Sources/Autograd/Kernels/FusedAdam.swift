@@ -13,10 +13,14 @@ package struct AdamStep {
   package var correction1: Double
   package var correction2: Double
 
-  package init(learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double,
-               decoupled: Bool, correction1: Double, correction2: Double) {
+  package init(
+    learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double,
+    decoupled: Bool, correction1: Double, correction2: Double
+  ) {
     (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
-    (self.weightDecay, self.decoupled, self.correction1, self.correction2) = (weightDecay, decoupled, correction1, correction2)
+    (self.weightDecay, self.decoupled, self.correction1, self.correction2) = (
+      weightDecay, decoupled, correction1, correction2
+    )
   }
 }
 
@@ -30,12 +34,16 @@ extension Tensor {
   ///
   /// Returns `false`, touching nothing, unless all four tensors are contiguous, of one
   /// floating-point dtype and shape, and in distinct storages.
-  package static func fusedAdamStep(parameter p: Tensor, gradient g: Tensor, expAvg m: Tensor, expAvgSq v: Tensor,
-                                    _ step: AdamStep) -> Bool {
+  package static func fusedAdamStep(
+    parameter p: Tensor, gradient g: Tensor, expAvg m: Tensor, expAvgSq v: Tensor,
+    _ step: AdamStep
+  ) -> Bool {
     let all = [p, g, m, v]
     guard p.dtype.isFloatingPoint, all.allSatisfy({ $0.dtype == p.dtype && $0.shape == p.shape && $0.isContiguous }),
-          Set(all.map { ObjectIdentifier($0.storage) }).count == 4 else { return false }
-    let coupled = step.weightDecay != 0 && !step.decoupled, decoupled = step.weightDecay != 0 && step.decoupled
+      Set(all.map { ObjectIdentifier($0.storage) }).count == 4
+    else { return false }
+    let coupled = step.weightDecay != 0 && !step.decoupled
+    let decoupled = step.weightDecay != 0 && step.decoupled
     let n = p.count
     if p.dtype == .float32 {
       var constants = ag_adam_constants(
@@ -43,12 +51,16 @@ extension Tensor {
         beta1: Float(step.beta1), beta2: Float(step.beta2), keep1: Float(1 - step.beta1), keep2: Float(1 - step.beta2),
         inv_root2: Float(1 / step.correction2.squareRoot()), epsilon: Float(step.epsilon),
         step_size: Float(step.learningRate / step.correction1), decoupled: decoupled, coupled: coupled)
-      ag_adam_step_f32(p.basePointer(Float.self) + p.offset, g.basePointer(Float.self) + g.offset,
-                       m.basePointer(Float.self) + m.offset, v.basePointer(Float.self) + v.offset, n, &constants)
+      ag_adam_step_f32(
+        p.basePointer(Float.self) + p.offset, g.basePointer(Float.self) + g.offset,
+        m.basePointer(Float.self) + m.offset, v.basePointer(Float.self) + v.offset, n, &constants)
     } else {
-      let pp = p.basePointer(Double.self) + p.offset, gp = g.basePointer(Double.self) + g.offset
-      let mp = m.basePointer(Double.self) + m.offset, vp = v.basePointer(Double.self) + v.offset
-      let inverseRoot2 = 1 / step.correction2.squareRoot(), stepSize = step.learningRate / step.correction1
+      let pp = p.basePointer(Double.self) + p.offset
+      let gp = g.basePointer(Double.self) + g.offset
+      let mp = m.basePointer(Double.self) + m.offset
+      let vp = v.basePointer(Double.self) + v.offset
+      let inverseRoot2 = 1 / step.correction2.squareRoot()
+      let stepSize = step.learningRate / step.correction1
       for i in 0..<n {
         if decoupled { pp[i] = pp[i] * (1 - step.learningRate * step.weightDecay) }
         let gi = coupled ? gp[i] + step.weightDecay * pp[i] : gp[i]

@@ -13,11 +13,14 @@ extension Kernels {
   /// Sums are taken in Double.
   static func logSoftmaxRows(_ x: Tensor) -> Tensor {
     let out = Tensor(empty: x.shape, dtype: x.dtype)
-    let n = x.shape[x.rank - 1], rows = x.count / n
+    let n = x.shape[x.rank - 1]
+    let rows = x.count / n
     func run<T: FloatingElement>(_: T.Type, exp: (UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) {
-      let source = UnsafePointer(x.basePointer(T.self) + x.offset), target = out.basePointer(T.self)
+      let source = UnsafePointer(x.basePointer(T.self) + x.offset)
+      let target = out.basePointer(T.self)
       for r in 0..<rows {
-        let row = source + r * n, result = target + r * n
+        let row = source + r * n
+        let result = target + r * n
         var largest = row[0]
         for j in 1..<n where row[j] > largest { largest = row[j] }
         let shift = largest.isFinite ? largest : 0
@@ -39,12 +42,16 @@ extension Kernels {
   static func logSoftmaxBackwardRows(_ g: Tensor, output y: Tensor) -> Tensor {
     let g = g.isContiguous ? g : contiguousCopy(g)
     let out = Tensor(empty: y.shape, dtype: y.dtype)
-    let n = y.shape[y.rank - 1], rows = y.count / n
+    let n = y.shape[y.rank - 1]
+    let rows = y.count / n
     func run<T: FloatingElement>(_: T.Type) {
       let gradient = UnsafePointer(g.basePointer(T.self) + g.offset)
-      let output = UnsafePointer(y.basePointer(T.self) + y.offset), target = out.basePointer(T.self)
+      let output = UnsafePointer(y.basePointer(T.self) + y.offset)
+      let target = out.basePointer(T.self)
       for r in 0..<rows {
-        let gRow = gradient + r * n, yRow = output + r * n, result = target + r * n
+        let gRow = gradient + r * n
+        let yRow = output + r * n
+        let result = target + r * n
         let total = T(sumInDouble(gRow, n))
         for j in 0..<n { result[j] = gRow[j] - .exp(yRow[j]) * total }
       }
@@ -55,7 +62,10 @@ extension Kernels {
 
   /// Σ values in Double with four accumulators (a plain left-to-right loop stays scalar).
   private static func sumInDouble<T: FloatingElement>(_ values: UnsafePointer<T>, _ n: Int) -> Double {
-    var a = 0.0, b = 0.0, c = 0.0, d = 0.0
+    var a = 0.0
+    var b = 0.0
+    var c = 0.0
+    var d = 0.0
     var j = 0
     while j + 4 <= n {
       a += Double(values[j])

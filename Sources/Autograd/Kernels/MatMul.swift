@@ -6,14 +6,18 @@ extension Kernels {
   /// `[batch..., n, m]`. The GEMM reads any strides, so transposed operands are not copied.
   static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     let r = a.rank
-    let n = a.shape[r - 2], k = a.shape[r - 1], m = b.shape[r - 1]
+    let n = a.shape[r - 2]
+    let k = a.shape[r - 1]
+    let m = b.shape[r - 1]
     let batchShape = Array(a.shape.dropLast(2))
     let out = Tensor(empty: batchShape + [n, m], dtype: a.dtype)
     let (rsa, csa) = (a.strides[r - 2], a.strides[r - 1])
     let (rsb, csb) = (b.strides[r - 2], b.strides[r - 1])
     for i in 0..<Shape.count(batchShape) {
       // Decompose the batch index to find each operand's matrix.
-      var rest = i, oa = a.offset, ob = b.offset
+      var rest = i
+      var oa = a.offset
+      var ob = b.offset
       for axis in stride(from: batchShape.count - 1, through: 0, by: -1) {
         let index = rest % batchShape[axis]
         rest /= batchShape[axis]
@@ -22,7 +26,8 @@ extension Kernels {
       }
       switch a.dtype {
       case .float32:
-        let pa = a.basePointer(Float.self) + oa, pb = b.basePointer(Float.self) + ob
+        let pa = a.basePointer(Float.self) + oa
+        let pb = b.basePointer(Float.self) + ob
         let pc = out.basePointer(Float.self) + i * n * m
         // A system BLAS, when enabled, threads the product itself.
         if ag_blas_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m) { continue }
@@ -31,8 +36,9 @@ extension Kernels {
         let threads = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 4e6)
         ag_sgemm_threaded(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, threads, Threading.parallelForC)
       case .float64:
-        ag_dgemm(n, m, k, a.basePointer(Double.self) + oa, rsa, csa, b.basePointer(Double.self) + ob, rsb, csb,
-                 out.basePointer(Double.self) + i * n * m, m)
+        ag_dgemm(
+          n, m, k, a.basePointer(Double.self) + oa, rsa, csa, b.basePointer(Double.self) + ob, rsb, csb,
+          out.basePointer(Double.self) + i * n * m, m)
       default:
         trap("matmul: expected floating-point tensors, got \(a.dtype)")
       }

@@ -4,8 +4,9 @@ extension Kernels {
   static func gatherReduced(_ x: Tensor, axes: [Int]) -> (values: Tensor, kept: [Int], inner: Int) {
     let kept = x.shape.indices.filter { !axes.contains($0) }
     let order = kept + axes
-    let permuted = Tensor(storage: x.storage, shape: order.map { x.shape[$0] },
-                          strides: order.map { x.strides[$0] }, offset: x.offset)
+    let permuted = Tensor(
+      storage: x.storage, shape: order.map { x.shape[$0] },
+      strides: order.map { x.strides[$0] }, offset: x.offset)
     let values = permuted.isContiguous ? permuted : contiguousCopy(permuted)
     return (values, kept.map { x.shape[$0] }, axes.reduce(1) { $0 * x.shape[$1] })
   }
@@ -26,14 +27,16 @@ extension Kernels {
     let (values, kept, inner) = gatherReduced(x, axes: axes)
     let out = Tensor(empty: kept, dtype: x.dtype)
     func run<T: FloatingElement>(_: T.Type) {
-      let src = values.basePointer(T.self) + values.offset, dst = out.basePointer(T.self)
+      let src = values.basePointer(T.self) + values.offset
+      let dst = out.basePointer(T.self)
       for i in 0..<out.count { dst[i] = T(sumRun(src + i * inner, inner)) }
     }
     switch x.dtype {
     case .float32: run(Float.self)
     case .float64: run(Double.self)
     case .int64:
-      let src = values.basePointer(Int64.self) + values.offset, dst = out.basePointer(Int64.self)
+      let src = values.basePointer(Int64.self) + values.offset
+      let dst = out.basePointer(Int64.self)
       for i in 0..<out.count {
         var total: Int64 = 0
         for j in 0..<inner { total &+= src[i * inner + j] }
@@ -49,9 +52,11 @@ extension Kernels {
   private static func sumOfLeadingAxes(_ x: Tensor, count: Int) -> Tensor {
     let kept = Array(x.shape[count...])
     let out = Tensor(empty: kept, dtype: x.dtype)
-    let width = Shape.count(kept), rows = x.count / Swift.max(width, 1)
+    let width = Shape.count(kept)
+    let rows = x.count / Swift.max(width, 1)
     func run<T: FloatingElement>(_: T.Type) {
-      let src = UnsafePointer(x.basePointer(T.self) + x.offset), dst = out.basePointer(T.self)
+      let src = UnsafePointer(x.basePointer(T.self) + x.offset)
+      let dst = out.basePointer(T.self)
       // Accumulated in Double, as every sum here.
       withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { total in
         total.initialize(repeating: 0)
@@ -74,13 +79,22 @@ extension Kernels {
   /// a strict left-to-right loop would stay scalar and lose more precision.
   @inline(__always)
   private static func sumRun<T: FloatingElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var s0 = 0.0
+    var s1 = 0.0
+    var s2 = 0.0
+    var s3 = 0.0
     var i = 0
     while i + 4 <= n {
-      s0 += Double(p[i]); s1 += Double(p[i + 1]); s2 += Double(p[i + 2]); s3 += Double(p[i + 3])
+      s0 += Double(p[i])
+      s1 += Double(p[i + 1])
+      s2 += Double(p[i + 2])
+      s3 += Double(p[i + 3])
       i += 4
     }
-    while i < n { s0 += Double(p[i]); i += 1 }
+    while i < n {
+      s0 += Double(p[i])
+      i += 1
+    }
     return (s0 + s1) + (s2 + s3)
   }
 
@@ -88,16 +102,22 @@ extension Kernels {
   /// as in PyTorch. Both results have `x`'s shape without `axis`, which must not be empty.
   static func extremum(_ x: Tensor, axis: Int, largest: Bool) -> (values: Tensor, indices: Tensor) {
     let (source, kept, inner) = gatherReduced(x, axes: [axis])
-    let values = Tensor(empty: kept, dtype: x.dtype), indices = Tensor(empty: kept, dtype: .int64)
+    let values = Tensor(empty: kept, dtype: x.dtype)
+    let indices = Tensor(empty: kept, dtype: .int64)
     func run<T: Comparable>(_: T.Type, isNaN: (T) -> Bool) {
       let src = source.basePointer(T.self) + source.offset
-      let dst = values.basePointer(T.self), idx = indices.basePointer(Int64.self)
+      let dst = values.basePointer(T.self)
+      let idx = indices.basePointer(Int64.self)
       for i in 0..<values.count {
         let row = src + i * inner
-        var best = row[0], at = 0
+        var best = row[0]
+        var at = 0
         for j in 1..<max(inner, 1) where !isNaN(best) {
           let v = row[j]
-          if isNaN(v) || (largest ? v > best : v < best) { best = v; at = j }
+          if isNaN(v) || (largest ? v > best : v < best) {
+            best = v
+            at = j
+          }
         }
         dst[i] = best
         idx[i] = Int64(at)

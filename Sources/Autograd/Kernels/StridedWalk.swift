@@ -15,7 +15,8 @@ struct StridedWalk {
     for axis in shape.indices where shape[axis] != 1 {
       let size = shape[axis]
       if let last = self.shape.last,
-         operandStrides.indices.allSatisfy({ strides[$0].last! == operandStrides[$0][axis] * size }) {
+        operandStrides.indices.allSatisfy({ strides[$0].last! == operandStrides[$0][axis] * size })
+      {
         // The previous axis steps exactly over this one in every operand: merge them.
         self.shape[self.shape.count - 1] = last * size
         for k in operandStrides.indices { strides[k][strides[k].count - 1] = operandStrides[k][axis] }
@@ -30,18 +31,27 @@ struct StridedWalk {
   func forEachRow(from starts: (Int, Int, Int), _ body: (Int, Int, Int) -> Void) {
     if Shape.count(shape) == 0 { return }
     let outer = shape.count - 1
-    if outer <= 0 { body(starts.0, starts.1, starts.2); return }
+    if outer <= 0 {
+      body(starts.0, starts.1, starts.2)
+      return
+    }
     var index = [Int](repeating: 0, count: outer)
     var o = starts
-    let s0 = strides[0], s1 = strides.count > 1 ? strides[1] : s0, s2 = strides.count > 2 ? strides[2] : s0
+    let s0 = strides[0]
+    let s1 = strides.count > 1 ? strides[1] : s0
+    let s2 = strides.count > 2 ? strides[2] : s0
     while true {
       body(o.0, o.1, o.2)
       var axis = outer - 1
       while axis >= 0 {
         index[axis] += 1
-        o.0 += s0[axis]; o.1 += s1[axis]; o.2 += s2[axis]
+        o.0 += s0[axis]
+        o.1 += s1[axis]
+        o.2 += s2[axis]
         if index[axis] < shape[axis] { break }
-        o.0 -= s0[axis] * shape[axis]; o.1 -= s1[axis] * shape[axis]; o.2 -= s2[axis] * shape[axis]
+        o.0 -= s0[axis] * shape[axis]
+        o.1 -= s1[axis] * shape[axis]
+        o.2 -= s2[axis] * shape[axis]
         index[axis] = 0
         axis -= 1
       }

@@ -11,9 +11,9 @@ public enum SystemBLAS {
   /// The library `enable()` loads when given no other.
   public static var defaultLibrary: String {
     #if os(macOS)
-    "/System/Library/Frameworks/Accelerate.framework/Accelerate"
+      "/System/Library/Frameworks/Accelerate.framework/Accelerate"
     #else
-    "libopenblas.so.0"
+      "libopenblas.so.0"
     #endif
   }
 

@@ -4,14 +4,19 @@
 /// `scale` defaults to 1/√E. A bool `mask` (broadcast to `[..., L, S]`) keeps the positions where
 /// it is true; a floating-point mask is added to the scores. `isCausal` keeps position j for
 /// query i only when j <= i.
-public func scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil,
-                                      isCausal: Bool = false, scale: Double? = nil) -> Tensor {
-  trapUnless(query.rank >= 2 && key.rank >= 2 && value.rank >= 2,
-             "attention: query, key and value need at least 2 axes, got \(query.shape), \(key.shape), \(value.shape)")
-  trapUnless(query.shape.last == key.shape.last,
-             "attention: query \(query.shape) and key \(key.shape) differ in the embedding size")
-  trapUnless(key.shape[key.rank - 2] == value.shape[value.rank - 2],
-             "attention: key \(key.shape) and value \(value.shape) differ in the sequence length")
+public func scaledDotProductAttention(
+  query: Tensor, key: Tensor, value: Tensor, mask: Tensor? = nil,
+  isCausal: Bool = false, scale: Double? = nil
+) -> Tensor {
+  trapUnless(
+    query.rank >= 2 && key.rank >= 2 && value.rank >= 2,
+    "attention: query, key and value need at least 2 axes, got \(query.shape), \(key.shape), \(value.shape)")
+  trapUnless(
+    query.shape.last == key.shape.last,
+    "attention: query \(query.shape) and key \(key.shape) differ in the embedding size")
+  trapUnless(
+    key.shape[key.rank - 2] == value.shape[value.rank - 2],
+    "attention: key \(key.shape) and value \(value.shape) differ in the sequence length")
   let e = Double(query.shape.last!)
   var scores = query.matmul(key.transposed()) * (scale ?? 1 / e.squareRoot())
   let negativeInfinity = Tensor.full([], value: -.infinity, dtype: scores.dtype)

@@ -72,7 +72,9 @@ extension Tensor {
   /// min(max(x, min), max). Backward: 1 strictly between the bounds, 0 elsewhere (as PyTorch).
   public func hardtanh(min: Double = -1, max: Double = 1) -> Tensor {
     trapUnless(min <= max, "hardtanh: min (\(min)) must not exceed max (\(max))")
-    return unary(.clamp(min: min, max: max), "HardtanhBackward") { g, x in g * x.mask(.strictlyWithin(min: min, max: max)) }
+    return unary(.clamp(min: min, max: max), "HardtanhBackward") { g, x in
+      g * x.mask(.strictlyWithin(min: min, max: max))
+    }
   }
 
   /// relu6(x + 3) / 6, a piecewise-linear sigmoid.

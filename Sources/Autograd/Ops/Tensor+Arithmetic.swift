@@ -51,8 +51,9 @@ extension Tensor {
     let (a, b) = promoted(lhs, rhs, op: "mul")
     return Kernels.zip(a, b, .mul, name: "mul")
       .recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
-        GradientList(needs[0] ? (g * s[1]).unbroadcast(to: s[0].shape) : nil,
-                     needs[1] ? (g * s[0]).unbroadcast(to: s[1].shape) : nil)
+        GradientList(
+          needs[0] ? (g * s[1]).unbroadcast(to: s[0].shape) : nil,
+          needs[1] ? (g * s[0]).unbroadcast(to: s[1].shape) : nil)
       }
   }
 
@@ -61,8 +62,9 @@ extension Tensor {
     let (a, b) = promoted(lhs, rhs, op: "div", floating: true)
     return Kernels.zip(a, b, .div, name: "div")
       .recorded("DivBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
-        GradientList(needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
-                     needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil)
+        GradientList(
+          needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
+          needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil)
       }
   }
 
@@ -97,14 +99,16 @@ extension Tensor {
 
   public static func - (lhs: Double, rhs: Tensor) -> Tensor {
     guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) - rhs }
-    return Kernels.map(rhs, .subtractedFrom(lhs)).recorded("RsubBackward", scalar: lhs, inputs: TensorList(rhs)) { g, _, _ in
+    return Kernels.map(rhs, .subtractedFrom(lhs)).recorded("RsubBackward", scalar: lhs, inputs: TensorList(rhs)) {
+      g, _, _ in
       GradientList(-g)
     }
   }
 
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs * scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, context in
+    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) {
+      g, _, context in
       GradientList(g * context.scalar)
     }
   }
@@ -116,7 +120,8 @@ extension Tensor {
 
   public static func / (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs / scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, context in
+    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) {
+      g, _, context in
       GradientList(g / context.scalar)
     }
   }

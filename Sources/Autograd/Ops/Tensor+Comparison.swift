@@ -77,8 +77,9 @@ extension Tensor {
     return Kernels.select(c, x, y).recorded("WhereBackward", inputs: TensorList(x, y), saving: TensorList(c)) {
       [sx = x.shape, sy = y.shape] g, s, needs in
       let zero = Tensor.zeros([], dtype: g.dtype)
-      return GradientList(needs[0] ? Tensor.where(s[0], g, zero).unbroadcast(to: sx) : nil,
-                          needs[1] ? Tensor.where(s[0], zero, g).unbroadcast(to: sy) : nil)
+      return GradientList(
+        needs[0] ? Tensor.where(s[0], g, zero).unbroadcast(to: sx) : nil,
+        needs[1] ? Tensor.where(s[0], zero, g).unbroadcast(to: sy) : nil)
     }
   }
 
@@ -92,11 +93,13 @@ extension Tensor {
 
   private func extremum(_ other: Tensor, _ op: BinaryOp, _ name: StaticString, _ wins: ComparisonOp) -> Tensor {
     let (a, b) = Tensor.promoted(self, other, op: name)
-    return Kernels.zip(a, b, op, name: name).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+    return Kernels.zip(a, b, op, name: name).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) {
+      g, s, needs in
       let first = Kernels.compare(s[0].detached(), s[1].detached(), wins, name: name).cast(to: g.dtype)
       let tie = Kernels.compare(s[0].detached(), s[1].detached(), .equal, name: name).cast(to: g.dtype)
-      return GradientList(needs[0] ? (g * (first + 0.5 * tie)).unbroadcast(to: s[0].shape) : nil,
-                          needs[1] ? (g * (1 - first - 0.5 * tie)).unbroadcast(to: s[1].shape) : nil)
+      return GradientList(
+        needs[0] ? (g * (first + 0.5 * tie)).unbroadcast(to: s[0].shape) : nil,
+        needs[1] ? (g * (1 - first - 0.5 * tie)).unbroadcast(to: s[1].shape) : nil)
     }
   }
 
@@ -108,8 +111,9 @@ extension Tensor {
     return Kernels.zip(y, x, .atan2, name: "atan2")
       .recorded("Atan2Backward", inputs: TensorList(y, x), saving: TensorList(y, x)) { g, s, needs in
         let r2 = s[0] * s[0] + s[1] * s[1]
-        return GradientList(needs[0] ? (g * s[1] / r2).unbroadcast(to: s[0].shape) : nil,
-                            needs[1] ? (-g * s[0] / r2).unbroadcast(to: s[1].shape) : nil)
+        return GradientList(
+          needs[0] ? (g * s[1] / r2).unbroadcast(to: s[0].shape) : nil,
+          needs[1] ? (-g * s[0] / r2).unbroadcast(to: s[1].shape) : nil)
       }
   }
 
@@ -128,10 +132,12 @@ extension Tensor {
 
   private func remainder(_ other: Tensor, _ op: BinaryOp, _ opName: StaticString, _ name: StaticString) -> Tensor {
     let (a, b) = Tensor.promoted(self, other, op: opName)
-    return Kernels.zip(a, b, op, name: opName).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+    return Kernels.zip(a, b, op, name: opName).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) {
+      g, s, needs in
       let quotient = s[0].detached() / s[1].detached()
-      return GradientList(needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
-                          needs[1] ? (-g * (op == .fmod ? quotient.trunc() : quotient.floor())).unbroadcast(to: s[1].shape) : nil)
+      return GradientList(
+        needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
+        needs[1] ? (-g * (op == .fmod ? quotient.trunc() : quotient.floor())).unbroadcast(to: s[1].shape) : nil)
     }
   }
 
@@ -154,14 +160,19 @@ extension Tensor {
       // Constant 0/1 masks of the values, so that the rule is linear in g (differentiable again).
       func mask(_ t: Tensor) -> Tensor { t.cast(to: g.dtype) }
       let (x, lo, hi) = (s[0].detached(), s[1].detached(), s[2].detached())
-      let ordered = mask(lo .<= hi), open = mask(lo .< hi)
-      let toX = ordered * (mask((lo .< x) .&& (x .< hi)) + 0.5 * open * (mask(x .== lo) + mask(x .== hi))
-                           + (1 - open) * mask(x .== lo))
+      let ordered = mask(lo .<= hi)
+      let open = mask(lo .< hi)
+      let toX =
+        ordered
+        * (mask((lo .< x) .&& (x .< hi)) + 0.5 * open * (mask(x .== lo) + mask(x .== hi))
+          + (1 - open) * mask(x .== lo))
       let toLow = ordered * (mask(x .< lo) + 0.5 * open * mask(x .== lo))
       let toHigh = (1 - ordered) + ordered * (mask(x .> hi) + 0.5 * open * mask(x .== hi))
-      return GradientList([needs[0] ? (g * toX).unbroadcast(to: s[0].shape) : nil,
-                           needs[1] ? (g * toLow).unbroadcast(to: s[1].shape) : nil,
-                           needs[2] ? (g * toHigh).unbroadcast(to: s[2].shape) : nil])
+      return GradientList([
+        needs[0] ? (g * toX).unbroadcast(to: s[0].shape) : nil,
+        needs[1] ? (g * toLow).unbroadcast(to: s[1].shape) : nil,
+        needs[2] ? (g * toHigh).unbroadcast(to: s[2].shape) : nil,
+      ])
     }
   }
 }

@@ -4,8 +4,9 @@ extension Tensor {
   /// `self` is `[..., in]`, `weight` is `[out, in]`, `bias` is `[out]`; the result is `[..., out]`.
   public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
     requireFloatingPoint("linear")
-    trapUnless(weight.rank == 2 && shape.last == weight.shape[1],
-               "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
+    trapUnless(
+      weight.rank == 2 && shape.last == weight.shape[1],
+      "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
     let y = matmul(weight.transposed())
     return bias.map { y + $0 } ?? y
   }
@@ -15,20 +16,27 @@ extension Tensor {
   /// `self` is `[N, C, H, W]` (or `[C, H, W]`), `weight` is `[O, C / groups, kh, kw]`, `bias` is `[O]`;
   /// the result is `[N, O, Ho, Wo]` with Ho = ⌊(H + 2p - d(kh - 1) - 1) / s⌋ + 1.
   /// Computed as im2col and a matrix product per group, so gradients of any order follow.
-  public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                     dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+  public func conv2d(
+    weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+    dilation: (Int, Int) = (1, 1), groups: Int = 1
+  ) -> Tensor {
     requireFloatingPoint("conv2d")
     if rank == 3 {
-      return unsqueezed(at: 0).conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
-                                      groups: groups).squeezed(at: 0)
+      return unsqueezed(at: 0).conv2d(
+        weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+        groups: groups
+      ).squeezed(at: 0)
     }
-    trapUnless(rank == 4 && weight.rank == 4, "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
+    trapUnless(
+      rank == 4 && weight.rank == 4,
+      "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
     let (n, c, o) = (shape[0], shape[1], weight.shape[0])
-    trapUnless(groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
-               "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
+    trapUnless(
+      groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
+      "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
     let window = checkedWindow((weight.shape[2], weight.shape[3]), stride, padding, dilation, op: "conv2d")
     let (oh, ow) = window.outputSize((shape[2], shape[3]))
-    let cols = unfolded(window)                                      // [N, C kh kw, L]
+    let cols = unfolded(window)  // [N, C kh kw, L]
     let k = c / groups * weight.shape[2] * weight.shape[3]
     // [N, G, C/G kh kw, L] and [G, O/G, C/G kh kw]: one batched matrix product per group.
     let grouped = cols.reshaped(to: [n, groups, k, oh * ow])
@@ -39,32 +47,46 @@ extension Tensor {
   }
 
   /// 1-D cross-correlation: `self` is `[N, C, L]` (or `[C, L]`), `weight` is `[O, C / groups, k]`.
-  public func conv1d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
-                     groups: Int = 1) -> Tensor {
+  public func conv1d(
+    weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
+    groups: Int = 1
+  ) -> Tensor {
     requireFloatingPoint("conv1d")
     trapUnless(rank == 2 || rank == 3, "conv1d: expected input [N, C, L] or [C, L], got \(shape)")
     trapUnless(weight.rank == 3, "conv1d: expected weight [O, C/groups, k], got \(weight.shape)")
-    return unsqueezed(at: -2).conv2d(weight: weight.unsqueezed(at: 2), bias: bias, stride: (1, stride), padding: (0, padding),
-                                     dilation: (1, dilation), groups: groups).squeezed(at: -2)
+    return unsqueezed(at: -2).conv2d(
+      weight: weight.unsqueezed(at: 2), bias: bias, stride: (1, stride), padding: (0, padding),
+      dilation: (1, dilation), groups: groups
+    ).squeezed(at: -2)
   }
 
   /// The transposed convolution (the gradient of `conv2d` with respect to its input), as PyTorch's
   /// `conv_transpose2d`. `weight` is `[C, O / groups, kh, kw]`; the output size is
   /// (H - 1)s - 2p + d(kh - 1) + outputPadding + 1.
-  public func convTranspose2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                              outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+  public func convTranspose2d(
+    weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+    outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
+  ) -> Tensor {
     requireFloatingPoint("convTranspose2d")
     if rank == 3 {
-      return unsqueezed(at: 0).convTranspose2d(weight: weight, bias: bias, stride: stride, padding: padding,
-                                               outputPadding: outputPadding, dilation: dilation, groups: groups).squeezed(at: 0)
+      return unsqueezed(at: 0).convTranspose2d(
+        weight: weight, bias: bias, stride: stride, padding: padding,
+        outputPadding: outputPadding, dilation: dilation, groups: groups
+      ).squeezed(at: 0)
     }
-    trapUnless(rank == 4 && weight.rank == 4, "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)")
+    trapUnless(
+      rank == 4 && weight.rank == 4,
+      "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)")
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-    trapUnless(groups > 0 && c % groups == 0 && weight.shape[0] == c,
-               "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
-    trapUnless(outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
-               "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
-    let (kh, kw) = (weight.shape[2], weight.shape[3]), oPerGroup = weight.shape[1], o = oPerGroup * groups
+    trapUnless(
+      groups > 0 && c % groups == 0 && weight.shape[0] == c,
+      "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
+    trapUnless(
+      outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
+      "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
+    let (kh, kw) = (weight.shape[2], weight.shape[3])
+    let oPerGroup = weight.shape[1]
+    let o = oPerGroup * groups
     let window = checkedWindow((kh, kw), stride, padding, dilation, op: "convTranspose2d", fitting: false)
     let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
     let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
@@ -80,15 +102,21 @@ extension Tensor {
   }
 
   /// The window, checked; with `fitting`, also that it fits this `[N, C, H, W]` input at least once.
-  func checkedWindow(_ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
-                     op: StaticString, fitting: Bool = true) -> Window2D {
-    trapUnless(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
-               && padding.0 >= 0 && padding.1 >= 0,
-               "\(op): kernel \(kernel), stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative")
+  func checkedWindow(
+    _ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
+    op: StaticString, fitting: Bool = true
+  ) -> Window2D {
+    trapUnless(
+      kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0
+        && padding.0 >= 0 && padding.1 >= 0,
+      "\(op): kernel \(kernel), stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative"
+    )
     let window = Window2D(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     if fitting && rank == 4 {
       let (oh, ow) = window.outputSize((shape[2], shape[3]))
-      trapUnless(oh > 0 && ow > 0, "\(op): kernel \(kernel) with dilation \(dilation) does not fit input \(shape) padded by \(padding)")
+      trapUnless(
+        oh > 0 && ow > 0,
+        "\(op): kernel \(kernel) with dilation \(dilation) does not fit input \(shape) padded by \(padding)")
     }
     return window
   }

@@ -49,7 +49,9 @@ struct SliceSpec: Sendable {
 
   /// The view of a tensor laid out with `strides` and `offset` that this slice selects.
   func view(storage: Storage, strides: [Int], offset: Int) -> Tensor {
-    var shape: [Int] = [], newStrides: [Int] = [], offset = offset
+    var shape: [Int] = []
+    var newStrides: [Int] = []
+    var offset = offset
     for axis in starts.indices {
       offset += starts[axis] * strides[axis]
       if keeps[axis] {
@@ -85,31 +87,47 @@ extension Tensor {
 
   private func sliceSpec(_ entries: [TensorIndex]) -> SliceSpec {
     var spec = SliceSpec()
-    let explicit = entries.filter { if case .newAxis = $0 { false } else if case .ellipsis = $0 { false } else { true } }.count
-    trapUnless(entries.filter { if case .ellipsis = $0 { true } else { false } }.count <= 1,
-               "subscript: at most one ellipsis")
+    let explicit = entries.filter {
+      if case .newAxis = $0 { false } else if case .ellipsis = $0 { false } else { true }
+    }.count
+    trapUnless(
+      entries.filter { if case .ellipsis = $0 { true } else { false } }.count <= 1,
+      "subscript: at most one ellipsis")
     trapUnless(explicit <= rank, "subscript: \(explicit) indices for a tensor of shape \(shape)")
-    var axis = 0, resultAxes = 0
+    var axis = 0
+    var resultAxes = 0
     func keepAll() {
-      spec.starts.append(0); spec.steps.append(1); spec.lengths.append(shape[axis]); spec.keeps.append(true)
-      axis += 1; resultAxes += 1
+      spec.starts.append(0)
+      spec.steps.append(1)
+      spec.lengths.append(shape[axis])
+      spec.keeps.append(true)
+      axis += 1
+      resultAxes += 1
     }
     for entry in entries {
       switch entry {
       case .index(let i):
         let j = i < 0 ? i + shape[axis] : i
-        trapUnless(j >= 0 && j < shape[axis],
-                   "subscript: index \(i) is out of range for axis \(axis) of size \(shape[axis]) (shape \(shape))")
-        spec.starts.append(j); spec.steps.append(1); spec.lengths.append(1); spec.keeps.append(false)
+        trapUnless(
+          j >= 0 && j < shape[axis],
+          "subscript: index \(i) is out of range for axis \(axis) of size \(shape[axis]) (shape \(shape))")
+        spec.starts.append(j)
+        spec.steps.append(1)
+        spec.lengths.append(1)
+        spec.keeps.append(false)
         axis += 1
       case .range(let start, let end, let step):
         trapUnless(step > 0, "subscript: step must be positive, got \(step)")
         let size = shape[axis]
         func clamp(_ v: Int) -> Int { Swift.min(Swift.max(v < 0 ? v + size : v, 0), size) }
-        let lo = clamp(start ?? 0), hi = Swift.max(clamp(end ?? size), lo)
-        spec.starts.append(lo); spec.steps.append(step); spec.lengths.append((hi - lo + step - 1) / step)
+        let lo = clamp(start ?? 0)
+        let hi = Swift.max(clamp(end ?? size), lo)
+        spec.starts.append(lo)
+        spec.steps.append(step)
+        spec.lengths.append((hi - lo + step - 1) / step)
         spec.keeps.append(true)
-        axis += 1; resultAxes += 1
+        axis += 1
+        resultAxes += 1
       case .all:
         keepAll()
       case .newAxis:
@@ -126,7 +144,9 @@ extension Tensor {
   /// The view `spec` selects, recorded so the gradient goes back to the selected places.
   func sliced(_ spec: SliceSpec) -> Tensor {
     spec.view(storage: storage, strides: strides, offset: offset)
-      .recorded("SliceBackward", inputs: TensorList(self)) { [shape] g, _, _ in GradientList(g.scattered(into: shape, spec)) }
+      .recorded("SliceBackward", inputs: TensorList(self)) { [shape] g, _, _ in
+        GradientList(g.scattered(into: shape, spec))
+      }
   }
 
   /// Zeros of `shape` with `self` written where `spec` selects: the inverse of `sliced`.
@@ -149,8 +169,9 @@ extension Tensor {
     for t in tensors {
       var expected = first.shape
       expected[axis] = t.rank == first.rank ? t.shape[axis] : -1
-      trapUnless(t.shape == expected,
-                 "cat: shapes \(tensors.map(\.shape)) differ outside axis \(axis)")
+      trapUnless(
+        t.shape == expected,
+        "cat: shapes \(tensors.map(\.shape)) differ outside axis \(axis)")
       shape[axis] += t.shape[axis]
     }
     let out = Tensor(empty: shape, dtype: dtype)
@@ -160,7 +181,8 @@ extension Tensor {
     }
     let lengths = tensors.map { $0.shape[axis] }
     return out.recorded("CatBackward", inputs: TensorList(tensors)) { g, _, needs in
-      var grads = GradientList(), start = 0
+      var grads = GradientList()
+      var start = 0
       for (i, length) in lengths.enumerated() {
         grads.append(needs[i] ? g.narrowed(axis: axis, start: start, length: length) : nil)
         start += length
@@ -173,8 +195,10 @@ extension Tensor {
   private func narrowRange(axis: Int, start: Int, t: Tensor) -> Int {
     var spec = SliceSpec()
     for a in 0..<rank {
-      spec.starts.append(a == axis ? start : 0); spec.steps.append(1)
-      spec.lengths.append(a == axis ? t.shape[a] : shape[a]); spec.keeps.append(true)
+      spec.starts.append(a == axis ? start : 0)
+      spec.steps.append(1)
+      spec.lengths.append(a == axis ? t.shape[a] : shape[a])
+      spec.keeps.append(true)
     }
     Kernels.copy(t, into: spec.view(storage: storage, strides: strides, offset: offset))
     return start + t.shape[axis]
@@ -183,8 +207,9 @@ extension Tensor {
   /// Joins same-shaped tensors along a new axis.
   public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
     trapUnless(!tensors.isEmpty, "stack: expected at least one tensor")
-    trapUnless(tensors.allSatisfy { $0.shape == tensors[0].shape },
-               "stack: all tensors must have the same shape, got \(tensors.map(\.shape))")
+    trapUnless(
+      tensors.allSatisfy { $0.shape == tensors[0].shape },
+      "stack: all tensors must have the same shape, got \(tensors.map(\.shape))")
     return cat(tensors.map { $0.unsqueezed(at: axis) }, axis: axis < 0 ? axis + tensors[0].rank + 1 : axis)
   }
 }

@@ -14,7 +14,8 @@ extension Tensor {
   /// Axes `startAxis` through `endAxis` merged into one.
   public func flattened(startAxis: Int, endAxis: Int = -1) -> Tensor {
     if rank == 0 { return reshaped(to: [1]) }
-    let a = Shape.axis(startAxis, rank: rank, op: "flatten"), b = Shape.axis(endAxis, rank: rank, op: "flatten")
+    let a = Shape.axis(startAxis, rank: rank, op: "flatten")
+    let b = Shape.axis(endAxis, rank: rank, op: "flatten")
     trapUnless(a <= b, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis)")
     return reshaped(to: Array(shape[..<a]) + [shape[a...b].reduce(1, *)] + Array(shape[(b + 1)...]))
   }
@@ -26,20 +27,23 @@ extension Tensor {
     if let unknown = sizes.firstIndex(of: -1) {
       newShape[a + unknown] = shape[a] / Swift.max(1, sizes.filter { $0 != -1 }.reduce(1, *))
     }
-    trapUnless(newShape.count == rank + sizes.count - 1 && Shape.count(newShape) == count,
-               "unflatten: sizes \(sizes) do not multiply to the size \(shape[a]) of axis \(axis)")
+    trapUnless(
+      newShape.count == rank + sizes.count - 1 && Shape.count(newShape) == count,
+      "unflatten: sizes \(sizes) do not multiply to the size \(shape[a]) of axis \(axis)")
     return reshaped(to: newShape)
   }
 
   /// The whole tensor repeated `repeats[i]` times along axis i, as PyTorch's `repeat`
   /// (`repeats` may have more entries than there are axes: new leading axes).
   public func repeated(_ repeats: [Int]) -> Tensor {
-    trapUnless(repeats.count >= rank && repeats.allSatisfy { $0 >= 0 },
-               "repeat: \(repeats) must have at least \(rank) non-negative entries for shape \(shape)")
+    trapUnless(
+      repeats.count >= rank && repeats.allSatisfy { $0 >= 0 },
+      "repeat: \(repeats) must have at least \(rank) non-negative entries for shape \(shape)")
     let lead = repeats.count - rank
     let padded = reshaped(to: Array(repeating: 1, count: lead) + shape)
     // [s0, s1] -> [1, s0, 1, s1] -> [r0, s0, r1, s1] -> [r0 s0, r1 s1]
-    var interleaved: [Int] = [], expandedShape: [Int] = []
+    var interleaved: [Int] = []
+    var expandedShape: [Int] = []
     for (r, s) in zip(repeats, padded.shape) {
       interleaved += [1, s]
       expandedShape += [r, s]
@@ -55,18 +59,21 @@ extension Tensor {
 
   /// The elements shifted by `shift` along `axis`, wrapping around.
   public func rolled(shift: Int, axis: Int) -> Tensor {
-    let a = Shape.axis(axis, rank: rank, op: "roll"), n = shape[a]
+    let a = Shape.axis(axis, rank: rank, op: "roll")
+    let n = shape[a]
     guard n > 0 else { return self }
     let s = ((shift % n) + n) % n
     if s == 0 { return self * 1 }
-    return Tensor.cat([narrowed(axis: a, start: n - s, length: s), narrowed(axis: a, start: 0, length: n - s)], axis: a)
+    return Tensor.cat(
+      [narrowed(axis: a, start: n - s, length: s), narrowed(axis: a, start: 0, length: n - s)], axis: a)
   }
 
   /// Consecutive pieces of the given sizes along `axis` (views).
   public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
     let a = Shape.axis(axis, rank: rank, op: "split")
-    trapUnless(sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
-               "split: sizes \(sizes) do not add up to the size \(shape[a]) of axis \(axis)")
+    trapUnless(
+      sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
+      "split: sizes \(sizes) do not add up to the size \(shape[a]) of axis \(axis)")
     var start = 0
     return sizes.map { size in
       defer { start += size }
@@ -96,11 +103,15 @@ extension Tensor {
     let first = rank - widths.count
     switch mode {
     case .constant(let value):
-      var spec = SliceSpec(), outShape = shape
+      var spec = SliceSpec()
+      var outShape = shape
       for axis in 0..<rank {
         let (before, after) = axis >= first ? widths[axis - first] : (0, 0)
         outShape[axis] += before + after
-        spec.starts.append(before); spec.steps.append(1); spec.lengths.append(shape[axis]); spec.keeps.append(true)
+        spec.starts.append(before)
+        spec.steps.append(1)
+        spec.lengths.append(shape[axis])
+        spec.keeps.append(true)
       }
       let inner = scattered(into: outShape, spec)
       if value == 0 { return inner }
@@ -109,12 +120,15 @@ extension Tensor {
     case .reflect, .replicate:
       var result = self
       for (k, w) in widths.enumerated() {
-        let axis = first + k, n = shape[axis]
+        let axis = first + k
+        let n = shape[axis]
         let indices: [Int]
         if mode == .reflect {
-          trapUnless(w.before < n && w.after < n,
-                     "pad: reflect padding (\(w.before), \(w.after)) must be smaller than the size \(n) of axis \(axis)")
-          indices = (1...Swift.max(w.before, 1)).reversed().prefix(w.before).map { $0 } + Array(0..<n)
+          trapUnless(
+            w.before < n && w.after < n,
+            "pad: reflect padding (\(w.before), \(w.after)) must be smaller than the size \(n) of axis \(axis)")
+          indices =
+            (1...Swift.max(w.before, 1)).reversed().prefix(w.before).map { $0 } + Array(0..<n)
             + (0..<w.after).map { n - 2 - $0 }
         } else {
           trapUnless(n > 0, "pad: cannot replicate the edge of an empty axis \(axis)")
@@ -134,7 +148,8 @@ extension Tensor {
 
   private func triangle(diagonal: Int, lower: Bool) -> Tensor {
     trapUnless(rank >= 2, "\(lower ? "tril" : "triu"): needs at least 2 axes, got shape \(shape)")
-    let n = shape[rank - 2], m = shape[rank - 1]
+    let n = shape[rank - 2]
+    let m = shape[rank - 1]
     let keep = (0..<(n * m)).map { k in lower ? k % m <= k / m + diagonal : k % m >= k / m + diagonal }
     return Tensor.where(Tensor(bools: keep, shape: [n, m]), self, Tensor.zeros([], dtype: dtype))
   }
@@ -142,9 +157,11 @@ extension Tensor {
   /// The diagonal of the matrices in `axis1` and `axis2`, offset above (positive) or below
   /// (negative) the main one; it becomes the last axis. A copy, not a view.
   public func diagonal(offset: Int = 0, axis1: Int = -2, axis2: Int = -1) -> Tensor {
-    let a = Shape.axis(axis1, rank: rank, op: "diagonal"), b = Shape.axis(axis2, rank: rank, op: "diagonal")
+    let a = Shape.axis(axis1, rank: rank, op: "diagonal")
+    let b = Shape.axis(axis2, rank: rank, op: "diagonal")
     trapUnless(a != b, "diagonal: axis1 and axis2 must differ, got \(axis1) and \(axis2)")
-    let n = shape[a], m = shape[b]
+    let n = shape[a]
+    let m = shape[b]
     let rest = (0..<rank).filter { $0 != a && $0 != b }
     let matrices = permuted(rest + [a, b]).reshaped(to: rest.map { shape[$0] } + [n * m])
     let length = Swift.max(0, offset >= 0 ? Swift.min(n, m - offset) : Swift.min(n + offset, m))

@@ -1,8 +1,9 @@
 extension Tensor {
   /// The inner product of two vectors, as a scalar.
   public func dot(_ other: Tensor) -> Tensor {
-    trapUnless(rank == 1 && other.rank == 1 && shape == other.shape,
-               "dot: expected two vectors of the same length, got \(shape) and \(other.shape)")
+    trapUnless(
+      rank == 1 && other.rank == 1 && shape == other.shape,
+      "dot: expected two vectors of the same length, got \(shape) and \(other.shape)")
     return matmul(other)
   }
 
@@ -14,8 +15,9 @@ extension Tensor {
 
   /// Batched matrix product of `[B, n, k]` and `[B, k, m]`, without broadcasting (as `torch.bmm`).
   public func bmm(_ other: Tensor) -> Tensor {
-    trapUnless(rank == 3 && other.rank == 3 && shape[0] == other.shape[0],
-               "bmm: expected [B, n, k] and [B, k, m] with the same B, got \(shape) and \(other.shape)")
+    trapUnless(
+      rank == 3 && other.rank == 3 && shape[0] == other.shape[0],
+      "bmm: expected [B, n, k] and [B, k, m] with the same B, got \(shape) and \(other.shape)")
     return matmul(other)
   }
 
@@ -36,23 +38,30 @@ extension Tensor {
     let parts = spec.components(separatedBy: "->")
     trapUnless(parts.count <= 2, "einsum: at most one '->' in \"\(equation)\"")
     let inputs = parts[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-    trapUnless(inputs.count == operands.count, "einsum: \"\(equation)\" names \(inputs.count) operands, got \(operands.count)")
+    trapUnless(
+      inputs.count == operands.count, "einsum: \"\(equation)\" names \(inputs.count) operands, got \(operands.count)")
     let all = inputs.flatMap { $0 }
     trapUnless(all.allSatisfy(\.isLetter), "einsum: only letters are supported in \"\(equation)\" (no '...')")
-    let output: [Character] = parts.count == 2 ? Array(parts[1])
+    let output: [Character] =
+      parts.count == 2
+      ? Array(parts[1])
       : Set(all).filter { c in all.filter { $0 == c }.count == 1 }.sorted()
-    trapUnless(output.allSatisfy { all.contains($0) } && Set(output).count == output.count,
-               "einsum: the output \"\(String(output))\" must use distinct letters of the inputs")
+    trapUnless(
+      output.allSatisfy { all.contains($0) } && Set(output).count == output.count,
+      "einsum: the output \"\(String(output))\" must use distinct letters of the inputs")
     var terms: [(Tensor, [Character])] = []
     for (letters, x) in zip(inputs, operands) {
-      trapUnless(letters.count == x.rank, "einsum: \"\(String(letters))\" has \(letters.count) letters for an operand of shape \(x.shape)")
+      trapUnless(
+        letters.count == x.rank,
+        "einsum: \"\(String(letters))\" has \(letters.count) letters for an operand of shape \(x.shape)")
       terms.append((x, letters))
     }
     var sizes: [Character: Int] = [:]
     for (x, letters) in terms {
       for (c, size) in zip(letters, x.shape) {
-        trapUnless(sizes[c] == nil || sizes[c] == size,
-                   "einsum: letter '\(c)' has size \(sizes[c]!) and \(size) in \"\(equation)\"")
+        trapUnless(
+          sizes[c] == nil || sizes[c] == size,
+          "einsum: letter '\(c)' has size \(sizes[c]!) and \(size) in \"\(equation)\"")
         sizes[c] = size
       }
     }
@@ -69,7 +78,8 @@ extension Tensor {
 
   /// Takes the diagonal of repeated letters and sums letters not in `keep`.
   private static func reduced(_ x: Tensor, _ letters: [Character], keep: Set<Character>) -> (Tensor, [Character]) {
-    var x = x, letters = letters
+    var x = x
+    var letters = letters
     while let (i, j) = repeatedPair(letters) {
       x = x.diagonal(axis1: i, axis2: j)
       let c = letters[i]
@@ -92,11 +102,14 @@ extension Tensor {
 
   /// One pairwise contraction as a batched matrix product: shared letters that stay are batch
   /// axes, shared letters that go are summed by the product.
-  private static func contracted(_ a: Tensor, _ al: [Character], _ b: Tensor, _ bl: [Character],
-                                 keep: Set<Character>) -> (Tensor, [Character]) {
+  private static func contracted(
+    _ a: Tensor, _ al: [Character], _ b: Tensor, _ bl: [Character],
+    keep: Set<Character>
+  ) -> (Tensor, [Character]) {
     let batch = al.filter { bl.contains($0) && keep.contains($0) }
     let summed = al.filter { bl.contains($0) && !keep.contains($0) }
-    let aOnly = al.filter { !bl.contains($0) }, bOnly = bl.filter { !al.contains($0) }
+    let aOnly = al.filter { !bl.contains($0) }
+    let bOnly = bl.filter { !al.contains($0) }
     func size(_ letters: [Character], in x: Tensor, _ xl: [Character]) -> Int {
       letters.reduce(1) { $0 * x.shape[xl.firstIndex(of: $1)!] }
     }
@@ -106,7 +119,8 @@ extension Tensor {
     let bm = b.permuted((batch + summed + bOnly).map { bl.firstIndex(of: $0)! })
       .reshaped(to: batchShape + [size(summed, in: b, bl), size(bOnly, in: b, bl)])
     let product = am.matmul(bm)
-    let shape = batchShape + aOnly.map { a.shape[al.firstIndex(of: $0)!] } + bOnly.map { b.shape[bl.firstIndex(of: $0)!] }
+    let shape =
+      batchShape + aOnly.map { a.shape[al.firstIndex(of: $0)!] } + bOnly.map { b.shape[bl.firstIndex(of: $0)!] }
     return (product.reshaped(to: shape), batch + aOnly + bOnly)
   }
 }

@@ -10,9 +10,11 @@ extension Tensor {
   /// - Precondition: Both tensors have rank at least 1 and their inner dimensions are equal.
   /// - Complexity: O(n·k·m) multiply-adds per matrix.
   public func matmul(_ other: Tensor) -> Tensor {
-    trapUnless(rank >= 1 && other.rank >= 1,
-               "matmul: both arguments need at least one axis, got shapes \(shape) and \(other.shape)")
-    let k = shape[rank - 1], k2 = other.shape[Swift.max(other.rank - 2, 0)]
+    trapUnless(
+      rank >= 1 && other.rank >= 1,
+      "matmul: both arguments need at least one axis, got shapes \(shape) and \(other.shape)")
+    let k = shape[rank - 1]
+    let k2 = other.shape[Swift.max(other.rank - 2, 0)]
     trapUnless(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
     let (a0, b0) = Tensor.promoted(self, other, op: "matmul")
     // A stack of matrices times one matrix is one product: the stack's leading axes fold into its
@@ -27,8 +29,9 @@ extension Tensor {
     let a = rank == 1 ? a0.unsqueezed(at: 0) : a0
     let b = other.rank == 1 ? b0.unsqueezed(at: 1) : b0
     let batch = Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
-    var result = Tensor.batchedMatmul(a.expanded(to: batch + a.shape.suffix(2)),
-                                      b.expanded(to: batch + b.shape.suffix(2)))
+    var result = Tensor.batchedMatmul(
+      a.expanded(to: batch + a.shape.suffix(2)),
+      b.expanded(to: batch + b.shape.suffix(2)))
     if other.rank == 1 { result = result.squeezed(at: -1) }
     if rank == 1 { result = result.squeezed(at: -2 + (other.rank == 1 ? 1 : 0)) }
     return result
@@ -40,10 +43,15 @@ extension Tensor {
       // An input that is a transposed view (a linear layer's weight) gets its gradient computed as
       // the transpose of the transposed product: the same sums in the same order, laid out so
       // that the gradient reaching the weight is contiguous and needs no copy.
-      GradientList(needs[0] ? (s[0].isColumnMajor ? batchedMatmul(s[1], g.transposed()).transposed()
-                                                  : batchedMatmul(g, s[1].transposed())) : nil,
-                   needs[1] ? (s[1].isColumnMajor ? batchedMatmul(g.transposed(), s[0]).transposed()
-                                                  : batchedMatmul(s[0].transposed(), g)) : nil)
+      GradientList(
+        needs[0]
+          ? (s[0].isColumnMajor
+            ? batchedMatmul(s[1], g.transposed()).transposed()
+            : batchedMatmul(g, s[1].transposed())) : nil,
+        needs[1]
+          ? (s[1].isColumnMajor
+            ? batchedMatmul(g.transposed(), s[0]).transposed()
+            : batchedMatmul(s[0].transposed(), g)) : nil)
     }
   }
 

@@ -67,5 +67,3 @@ extension Tensor {
     return Kernels.map(self, op).recorded(name, inputs: TensorList(self)) { g, _, _ in GradientList(g * 0) }
   }
 }
-
-

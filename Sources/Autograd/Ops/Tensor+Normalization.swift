@@ -1,10 +1,13 @@
 extension Tensor {
   /// Normalizes over the last `normalizedShape.count` axes to zero mean and unit variance, then
   /// scales by `weight` and shifts by `bias` (both of `normalizedShape`), as PyTorch's `layer_norm`.
-  public func layerNormalized(normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
-                              epsilon: Double = 1e-5) -> Tensor {
-    trapUnless(normalizedShape.count <= rank && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
-               "layerNorm: normalizedShape \(normalizedShape) does not match the end of shape \(shape)")
+  public func layerNormalized(
+    normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
+    epsilon: Double = 1e-5
+  ) -> Tensor {
+    trapUnless(
+      normalizedShape.count <= rank && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
+      "layerNorm: normalizedShape \(normalizedShape) does not match the end of shape \(shape)")
     let axes = Array((rank - normalizedShape.count)..<rank)
     let centered = self - mean(axes: axes, keepDims: true)
     var y = centered * (centered.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()
@@ -18,14 +21,17 @@ extension Tensor {
   /// In training, normalizes with the batch's statistics and updates `runningMean` and
   /// `runningVariance` in place: r ← (1 - momentum) r + momentum · batch statistic (the unbiased
   /// variance). In evaluation, normalizes with the running statistics.
-  public func batchNormalized(runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor? = nil,
-                              bias: Tensor? = nil, training: Bool, momentum: Double = 0.1,
-                              epsilon: Double = 1e-5) -> Tensor {
+  public func batchNormalized(
+    runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor? = nil,
+    bias: Tensor? = nil, training: Bool, momentum: Double = 0.1,
+    epsilon: Double = 1e-5
+  ) -> Tensor {
     trapUnless(rank >= 2, "batchNorm: expected at least [N, C], got \(shape)")
     let c = shape[1]
     let axes = [0] + Array(2..<rank)
     let statShape = [1, c] + Array(repeating: 1, count: rank - 2)
-    let mean: Tensor, variance: Tensor
+    let mean: Tensor
+    let variance: Tensor
     if training {
       let n = axes.reduce(1) { $0 * shape[$1] }
       trapUnless(n > 1, "batchNorm: training needs more than one value per channel, got shape \(shape)")
@@ -92,8 +98,9 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
   let picked = weight[indices]
   guard let paddingIndex else { return picked }
   let rows = weight.shape[0]
-  trapUnless(paddingIndex >= -rows && paddingIndex < rows,
-             "embedding: paddingIndex \(paddingIndex) is out of range for \(rows) rows")
+  trapUnless(
+    paddingIndex >= -rows && paddingIndex < rows,
+    "embedding: paddingIndex \(paddingIndex) is out of range for \(rows) rows")
   let isPadding = (indices .== Double(paddingIndex < 0 ? paddingIndex + rows : paddingIndex)).unsqueezed(at: -1)
   // The same values; only the rows picked for other indices pass a gradient back.
   return Tensor.where(isPadding, picked.detached(), picked)

@@ -3,10 +3,14 @@ extension Tensor {
   /// counts as -∞. `stride` defaults to the kernel size, as in PyTorch.
   ///
   /// Backward: each window's gradient goes to its (first) maximum.
-  public func maxPool2d(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-                        dilation: (Int, Int) = (1, 1)) -> Tensor {
+  public func maxPool2d(
+    kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+    dilation: (Int, Int) = (1, 1)
+  ) -> Tensor {
     requireFloatingPoint("maxPool2d")
-    return pool2d(kernelSize, stride ?? kernelSize, padding, dilation, op: "maxPool2d", padValue: -.infinity) { $0.max(axis: 2) }
+    return pool2d(kernelSize, stride ?? kernelSize, padding, dilation, op: "maxPool2d", padValue: -.infinity) {
+      $0.max(axis: 2)
+    }
   }
 
   /// The mean of each `kernelSize` window; padding counts as zeros in the mean (PyTorch's
@@ -19,25 +23,33 @@ extension Tensor {
   /// The 1-D maximum pooling of a `[N, C, L]` (or `[C, L]`) tensor.
   public func maxPool1d(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> Tensor {
     requireFloatingPoint("maxPool1d")
-    return unsqueezed(at: -2).maxPool2d(kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding),
-                                 dilation: (1, dilation)).squeezed(at: -2)
+    return unsqueezed(at: -2).maxPool2d(
+      kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding),
+      dilation: (1, dilation)
+    ).squeezed(at: -2)
   }
 
   /// The 1-D average pooling of a `[N, C, L]` (or `[C, L]`) tensor.
   public func avgPool1d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
     requireFloatingPoint("avgPool1d")
-    return unsqueezed(at: -2).avgPool2d(kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding))
-      .squeezed(at: -2)
+    return unsqueezed(at: -2).avgPool2d(
+      kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding)
+    )
+    .squeezed(at: -2)
   }
 
-  private func pool2d(_ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
-                      op: StaticString, padValue: Double, reduce: (Tensor) -> Tensor) -> Tensor {
+  private func pool2d(
+    _ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int),
+    op: StaticString, padValue: Double, reduce: (Tensor) -> Tensor
+  ) -> Tensor {
     if rank == 3 {
-      return unsqueezed(at: 0).pool2d(kernel, stride, padding, dilation, op: op, padValue: padValue, reduce: reduce).squeezed(at: 0)
+      return unsqueezed(at: 0).pool2d(kernel, stride, padding, dilation, op: op, padValue: padValue, reduce: reduce)
+        .squeezed(at: 0)
     }
     trapUnless(rank == 4, "\(op): expected [N, C, H, W] or [C, H, W], got \(shape)")
-    trapUnless(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
-               "\(op): padding \(padding) must be at most half the kernel size \(kernel)")
+    trapUnless(
+      padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
+      "\(op): padding \(padding) must be at most half the kernel size \(kernel)")
     let window = checkedWindow(kernel, stride, padding, dilation, op: op)
     let (oh, ow) = window.outputSize((shape[2], shape[3]))
     let (n, c) = (shape[0], shape[1])
@@ -55,12 +67,14 @@ extension Tensor {
     func averaging(_ outSize: Int, _ inSize: Int) -> Tensor {
       var m = [Double](repeating: 0, count: outSize * inSize)
       for i in 0..<outSize {
-        let start = i * inSize / outSize, end = ((i + 1) * inSize + outSize - 1) / outSize
+        let start = i * inSize / outSize
+        let end = ((i + 1) * inSize + outSize - 1) / outSize
         for j in start..<end { m[i * inSize + j] = 1 / Double(end - start) }
       }
       return Tensor(m, shape: [outSize, inSize], dtype: dtype)
     }
-    let ph = averaging(outputSize.0, shape[rank - 2]), pw = averaging(outputSize.1, shape[rank - 1])
+    let ph = averaging(outputSize.0, shape[rank - 2])
+    let pw = averaging(outputSize.1, shape[rank - 1])
     return ph.matmul(self).matmul(pw.transposed())
   }
 }

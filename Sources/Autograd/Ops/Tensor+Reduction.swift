@@ -13,8 +13,9 @@ extension Tensor {
     let axes = normalized(axes, op: "sum")
     let keptShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
     let out = Kernels.sum(dtype == .bool ? cast(to: .int64) : self, axes: axes)
-    out.setView(shape: keepDims ? keptShape : out.shape, strides: Shape.contiguousStrides(keepDims ? keptShape : out.shape),
-                offset: 0)
+    out.setView(
+      shape: keepDims ? keptShape : out.shape, strides: Shape.contiguousStrides(keepDims ? keptShape : out.shape),
+      offset: 0)
     let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
     return out.recorded("SumBackward", detail: detail, inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
       GradientList(g.reshaped(to: keptShape).expanded(to: inputShape))
@@ -30,18 +31,24 @@ extension Tensor {
   /// The mean along each of `axes`: their sum divided by the number of elements summed.
   public func mean(axes: [Int], keepDims: Bool = false) -> Tensor {
     // PyTorch refuses too: the mean of integers has no integer dtype to be returned in.
-    trapUnless(dtype.isFloatingPoint, "mean: expected a floating-point tensor, got \(dtype); cast it first, as in x.cast(to: .float32).mean()")
+    trapUnless(
+      dtype.isFloatingPoint,
+      "mean: expected a floating-point tensor, got \(dtype); cast it first, as in x.cast(to: .float32).mean()")
     let n = normalized(axes, op: "mean").reduce(1) { $0 * shape[$1] }
     return sum(axes: axes, keepDims: keepDims) / Double(n)
   }
 
   /// The largest element, as a scalar. Backward: the gradient is split evenly among the elements
   /// that tie for the largest, as PyTorch's `max()` does.
-  public func max() -> Tensor { extremeValues(axes: nil, keepDims: false, largest: true, nanTies: true, name: "MaxBackward") }
+  public func max() -> Tensor {
+    extremeValues(axes: nil, keepDims: false, largest: true, nanTies: true, name: "MaxBackward")
+  }
 
   /// The smallest element, as a scalar. Backward: the gradient is split evenly among the elements
   /// that tie for the smallest, as PyTorch's `min()` does.
-  public func min() -> Tensor { extremeValues(axes: nil, keepDims: false, largest: false, nanTies: true, name: "MinBackward") }
+  public func min() -> Tensor {
+    extremeValues(axes: nil, keepDims: false, largest: false, nanTies: true, name: "MinBackward")
+  }
 
   /// The largest values over `axes` (every axis when `nil`), as PyTorch's `amax`.
   ///
@@ -68,8 +75,10 @@ extension Tensor {
   /// each other in `max()` and `min()`; `amax` and `amin` send NaN gradients to such a set.
   private func extremeValues(axes: [Int]?, keepDims: Bool, largest: Bool, nanTies: Bool, name: StaticString) -> Tensor {
     if dtype == .bool {
-      return cast(to: .int64).extremeValues(axes: axes, keepDims: keepDims, largest: largest, nanTies: nanTies, name: name)
-        .cast(to: .bool)
+      return cast(to: .int64).extremeValues(
+        axes: axes, keepDims: keepDims, largest: largest, nanTies: nanTies, name: name
+      )
+      .cast(to: .bool)
     }
     let op = Tensor.opName(name)
     let axes = normalized(axes ?? Array(0..<rank), op: name)
@@ -78,14 +87,17 @@ extension Tensor {
     }
     // Each output element reduces one row of the kept-axes-first copy.
     let (rows, kept, inner) = Kernels.gatherReduced(self, axes: axes)
-    let matrix = Tensor(storage: rows.storage, shape: [Shape.count(kept), inner], strides: [inner, 1], offset: rows.offset)
+    let matrix = Tensor(
+      storage: rows.storage, shape: [Shape.count(kept), inner], strides: [inner, 1], offset: rows.offset)
     let keptDimsShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
     let out = Kernels.extremum(matrix, axis: 1, largest: largest).values
     let outShape = keepDims ? keptDimsShape : kept
     out.setView(shape: outShape, strides: Shape.contiguousStrides(outShape), offset: 0)
     let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
-    return out.recorded(name, detail: detail, inputs: TensorList(self), saving: TensorList(self, out.detached())) { g, s, _ in
-      let x = s[0], y = s[1].reshaped(to: keptDimsShape)
+    return out.recorded(name, detail: detail, inputs: TensorList(self), saving: TensorList(self, out.detached())) {
+      g, s, _ in
+      let x = s[0]
+      let y = s[1].reshaped(to: keptDimsShape)
       let ties = (nanTies ? (x .== y) .|| (x.isNaN() .&& y.isNaN()) : x .== y).cast(to: x.dtype)
       return GradientList(ties * (g.reshaped(to: keptDimsShape) / ties.sum(axes: axes, keepDims: true)))
     }
@@ -157,7 +169,8 @@ extension Kernels {
     func run<T: FloatingElement>(_: T.Type) {
       let p = mask.basePointer(T.self)
       for (i, j) in idx.enumerated() {
-        let outer = i / inner, rest = i % inner
+        let outer = i / inner
+        let rest = i % inner
         p[(outer * size + Int(j)) * inner + rest] = 1
       }
     }

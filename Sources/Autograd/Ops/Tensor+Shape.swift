@@ -6,8 +6,9 @@ extension Tensor {
     let shape = inferredShape(newShape)
     if shape == self.shape { return self }
     let source = isContiguous ? self : contiguous()
-    let view = Tensor(storage: source.storage, shape: shape, strides: Shape.contiguousStrides(shape),
-                      offset: source.offset)
+    let view = Tensor(
+      storage: source.storage, shape: shape, strides: Shape.contiguousStrides(shape),
+      offset: source.offset)
     return view.recorded("ViewBackward", inputs: TensorList(source)) { [inputShape = self.shape] g, _, _ in
       GradientList(g.reshaped(to: inputShape))
     }
@@ -15,17 +16,20 @@ extension Tensor {
 
   private func inferredShape(_ newShape: [Int]) -> [Int] {
     let unknown = newShape.indices.filter { newShape[$0] == -1 }
-    trapUnless(unknown.count <= 1 && newShape.allSatisfy { $0 >= -1 },
-               "reshape: invalid shape \(newShape) (at most one -1, no other negative size)")
+    trapUnless(
+      unknown.count <= 1 && newShape.allSatisfy { $0 >= -1 },
+      "reshape: invalid shape \(newShape) (at most one -1, no other negative size)")
     var shape = newShape
     if let i = unknown.first {
       let known = newShape.filter { $0 != -1 }.reduce(1, *)
-      trapUnless(known != 0 && count % known == 0,
-                 "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
+      trapUnless(
+        known != 0 && count % known == 0,
+        "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
       shape[i] = count / known
     }
-    trapUnless(Shape.count(shape) == count,
-               "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
+    trapUnless(
+      Shape.count(shape) == count,
+      "reshape: shape \(newShape) is invalid for a tensor of shape \(self.shape) (\(count) elements)")
     return shape
   }
 
@@ -40,14 +44,16 @@ extension Tensor {
   /// A contiguous tensor with the same values: `self` when it already is, otherwise a copy.
   public func contiguous() -> Tensor {
     if isContiguous { return self }
-    return Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g) }
+    return Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g)
+    }
   }
 
   /// The axes reordered: axis `i` of the result is axis `permutation[i]` of `self`. A view.
   public func permuted(_ permutation: [Int]) -> Tensor {
     let perm = permutation.map { Shape.axis($0, rank: rank, op: "permute") }
-    trapUnless(perm.count == rank && Set(perm).count == rank,
-               "permute: \(permutation) is not a permutation of the \(rank) axes of shape \(shape)")
+    trapUnless(
+      perm.count == rank && Set(perm).count == rank,
+      "permute: \(permutation) is not a permutation of the \(rank) axes of shape \(shape)")
     if perm == Array(0..<rank) { return self }
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
@@ -75,15 +81,18 @@ extension Tensor {
     var target = newShape
     for i in 0..<rank {
       if target[lead + i] == -1 { target[lead + i] = shape[i] }
-      trapUnless(shape[i] == target[lead + i] || shape[i] == 1,
-                 "expand: the size \(shape[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
+      trapUnless(
+        shape[i] == target[lead + i] || shape[i] == 1,
+        "expand: the size \(shape[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
     }
     if target == shape { return self }
-    return Tensor(storage: storage, shape: target, strides: Shape.broadcastStrides(shape, strides, to: target),
-                  offset: offset)
-      .recorded("ExpandBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
-        GradientList(g.unbroadcast(to: inputShape))
-      }
+    return Tensor(
+      storage: storage, shape: target, strides: Shape.broadcastStrides(shape, strides, to: target),
+      offset: offset
+    )
+    .recorded("ExpandBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+      GradientList(g.unbroadcast(to: inputShape))
+    }
   }
 
   /// Inserts an axis of size 1 at `axis` (which may be `rank`, or negative). A view.

@@ -26,7 +26,9 @@ extension Tensor {
     let axes = normalized(axes, op: "prod")
     let (rows, restore) = flattening(axes)
     let n = rows.shape.last ?? 1
-    let result = n == 0 ? Tensor.ones(Array(rows.shape.dropLast()), dtype: dtype)
+    let result =
+      n == 0
+      ? Tensor.ones(Array(rows.shape.dropLast()), dtype: dtype)
       : rows.cumprod(axis: -1)[TensorIndex.ellipsis, n - 1]
     return restore(result, keepDims)
   }
@@ -38,7 +40,9 @@ extension Tensor {
     let keptShape = kept.map { shape[$0] }
     let merged = permuted(kept + axes).reshaped(to: keptShape + [axes.reduce(1) { $0 * shape[$1] }])
     let keepDimsShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
-    return (merged, { result, keepDims in keepDims ? result.reshaped(to: keepDimsShape) : result.reshaped(to: keptShape) })
+    return (
+      merged, { result, keepDims in keepDims ? result.reshaped(to: keepDimsShape) : result.reshaped(to: keptShape) }
+    )
   }
 
   /// Running sums along `axis` (int64 for int64 and bool tensors). Backward: running sums of the
@@ -63,16 +67,20 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "cumprod")
     if rank == 0 { return self * 1 }
     let y = Kernels.cumulative(self, axis: axis, product: true)
-    return y.recorded("CumprodBackward", detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(self)) { g, s, _ in
+    return y.recorded("CumprodBackward", detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(self)) {
+      g, s, _ in
       let x = s[0]
       if (x.detached() .== 0).any().item() == 0 {
-        return GradientList((g * x.cumprod(axis: axis)).flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]) / x)
+        return GradientList(
+          (g * x.cumprod(axis: axis)).flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]) / x)
       }
       // Row i of `skipping` is x with xᵢ replaced by 1; its running products are Πⱼ≤ₖ,ⱼ≠ᵢ xⱼ,
       // of which the terms k ≥ i count.
-      let n = x.shape[axis], rows = x.movingAxisToEnd(axis).unsqueezed(at: -2)
-      let skipping = Tensor.where(Tensor.eye(n, dtype: .bool), Tensor.ones([], dtype: x.dtype),
-                                  rows.expanded(to: Array(rows.shape.dropLast(2)) + [n, n]))
+      let n = x.shape[axis]
+      let rows = x.movingAxisToEnd(axis).unsqueezed(at: -2)
+      let skipping = Tensor.where(
+        Tensor.eye(n, dtype: .bool), Tensor.ones([], dtype: x.dtype),
+        rows.expanded(to: Array(rows.shape.dropLast(2)) + [n, n]))
       let products = skipping.cumprod(axis: -1).triu()
       let grad = (products * g.movingAxisToEnd(axis).unsqueezed(at: -2)).sum(axis: -1)
       return GradientList(grad.movingLastAxis(to: axis))
@@ -134,7 +142,8 @@ extension Tensor {
     default:
       requireFloatingPoint("norm")
       let n = withNoGrad { (self * self).sum(axes: axes, keepDims: true).sqrt() }
-      let result = n.recorded("NormBackward", inputs: TensorList(self), saving: TensorList(self, n.detached())) { g, s, _ in
+      let result = n.recorded("NormBackward", inputs: TensorList(self), saving: TensorList(self, n.detached())) {
+        g, s, _ in
         let x = s[0]
         let norm = GradMode.isEnabled && x.requiresGrad ? x.norm(.two, axes: axes, keepDims: true) : s[1]
         // A zero norm gets a harmless denominator: x is all zeros there, so the gradient is 0.
@@ -156,8 +165,10 @@ extension Tensor {
       let e = (self - detached().max(axis: axis, keepDims: true)).exp()
       return e / e.sum(axis: axis, keepDims: true)
     }
-    return y.recorded("SoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
-                      saving: TensorList(self, y.detached())) { g, s, _ in
+    return y.recorded(
+      "SoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
+      saving: TensorList(self, y.detached())
+    ) { g, s, _ in
       let y = GradMode.isEnabled && s[0].requiresGrad ? s[0].softmax(axis: axis) : s[1]
       return GradientList(y * (g - (g * y).sum(axis: axis, keepDims: true)))
     }
@@ -171,10 +182,13 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "logSoftmax")
     if count == 0 { return self * 1 }  // nothing to normalize, as in PyTorch
     // Along a contiguous last axis (a classifier's logits) one pass per row; else composed.
-    let y = Kernels.logSoftmaxRowsApply(self, axis: axis)
+    let y =
+      Kernels.logSoftmaxRowsApply(self, axis: axis)
       ? Kernels.logSoftmaxRows(self) : withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
-    return y.recorded("LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
-                      saving: TensorList(self, y.detached())) { g, s, _ in
+    return y.recorded(
+      "LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
+      saving: TensorList(self, y.detached())
+    ) { g, s, _ in
       // Unrecorded, from the output in one pass; recorded, with differentiable ops of the input.
       if !GradMode.isEnabled && Kernels.logSoftmaxRowsApply(s[1], axis: axis) {
         return GradientList(Kernels.logSoftmaxBackwardRows(g, output: s[1]))
@@ -203,7 +217,8 @@ extension Tensor {
   public func flipped(axes: [Int]) -> Tensor {
     let axes = normalized(axes, op: "flip")
     if axes.isEmpty { return self }
-    var newStrides = strides, newOffset = offset
+    var newStrides = strides
+    var newOffset = offset
     for axis in axes where shape[axis] > 0 {
       newOffset += (shape[axis] - 1) * strides[axis]
       newStrides[axis] = -strides[axis]

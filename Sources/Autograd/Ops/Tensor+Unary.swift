@@ -55,10 +55,13 @@ extension Tensor {
   }
 
   /// An element-wise op whose backward needs only its input: `derivative(g, x)` is d(loss)/dx.
-  func unary(_ op: UnaryOp, _ name: StaticString, detail: @autoclosure () -> String? = nil,
-             derivative: @escaping (_ g: Tensor, _ x: Tensor) -> Tensor) -> Tensor {
+  func unary(
+    _ op: UnaryOp, _ name: StaticString, detail: @autoclosure () -> String? = nil,
+    derivative: @escaping (_ g: Tensor, _ x: Tensor) -> Tensor
+  ) -> Tensor {
     requireFloatingPoint(name)
-    return Kernels.map(self, op).recorded(name, detail: detail(), inputs: TensorList(self), saving: TensorList(self)) { g, s, _ in
+    return Kernels.map(self, op).recorded(name, detail: detail(), inputs: TensorList(self), saving: TensorList(self)) {
+      g, s, _ in
       GradientList(derivative(g, s[0]))
     }
   }
@@ -71,8 +74,10 @@ extension Tensor {
   /// The output cannot be saved as it is (it owns this node: a cycle), so a detached copy is.
   /// When the backward pass itself is recorded (`createGraph`), `y` is recomputed from `x` so that
   /// the second derivative flows through it.
-  func unaryUsingOutput(_ op: UnaryOp, _ name: StaticString,
-                        derivative: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor) -> Tensor {
+  func unaryUsingOutput(
+    _ op: UnaryOp, _ name: StaticString,
+    derivative: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor
+  ) -> Tensor {
     requireFloatingPoint(name)
     let y = Kernels.map(self, op)
     return y.recorded(name, inputs: TensorList(self), saving: TensorList(self, y.detached())) { g, s, _ in

@@ -8,18 +8,22 @@ extension ComputationGraph {
     var lines: [String] = []
     let outputName = nodes.last?.name ?? "output"
     func show(_ t: Tensor?) -> String { t.map { Self.summary($0) } ?? "none" }
-    func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + "  " : s + String(repeating: " ", count: width - s.count) }
+    func pad(_ s: String, _ width: Int) -> String {
+      s.count >= width ? s + "  " : s + String(repeating: " ", count: width - s.count)
+    }
 
     lines.append("Forward pass: each value computed from its inputs, inputs first")
     let width = (nodes.map { ($0.formula.map { "\($0) = " } ?? "").count + $0.name.count }.max() ?? 0) + 20
     for node in nodes {
-      let text = node.formula.map { "\(node.name) = \($0) = \(show(node.value))" } ?? "\(node.name) = \(show(node.value))"
-      let role = switch node.role {
-      case .input: "input"
-      case .parameter: "parameter, requires grad"
-      case .operation: node.isSaved ? "saved for backward" : ""
-      case .output: "output"
-      }
+      let text =
+        node.formula.map { "\(node.name) = \($0) = \(show(node.value))" } ?? "\(node.name) = \(show(node.value))"
+      let role =
+        switch node.role {
+        case .input: "input"
+        case .parameter: "parameter, requires grad"
+        case .operation: node.isSaved ? "saved for backward" : ""
+        case .output: "output"
+        }
       lines.append("  " + (role.isEmpty ? text : pad(text, width) + "(\(role))"))
     }
     guard hasGradients else {
@@ -36,10 +40,12 @@ extension ComputationGraph {
     for node in nodes.reversed() {
       guard let op = node.op, let formula = node.formula, let upstream = node.gradient else { continue }
       lines.append("  \(node.name) = \(formula)   [\(op)Backward]")
-      lines.append("    from above: d(\(outputName))/d(\(node.name)) = \(show(upstream))"
-                   + (uses[node.id] > 1 ? "  (the sum over its \(uses[node.id]) uses)" : ""))
+      lines.append(
+        "    from above: d(\(outputName))/d(\(node.name)) = \(show(upstream))"
+          + (uses[node.id] > 1 ? "  (the sum over its \(uses[node.id]) uses)" : ""))
       for e in inputEdges[node.id] {
-        let edge = edges[e], input = nodes[edge.from]
+        let edge = edges[e]
+        let input = nodes[edge.from]
         guard let local = edge.localGradient else {
           lines.append("    to \(input.name): no gradient (it does not require grad)")
           continue

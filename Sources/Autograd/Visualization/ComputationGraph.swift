@@ -81,7 +81,9 @@ public struct ComputationGraph {
     for tensor in order {
       let id = nodes.count
       index[ObjectIdentifier(tensor)] = id
-      let role: Role = tensor === output ? .output
+      let role: Role =
+        tensor === output
+        ? .output
         : tensor.gradFn != nil ? .operation : tensor.requiresGrad ? .parameter : .input
       let name: String
       if let given = nameOf[ObjectIdentifier(tensor)] {
@@ -93,9 +95,11 @@ public struct ComputationGraph {
         name = tensor === output ? "output" : "t\(generated)"
       }
       let op = tensor.gradFn.map { String(describing: $0.name).replacingOccurrences(of: "Backward", with: "") }
-      nodes.append(Node(id: id, name: name, role: role, op: op, detail: tensor.gradFn?.detail, formula: nil,
-                        isSaved: savedStorages.contains(ObjectIdentifier(tensor.storage)),
-                        value: tensor.detached(), gradient: nil))
+      nodes.append(
+        Node(
+          id: id, name: name, role: role, op: op, detail: tensor.gradFn?.detail, formula: nil,
+          isSaved: savedStorages.contains(ObjectIdentifier(tensor.storage)),
+          value: tensor.detached(), gradient: nil))
       inputEdges.append([])
       for (slot, input) in (tensor.gradFn?.inputs ?? []).enumerated() {
         inputEdges[id].append(edges.count)
@@ -113,7 +117,8 @@ public struct ComputationGraph {
 
   /// Every tensor the output depends on, inputs before the ops that read them (no recursion).
   private static func topologicalOrder(from output: Tensor) -> [Tensor] {
-    var order: [Tensor] = [], seen = Set<ObjectIdentifier>([ObjectIdentifier(output)])
+    var order: [Tensor] = []
+    var seen = Set<ObjectIdentifier>([ObjectIdentifier(output)])
     var stack: [(Tensor, Int)] = [(output, 0)]
     while let (tensor, next) = stack.popLast() {
       let inputs = tensor.gradFn?.inputs ?? []
@@ -174,7 +179,8 @@ public struct ComputationGraph {
   public static func summary(_ t: Tensor, showingShape: Bool = true) -> String {
     let values = t.scalars(as: Double.self)
     if values.count == 1 { return pythonRepr(values[0]) }
-    let shown = values.prefix(4).map { v in v == v.rounded() && Swift.abs(v) < 1e15 ? pythonRepr(v) : String(format4: v) }
+    let shown = values.prefix(4).map { v in v == v.rounded() && Swift.abs(v) < 1e15 ? pythonRepr(v) : String(format4: v)
+    }
     let list = "[\(shown.joined(separator: ", "))\(values.count > 4 ? ", …" : "")]"
     return showingShape ? "\(t.shape) \(list)" : list
   }
@@ -183,7 +189,10 @@ public struct ComputationGraph {
 extension String {
   /// Four significant digits, for summaries of many values.
   init(format4 v: Double) {
-    if v == 0 || !v.isFinite { self = pythonRepr(v); return }
+    if v == 0 || !v.isFinite {
+      self = pythonRepr(v)
+      return
+    }
     let magnitude = Swift.abs(v)
     if magnitude >= 1e-3 && magnitude < 1e5 {
       let decimals = Swift.max(0, 3 - Int(Foundation.floor(Foundation.log10(magnitude))))

@@ -3,13 +3,15 @@ extension ComputationGraph {
   /// node shows its name, op, shape, value and gradient; each edge its local gradient.
   public func dot() -> String {
     func quoted(_ s: String) -> String {
-      "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+      "\""
+        + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
     var out = "digraph computation {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\", fontsize=11];\n"
     for node in nodes {
       let style = GraphStyle(node)
-      var attributes = "label=\(quoted(labelLines(node).joined(separator: "\n"))), style=\"\(style.dotStyle)\", "
+      var attributes =
+        "label=\(quoted(labelLines(node).joined(separator: "\n"))), style=\"\(style.dotStyle)\", "
         + "fillcolor=\"\(style.fill)\", color=\"\(style.stroke)\""
       if node.role == .output { attributes += ", penwidth=2" }
       out += "  n\(node.id) [\(attributes)];\n"

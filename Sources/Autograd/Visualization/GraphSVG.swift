@@ -31,7 +31,9 @@ private struct GraphPicture {
     var consumers = [[Int]](repeating: [], count: count)
     for edge in graph.edges { consumers[edge.from].append(edge.to) }
     // Runs: an op continues the run of the single op it reads when that op has no other consumer.
-    var head = Array(0..<count), last = Array(0..<count), length = [Int](repeating: 1, count: count)
+    var head = Array(0..<count)
+    var last = Array(0..<count)
+    var length = [Int](repeating: 1, count: count)
     if collapse {
       for node in graph.nodes where node.op != nil && node.role != .output {
         let opInputs = graph.inputEdges[node.id].map { graph.edges[$0].from }.filter { graph.nodes[$0].op != nil }
@@ -50,7 +52,8 @@ private struct GraphPicture {
     var boxOf = [Int](repeating: -1, count: count)
     for node in graph.nodes where head[node.id] == node.id {
       boxOf[node.id] = boxes.count
-      let lines = length[node.id] > 1
+      let lines =
+        length[node.id] > 1
         ? Self.runLines(first: node, last: graph.nodes[last[node.id]], count: length[node.id])
         : graph.labelLines(node)
       boxes.append(Box(lines: lines, style: GraphStyle(node)))
@@ -58,7 +61,8 @@ private struct GraphPicture {
     for i in 0..<count { boxOf[i] = boxOf[head[i]] }
     var seen = Set<[Int]>()
     for edge in graph.edges {
-      let from = boxOf[edge.from], to = boxOf[edge.to]
+      let from = boxOf[edge.from]
+      let to = boxOf[edge.to]
       guard from != to, seen.insert([from, to, edge.slot]).inserted else { continue }
       // A scalar's local gradient is a number; a tensor's is too long for an arrow, so show its shape.
       let label = edge.localGradient.map { $0.count == 1 ? ComputationGraph.summary($0) : "\($0.shape)" } ?? ""
@@ -68,8 +72,10 @@ private struct GraphPicture {
   }
 
   static func runLines(first: ComputationGraph.Node, last: ComputationGraph.Node, count: Int) -> [String] {
-    ["\(first.name) … \(last.name): \(count) ops in a chain", "first \(first.formula ?? ""), last \(last.op ?? "")",
-     "value \(ComputationGraph.summary(last.value))"]
+    [
+      "\(first.name) … \(last.name): \(count) ops in a chain", "first \(first.formula ?? ""), last \(last.op ?? "")",
+      "value \(ComputationGraph.summary(last.value))",
+    ]
       + (first.gradient.map { ["grad at \(first.name) \(ComputationGraph.summary($0))"] } ?? [])
   }
 
@@ -77,7 +83,8 @@ private struct GraphPicture {
   private(set) var vertical = false
 
   private mutating func layout() {
-    var inputsOf = [[Int]](repeating: [], count: boxes.count), outputsOf = inputsOf
+    var inputsOf = [[Int]](repeating: [], count: boxes.count)
+    var outputsOf = inputsOf
     for a in arrows {
       inputsOf[a.to].append(a.from)
       outputsOf[a.from].append(a.to)
@@ -98,8 +105,14 @@ private struct GraphPicture {
     func number() { for layer in layers { for (k, i) in layer.enumerated() { position[i] = Double(k) } } }
     number()
     for _ in 0..<4 {
-      for l in 1..<Swift.max(layerCount, 1) { reorder(&layers[l], by: inputsOf, position: position); number() }
-      for l in stride(from: layerCount - 2, through: 0, by: -1) { reorder(&layers[l], by: outputsOf, position: position); number() }
+      for l in 1..<Swift.max(layerCount, 1) {
+        reorder(&layers[l], by: inputsOf, position: position)
+        number()
+      }
+      for l in stride(from: layerCount - 2, through: 0, by: -1) {
+        reorder(&layers[l], by: outputsOf, position: position)
+        number()
+      }
     }
     for i in boxes.indices {
       boxes[i].width = Double(boxes[i].lines.map(\.count).max() ?? 1) * Self.charWidth + 2 * Self.padding
@@ -139,9 +152,14 @@ private struct GraphPicture {
   }
 
   private func reorder(_ layer: inout [Int], by neighbours: [[Int]], position: [Double]) {
-    let key = Dictionary(uniqueKeysWithValues: layer.map { i in
-      (i, neighbours[i].isEmpty ? position[i] : neighbours[i].map { position[$0] }.reduce(0, +) / Double(neighbours[i].count))
-    })
+    let key = Dictionary(
+      uniqueKeysWithValues: layer.map { i in
+        (
+          i,
+          neighbours[i].isEmpty
+            ? position[i] : neighbours[i].map { position[$0] }.reduce(0, +) / Double(neighbours[i].count)
+        )
+      })
     layer.sort { key[$0]! < key[$1]! || key[$0]! == key[$1]! && position[$0] < position[$1] }
   }
 
@@ -162,41 +180,52 @@ private struct GraphPicture {
     out += "<g class=\"legend\">\n"
     var lx = 20.0
     for (name, style) in GraphStyle.legend {
-      out += "  \(Self.rect(x: lx, y: 16, width: 18, height: 14, style: style))<text x=\"\(Self.number(lx + 24))\" y=\"27\">\(Self.escaped(name))</text>\n"
+      out +=
+        "  \(Self.rect(x: lx, y: 16, width: 18, height: 14, style: style))<text x=\"\(Self.number(lx + 24))\" y=\"27\">\(Self.escaped(name))</text>\n"
       lx += 24 + Double(name.count) * Self.charWidth + 24
     }
-    out += "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient; inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")</text>\n</g>\n"
+    out +=
+      "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient; inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")</text>\n</g>\n"
     var inputCount = [Int](repeating: 0, count: boxes.count)
     for arrow in arrows { inputCount[arrow.to] = Swift.max(inputCount[arrow.to], arrow.slot + 1) }
     for arrow in arrows {
-      let a = boxes[arrow.from], b = boxes[arrow.to]
+      let a = boxes[arrow.from]
+      let b = boxes[arrow.to]
       // Arrows end at one port per input slot, spread along the op's left side, so labels don't collide.
       let port = Double(arrow.slot + 1) / Double(inputCount[arrow.to] + 1)
       let label = arrow.label.count > 16 ? String(arrow.label.prefix(15)) + "…" : arrow.label
-      let path: String, labelText: String
+      let path: String
+      let labelText: String
       if vertical {
         // From the bottom of the input to a port on the top of the op.
         let (x1, y1, x2, y2) = (a.x + a.width / 2, a.y + a.height, b.x + b.width * port, b.y)
         let bend = Swift.max((y2 - y1) / 2, 20)
-        path = "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1)),\(Self.number(y1 + bend)) \(Self.number(x2)),\(Self.number(y2 - bend)) \(Self.number(x2)),\(Self.number(y2))"
-        labelText = "<text x=\"\(Self.number(x2 + 6))\" y=\"\(Self.number(y2 - 6))\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
+        path =
+          "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1)),\(Self.number(y1 + bend)) \(Self.number(x2)),\(Self.number(y2 - bend)) \(Self.number(x2)),\(Self.number(y2))"
+        labelText =
+          "<text x=\"\(Self.number(x2 + 6))\" y=\"\(Self.number(y2 - 6))\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
       } else {
         // From the right of the input to a port on the left of the op.
         let (x1, y1, x2, y2) = (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
         let bend = Swift.max((x2 - x1) / 2, 40)
-        path = "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) \(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))"
-        labelText = "<text x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
+        path =
+          "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) \(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))"
+        labelText =
+          "<text x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
       }
-      out += "<g class=\"edge\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
+      out +=
+        "<g class=\"edge\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
       if !label.isEmpty { out += labelText }
       out += "</g>\n"
     }
     for (i, box) in boxes.enumerated() {
-      out += "<g class=\"node\" id=\"n\(i)\">\(Self.rect(x: box.x, y: box.y, width: box.width, height: box.height, style: box.style))"
+      out +=
+        "<g class=\"node\" id=\"n\(i)\">\(Self.rect(x: box.x, y: box.y, width: box.width, height: box.height, style: box.style))"
       out += "<text x=\"\(Self.number(box.x + Self.padding))\" y=\"\(Self.number(box.y + Self.padding + 8))\">"
       for (k, line) in box.lines.enumerated() {
         let weight = k == 0 ? " font-weight=\"bold\"" : ""
-        out += "<tspan x=\"\(Self.number(box.x + Self.padding))\" dy=\"\(k == 0 ? "0" : Self.number(Self.lineHeight))\"\(weight)>\(Self.escaped(line))</tspan>"
+        out +=
+          "<tspan x=\"\(Self.number(box.x + Self.padding))\" dy=\"\(k == 0 ? "0" : Self.number(Self.lineHeight))\"\(weight)>\(Self.escaped(line))</tspan>"
       }
       out += "</text></g>\n"
     }

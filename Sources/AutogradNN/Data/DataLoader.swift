@@ -15,10 +15,14 @@ public final class DataLoader<D: Dataset>: Sequence {
   public let sampler: DistributedSampler?
   private var generator: RandomGenerator
 
-  public init(_ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
-              generator: RandomGenerator = RandomGenerator.split()) {
+  public init(
+    _ dataset: D, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false,
+    generator: RandomGenerator = RandomGenerator.split()
+  ) {
     trapUnless(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
-    (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.generator) = (dataset, batchSize, shuffle, dropLast, generator)
+    (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.generator) = (
+      dataset, batchSize, shuffle, dropLast, generator
+    )
     sampler = nil
   }
 
@@ -26,9 +30,12 @@ public final class DataLoader<D: Dataset>: Sequence {
   /// epoch (set `sampler.epoch` before each pass to reshuffle), as PyTorch's `DataLoader(sampler=)`.
   public init(_ dataset: D, batchSize: Int, sampler: DistributedSampler, dropLast: Bool = false) {
     trapUnless(batchSize > 0, "DataLoader: batch size must be positive, got \(batchSize)")
-    trapUnless(sampler.datasetCount == dataset.count,
-               "DataLoader: the sampler is for \(sampler.datasetCount) elements, the dataset has \(dataset.count)")
-    (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.sampler) = (dataset, batchSize, false, dropLast, sampler)
+    trapUnless(
+      sampler.datasetCount == dataset.count,
+      "DataLoader: the sampler is for \(sampler.datasetCount) elements, the dataset has \(dataset.count)")
+    (self.dataset, self.batchSize, self.shuffle, self.dropLast, self.sampler) = (
+      dataset, batchSize, false, dropLast, sampler
+    )
     generator = RandomGenerator(seed: 0)
   }
 
@@ -42,11 +49,13 @@ public final class DataLoader<D: Dataset>: Sequence {
 
   /// One pass over the data; each new pass draws a new order when shuffling.
   public func makeIterator() -> AnyIterator<D.Batch> {
-    let order = sampler?.indices()
+    let order =
+      sampler?.indices()
       ?? (shuffle ? permutation(dataset.count, generator: &generator) : Array(0..<dataset.count))
     let batches = batchCount
     var index = 0
-    let dataset = self.dataset, size = batchSize
+    let dataset = self.dataset
+    let size = batchSize
     return AnyIterator {
       guard index < batches else { return nil }
       defer { index += 1 }

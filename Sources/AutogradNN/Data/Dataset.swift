@@ -19,8 +19,9 @@ public struct TensorDataset: Dataset {
   public init(_ tensors: Tensor...) { self.init(tensors) }
 
   public init(_ tensors: [Tensor]) {
-    trapUnless(!tensors.isEmpty && tensors.allSatisfy { $0.rank >= 1 && $0.shape[0] == tensors[0].shape[0] },
-               "TensorDataset: tensors must share their first size, got \(tensors.map(\.shape))")
+    trapUnless(
+      !tensors.isEmpty && tensors.allSatisfy { $0.rank >= 1 && $0.shape[0] == tensors[0].shape[0] },
+      "TensorDataset: tensors must share their first size, got \(tensors.map(\.shape))")
     self.tensors = tensors
   }
 
@@ -49,8 +50,9 @@ public struct Subset<Base: Dataset>: Dataset {
 
 /// Splits a dataset into disjoint random subsets of the given sizes, as `random_split`.
 public func randomSplit<D: Dataset>(_ dataset: D, sizes: [Int], generator: inout RandomGenerator) -> [Subset<D>] {
-  trapUnless(sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == dataset.count,
-             "randomSplit: sizes \(sizes) must add up to the dataset's \(dataset.count) samples")
+  trapUnless(
+    sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == dataset.count,
+    "randomSplit: sizes \(sizes) must add up to the dataset's \(dataset.count) samples")
   let order = permutation(dataset.count, generator: &generator)
   var start = 0
   return sizes.map { size in

@@ -28,7 +28,9 @@ public final class DistributedSampler {
   public init(count: Int, rank: Int, ranks: Int, shuffle: Bool = true, seed: UInt64 = 0, dropLast: Bool = false) {
     trapUnless(ranks > 0 && (0..<ranks).contains(rank), "DistributedSampler: rank \(rank) is not one of \(ranks) ranks")
     trapUnless(count >= 0, "DistributedSampler: a dataset of \(count) elements")
-    (datasetCount, self.rank, self.ranks, self.shuffle, self.seed, self.dropLast) = (count, rank, ranks, shuffle, seed, dropLast)
+    (datasetCount, self.rank, self.ranks, self.shuffle, self.seed, self.dropLast) = (
+      count, rank, ranks, shuffle, seed, dropLast
+    )
   }
 
   /// How many indices each rank gets per pass.

@@ -8,10 +8,13 @@ public enum IDXFormat {
   /// Decodes the bytes of an IDX file; `path` names the source in errors.
   /// - Throws: `DataFileError` naming the byte offset and what is wrong.
   public static func decode(_ bytes: [UInt8], path: String = "<bytes>") throws -> Tensor {
-    func fail(_ offset: Int, _ reason: String) -> DataFileError { DataFileError(path: path, location: "byte \(offset)", reason: reason) }
+    func fail(_ offset: Int, _ reason: String) -> DataFileError {
+      DataFileError(path: path, location: "byte \(offset)", reason: reason)
+    }
     guard bytes.count >= 4 else { throw fail(0, "\(bytes.count) bytes is too short for an IDX header") }
     guard bytes[0] == 0, bytes[1] == 0 else { throw fail(0, "an IDX file starts with two zero bytes") }
-    let size: Int, dtype: DType
+    let size: Int
+    let dtype: DType
     switch bytes[2] {
     case 0x08, 0x09: (size, dtype) = (1, .int64)
     case 0x0B: (size, dtype) = (2, .int64)
@@ -27,7 +30,9 @@ public enum IDXFormat {
       return Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3])
     }
     // Checked at the size in memory, which is at least the size in the file (bytes are read as int64).
-    guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else { throw fail(4, "the sizes \(shape) are too large to address") }
+    guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else {
+      throw fail(4, "the sizes \(shape) are too large to address")
+    }
     let start = 4 + 4 * rank
     guard bytes.count - start >= count * size else {
       throw fail(bytes.count, "shape \(shape) needs \(count * size) bytes of data, the file has \(bytes.count - start)")

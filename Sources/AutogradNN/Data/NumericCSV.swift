@@ -41,7 +41,8 @@ public func parseNumericCSV(_ text: String, path: String = "<text>", hasHeader: 
     if line.allSatisfy(\.isWhitespace) || (hasHeader && number == 0) { continue }
     let fields = line.split(separator: ",", omittingEmptySubsequences: false)
     if let columns, fields.count != columns {
-      throw DataFileError(path: path, location: "\(number + 1)", reason: "expected \(columns) columns, found \(fields.count)")
+      throw DataFileError(
+        path: path, location: "\(number + 1)", reason: "expected \(columns) columns, found \(fields.count)")
     }
     columns = fields.count
     for (column, field) in fields.enumerated() {
@@ -52,9 +53,11 @@ public func parseNumericCSV(_ text: String, path: String = "<text>", hasHeader: 
       while trimmed.last?.isWhitespace == true { trimmed.removeLast() }
       // Decimal notation only: Swift's Double(_:) also reads hexadecimal ("0x10" as 16).
       guard trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
-            let value = Double(trimmed), value.isFinite else {
-        throw DataFileError(path: path, location: "\(number + 1)",
-                            reason: "column \(column + 1): '\(trimmed)' is not a finite number")
+        let value = Double(trimmed), value.isFinite
+      else {
+        throw DataFileError(
+          path: path, location: "\(number + 1)",
+          reason: "column \(column + 1): '\(trimmed)' is not a finite number")
       }
       values.append(value)
     }

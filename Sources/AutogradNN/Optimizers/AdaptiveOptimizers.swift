@@ -5,19 +5,26 @@ import Autograd
 public final class RMSprop: Optimizer {
   public let alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double, centered: Bool
 
-  public convenience init(parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
-                          weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
-    self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, alpha: alpha, epsilon: epsilon,
-              weightDecay: weightDecay, momentum: momentum, centered: centered)
+  public convenience init(
+    parameters: [Tensor], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
+    weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false
+  ) {
+    self.init(
+      groups: [ParameterGroup(parameters)], learningRate: learningRate, alpha: alpha, epsilon: epsilon,
+      weightDecay: weightDecay, momentum: momentum, centered: centered)
   }
 
-  public init(groups: [ParameterGroup], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
-              weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) {
+  public init(
+    groups: [ParameterGroup], learningRate: Double = 1e-2, alpha: Double = 0.99, epsilon: Double = 1e-8,
+    weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false
+  ) {
     Self.check(alpha >= 0, "RMSprop: alpha must be non-negative, got \(alpha)")
     Self.check(epsilon >= 0, "RMSprop: epsilon must be non-negative, got \(epsilon)")
     Self.check(momentum >= 0, "RMSprop: momentum must be non-negative, got \(momentum)")
     Self.check(weightDecay >= 0, "RMSprop: weight decay must be non-negative, got \(weightDecay)")
-    (self.alpha, self.epsilon, self.weightDecay, self.momentum, self.centered) = (alpha, epsilon, weightDecay, momentum, centered)
+    (self.alpha, self.epsilon, self.weightDecay, self.momentum, self.centered) = (
+      alpha, epsilon, weightDecay, momentum, centered
+    )
     super.init(groups: groups, learningRate: learningRate)
   }
 
@@ -52,19 +59,28 @@ public final class RMSprop: Optimizer {
 public final class Adagrad: Optimizer {
   public let learningRateDecay: Double, weightDecay: Double, initialAccumulatorValue: Double, epsilon: Double
 
-  public convenience init(parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
-                          initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10) {
-    self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, learningRateDecay: learningRateDecay,
-              weightDecay: weightDecay, initialAccumulatorValue: initialAccumulatorValue, epsilon: epsilon)
+  public convenience init(
+    parameters: [Tensor], learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
+    initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10
+  ) {
+    self.init(
+      groups: [ParameterGroup(parameters)], learningRate: learningRate, learningRateDecay: learningRateDecay,
+      weightDecay: weightDecay, initialAccumulatorValue: initialAccumulatorValue, epsilon: epsilon)
   }
 
-  public init(groups: [ParameterGroup], learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
-              initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10) {
+  public init(
+    groups: [ParameterGroup], learningRate: Double = 1e-2, learningRateDecay: Double = 0, weightDecay: Double = 0,
+    initialAccumulatorValue: Double = 0, epsilon: Double = 1e-10
+  ) {
     Self.check(learningRateDecay >= 0, "Adagrad: learning-rate decay must be non-negative, got \(learningRateDecay)")
     Self.check(weightDecay >= 0, "Adagrad: weight decay must be non-negative, got \(weightDecay)")
-    Self.check(initialAccumulatorValue >= 0, "Adagrad: initial accumulator value must be non-negative, got \(initialAccumulatorValue)")
+    Self.check(
+      initialAccumulatorValue >= 0,
+      "Adagrad: initial accumulator value must be non-negative, got \(initialAccumulatorValue)")
     Self.check(epsilon >= 0, "Adagrad: epsilon must be non-negative, got \(epsilon)")
-    (self.learningRateDecay, self.weightDecay, self.initialAccumulatorValue, self.epsilon) = (learningRateDecay, weightDecay, initialAccumulatorValue, epsilon)
+    (self.learningRateDecay, self.weightDecay, self.initialAccumulatorValue, self.epsilon) = (
+      learningRateDecay, weightDecay, initialAccumulatorValue, epsilon
+    )
     super.init(groups: groups, learningRate: learningRate)
   }
 
@@ -83,11 +99,18 @@ public final class Adagrad: Optimizer {
 public final class Adadelta: Optimizer {
   public let rho: Double, epsilon: Double, weightDecay: Double
 
-  public convenience init(parameters: [Tensor], learningRate: Double = 1, rho: Double = 0.9, epsilon: Double = 1e-6, weightDecay: Double = 0) {
-    self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, rho: rho, epsilon: epsilon, weightDecay: weightDecay)
+  public convenience init(
+    parameters: [Tensor], learningRate: Double = 1, rho: Double = 0.9, epsilon: Double = 1e-6, weightDecay: Double = 0
+  ) {
+    self.init(
+      groups: [ParameterGroup(parameters)], learningRate: learningRate, rho: rho, epsilon: epsilon,
+      weightDecay: weightDecay)
   }
 
-  public init(groups: [ParameterGroup], learningRate: Double = 1, rho: Double = 0.9, epsilon: Double = 1e-6, weightDecay: Double = 0) {
+  public init(
+    groups: [ParameterGroup], learningRate: Double = 1, rho: Double = 0.9, epsilon: Double = 1e-6,
+    weightDecay: Double = 0
+  ) {
     Self.check(rho >= 0 && rho <= 1, "Adadelta: rho must be in [0, 1], got \(rho)")
     Self.check(epsilon >= 0, "Adadelta: epsilon must be non-negative, got \(epsilon)")
     Self.check(weightDecay >= 0, "Adadelta: weight decay must be non-negative, got \(weightDecay)")

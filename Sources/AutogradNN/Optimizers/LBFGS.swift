@@ -11,8 +11,10 @@ public final class LBFGS: Optimizer {
   private var previousGradient: [Double]?, previousDirection: [Double]?, previousStepSize = 0.0
   private var iterations = 0
 
-  public init(parameters: [Tensor], learningRate: Double = 1, maxIterations: Int = 20, maxEvaluations: Int? = nil,
-              toleranceGrad: Double = 1e-7, toleranceChange: Double = 1e-9, historySize: Int = 100) {
+  public init(
+    parameters: [Tensor], learningRate: Double = 1, maxIterations: Int = 20, maxEvaluations: Int? = nil,
+    toleranceGrad: Double = 1e-7, toleranceChange: Double = 1e-9, historySize: Int = 100
+  ) {
     Self.check(maxIterations > 0, "LBFGS: maxIterations must be positive, got \(maxIterations)")
     Self.check(historySize > 0, "LBFGS: historySize must be positive, got \(historySize)")
     (self.maxIterations, self.maxEvaluations, self.toleranceGrad, self.toleranceChange, self.historySize) =
@@ -45,7 +47,8 @@ public final class LBFGS: Optimizer {
   @discardableResult
   public func step(closure: () -> Tensor) -> Double {
     let firstLoss = withGrad { closure() }.item()
-    var loss = firstLoss, evaluations = 1
+    var loss = firstLoss
+    var evaluations = 1
     var g = flatGradient()
     if g.map(Swift.abs).max() ?? 0 <= toleranceGrad { return firstLoss }
     var d = previousDirection ?? []
@@ -57,10 +60,14 @@ public final class LBFGS: Optimizer {
         directions = []
         steps = []
       } else if let prev = previousGradient {
-        let y = zip(g, prev).map { $0 - $1 }, s = d.map { $0 * t }
+        let y = zip(g, prev).map { $0 - $1 }
+        let s = d.map { $0 * t }
         let ys = Self.dot(y, s)
         if ys > 1e-10 {
-          if directions.count == historySize { directions.removeFirst(); steps.removeFirst() }
+          if directions.count == historySize {
+            directions.removeFirst()
+            steps.removeFirst()
+          }
           directions.append(y)
           steps.append(s)
         }

@@ -21,7 +21,9 @@ open class Optimizer {
   public private(set) var groups: [ParameterGroup]
   /// The learning rate of groups that do not set their own; schedules change it.
   public var learningRate: Double {
-    didSet { trapUnless(learningRate >= 0, "\(type(of: self)): learning rate must be non-negative, got \(learningRate)") }
+    didSet {
+      trapUnless(learningRate >= 0, "\(type(of: self)): learning rate must be non-negative, got \(learningRate)")
+    }
   }
   /// Per-parameter state (moments, step counts), by parameter identity.
   public internal(set) var state: [ObjectIdentifier: [String: Tensor]] = [:]
@@ -31,9 +33,12 @@ open class Optimizer {
   public init(groups: [ParameterGroup], learningRate: Double) {
     trapUnless(learningRate >= 0, "\(Self.self): learning rate must be non-negative, got \(learningRate)")
     for group in groups {
-      if let lr = group.learningRate { trapUnless(lr >= 0, "\(Self.self): learning rate must be non-negative, got \(lr)") }
-      trapUnless(group.parameters.allSatisfy { $0.isLeaf && $0.requiresGrad },
-                 "\(Self.self): parameters must be leaf tensors that require grad")
+      if let lr = group.learningRate {
+        trapUnless(lr >= 0, "\(Self.self): learning rate must be non-negative, got \(lr)")
+      }
+      trapUnless(
+        group.parameters.allSatisfy { $0.isLeaf && $0.requiresGrad },
+        "\(Self.self): parameters must be leaf tensors that require grad")
     }
     self.groups = groups
     self.learningRate = learningRate
@@ -105,4 +110,3 @@ public func clipGradValue(_ parameters: [Tensor], clipValue: Double) {
   trapUnless(clipValue >= 0, "clipGradValue: clipValue must be non-negative, got \(clipValue)")
   withNoGrad { for g in parameters.compactMap(\.grad) { g.clamp(min: -clipValue, max: clipValue) } }
 }
-

@@ -1,5 +1,5 @@
-import Foundation
 import Autograd
+import Foundation
 
 /// A learning-rate schedule: each `step()` (once per epoch, or per batch for one-cycle) moves the
 /// optimizer's learning rate, and each group's own, to the schedule's value for the next step.
@@ -31,7 +31,9 @@ open class LearningRateSchedule {
 
   func apply(_ factor: Double) {
     optimizer.learningRate = baseRate * factor
-    for (i, rate) in baseGroupRates.enumerated() where rate != nil { optimizer.setLearningRate(rate! * factor, ofGroup: i) }
+    for (i, rate) in baseGroupRates.enumerated() where rate != nil {
+      optimizer.setLearningRate(rate! * factor, ofGroup: i)
+    }
   }
 }
 
@@ -102,19 +104,28 @@ public final class LinearLR: LearningRateSchedule {
 public final class OneCycleLR: LearningRateSchedule {
   public let maxRate: Double, totalSteps: Int, warmupFraction: Double, divFactor: Double, finalDivFactor: Double
 
-  public init(optimizer: Optimizer, maxRate: Double, totalSteps: Int, warmupFraction: Double = 0.3,
-              divFactor: Double = 25, finalDivFactor: Double = 1e4) {
+  public init(
+    optimizer: Optimizer, maxRate: Double, totalSteps: Int, warmupFraction: Double = 0.3,
+    divFactor: Double = 25, finalDivFactor: Double = 1e4
+  ) {
     trapUnless(totalSteps > 1, "OneCycleLR: total steps must be above 1, got \(totalSteps)")
-    trapUnless(warmupFraction > 0 && warmupFraction < 1, "OneCycleLR: warm-up fraction must be in (0, 1), got \(warmupFraction)")
-    (self.maxRate, self.totalSteps, self.warmupFraction, self.divFactor, self.finalDivFactor) = (maxRate, totalSteps, warmupFraction, divFactor, finalDivFactor)
+    trapUnless(
+      warmupFraction > 0 && warmupFraction < 1, "OneCycleLR: warm-up fraction must be in (0, 1), got \(warmupFraction)")
+    (self.maxRate, self.totalSteps, self.warmupFraction, self.divFactor, self.finalDivFactor) = (
+      maxRate, totalSteps, warmupFraction, divFactor, finalDivFactor
+    )
     optimizer.learningRate = maxRate / divFactor
     super.init(optimizer: optimizer)
   }
 
   public override func factor(at t: Int) -> Double {
-    let initial = 1.0, peak = divFactor, final = 1 / finalDivFactor
+    let initial = 1.0
+    let peak = divFactor
+    let final = 1 / finalDivFactor
     let warmupEnd = warmupFraction * Double(totalSteps) - 1
-    func anneal(_ start: Double, _ end: Double, _ pct: Double) -> Double { end + (start - end) / 2 * (cos(Double.pi * pct) + 1) }
+    func anneal(_ start: Double, _ end: Double, _ pct: Double) -> Double {
+      end + (start - end) / 2 * (cos(Double.pi * pct) + 1)
+    }
     let step = Double(Swift.min(t, totalSteps - 1))
     if step <= warmupEnd { return anneal(initial, peak, step / warmupEnd) }
     return anneal(peak, final, (step - warmupEnd) / (Double(totalSteps - 1) - warmupEnd))
@@ -129,8 +140,10 @@ public final class ReduceLROnPlateau {
   private var best: Double?
   private var badSteps = 0, cooldownLeft = 0
 
-  public init(optimizer: Optimizer, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4, cooldown: Int = 0,
-              minimumRate: Double = 0, maximize: Bool = false) {
+  public init(
+    optimizer: Optimizer, factor: Double = 0.1, patience: Int = 10, threshold: Double = 1e-4, cooldown: Int = 0,
+    minimumRate: Double = 0, maximize: Bool = false
+  ) {
     trapUnless(factor > 0 && factor < 1, "ReduceLROnPlateau: factor must be in (0, 1), got \(factor)")
     (self.optimizer, self.factor, self.patience, self.threshold, self.cooldown, self.minimumRate, self.maximize) =
       (optimizer, factor, patience, threshold, cooldown, minimumRate, maximize)
@@ -152,7 +165,9 @@ public final class ReduceLROnPlateau {
     if badSteps > patience {
       optimizer.learningRate = Swift.max(optimizer.learningRate * factor, minimumRate)
       for (i, group) in optimizer.groups.enumerated() {
-        if let rate = group.learningRate { optimizer.setLearningRate(Swift.max(rate * factor, minimumRate), ofGroup: i) }
+        if let rate = group.learningRate {
+          optimizer.setLearningRate(Swift.max(rate * factor, minimumRate), ofGroup: i)
+        }
       }
       cooldownLeft = cooldown
       badSteps = 0
