@@ -7,7 +7,7 @@ struct ExerciseCommand: ParsableCommand {
     abstract: "Run the lecture's exercise: fit y = x * w by gradient descent, printing as the PyTorch program does."
   )
 
-  @Option(help: "Number of epochs.")
+  @Option(parsing: .unconditional, help: "Number of epochs.")
   var epochs = 100
 
   func validate() throws {

@@ -29,7 +29,7 @@ struct GraphCommand: ParsableCommand {
 
   private func write(_ text: String, to url: URL) throws {
     do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-      throw ValidationError("cannot write \(url.path): \(error.localizedDescription)")
+      throw CommandError("cannot write \(url.path): \(error.localizedDescription)")
     }
   }
 }

@@ -26,16 +26,16 @@ struct GraphSource: ParsableArguments {
   @Option(help: "Names that require grad, e.g. w (default: all of them).")
   var wrt: String?
 
-  @Option(help: "A digits model saved by `autograd train --save`: draw its forward pass and loss on one digit.")
+  @Option(help: "A digits model saved by `autograd train --save`: its forward pass and loss on one digit.")
   var checkpoint: String?
 
-  @Option(help: "With --checkpoint: which digit of the data set (row number from 0) to run.")
+  @Option(parsing: .unconditional, help: "With --checkpoint: which digit of the data set (row number from 0) to run.")
   var sample = 0
 
   /// The output tensor, with names for the tensors of its graph.
   func build() throws -> (output: Tensor, names: [String: Tensor]) {
     if let checkpoint {
-      guard expr == nil else { throw ValidationError("give either --checkpoint or --expr, not both") }
+      guard expr == nil else { throw CommandError("give either --checkpoint or --expr, not both") }
       return try checkpointGraph(checkpoint)
     }
     if expr == nil && model == .twoLayerNet {
@@ -46,14 +46,17 @@ struct GraphSource: ParsableArguments {
     let parameters = try wrt.map { list in
       let names = Set(list.split(separator: ",").map(String.init))
       for name in names where !values.contains(where: { $0.0 == name }) {
-        throw ValidationError(
+        throw CommandError(
           "--wrt: '\(name)' is not one of the names given with --set (\(values.map(\.0).joined(separator: ", ")))")
       }
       return names
     }
     let expression = try ScalarExpression(expr ?? Self.lectureProgram, values: values, parameters: parameters)
+    if let unused = values.map(\.0).first(where: { !expression.usedNames.contains($0) }) {
+      throw CommandError("--set: '\(unused)' is not used by the expression")
+    }
     guard expression.output.requiresGrad else {
-      throw ValidationError("the expression does not depend on any name that requires grad, so it has no backward pass")
+      throw CommandError("the expression does not depend on any name that requires grad, so it has no backward pass")
     }
     return (expression.output, expression.names)
   }
@@ -63,7 +66,7 @@ struct GraphSource: ParsableArguments {
     let (network, _) = try DigitsClassifier.loadModel(URL(fileURLWithPath: path))
     let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
     guard (0..<features.shape[0]).contains(sample) else {
-      throw ValidationError("--sample must be in 0..<\(features.shape[0]), got \(sample)")
+      throw CommandError("--sample must be in 0..<\(features.shape[0]), got \(sample)")
     }
     let (loss, names) = DigitsClassifier.lossOnOneDigit(network, features: features, labels: labels, sample: sample)
     return (loss, names)

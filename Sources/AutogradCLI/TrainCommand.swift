@@ -16,19 +16,19 @@ struct TrainCommand: ParsableCommand {
   @Option(help: "The network: mlp or cnn.")
   var model: DigitsClassifier.Model = .mlp
 
-  @Option(help: "Passes over the training data.")
+  @Option(parsing: .unconditional, help: "Passes over the training data.")
   var epochs = 30
 
-  @Option(help: "Samples per mini-batch.")
+  @Option(parsing: .unconditional, help: "Samples per mini-batch.")
   var batchSize = 32
 
-  @Option(name: .customLong("lr"), help: "Learning rate.")
+  @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate.")
   var learningRate = 1e-3
 
   @Option(help: "adam, adamw, sgd (momentum 0.9) or rmsprop.")
   var optimizer: DigitsClassifier.OptimizerKind = .adam
 
-  @Option(help: "Seed for the split, the initialization and the shuffling.")
+  @Option(parsing: .unconditional, help: "Seed for the split, the initialization and the shuffling.")
   var seed: UInt64 = 0
 
   @Option(help: "A CSV of 64 pixels (0...16) and a label per row (default: the digits data shipped with the tool).")
@@ -62,8 +62,13 @@ struct TrainCommand: ParsableCommand {
     }
     // Only rank 0 speaks and writes files; the others train in silence.
     let isLead = (group?.rank ?? 0) == 0
+    // What would fail after training is checked before it (by rank 0, which writes the files).
     let loaded = Result {
-      try DigitsClassifier.load(data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL)
+      if isLead {
+        if let save { try checkWritable(save, option: "--save") }
+        if let plot { try checkWritable(plot, option: "--plot") }
+      }
+      return try DigitsClassifier.load(data.map { URL(fileURLWithPath: $0) } ?? DigitsClassifier.defaultDataURL)
     }
     // Every rank reads the data; if one cannot, all stop with its reason rather than wait for it.
     if let group {
@@ -110,7 +115,7 @@ struct TrainCommand: ParsableCommand {
         losses: reports.map(\.meanLoss), accuracies: reports.map(\.testAccuracy),
         title: "\(model.rawValue.uppercased()) on digits: loss and test accuracy")
       do { try Data(svg.utf8).write(to: URL(fileURLWithPath: plot), options: .atomic) } catch {
-        throw ValidationError("cannot write \(plot): \(error.localizedDescription)")
+        throw CommandError("cannot write \(plot): \(error.localizedDescription)")
       }
       print("drew the curves to \(plot)")
     }
@@ -164,18 +169,7 @@ final class ProgressBar {
   func update(_ p: DigitsClassifier.BatchProgress) {
     guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.05 || p.samplesDone == p.samplesTotal else { return }
     lastDraw = Date()
-    let fraction = Double(p.samplesDone) / Double(Swift.max(p.samplesTotal, 1))
-    let width = 24
-    let filled = Int(fraction * Double(width))
-    let rate = Double(p.samplesDone) / Swift.max(p.seconds, 1e-9)
-    let left = Double(p.samplesTotal - p.samplesDone) / Swift.max(rate, 1e-9)
-    let bar =
-      String(repeating: "=", count: filled) + (filled < width ? ">" : "")
-      + String(repeating: " ", count: Swift.max(0, width - filled - 1))
-    print(
-      String(
-        format: "\r\u{1B}[2Kepoch %d/%d [%@] %d/%d  %.0f items/s  %.1fs left  loss %.4f",
-        p.epoch, total, bar, p.samplesDone, p.samplesTotal, rate, left, p.runningLoss), terminator: "")
+    print("\r\u{1B}[2K" + Self.line(p, total: total, columns: Self.terminalColumns()), terminator: "")
     fflush(nil)  // every stream: naming `stdout` is not concurrency-safe in Swift 6
   }
 
@@ -184,5 +178,40 @@ final class ProgressBar {
       format: "epoch %d/%d  loss %.4f  test accuracy %.2f%%  (%.2fs)", r.epoch, total, r.meanLoss, r.testAccuracy * 100,
       r.seconds)
     print(isTerminal ? "\r\u{1B}[2K" + line : line)
+  }
+
+  /// The progress line for a terminal `columns` wide, shorter than it: a line as wide as the
+  /// terminal wraps, and each redraw then leaves a stale line behind. The bar shrinks first (to
+  /// 10), then the rate, the time left and the counts go, then the bar; the epoch and the loss stay.
+  static func line(_ p: DigitsClassifier.BatchProgress, total: Int, columns: Int) -> String {
+    let fraction = Double(p.samplesDone) / Double(Swift.max(p.samplesTotal, 1))
+    let rate = Double(p.samplesDone) / Swift.max(p.seconds, 1e-9)
+    let left = Double(p.samplesTotal - p.samplesDone) / Swift.max(rate, 1e-9)
+    let epoch = "epoch \(p.epoch)/\(total)"
+    let loss = String(format: "loss %.4f", p.runningLoss)
+    let optional = [
+      "\(p.samplesDone)/\(p.samplesTotal)", String(format: "%.0f items/s", rate), String(format: "%.1fs left", left),
+    ]
+    let room = columns - 1
+    func bar(_ width: Int) -> String {
+      let filled = Int(fraction * Double(width))
+      return "[" + String(repeating: "=", count: filled) + (filled < width ? ">" : "")
+        + String(repeating: " ", count: Swift.max(0, width - filled - 1)) + "]"
+    }
+    // Fewer fields at a time: all three, then the count alone, then none.
+    for kept in [optional, [optional[0]], []] {
+      let fixed = ([epoch] + kept + [loss]).joined(separator: "  ").count + 1  // the space before the bar
+      let width = Swift.min(24, room - fixed - 2)
+      if width >= 10 { return ([epoch + " " + bar(width)] + kept + [loss]).joined(separator: "  ") }
+    }
+    let bare = epoch + "  " + loss
+    return bare.count <= room ? bare : String(bare.prefix(Swift.max(room, 0)))
+  }
+
+  /// The terminal's width, from the terminal itself, else `COLUMNS`, else 80.
+  static func terminalColumns() -> Int {
+    var size = winsize()
+    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+    return ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 80
   }
 }

@@ -12,13 +12,13 @@ struct TwoLayerNetCommand: ParsableCommand {
   @Option(help: "Directory with x.npy, y.npy, w1.npy and w2.npy (default: random data from --seed).")
   var data: String?
 
-  @Option(help: "Seed for the random data when --data is not given.")
+  @Option(parsing: .unconditional, help: "Seed for the random data when --data is not given.")
   var seed: UInt64 = 0
 
-  @Option(help: "Number of gradient-descent steps.")
+  @Option(parsing: .unconditional, help: "Number of gradient-descent steps.")
   var steps = 500
 
-  @Option(help: "Learning rate.")
+  @Option(parsing: .unconditional, help: "Learning rate.")
   var learningRate = 1e-6
 
   func validate() throws {

@@ -32,6 +32,11 @@ public enum DigitsClassifier {
   /// Progress within an epoch, for progress bars.
   public struct BatchProgress: Sendable {
     public var epoch: Int, samplesDone: Int, samplesTotal: Int, runningLoss: Double, seconds: Double
+
+    public init(epoch: Int, samplesDone: Int, samplesTotal: Int, runningLoss: Double, seconds: Double) {
+      (self.epoch, self.samplesDone, self.samplesTotal, self.runningLoss, self.seconds) =
+        (epoch, samplesDone, samplesTotal, runningLoss, seconds)
+    }
   }
 
   /// The digits data shipped with the package, in the resource bundle SwiftPM builds beside the
@@ -159,7 +164,16 @@ public enum DigitsClassifier {
   /// - Throws: `TensorIOError` for a bad file, `DataFileError` for missing metadata, `StateDictError`
   ///   for weights that do not fit the model the metadata names.
   public static func loadModel(_ url: URL) throws -> (model: Sequential, options: Options) {
-    let (tensors, metadata) = try Safetensors.load(url)
+    let tensors: [(String, Tensor)]
+    let metadata: [String: String]
+    do {
+      (tensors, metadata) = try Safetensors.load(url)
+    } catch TensorIOError.malformed(let reason) {
+      // Whatever the bytes were, the user passed the wrong file: say so first.
+      throw DataFileError(
+        path: url.path, location: "",
+        reason: "not a model saved by `autograd train --save` (not a safetensors file: \(reason))")
+    }
     guard let kind = metadata["model"].flatMap(Model.init(rawValue:)), let seed = metadata["seed"].flatMap(UInt64.init),
       let fraction = metadata["test_fraction"].flatMap(Double.init)
     else {

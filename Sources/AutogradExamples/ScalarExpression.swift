@@ -23,6 +23,8 @@ public struct ScalarExpression {
   public private(set) var output: Tensor
   /// Every named value: the given ones and the intermediate ones the program assigns.
   public private(set) var names: [String: Tensor]
+  /// The names the program reads.
+  public private(set) var usedNames: Set<String>
 
   public static let functions = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"]
 
@@ -37,6 +39,7 @@ public struct ScalarExpression {
     var parser = Parser(source: source, text: Array(source.unicodeScalars), names: names)
     output = try parser.program()
     names = parser.names
+    usedNames = parser.used
     if !names.values.contains(where: { $0 === output }) { names["loss"] = output }
   }
 
@@ -76,6 +79,8 @@ private struct Parser {
   let source: String
   let text: [Unicode.Scalar]
   var names: [String: Tensor]
+  /// The names read so far.
+  var used: Set<String> = []
   var position = 0
   var depth = 0
 
@@ -212,6 +217,7 @@ private struct Parser {
         "unknown name '\(name)'; known names: \(known.isEmpty ? "none" : known); functions: "
           + ScalarExpression.functions.joined(separator: ", "), at: start)
     }
+    used.insert(name)
     return value
   }
 
