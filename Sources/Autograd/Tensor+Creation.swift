@@ -94,6 +94,12 @@ extension Tensor {
     return Tensor((0..<n).map { start + Double($0) * step }, dtype: dtype)
   }
 
+  /// The values `0, 1, ...` below `end`, as PyTorch's `arange(end)`. The dtype is this library's
+  /// default, float32 (PyTorch gives int64 for an integer `end`); pass `dtype: .int64` for indices.
+  public static func arange(_ end: Double, dtype: DType = .float32) -> Tensor {
+    arange(0, end, dtype: dtype)
+  }
+
   /// `count` evenly spaced values from `start` to `end`, both included.
   public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
     trapUnless(count >= 0, "linspace: count must be non-negative, got \(count)")
@@ -112,14 +118,22 @@ extension Tensor {
     return Tensor(values, shape: [n, m], dtype: dtype)
   }
 
-  /// Uniform random values in [0, 1) from `generator`.
-  public static func rand(_ shape: [Int], dtype: DType = .float32, generator: inout RandomGenerator) -> Tensor {
-    Tensor((0..<Shape.count(shape)).map { _ in generator.nextUniform() }, shape: shape, dtype: dtype)
+  /// Uniform random values in [0, 1) from `generator`; a leaf that requires grad with `requiresGrad`.
+  public static func rand(
+    _ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false, generator: inout RandomGenerator
+  ) -> Tensor {
+    Tensor(
+      (0..<Shape.count(shape)).map { _ in generator.nextUniform() }, shape: shape, dtype: dtype,
+      requiresGrad: requiresGrad)
   }
 
-  /// Standard normal random values from `generator`.
-  public static func randn(_ shape: [Int], dtype: DType = .float32, generator: inout RandomGenerator) -> Tensor {
-    Tensor((0..<Shape.count(shape)).map { _ in generator.nextNormal() }, shape: shape, dtype: dtype)
+  /// Standard normal random values from `generator`; a leaf that requires grad with `requiresGrad`.
+  public static func randn(
+    _ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false, generator: inout RandomGenerator
+  ) -> Tensor {
+    Tensor(
+      (0..<Shape.count(shape)).map { _ in generator.nextNormal() }, shape: shape, dtype: dtype,
+      requiresGrad: requiresGrad)
   }
 
   /// Uniform random integers in `low..<high` from `generator`, as an int64 tensor.
@@ -130,14 +144,16 @@ extension Tensor {
       values: (0..<Shape.count(shape)).map { _ in generator.nextInt(in: range) }, shape: shape, dtype: .int64)
   }
 
-  /// Uniform random values in [0, 1) from the global generator (see `manualSeed`).
-  public static func rand(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-    RandomGenerator.global.withLock { rand(shape, dtype: dtype, generator: &$0) }
+  /// Uniform random values in [0, 1) from the global generator (see `manualSeed`), as
+  /// `torch.rand(3, 4, requires_grad=True)`.
+  public static func rand(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    RandomGenerator.global.withLock { rand(shape, dtype: dtype, requiresGrad: requiresGrad, generator: &$0) }
   }
 
-  /// Standard normal random values from the global generator (see `manualSeed`).
-  public static func randn(_ shape: [Int], dtype: DType = .float32) -> Tensor {
-    RandomGenerator.global.withLock { randn(shape, dtype: dtype, generator: &$0) }
+  /// Standard normal random values from the global generator (see `manualSeed`), as
+  /// `torch.randn(3, 4, requires_grad=True)`.
+  public static func randn(_ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false) -> Tensor {
+    RandomGenerator.global.withLock { randn(shape, dtype: dtype, requiresGrad: requiresGrad, generator: &$0) }
   }
 
   /// Uniform random integers in `low..<high` from the global generator (see `manualSeed`).

@@ -22,6 +22,31 @@ extension Tensor {
   public static func .> (lhs: Tensor, rhs: Double) -> Tensor { lhs .> scalar(rhs, like: lhs) }
   public static func .>= (lhs: Tensor, rhs: Double) -> Tensor { lhs .>= scalar(rhs, like: lhs) }
 
+  // `x > 0` on tensors is a compile error that says where to go: a tensor has no single truth value
+  // to compare, and the element-wise comparisons are the dotted operators, as for SIMD vectors.
+  @available(*, unavailable, message: "compare tensors element by element with .>, which returns a bool tensor")
+  public static func > (lhs: Tensor, rhs: Tensor) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare a tensor element by element with .>, which returns a bool tensor")
+  public static func > (lhs: Tensor, rhs: Double) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare tensors element by element with .<, which returns a bool tensor")
+  public static func < (lhs: Tensor, rhs: Tensor) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare a tensor element by element with .<, which returns a bool tensor")
+  public static func < (lhs: Tensor, rhs: Double) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare tensors element by element with .>=, which returns a bool tensor")
+  public static func >= (lhs: Tensor, rhs: Tensor) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare a tensor element by element with .>=, which returns a bool tensor")
+  public static func >= (lhs: Tensor, rhs: Double) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare tensors element by element with .<=, which returns a bool tensor")
+  public static func <= (lhs: Tensor, rhs: Tensor) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare a tensor element by element with .<=, which returns a bool tensor")
+  public static func <= (lhs: Tensor, rhs: Double) -> Bool { fatalError() }
+  @available(
+    *, unavailable, message: "compare tensors element by element with .== (=== asks whether they are the same object)"
+  )
+  public static func == (lhs: Tensor, rhs: Tensor) -> Bool { fatalError() }
+  @available(*, unavailable, message: "compare a tensor element by element with .==, which returns a bool tensor")
+  public static func == (lhs: Tensor, rhs: Double) -> Bool { fatalError() }
+
   /// Element-wise logical and of the truth values (non-zero is true).
   public static func .&& (lhs: Tensor, rhs: Tensor) -> Tensor { lhs.logicalAnd(rhs) }
   /// Element-wise logical or of the truth values (non-zero is true).

@@ -103,6 +103,16 @@ extension Tensor {
     return variance(axes: axes, correction: correction, keepDims: keepDims).sqrt()
   }
 
+  /// The variance along one axis, as every other reduction takes one (`x.var(dim=1)`).
+  public func variance(axis: Int, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    variance(axes: [axis], correction: correction, keepDims: keepDims)
+  }
+
+  /// The standard deviation along one axis (`x.std(dim=1)`).
+  public func standardDeviation(axis: Int, correction: Int = 1, keepDims: Bool = false) -> Tensor {
+    standardDeviation(axes: [axis], correction: correction, keepDims: keepDims)
+  }
+
   /// log Σ exp(x) along `axes`, computed without overflow (the maximum is factored out).
   ///
   /// Backward: softmax(x) times the gradient.
