@@ -50,17 +50,23 @@ public enum DigitsClassifier {
       let bundle = "swift-autograd_AutogradExamples"
       let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         .deletingLastPathComponent()
-      let directories =
-        [executable, Bundle.main.bundleURL.deletingLastPathComponent()]
-        + Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }
-      let places = directories.flatMap { directory in
-        [
-          "\(bundle).resources/digits.csv", "\(bundle).bundle/Contents/Resources/digits.csv",
-          "\(bundle).bundle/digits.csv",
-        ]
-        .map { directory.appendingPathComponent($0) }
+      func found(in directories: [URL]) -> URL? {
+        directories.lazy.flatMap { directory in
+          [
+            "\(bundle).resources/digits.csv", "\(bundle).bundle/Contents/Resources/digits.csv",
+            "\(bundle).bundle/digits.csv",
+          ]
+          .map { directory.appendingPathComponent($0) }
+        }
+        .first { FileManager.default.fileExists(atPath: $0.path) }
       }
-      if let found = places.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
+      if let url = found(in: [executable, Bundle.main.bundleURL.deletingLastPathComponent()]) { return url }
+      #if os(macOS)
+        // Last, beside any loaded bundle (a test bundle under Xcode's runner). Not on Linux, where
+        // Foundation leaks the list it builds (LeakSanitizer reports it) and SwiftPM's layout puts
+        // the data beside the executable.
+        if let url = found(in: Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }) { return url }
+      #endif
       throw DataFileError(
         path: executable.appendingPathComponent("\(bundle).resources/digits.csv").path, location: "",
         reason:
