@@ -14,10 +14,10 @@ enum ModelWorkloads {
     let standardized = { (x: Tensor) in ((x - mean) / std).reshaped(to: [-1, 1, 8, 8]) }
     var g = RandomGenerator(seed: 0)
     let model = Sequential(
-      Conv2d(inputChannels: 1, outputChannels: 16, kernelSize: (3, 3), padding: (1, 1), generator: &g), ReLU(),
-      MaxPool2d(kernelSize: (2, 2)),
-      Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: (3, 3), padding: (1, 1), generator: &g), ReLU(),
-      MaxPool2d(kernelSize: (2, 2)),
+      Conv2d(inputChannels: 1, outputChannels: 16, kernelSize: 3, padding: 1, generator: &g), ReLU(),
+      MaxPool2d(kernelSize: 2),
+      Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: 3, padding: 1, generator: &g), ReLU(),
+      MaxPool2d(kernelSize: 2),
       Flatten(),
       Linear(inputSize: 128, outputSize: 64, generator: &g), ReLU(),
       Linear(inputSize: 64, outputSize: 10, generator: &g))

@@ -117,12 +117,12 @@ public enum DigitsClassifier {
       return Sequential(
         Standardize(features: 64),
         Unflatten(shape: [1, 8, 8]),
-        Conv2d(inputChannels: 1, outputChannels: 16, kernelSize: (3, 3), padding: (1, 1), generator: &generator),
+        Conv2d(inputChannels: 1, outputChannels: 16, kernelSize: 3, padding: 1, generator: &generator),
         ReLU(),
-        MaxPool2d(kernelSize: (2, 2)),
-        Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: (3, 3), padding: (1, 1), generator: &generator),
+        MaxPool2d(kernelSize: 2),
+        Conv2d(inputChannels: 16, outputChannels: 32, kernelSize: 3, padding: 1, generator: &generator),
         ReLU(),
-        MaxPool2d(kernelSize: (2, 2)),
+        MaxPool2d(kernelSize: 2),
         Flatten(),
         Linear(inputSize: 128, outputSize: 64, generator: &generator), ReLU(),
         Linear(inputSize: 64, outputSize: 10, generator: &generator))

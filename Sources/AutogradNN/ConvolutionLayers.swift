@@ -5,28 +5,28 @@ import Autograd
 public final class Conv2d: Layer {
   @Parameter public var weight: Tensor
   @Parameter public var bias: Tensor?
-  public let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int
+  public let stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int
 
   public init(
-    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+    inputChannels: Int, outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+    dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
     dtype: DType = .float32, generator: inout RandomGenerator
   ) {
     trapUnless(
       inputChannels % groups == 0 && outputChannels % groups == 0,
       "Conv2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
-    let fanIn = inputChannels / groups * kernelSize.0 * kernelSize.1
+    let fanIn = inputChannels / groups * kernelSize.height * kernelSize.width
     let bound = 1 / Double(fanIn).squareRoot()
     weight = uniformTensor(
-      [outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype,
+      [outputChannels, inputChannels / groups, kernelSize.height, kernelSize.width], bound: bound, dtype: dtype,
       generator: &generator)
     self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
     (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
   }
 
   public convenience init(
-    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-    padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
+    inputChannels: Int, outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+    dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
     dtype: DType = .float32
   ) {
     var generator = RandomGenerator.split()
@@ -80,20 +80,20 @@ public final class Conv1d: Layer {
 public final class ConvTranspose2d: Layer {
   @Parameter public var weight: Tensor
   @Parameter public var bias: Tensor?
-  public let stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int), dilation: (Int, Int), groups: Int
+  public let stride: Size2D, padding: Size2D, outputPadding: Size2D, dilation: Size2D, groups: Int
 
   public init(
-    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-    padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+    inputChannels: Int, outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+    outputPadding: Size2D = 0, dilation: Size2D = 1,
     groups: Int = 1, bias: Bool = true, dtype: DType = .float32, generator: inout RandomGenerator
   ) {
     trapUnless(
       inputChannels % groups == 0 && outputChannels % groups == 0,
       "ConvTranspose2d: channels \(inputChannels) -> \(outputChannels) must divide by groups \(groups)")
     // PyTorch computes the fan-in of this weight from its axis 1: out / groups · kh · kw.
-    let bound = 1 / Double(outputChannels / groups * kernelSize.0 * kernelSize.1).squareRoot()
+    let bound = 1 / Double(outputChannels / groups * kernelSize.height * kernelSize.width).squareRoot()
     weight = uniformTensor(
-      [inputChannels, outputChannels / groups, kernelSize.0, kernelSize.1], bound: bound, dtype: dtype,
+      [inputChannels, outputChannels / groups, kernelSize.height, kernelSize.width], bound: bound, dtype: dtype,
       generator: &generator)
     self.bias = bias ? uniformTensor([outputChannels], bound: bound, dtype: dtype, generator: &generator) : nil
     (self.stride, self.padding, self.outputPadding, self.dilation, self.groups) = (
@@ -102,8 +102,8 @@ public final class ConvTranspose2d: Layer {
   }
 
   public convenience init(
-    inputChannels: Int, outputChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
-    padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
+    inputChannels: Int, outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1, padding: Size2D = 0,
+    outputPadding: Size2D = 0, dilation: Size2D = 1,
     groups: Int = 1, bias: Bool = true, dtype: DType = .float32
   ) {
     var generator = RandomGenerator.split()
@@ -122,8 +122,8 @@ public final class ConvTranspose2d: Layer {
 
 /// 2-D max pooling, as `nn.MaxPool2d`.
 public final class MaxPool2d: Layer {
-  public let kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int)
-  public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
+  public let kernelSize: Size2D, stride: Size2D?, padding: Size2D
+  public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) {
     (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
   }
   public override func forward(_ input: Tensor) -> Tensor {
@@ -133,8 +133,8 @@ public final class MaxPool2d: Layer {
 
 /// 2-D average pooling, as `nn.AvgPool2d`.
 public final class AvgPool2d: Layer {
-  public let kernelSize: (Int, Int), stride: (Int, Int)?, padding: (Int, Int)
-  public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
+  public let kernelSize: Size2D, stride: Size2D?, padding: Size2D
+  public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) {
     (self.kernelSize, self.stride, self.padding) = (kernelSize, stride, padding)
   }
   public override func forward(_ input: Tensor) -> Tensor {
@@ -144,7 +144,7 @@ public final class AvgPool2d: Layer {
 
 /// Adaptive 2-D average pooling to a fixed output size, as `nn.AdaptiveAvgPool2d`.
 public final class AdaptiveAvgPool2d: Layer {
-  public let outputSize: (Int, Int)
-  public init(outputSize: (Int, Int)) { self.outputSize = outputSize }
+  public let outputSize: Size2D
+  public init(outputSize: Size2D) { self.outputSize = outputSize }
   public override func forward(_ input: Tensor) -> Tensor { input.adaptiveAvgPool2d(outputSize: outputSize) }
 }

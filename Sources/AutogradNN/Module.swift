@@ -155,6 +155,13 @@ extension Optional: OptionalModule where Wrapped: Module {
 }
 
 /// A module that maps one tensor to one tensor: most layers, and what `Sequential` chains.
+///
+/// A class to subclass, as PyTorch's `nn.Module`, rather than a protocol: a layer *is* a module
+/// (it inherits the parameter finding, modes and checkpoints that `Module` gives by reflection
+/// over stored properties), models hold and share layers by reference, and `Sequential` keeps
+/// layers of different types in one array. A protocol would make every layer restate that
+/// machinery. The one thing a subclass must give, `forward(_:)`, traps with the type's name if it
+/// is missing, as PyTorch raises `NotImplementedError`.
 open class Layer: Module {
   /// The layer's computation.
   open func forward(_ input: Tensor) -> Tensor {

@@ -73,7 +73,7 @@ private final class TwoLayers: Module {
     var g = RandomGenerator(seed: 2)
     let image = Tensor.randn([2, 3, 8, 8], generator: &g)
     #expect(
-      Conv2d(inputChannels: 3, outputChannels: 5, kernelSize: (3, 3), padding: (1, 1), generator: &g)(image).shape == [
+      Conv2d(inputChannels: 3, outputChannels: 5, kernelSize: 3, padding: 1, generator: &g)(image).shape == [
         2, 5, 8, 8,
       ])
     #expect(
@@ -81,11 +81,11 @@ private final class TwoLayers: Module {
         2, 4, 8,
       ])
     #expect(
-      ConvTranspose2d(inputChannels: 3, outputChannels: 2, kernelSize: (2, 2), stride: (2, 2), generator: &g)(image)
+      ConvTranspose2d(inputChannels: 3, outputChannels: 2, kernelSize: 2, stride: 2, generator: &g)(image)
         .shape == [2, 2, 16, 16])
-    #expect(MaxPool2d(kernelSize: (2, 2))(image).shape == [2, 3, 4, 4])
-    #expect(AvgPool2d(kernelSize: (4, 4))(image).shape == [2, 3, 2, 2])
-    #expect(AdaptiveAvgPool2d(outputSize: (1, 1))(image).shape == [2, 3, 1, 1])
+    #expect(MaxPool2d(kernelSize: 2)(image).shape == [2, 3, 4, 4])
+    #expect(AvgPool2d(kernelSize: 4)(image).shape == [2, 3, 2, 2])
+    #expect(AdaptiveAvgPool2d(outputSize: 1)(image).shape == [2, 3, 1, 1])
     #expect(Flatten()(image).shape == [2, 192])
     #expect(BatchNorm2d(features: 3)(image).shape == image.shape)
     #expect(BatchNorm1d(features: 3)(Tensor.randn([4, 3], generator: &g)).shape == [4, 3])

@@ -70,7 +70,9 @@ private func naiveConv2d(
     let x = random([2, 4, 7, 6], seed: 1)
     let w = random([6, 4 / groups, 3, 2], seed: 2)
     let b = random([6], seed: 3)
-    let y = x.conv2d(weight: w, bias: b, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let y = x.conv2d(
+      weight: w, bias: b, stride: Size2D(stride.0, stride.1), padding: Size2D(padding.0, padding.1),
+      dilation: Size2D(dilation.0, dilation.1), groups: groups)
     let expected =
       naiveConv2d(x, w, stride: stride, padding: padding, dilation: dilation, groups: groups)
       + b.reshaped(to: [1, 6, 1, 1])
@@ -84,7 +86,8 @@ private func naiveConv2d(
     // <conv(x, w), y> = <x, convᵀ(y, w)> for the same weight and geometry.
     let x = random([2, 4, 7, 8], seed: 4)
     let w = random([6, 4 / groups, 3, 3], seed: 5)
-    let y0 = x.conv2d(weight: w, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let (s, p, d) = (Size2D(stride.0, stride.1), Size2D(padding.0, padding.1), Size2D(dilation.0, dilation.1))
+    let y0 = x.conv2d(weight: w, stride: s, padding: p, dilation: d, groups: groups)
     let y = random(y0.shape, seed: 6)
     let h = y0.shape[2]
     let wd = y0.shape[3]
@@ -95,14 +98,15 @@ private func naiveConv2d(
     // conv_transpose2d's weight layout [in, out/groups, kh, kw] is conv2d's [out, in/groups, kh, kw]:
     // the adjoint uses the very same tensor.
     let xt = y.convTranspose2d(
-      weight: w, stride: stride, padding: padding, outputPadding: outputPadding, dilation: dilation, groups: groups)
+      weight: w, stride: s, padding: p, outputPadding: Size2D(outputPadding.0, outputPadding.1), dilation: d,
+      groups: groups)
     #expect(xt.shape == x.shape)
     #expect(Swift.abs((y0 * y).sum().item() - (x * xt).sum().item()) < 1e-9)
   }
 
   @Test func convTransposeOutputSize() {
     let y = Tensor.zeros([1, 2, 4, 5]).convTranspose2d(
-      weight: Tensor.zeros([2, 3, 3, 3]), stride: (2, 2), padding: (1, 1), outputPadding: (1, 0))
+      weight: Tensor.zeros([2, 3, 3, 3]), stride: 2, padding: 1, outputPadding: [1, 0])
     #expect(y.shape == [1, 3, 8, 9])
   }
 
@@ -119,14 +123,14 @@ private func naiveConv2d(
 
   @Test func poolingValues() {
     let x = Tensor.arange(0, 16, dtype: .float64).reshaped(to: [1, 1, 4, 4])
-    #expect(x.maxPool2d(kernelSize: (2, 2)).scalars(as: Double.self) == [5, 7, 13, 15])
-    #expect(x.avgPool2d(kernelSize: (2, 2)).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
-    #expect(x.maxPool2d(kernelSize: (3, 3), stride: (1, 1), padding: (1, 1)).scalars(as: Double.self)[0] == 5)
-    #expect(x.avgPool2d(kernelSize: (3, 3), stride: (2, 2), padding: (1, 1)).scalars(as: Double.self)[0] == 10.0 / 9)
-    #expect(x.adaptiveAvgPool2d(outputSize: (2, 2)).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
-    #expect(x.adaptiveAvgPool2d(outputSize: (1, 1)).item() == 7.5)
+    #expect(x.maxPool2d(kernelSize: 2).scalars(as: Double.self) == [5, 7, 13, 15])
+    #expect(x.avgPool2d(kernelSize: 2).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
+    #expect(x.maxPool2d(kernelSize: 3, stride: 1, padding: 1).scalars(as: Double.self)[0] == 5)
+    #expect(x.avgPool2d(kernelSize: 3, stride: 2, padding: 1).scalars(as: Double.self)[0] == 10.0 / 9)
+    #expect(x.adaptiveAvgPool2d(outputSize: 2).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
+    #expect(x.adaptiveAvgPool2d(outputSize: 1).item() == 7.5)
     // 4 rows into 3 cells: rows 0-1, 1-2, 2-3.
-    #expect(x.adaptiveAvgPool2d(outputSize: (3, 1)).scalars(as: Double.self) == [3.5, 7.5, 11.5])
+    #expect(x.adaptiveAvgPool2d(outputSize: [3, 1]).scalars(as: Double.self) == [3.5, 7.5, 11.5])
     let v = Tensor([1, 3, 2, 5, 4], dtype: .float64).reshaped(to: [1, 1, 5])
     #expect(v.maxPool1d(kernelSize: 2).scalars(as: Double.self) == [3, 5])
     let averages: [Double] = [2, 10.0 / 3, 11.0 / 3]
@@ -135,24 +139,24 @@ private func naiveConv2d(
 
   @Test func gradients() {
     checkGradients([random([1, 2, 5, 4], seed: 10), random([3, 2, 2, 3], seed: 11), random([3], seed: 12)]) {
-      $0[0].conv2d(weight: $0[1], bias: $0[2], stride: (2, 1), padding: (1, 1))
+      $0[0].conv2d(weight: $0[1], bias: $0[2], stride: [2, 1], padding: 1)
     }
     checkGradients([random([1, 4, 4, 4], seed: 13), random([4, 2, 2, 2], seed: 14)]) {
-      $0[0].conv2d(weight: $0[1], dilation: (2, 1), groups: 2)
+      $0[0].conv2d(weight: $0[1], dilation: [2, 1], groups: 2)
     }
     checkGradients([random([2, 2, 7], seed: 15), random([3, 2, 3], seed: 16)]) {
       $0[0].conv1d(weight: $0[1], stride: 2, padding: 1)
     }
     checkGradients([random([1, 2, 3, 3], seed: 17), random([2, 3, 2, 2], seed: 18), random([3], seed: 19)]) {
-      $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: (2, 2), padding: (0, 1), outputPadding: (1, 0))
+      $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: 2, padding: [0, 1], outputPadding: [1, 0])
     }
     checkGradients([random([1, 2, 4, 5], seed: 20)]) {
-      $0[0].maxPool2d(kernelSize: (2, 2), stride: (1, 2), padding: (1, 1))
+      $0[0].maxPool2d(kernelSize: 2, stride: [1, 2], padding: 1)
     }
     checkGradients([random([1, 2, 4, 5], seed: 21)]) {
-      $0[0].avgPool2d(kernelSize: (3, 2), stride: (1, 1), padding: (1, 1))
+      $0[0].avgPool2d(kernelSize: [3, 2], stride: 1, padding: 1)
     }
-    checkGradients([random([2, 3, 5, 7], seed: 22)]) { $0[0].adaptiveAvgPool2d(outputSize: (2, 3)) }
+    checkGradients([random([2, 3, 5, 7], seed: 22)]) { $0[0].adaptiveAvgPool2d(outputSize: [2, 3]) }
     checkGradients([random([2, 6], seed: 23)]) { $0[0].unsqueezed(at: 0).maxPool1d(kernelSize: 3, stride: 2) }
   }
 }

@@ -36,3 +36,34 @@ import Testing
     #expect((x .!= 0).sum().item() == 2)
   }
 }
+
+@Suite("Sizes of 2-D ops") struct Size2DTests {
+  @Test func anIntegerIsBothAndAnArrayIsHeightThenWidth() {
+    let square: Size2D = 3
+    let wide: Size2D = [2, 5]
+    #expect(square == Size2D(3, 3) && square.pair == (3, 3))
+    #expect(wide.height == 2 && wide.width == 5 && "\(wide)" == "(2, 5)")
+  }
+
+  @Test func convolutionAndPoolingTakePlainIntegers() {
+    let x = Tensor.arange(0, 32, dtype: .float64).reshaped(to: [1, 2, 4, 4])
+    let w = Tensor.ones([3, 2, 3, 3], dtype: .float64)
+    let square = x.conv2d(weight: w, stride: 1, padding: 1, dilation: 1)
+    let pairs = x.conv2d(weight: w, stride: [1, 1], padding: [1, 1], dilation: [1, 1])
+    #expect(square.shape == [1, 3, 4, 4] && square.scalars(as: Double.self) == pairs.scalars(as: Double.self))
+    #expect(x.maxPool2d(kernelSize: 2).shape == [1, 2, 2, 2])
+    #expect(x.avgPool2d(kernelSize: [2, 4]).shape == [1, 2, 2, 1])
+    #expect(x.convTranspose2d(weight: Tensor.ones([2, 1, 2, 2], dtype: .float64), stride: 2).shape == [1, 1, 8, 8])
+  }
+
+  @Test func aSizeOfThreeNumbersIsATrap() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let size: Size2D = [1, 2, 3]
+      _ = size
+    }.map { result in
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "Size2D: expected [height, width], got [1, 2, 3]"))
+    }
+  }
+}

@@ -17,8 +17,8 @@ extension Tensor {
   /// the result is `[N, O, Ho, Wo]` with Ho = ⌊(H + 2p - d(kh - 1) - 1) / s⌋ + 1.
   /// Computed as im2col and a matrix product per group, so gradients of any order follow.
   public func conv2d(
-    weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-    dilation: (Int, Int) = (1, 1), groups: Int = 1
+    weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0, dilation: Size2D = 1,
+    groups: Int = 1
   ) -> Tensor {
     requireFloatingPoint("conv2d")
     if rank == 3 {
@@ -34,7 +34,8 @@ extension Tensor {
     trapUnless(
       groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
       "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
-    let window = checkedWindow((weight.shape[2], weight.shape[3]), stride, padding, dilation, op: "conv2d")
+    let window = checkedWindow(
+      (weight.shape[2], weight.shape[3]), stride.pair, padding.pair, dilation.pair, op: "conv2d")
     let (oh, ow) = window.outputSize((shape[2], shape[3]))
     let cols = unfolded(window)  // [N, C kh kw, L]
     let k = c / groups * weight.shape[2] * weight.shape[3]
@@ -55,8 +56,8 @@ extension Tensor {
     trapUnless(rank == 2 || rank == 3, "conv1d: expected input [N, C, L] or [C, L], got \(shape)")
     trapUnless(weight.rank == 3, "conv1d: expected weight [O, C/groups, k], got \(weight.shape)")
     return unsqueezed(at: -2).conv2d(
-      weight: weight.unsqueezed(at: 2), bias: bias, stride: (1, stride), padding: (0, padding),
-      dilation: (1, dilation), groups: groups
+      weight: weight.unsqueezed(at: 2), bias: bias, stride: Size2D(1, stride), padding: Size2D(0, padding),
+      dilation: Size2D(1, dilation), groups: groups
     ).squeezed(at: -2)
   }
 
@@ -64,8 +65,8 @@ extension Tensor {
   /// `conv_transpose2d`. `weight` is `[C, O / groups, kh, kw]`; the output size is
   /// (H - 1)s - 2p + d(kh - 1) + outputPadding + 1.
   public func convTranspose2d(
-    weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-    outputPadding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
+    weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0, outputPadding: Size2D = 0,
+    dilation: Size2D = 1, groups: Int = 1
   ) -> Tensor {
     requireFloatingPoint("convTranspose2d")
     if rank == 3 {
@@ -78,6 +79,7 @@ extension Tensor {
       rank == 4 && weight.rank == 4,
       "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)")
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+    let (stride, padding, outputPadding, dilation) = (stride.pair, padding.pair, outputPadding.pair, dilation.pair)
     trapUnless(
       groups > 0 && c % groups == 0 && weight.shape[0] == c,
       "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")

@@ -4,28 +4,31 @@ extension Tensor {
   ///
   /// Backward: each window's gradient goes to its (first) maximum.
   public func maxPool2d(
-    kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
-    dilation: (Int, Int) = (1, 1)
+    kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1
   ) -> Tensor {
     requireFloatingPoint("maxPool2d")
-    return pool2d(kernelSize, stride ?? kernelSize, padding, dilation, op: "maxPool2d", padValue: -.infinity) {
+    return pool2d(
+      kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, dilation.pair, op: "maxPool2d", padValue: -.infinity
+    ) {
       $0.max(axis: 2)
     }
   }
 
   /// The mean of each `kernelSize` window; padding counts as zeros in the mean (PyTorch's
   /// `count_include_pad=True`).
-  public func avgPool2d(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Tensor {
+  public func avgPool2d(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) -> Tensor {
     requireFloatingPoint("avgPool2d")
-    return pool2d(kernelSize, stride ?? kernelSize, padding, (1, 1), op: "avgPool2d", padValue: 0) { $0.mean(axis: 2) }
+    return pool2d(kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, (1, 1), op: "avgPool2d", padValue: 0) {
+      $0.mean(axis: 2)
+    }
   }
 
   /// The 1-D maximum pooling of a `[N, C, L]` (or `[C, L]`) tensor.
   public func maxPool1d(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> Tensor {
     requireFloatingPoint("maxPool1d")
     return unsqueezed(at: -2).maxPool2d(
-      kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding),
-      dilation: (1, dilation)
+      kernelSize: Size2D(1, kernelSize), stride: Size2D(1, stride ?? kernelSize), padding: Size2D(0, padding),
+      dilation: Size2D(1, dilation)
     ).squeezed(at: -2)
   }
 
@@ -33,7 +36,7 @@ extension Tensor {
   public func avgPool1d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
     requireFloatingPoint("avgPool1d")
     return unsqueezed(at: -2).avgPool2d(
-      kernelSize: (1, kernelSize), stride: (1, stride ?? kernelSize), padding: (0, padding)
+      kernelSize: Size2D(1, kernelSize), stride: Size2D(1, stride ?? kernelSize), padding: Size2D(0, padding)
     )
     .squeezed(at: -2)
   }
@@ -59,8 +62,9 @@ extension Tensor {
 
   /// The mean over adaptive windows giving an `outputSize` result, as PyTorch's
   /// `adaptive_avg_pool2d`: output cell i covers input rows ⌊iH/Ho⌋ ..< ⌈(i+1)H/Ho⌉.
-  public func adaptiveAvgPool2d(outputSize: (Int, Int)) -> Tensor {
+  public func adaptiveAvgPool2d(outputSize: Size2D) -> Tensor {
     requireFloatingPoint("adaptiveAvgPool2d")
+    let outputSize = outputSize.pair
     trapUnless(rank == 3 || rank == 4, "adaptiveAvgPool2d: expected [N, C, H, W] or [C, H, W], got \(shape)")
     trapUnless(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size \(outputSize) must be positive")
     // Averaging is linear: out = Pₕ · x · Pᵥᵀ with row-averaging matrices.

@@ -17,6 +17,11 @@ public struct ParameterGroup {
 ///
 /// A subclass implements `update(_:gradient:learningRate:state:)` with its published rule; the
 /// base class runs it for every parameter that has a gradient, unrecorded.
+///
+/// A class, as in PyTorch, rather than a protocol: every optimizer shares the same state (groups,
+/// per-parameter buffers keyed by the parameter's identity, `stateDict` for checkpoints) and the
+/// same step loop, and learning-rate schedules hold an optimizer by reference and change its
+/// groups' rates. A subclass that forgets `update` traps with its type's name on the first step.
 open class Optimizer {
   public private(set) var groups: [ParameterGroup]
   /// The learning rate of groups that do not set their own; schedules change it.
