@@ -30,5 +30,6 @@ public struct Size2D: Hashable, Sendable, ExpressibleByIntegerLiteral, Expressib
   /// `(height, width)`, as the kernels take it.
   var pair: (Int, Int) { (height, width) }
 
-  public var description: String { "(\(height), \(width))" }
+  /// As it is written: `3`, or `[3, 5]`.
+  public var description: String { height == width ? "\(height)" : "[\(height), \(width)]" }
 }

@@ -58,6 +58,10 @@ public final class Embedding: Module {
   public func callAsFunction(_ indices: Tensor) -> Tensor {
     embedding(indices, weight: weight, paddingIndex: paddingIndex)
   }
+
+  public override var summary: String {
+    summary(leadingWith: "count: \(weight.shape[0]), dimension: \(weight.shape[1])")
+  }
 }
 
 /// Splits the features of each sample into `shape` (`[N, 64]` to `[N, 1, 8, 8]`), as `nn.Unflatten(1, shape)`.

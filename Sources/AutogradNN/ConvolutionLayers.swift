@@ -38,6 +38,12 @@ public final class Conv2d: Layer {
   public override func forward(_ input: Tensor) -> Tensor {
     input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
   }
+
+  public override var summary: String {
+    summary(
+      leadingWith: "inputChannels: \(weight.shape[1] * groups), outputChannels: \(weight.shape[0]), "
+        + "kernelSize: \(Size2D(weight.shape[2], weight.shape[3])), bias: \(bias != nil)")
+  }
 }
 
 /// 1-D convolution over `[N, C, L]` inputs, as `nn.Conv1d`; weight `[out, in / groups, k]`.
@@ -73,6 +79,12 @@ public final class Conv1d: Layer {
 
   public override func forward(_ input: Tensor) -> Tensor {
     input.conv1d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+  }
+
+  public override var summary: String {
+    summary(
+      leadingWith: "inputChannels: \(weight.shape[1] * groups), outputChannels: \(weight.shape[0]), "
+        + "kernelSize: \(weight.shape[2]), bias: \(bias != nil)")
   }
 }
 
@@ -117,6 +129,12 @@ public final class ConvTranspose2d: Layer {
     input.convTranspose2d(
       weight: weight, bias: bias, stride: stride, padding: padding, outputPadding: outputPadding,
       dilation: dilation, groups: groups)
+  }
+
+  public override var summary: String {
+    summary(
+      leadingWith: "inputChannels: \(weight.shape[0]), outputChannels: \(weight.shape[1] * groups), "
+        + "kernelSize: \(Size2D(weight.shape[2], weight.shape[3])), bias: \(bias != nil)")
   }
 }
 

@@ -23,6 +23,10 @@ public final class Linear: Layer {
   }
 
   public override func forward(_ input: Tensor) -> Tensor { input.linear(weight: weight, bias: bias) }
+
+  public override var summary: String {
+    "inputSize: \(weight.shape[1]), outputSize: \(weight.shape[0]), bias: \(bias != nil)"
+  }
 }
 
 /// A leaf of `shape` uniform in ±bound: PyTorch's default initialization of weights and biases.

@@ -111,6 +111,11 @@ open class Module {
     return result
   }
 
+  /// What `print(model)` shows between this module's parentheses, as PyTorch's `extra_repr`: by
+  /// default the stored properties that are neither tensors nor modules (its hyperparameters), as
+  /// `name: value`. A layer whose sizes live only in its weights' shapes overrides it.
+  open var summary: String { reflectedHyperparameters() }
+
   /// Switches this module and its descendants to training (`true`) or evaluation mode.
   public func train(_ training: Bool = true) {
     for (_, module) in namedModules() { module.isTraining = training }

@@ -27,6 +27,10 @@ public class BatchNorm: Layer {
       runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
       training: isTraining, momentum: momentum, epsilon: epsilon)
   }
+
+  public override var summary: String {
+    summary(leadingWith: "features: \(runningMean.count), affine: \(weight != nil)")
+  }
 }
 
 /// Batch normalization of `[N, C]` or `[N, C, L]` inputs.

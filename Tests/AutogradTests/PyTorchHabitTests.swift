@@ -42,7 +42,7 @@ import Testing
     let square: Size2D = 3
     let wide: Size2D = [2, 5]
     #expect(square == Size2D(3, 3) && square.pair == (3, 3))
-    #expect(wide.height == 2 && wide.width == 5 && "\(wide)" == "(2, 5)")
+    #expect(wide.height == 2 && wide.width == 5 && "\(wide)" == "[2, 5]" && "\(square)" == "3")
   }
 
   @Test func convolutionAndPoolingTakePlainIntegers() {

@@ -184,7 +184,7 @@ extension Tensor {
 
 extension Double {
   /// `2` for whole numbers that fit an Int, else Python's repr (`0.5`, `1e-08`): for formulas.
-  var compactDescription: String {
+  package var compactDescription: String {
     self == rounded() && Swift.abs(self) < 1e15 ? String(Int(self)) : pythonRepr(self)
   }
 }
