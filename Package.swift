@@ -17,6 +17,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     // `Real`: elementary functions (exp, log, tanh, ...) generic over Float and Double.
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    // `OrderedDictionary`: a module's state keyed by name in the order PyTorch gives it.
+    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
   ],
   targets: [
     // The innermost loops (GEMM, vectorized math, the Adam step) in C, so that AVX2/FMA code can be
@@ -31,7 +33,10 @@ let package = Package(
       ]
     ),
     // Modules, layers, optimizers, data loading and checkpoints, built on the tensor library.
-    .target(name: "AutogradNN", dependencies: ["Autograd"]),
+    .target(
+      name: "AutogradNN",
+      dependencies: ["Autograd", .product(name: "OrderedCollections", package: "swift-collections")]
+    ),
     // MPI, loaded at run time with dlopen: the one C file that knows Open MPI's and MPICH's ABIs.
     .target(name: "CAutogradMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
     // Training across processes and machines: process groups, data-parallel training, sharding.

@@ -1,5 +1,6 @@
 import Autograd
 import Foundation
+import OrderedCollections
 
 /// Why a saved state does not fit a module: the names that are missing, unexpected, or of the
 /// wrong shape.
@@ -18,8 +19,18 @@ public struct StateDictError: Error, CustomStringConvertible, Equatable {
 }
 
 extension Module {
-  /// Every parameter and buffer by dotted name: what a checkpoint holds.
-  public func stateDict() -> [(String, Tensor)] { namedParameters() + namedBuffers() }
+  /// Every parameter and buffer by dotted name, in PyTorch's order: what a checkpoint holds.
+  /// Keyed by name, as PyTorch's `state_dict()`: `state["0.weight"]`, `state.keys`.
+  public func stateDict() -> OrderedDictionary<String, Tensor> {
+    OrderedDictionary(uniqueKeysWithValues: namedParameters() + namedBuffers())
+  }
+
+  /// Copies saved values into this module's parameters and buffers; see the overload that takes
+  /// a list of named tensors.
+  @discardableResult
+  public func loadStateDict(_ state: OrderedDictionary<String, Tensor>, strict: Bool = true) throws -> StateDictError {
+    try loadStateDict(state.map { ($0.key, $0.value) }, strict: strict)
+  }
 
   /// Copies saved values into this module's parameters and buffers, converting dtypes.
   ///
@@ -29,7 +40,7 @@ extension Module {
   @discardableResult
   public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws -> StateDictError {
     let saved = Dictionary(state, uniquingKeysWith: { _, last in last })
-    let own = stateDict()
+    let own = namedParameters() + namedBuffers()
     var report = StateDictError()
     report.missing = own.map(\.0).filter { saved[$0] == nil }
     let ownNames = Set(own.map(\.0))
@@ -49,7 +60,7 @@ extension Module {
 
   /// Saves the state as a `.safetensors` file, with optional string metadata.
   public func save(to url: URL, metadata: [String: String] = [:]) throws {
-    try Safetensors.save(stateDict(), metadata: metadata, to: url)
+    try Safetensors.save(namedParameters() + namedBuffers(), metadata: metadata, to: url)
   }
 
   /// Loads the state from a `.safetensors` file and returns the file's metadata.

@@ -170,10 +170,19 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] {
     #expect(copy(x).scalars(as: Float.self) == model(x).scalars(as: Float.self))
   }
 
+  @Test func theStateIsKeyedByNameInPyTorchsOrder() {
+    let model = Sequential(Linear(inputSize: 2, outputSize: 3), ReLU(), Linear(inputSize: 3, outputSize: 1))
+    let state = model.stateDict()
+    #expect(Array(state.keys) == ["0.weight", "0.bias", "2.weight", "2.bias"])
+    #expect(state["2.weight"]?.shape == [1, 3])
+    #expect(state["0.bias"] === model.parameters()[1])
+  }
+
   @Test func loadingReportsMissingUnexpectedAndMismatchedNames() throws {
     let model = Sequential(Linear(inputSize: 2, outputSize: 3), Linear(inputSize: 3, outputSize: 1))
-    var state = model.stateDict().filter { $0.0 != "1.bias" }
-    state.append(("extra.weight", Tensor.zeros([1])))
+    var state = model.stateDict()
+    state["1.bias"] = nil
+    state["extra.weight"] = Tensor.zeros([1])
     #expect { try model.loadStateDict(state) } throws: { error in
       let e = error as! StateDictError
       return e.missing == ["1.bias"] && e.unexpected == ["extra.weight"] && "\(e)".contains("missing keys: 1.bias")
@@ -182,7 +191,8 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] {
     let report = try model.loadStateDict(state, strict: false)
     #expect(report.missing == ["1.bias"] && report.unexpected == ["extra.weight"])
     #expect(model.stateDict().map { $0.1.scalars(as: Float.self) } == before)
-    let wrongShape = [("0.weight", Tensor.zeros([4, 4]))] + model.stateDict().filter { $0.0 != "0.weight" }
+    var wrongShape = model.stateDict()
+    wrongShape["0.weight"] = Tensor.zeros([4, 4])
     #expect { try model.loadStateDict(wrongShape, strict: false) } throws: {
       "\($0)".contains("0.weight is [3, 2] here, [4, 4] in the state")
     }
