@@ -122,18 +122,19 @@ extension Tensor {
   public static func rand(
     _ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false, generator: inout RandomGenerator
   ) -> Tensor {
-    Tensor(
-      (0..<Shape.count(shape)).map { _ in generator.nextUniform() }, shape: shape, dtype: dtype,
-      requiresGrad: requiresGrad)
+    drawn(shape, dtype, requiresGrad) { generator.nextUniform() }
   }
 
   /// Standard normal random values from `generator`; a leaf that requires grad with `requiresGrad`.
   public static func randn(
     _ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false, generator: inout RandomGenerator
   ) -> Tensor {
-    Tensor(
-      (0..<Shape.count(shape)).map { _ in generator.nextNormal() }, shape: shape, dtype: dtype,
-      requiresGrad: requiresGrad)
+    drawn(shape, dtype, requiresGrad) { generator.nextNormal() }
+  }
+
+  /// A tensor of `shape` filled, in row-major order, with what `draw` returns.
+  private static func drawn(_ shape: [Int], _ dtype: DType, _ requiresGrad: Bool, _ draw: () -> Double) -> Tensor {
+    Tensor((0..<Shape.count(shape)).map { _ in draw() }, shape: shape, dtype: dtype, requiresGrad: requiresGrad)
   }
 
   /// Uniform random integers in `low..<high` from `generator`, as an int64 tensor.

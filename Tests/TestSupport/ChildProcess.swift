@@ -40,8 +40,12 @@ public enum ChildProcess {
   /// reference's side table on Linux, which LeakSanitizer reports in the sanitizer runs.
   public static func run(_ executable: URL, _ arguments: [String], timeout: Double = 120) throws -> Outcome {
     var pipeEnds: [Int32] = [0, 0]
+    // Close-on-exec, so that programs other tests start meanwhile do not inherit this pipe (and
+    // keep it open after this program has ended); the child's own copies are made by dup2.
     guard pipe(&pipeEnds) == 0 else { throw Failure.missing("pipe: \(String(cString: strerror(errno)))") }
     let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
+    _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+    _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -51,7 +55,13 @@ public enum ChildProcess {
     let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
-    let started = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+    // A program just written (a copied binary) may be "busy" for a moment: a process that another
+    // test forked meanwhile can still hold the copy's file open for writing. Try again then.
+    var started = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+    for _ in 0..<100 where started == ETXTBSY {
+      usleep(20_000)
+      started = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+    }
     close(writeEnd)
     guard started == 0 else {
       close(readEnd)
