@@ -37,7 +37,6 @@ final class GradientBucket {
   }
 
   var isFull: Bool { readyCount == members.count }
-  var isStarted: Bool { pending != nil }
 
   /// Copies member `position`'s gradient in (zeros for a parameter without one) and marks it complete.
   func fill(_ position: Int, from parameter: Tensor) {
@@ -105,7 +104,4 @@ final class GradientBucket {
     readyCount = 0
     isReady = Array(repeating: false, count: members.count)
   }
-
-  /// Whether member `position` got its gradient in this pass.
-  func isMemberReady(_ position: Int) -> Bool { isReady[position] }
 }

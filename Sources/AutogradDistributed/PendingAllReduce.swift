@@ -54,11 +54,7 @@ public final class PendingAllReduce: @unchecked Sendable {
     buffer.withUnsafeMutableElementBytes { base, count in
       if op == .mean { ProcessGroup.divide(base, count: count, dtype: buffer.dtype, by: group.size) }
     }
-    if buffer !== tensor { withNoGradCopy(buffer, into: tensor) }
+    // Written back as a gradient or parameter update is: unrecorded.
+    if buffer !== tensor { withNoGrad { tensor.copy(from: buffer) } }
   }
-}
-
-/// Writes `source` into `destination` without recording, as a gradient or parameter update is.
-private func withNoGradCopy(_ source: Tensor, into destination: Tensor) {
-  withNoGrad { destination.copy(from: source) }
 }
