@@ -29,7 +29,7 @@ enum MPILibrary {
     for candidate in candidates(ProcessInfo.processInfo.environment) {
       var message = [CChar](repeating: 0, count: 512)
       if ag_mpi_load(candidate, &message, message.count) == 0 { return nil }
-      reasons.append(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+      reasons.append(text(of: message))
     }
     return reasons.joined(separator: "; ")
   }()
@@ -54,6 +54,11 @@ enum MPILibrary {
     var text = [CChar](repeating: 0, count: 1024)
     ag_mpi_error_text(code, &text, text.count)
     throw DistributedError.mpiFailed(
-      call: call, message: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+      call: call, message: Self.text(of: text))
+  }
+
+  /// The text a C function wrote into `buffer`, up to its terminating zero.
+  private static func text(of buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }
