@@ -162,20 +162,23 @@ enum Engine {
             }
             grads = apply(node, to: grad, keepingSaved: retainGraph, checkingAnomalies: anomalyMode)
           }
-          for i in 0..<node.inputs.count where node.needsGradient(i) {
-            let input = node.inputs[i]
+          for i in 0..<node.edges.count {
             let grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
-            if let grad {
-              trapUnless(
-                grad.shape == input.shape,
-                "backward: internal error, gradient of shape \(grad.shape) for a tensor of shape \(input.shape)")
-            }
-            if let child = input.gradFn {
+            switch node.edges[i] {
+            case .none:
+              continue
+            case .node(let child):
               if let grad { deliver(grad, to: child) }
               child.pendingDependencies -= 1
               if child.pendingDependencies == 0 { ready.append(child) }
-            } else if let total = leafGradients.receive(grad, for: input, adding: sum) {
-              finish(input, total)
+            case .leaf(let leaf):
+              if let grad {
+                trapUnless(
+                  grad.shape == leaf.shape,
+                  "backward: internal error, \(node.displayName) gave a gradient of shape \(grad.shape) for a tensor of shape \(leaf.shape)"
+                )
+              }
+              if let total = leafGradients.receive(grad, for: leaf, adding: sum) { finish(leaf, total) }
             }
           }
           if !retainGraph { release(node) }
@@ -201,15 +204,18 @@ enum Engine {
         backward: the graph behind \(node.displayName) was freed by an earlier backward; \
         pass retainGraph: true to the first backward to run backward through it again
         """)
-      for i in 0..<node.inputs.count where node.needsGradient(i) {
-        guard let child = node.inputs[i].gradFn else {
-          leaves.expect(node.inputs[i])
+      for i in 0..<node.edges.count {
+        switch node.edges[i] {
+        case .none:
           continue
-        }
-        child.pendingDependencies += 1
-        if !child.isVisited {
-          child.isVisited = true
-          stack.append(child)
+        case .leaf(let leaf):
+          leaves.expect(leaf)
+        case .node(let child):
+          child.pendingDependencies += 1
+          if !child.isVisited {
+            child.isVisited = true
+            stack.append(child)
+          }
         }
       }
     }
@@ -219,7 +225,7 @@ enum Engine {
   /// the node for it (release would drop them next anyway), which spares copying them.
   private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList
   {
-    for i in 0..<node.saved.count where node.saved[i].storage.version != node.savedVersions[i] {
+    for i in 0..<node.saved.count where !node.savedVersions.matches(node.saved[i].storage.version, at: i) {
       trap(
         """
         backward: a value saved by \(node.displayName) was modified by an in-place operation \

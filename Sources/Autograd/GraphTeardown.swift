@@ -9,33 +9,46 @@ extension Node {
   /// with an explicit work list beyond `recursiveTeardownLimit`. Recursion alone would nest one
   /// `deinit` per node and overflow the stack near 10^5 nodes.
   func tearDownGraphBehind() {
-    if inputs.isEmpty && saved.isEmpty { return }
+    if edges.isEmpty && saved.isEmpty { return }
     if ag_teardown_enter() <= Self.recursiveTeardownLimit {
       // Released here, while the depth is counted, rather than after `deinit` returns.
       saved.removeAll()
-      inputs.removeAll()
+      edges.removeAll()
+      _ = takeRecordedInputs()
       rule = nil
       ag_teardown_leave()
       return
     }
     ag_teardown_leave()
-    var work: [Tensor] = []
-    saved.moveAll(into: &work)
-    inputs.moveAll(into: &work)
-    rule = nil
+    var work: [Node] = []
+    dismantle(into: &work)
     var dismantled = 0
-    while var tensor = work.popLast() {
+    while var node = work.popLast() {
       // Only dismantle what nobody else holds; anything shared stays intact for its other owners.
-      guard isKnownUniquelyReferenced(&tensor), var node = tensor.gradFn.take() else { continue }
       guard isKnownUniquelyReferenced(&node) else { continue }
-      node.saved.moveAll(into: &work)
-      node.inputs.moveAll(into: &work)
-      node.rule = nil
+      node.dismantle(into: &work)
       dismantled += 1
     }
     // A large graph freed leaves its nodes' memory in the allocator's free lists, resident until
     // exit; hand it back. Trimming costs a walk of the heap, small next to freeing this many nodes.
     if dismantled >= Self.largeGraph { ag_return_free_memory() }
+  }
+
+  /// Empties this node, moving to `work` the nodes behind it that only it held: those its edges
+  /// lead to, and those that computed the tensors it saved (or recorded) when only it holds them.
+  private func dismantle(into work: inout [Node]) {
+    for i in 0..<edges.count {
+      if case .node(let child) = edges.exchange(at: i, with: .none) { work.append(child) }
+    }
+    edges.removeAll()
+    var tensors: [Tensor] = []
+    saved.moveAll(into: &tensors)
+    var recorded = takeRecordedInputs()
+    recorded.moveAll(into: &tensors)
+    while var tensor = tensors.popLast() {
+      if isKnownUniquelyReferenced(&tensor), let node = tensor.gradFn.take() { work.append(node) }
+    }
+    rule = nil
   }
 
   /// Graphs of at least this many nodes (about 30 MB) give their memory back when freed.

@@ -11,9 +11,12 @@ struct RuleContext {
 }
 
 /// The storage versions of a node's saved tensors when they were saved: two inline, more in an
-/// array (24 bytes, against 48 for a `SmallList<Int>`; the saved list has the length).
+/// array (16 bytes, against 48 for a `SmallList<Int>`; the saved list has the length).
+///
+/// The two inline ones keep the low 32 bits: a change goes unseen only if a value is written in
+/// place a multiple of 2^32 times between forward and backward.
 struct SavedVersions {
-  private var first = 0, second = 0
+  private var first: UInt32 = 0, second: UInt32 = 0
   private var rest: [Int] = []
 
   init() {}
@@ -22,18 +25,48 @@ struct SavedVersions {
     for i in 0..<saved.count {
       let version = saved[i].storage.version
       switch i {
-      case 0: first = version
-      case 1: second = version
+      case 0: first = UInt32(truncatingIfNeeded: version)
+      case 1: second = UInt32(truncatingIfNeeded: version)
       default: rest.append(version)
       }
     }
   }
 
-  subscript(_ i: Int) -> Int { i == 0 ? first : (i == 1 ? second : rest[i - 2]) }
+  /// Whether `version` is the one saved at position `i`.
+  func matches(_ version: Int, at i: Int) -> Bool {
+    switch i {
+    case 0: return first == UInt32(truncatingIfNeeded: version)
+    case 1: return second == UInt32(truncatingIfNeeded: version)
+    default: return rest[i - 2] == version
+    }
+  }
+
+  subscript(_ i: Int) -> Int { i == 0 ? Int(first) : (i == 1 ? Int(second) : rest[i - 2]) }
 }
 
 /// A node's inputs or saved values: one or two inline, more in an array.
 typealias TensorList = SmallList<Tensor>
+
+/// Where backward sends the gradient of one input of a node (PyTorch's `next_functions`): to the
+/// node that computed the input, to the input itself when it is a leaf that requires grad (its
+/// gradient is accumulated there), or nowhere.
+///
+/// A node holds edges, not its input tensors: an intermediate value that no rule saved is freed as
+/// soon as the caller lets go of it, and a long graph keeps only its nodes (ARCHITECTURE.md, "The
+/// life of one op").
+enum Edge {
+  case none
+  case node(Node)
+  case leaf(Tensor)
+
+  init(to input: Tensor) {
+    if let node = input.gradFn {
+      self = .node(node)
+    } else {
+      self = input.requiresGrad ? .leaf(input) : .none
+    }
+  }
+}
 
 /// What a backward rule returns: one gradient per input, `nil` where none is needed.
 typealias GradientList = SmallList<Tensor?>
@@ -49,11 +82,12 @@ typealias BackwardRule = (_ grad: Tensor, _ saved: TensorList, _ context: RuleCo
 /// A function that sees the gradient of a tensor during backward and may return a replacement.
 public typealias GradientHook = (Tensor) -> Tensor?
 
-/// One recorded op in the graph: its inputs, the values its rule saved, and the rule.
+/// One recorded op in the graph: the edges to its inputs, the values its rule saved, and the rule.
 ///
-/// A node never owns its output tensor (that would be a reference cycle under ARC).
+/// A node never owns its output tensor (that would be a reference cycle under ARC), and holds its
+/// input tensors only while pictures are recorded (`recordedInputs`).
 final class Node {
-  // The fields are ordered so that the flags fill the name's padding: a graph keeps every node
+  // The fields are ordered so that the flags and the count fill the name's padding: a graph keeps every node
   // alive until backward, and a long one is bound by the memory it walks.
   let name: StaticString
   /// Set when backward has released the saved values (no `retainGraph`).
@@ -61,16 +95,17 @@ final class Node {
   /// Scratch space of one backward pass (with `pendingDependencies` and `pendingGrad`).
   @exclusivity(unchecked) var isVisited = false
   private let hasScalar: Bool
-  /// The op's inputs, all of them (so the graph can be drawn), and which of them need a gradient.
+  /// Scratch space of one backward pass: how many edges into this node have yet to deliver.
+  @exclusivity(unchecked) var pendingDependencies: Int32 = 0
+  /// One edge per input, in the inputs' order: where each input's gradient goes.
   // Hot fields skip the run-time exclusivity checks, as Tensor's do.
-  @exclusivity(unchecked) var inputs: TensorList
+  @exclusivity(unchecked) var edges: SmallList<Edge>
   /// Which inputs need a gradient, and the scalar operand: what the rule gets besides the gradient.
   let context: RuleContext
   @exclusivity(unchecked) var saved: TensorList
   /// Each saved tensor's storage version when it was saved.
   @exclusivity(unchecked) var savedVersions: SavedVersions
   @exclusivity(unchecked) var rule: BackwardRule?
-  @exclusivity(unchecked) var pendingDependencies = 0
   @exclusivity(unchecked) var pendingGrad: Tensor?
 
   /// What few nodes have, kept apart so that the others stay small and free fast.
@@ -80,6 +115,7 @@ final class Node {
     weak var retainedOutput: Tensor?
     var customName: String?
     var creationTrace: CreationTrace?
+    var recordedInputs = TensorList()
   }
   @exclusivity(unchecked) private var extras: Extras?
   private var ensuredExtras: Extras {
@@ -113,8 +149,16 @@ final class Node {
     set { ensuredExtras.creationTrace = newValue }
   }
 
-  /// Whether input `i` needs a gradient (the edges backward follows).
-  func needsGradient(_ i: Int) -> Bool { context[i] }
+  /// The input tensors themselves, kept only for ops recorded inside `ComputationGraph.recording`
+  /// (pictures show every value); empty otherwise.
+  var recordedInputs: TensorList {
+    get { extras?.recordedInputs ?? TensorList() }
+    set { ensuredExtras.recordedInputs = newValue }
+  }
+  /// Moves the recorded inputs out (for teardown), without making extras where there are none.
+  func takeRecordedInputs() -> TensorList { extras?.recordedInputs.take() ?? TensorList() }
+  /// Whether the node was recorded with its input tensors.
+  var hasRecordedInputs: Bool { !(extras?.recordedInputs.isEmpty ?? true) || edges.isEmpty }
 
   /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
   var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
@@ -122,14 +166,14 @@ final class Node {
   /// Makes a node; `needs` has a bit set for each input that requires grad. The lists are
   /// consumed, so that they move into the node without retaining their tensors again.
   init(
-    name: StaticString, detail: String?, scalar: Double?, inputs: consuming TensorList, needs: UInt64,
+    name: StaticString, detail: String?, scalar: Double?, edges: consuming SmallList<Edge>, needs: UInt64,
     saved: consuming TensorList, rule: @escaping BackwardRule
   ) {
     self.name = name
     self.hasScalar = scalar != nil
     self.context = RuleContext(bits: needs, scalar: scalar ?? 0)
     self.savedVersions = SavedVersions(of: saved)
-    self.inputs = inputs
+    self.edges = edges
     self.saved = saved
     self.rule = rule
     if let detail { ensuredExtras.detail = detail }
@@ -157,8 +201,12 @@ extension Tensor {
     trapUnless(inputs.count <= 64, "\(name): at most 64 inputs can be recorded, got \(inputs.count)")
     let needs = inputs.bits(where: { $0.requiresGrad })
     guard needs != 0, GradMode.isEnabled else { return self }
-    gradFn = Node(name: name, detail: detail(), scalar: scalar, inputs: inputs, needs: needs, saved: saved, rule: rule)
-    if AnomalyMode.isEnabled { gradFn!.creationTrace = CreationTrace() }
+    var edges = SmallList<Edge>()
+    for i in 0..<inputs.count { edges.append(Edge(to: inputs[i])) }
+    let node = Node(name: name, detail: detail(), scalar: scalar, edges: edges, needs: needs, saved: saved, rule: rule)
+    if AnomalyMode.isEnabled { node.creationTrace = CreationTrace() }
+    if InputRecording.isEnabled { node.recordedInputs = inputs }
+    gradFn = node
     return self
   }
 }

@@ -32,8 +32,12 @@ struct GraphSource: ParsableArguments {
   @Option(parsing: .unconditional, help: "With --checkpoint: which digit of the data set (row number from 0) to run.")
   var sample = 0
 
-  /// The output tensor, with names for the tensors of its graph.
+  /// The output tensor, with names for the tensors of its graph, recorded with every value for the picture.
   func build() throws -> (output: Tensor, names: [String: Tensor]) {
+    try ComputationGraph.recording { try buildGraph() }
+  }
+
+  private func buildGraph() throws -> (output: Tensor, names: [String: Tensor]) {
     if let checkpoint {
       guard expr == nil else { throw CommandError("give either --checkpoint or --expr, not both") }
       return try checkpointGraph(checkpoint)

@@ -37,7 +37,8 @@ public struct ScalarExpression {
       names[name] = Tensor(value, dtype: .float64, requiresGrad: parameters?.contains(name) ?? true)
     }
     var parser = Parser(source: source, text: Array(source.unicodeScalars), names: names)
-    output = try parser.program()
+    // Recorded with every value: an expression is parsed to be drawn and explained.
+    output = try ComputationGraph.recording { try parser.program() }
     names = parser.names
     usedNames = parser.used
     if !names.values.contains(where: { $0 === output }) { names["loss"] = output }

@@ -61,7 +61,9 @@ import Testing
     let x = features[0..<20]
     #expect(loaded(x).scalars(as: Float.self) == model(x).scalars(as: Float.self))
     // The graph of the loaded model on one digit: every parameter is a node, with its gradient.
-    let (loss, names) = DigitsClassifier.lossOnOneDigit(loaded, features: features, labels: labels, sample: 3)
+    let (loss, names) = ComputationGraph.recording {
+      DigitsClassifier.lossOnOneDigit(loaded, features: features, labels: labels, sample: 3)
+    }
     let graph = ComputationGraph(of: loss, names: names)
     for (name, parameter) in loaded.namedParameters() {
       let node = try #require(graph.nodes.first { $0.name == name })

@@ -12,8 +12,10 @@ private func lectureGraph(x: Double = 1, y: Double = 2, w: Double = 1) -> (loss:
   let xt = Tensor(x, dtype: .float64)
   let yt = Tensor(y, dtype: .float64)
   let wt = Tensor(w, dtype: .float64, requiresGrad: true)
-  let yHat = xt * wt
-  let loss = (yt - yHat).pow(2)
+  let (yHat, loss) = ComputationGraph.recording {
+    let yHat = xt * wt
+    return (yHat, (yt - yHat).pow(2))
+  }
   return (loss, ["x": xt, "y": yt, "w": wt, "y_hat": yHat, "loss": loss])
 }
 
@@ -115,8 +117,10 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
 
   @Test func sharedValuesSayTheirGradientIsASum() {
     let a = Tensor(3.0, dtype: .float64, requiresGrad: true)
-    let b = a * 2
-    let c = b * b
+    let (b, c) = ComputationGraph.recording {
+      let b = a * 2
+      return (b, b * b)
+    }
     let text = ComputationGraph(of: c, names: ["a": a, "b": b, "c": c]).explanation()
     #expect(text.contains("from above: d(c)/d(b) = 12.0  (the sum over its 2 uses)"))
     #expect(text.contains("d(c)/d(a) = 24.0"))
@@ -136,7 +140,7 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
 
   @Test func namesWithMarkupAreEscaped() throws {
     let a = Tensor(1.0, requiresGrad: true)
-    let graph = ComputationGraph(of: a * 2, names: ["<a&b>": a])
+    let graph = ComputationGraph(of: ComputationGraph.recording { a * 2 }, names: ["<a&b>": a])
     #expect(SVGCounter.count(graph.svg()) != nil)
     #expect(graph.svg().contains("&lt;a&amp;b&gt;"))
     #expect(graph.dot().contains("label=\"<a&b>"))
@@ -154,9 +158,12 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
 
   @Test func deepGraphsAreDrawnTopToBottom() throws {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
-    var y = x
-    for _ in 0..<12 { y = (y * 0.9).tanh() }
-    let graph = ComputationGraph(of: y.sum(), names: ["x": x])
+    let y = ComputationGraph.recording {
+      var y = x
+      for _ in 0..<12 { y = (y * 0.9).tanh() }
+      return y.sum()
+    }
+    let graph = ComputationGraph(of: y, names: ["x": x])
     let svg = graph.svg()
     let counts = try #require(SVGCounter.count(svg))
     #expect(counts.nodeGroups == graph.nodes.count && counts.edgePaths == graph.edges.count)
@@ -167,13 +174,47 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
 
   @Test func longChainsAreCollapsedInPictures() throws {
     let x = Tensor(1.0, dtype: .float64, requiresGrad: true)
-    var y = x
-    for _ in 0..<2000 { y = (y * 1.0001).tanh() }
+    let y = ComputationGraph.recording {
+      var y = x
+      for _ in 0..<2000 { y = (y * 1.0001).tanh() }
+      return y
+    }
     let graph = ComputationGraph(of: y, names: ["x": x])
     #expect(graph.nodes.count > 4000)
     let counts = try #require(SVGCounter.count(graph.svg()))
     #expect(counts.nodeGroups < 10)
     #expect(graph.svg().contains("ops in a chain"))
+  }
+
+  @Test func onlyRecordedGraphsKeepTheirIntermediateValues() {
+    let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
+    weak var doubled: Tensor?
+    weak var scaled: Tensor?
+    func build() -> Tensor {
+      let t = x * 2
+      // A product by a constant saves the constant alone: its gradient is the constant.
+      let u = t * Tensor([3.0, 4.0], dtype: .float64)
+      (doubled, scaled) = (t, u)
+      return (u + 1).sum()
+    }
+    let plain = build()
+    #expect(doubled == nil && scaled == nil, "backward needs neither value, so the graph does not keep them")
+    let recorded = ComputationGraph.recording { build() }
+    #expect(doubled != nil && scaled != nil)
+    #expect(ComputationGraph(of: recorded, names: ["x": x]).nodes.count == 6, "x, x * 2, the constant, *, + 1 and sum")
+    plain.backward()
+    #expect(x.grad?.scalars(as: Double.self) == [6, 8])
+  }
+
+  @Test func drawingAGraphRecordedWithoutItsValuesTraps() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let x = Tensor(1.0, requiresGrad: true)
+      _ = ComputationGraph(of: x * 2)
+    }.map { result in
+      let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+      #expect(message.contains("MulBackward was recorded without its inputs"))
+      #expect(message.contains("ComputationGraph.recording"))
+    }
   }
 }
 
@@ -187,8 +228,10 @@ enum TwoLayerNetFixture {
     let w2 = Tensor.randn([3, 2], dtype: .float64, generator: &g)
     w1.requiresGrad = true
     w2.requiresGrad = true
-    let h = x.matmul(w1).relu()
-    let loss = (h.matmul(w2) - y).pow(2).sum()
+    let (h, loss) = ComputationGraph.recording {
+      let h = x.matmul(w1).relu()
+      return (h, (h.matmul(w2) - y).pow(2).sum())
+    }
     return (loss, ["x": x, "y": y, "w1": w1, "w2": w2, "h": h, "loss": loss])
   }
 }

@@ -202,15 +202,39 @@ let unaryCases: [UnaryCase] = [
     #expect((Tensor(integers: [1, 2]) - 0.5).scalars(as: Float.self) == [0.5, 1.5])
     // One input is recorded, and the number is shown in the graph.
     let w = Tensor([1.0], requiresGrad: true)
-    for (y, name, formula) in [
-      (w * 2, "MulBackward", "w * 2"), (2 - w, "RsubBackward", "2 - w"),
-      (w - 0.5, "SubBackward", "w - 0.5"), (w / 4, "DivBackward", "w / 4"),
-    ] {
+    let recorded = ComputationGraph.recording {
+      [
+        (w * 2, "MulBackward", "w * 2"), (2 - w, "RsubBackward", "2 - w"), (w - 0.5, "SubBackward", "w - 0.5"),
+        (w / 4, "DivBackward", "w / 4"),
+      ]
+    }
+    for (y, name, formula) in recorded {
       #expect(y.gradFnName == name)
       let graph = ComputationGraph(of: y, names: ["w": w])
       #expect(graph.nodes.count == 2)
       #expect(graph.nodes.compactMap(\.formula) == [formula])
     }
+  }
+
+  @Test func productWithOneOperandNeedingAGradient() {
+    // Only the other operand is saved then; the gradient still reduces over broadcast axes.
+    let constant = Tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype: .float64).reshaped(to: [2, 3])
+    let cases: [([Int], [Double])] = [
+      ([2, 3], [1, 2, 3, 4, 5, 6]), ([3], [5, 7, 9]), ([1, 3], [5, 7, 9]), ([2, 1], [6, 15]),
+    ]
+    for (shape, expected) in cases {
+      let x = Tensor.ones(shape, dtype: .float64)
+      x.requiresGrad = true
+      let left = grad(of: (x * constant).sum(), withRespectTo: [x])[0]!
+      let right = grad(of: (constant * x).sum(), withRespectTo: [x])[0]!
+      #expect(left.shape == shape && right.shape == shape)
+      #expect(left.scalars(as: Double.self) == expected && right.scalars(as: Double.self) == expected)
+    }
+    // Second order through the saved operand: d²(x² · c)/dx² = 2c.
+    let x = Tensor([1.0, 2.0, 3.0], dtype: .float64, requiresGrad: true)
+    let c = Tensor([2.0, 3.0, 4.0], dtype: .float64)
+    let first = grad(of: (x * x * c).sum(), withRespectTo: [x], createGraph: true)[0]!
+    #expect(grad(of: first.sum(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [4, 6, 8])
   }
 
   @Test func tiesSplitTheGradient() {

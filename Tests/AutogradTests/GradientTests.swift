@@ -171,9 +171,11 @@ private func check(
     let w = Tensor.randn([5, 4], dtype: .float64)
     x.requiresGrad = true
     w.requiresGrad = true
-    let y = x.linear(weight: w)
+    let y = ComputationGraph.recording { x.linear(weight: w) }
     #expect(y.shape == [2, 3, 5])
-    let products = ComputationGraph(of: y.sum(), gradients: false).nodes.filter { $0.op == "Mm" }
+    let products = ComputationGraph(of: ComputationGraph.recording { y.sum() }, gradients: false).nodes.filter {
+      $0.op == "Mm"
+    }
     #expect(products.map(\.shape) == [[6, 5]])
     // Non-contiguous stacks (a permuted view) and vectors on the right fold too.
     check([[3, 2, 4], [5, 4]]) { $0[0].permuted([1, 0, 2]).linear(weight: $0[1]) }

@@ -49,12 +49,26 @@ extension Tensor {
   /// Element-wise product with broadcasting. Backward: d(ab) = b da + a db.
   public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "mul")
-    return Kernels.zip(a, b, .mul, name: "mul")
-      .recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
-        GradientList(
-          needs[0] ? (g * s[1]).unbroadcast(to: s[0].shape) : nil,
-          needs[1] ? (g * s[0]).unbroadcast(to: s[1].shape) : nil)
+    let out = Kernels.zip(a, b, .mul, name: "mul")
+    if a.requiresGrad && b.requiresGrad {
+      return out.recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, _ in
+        GradientList((g * s[1]).unbroadcast(to: s[0].shape), (g * s[0]).unbroadcast(to: s[1].shape))
       }
+    }
+    // One operand needs a gradient: only the other (a constant, a mask) is saved, so that
+    // `x * constant` keeps no value of x alive. Its shape is captured only when broadcasting
+    // needs it, since a capturing rule is an allocation per op.
+    let (x, factor) = a.requiresGrad ? (a, b) : (b, a)
+    if x.shape == out.shape {
+      return out.recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(factor)) { g, s, needs in
+        needs[0] ? GradientList(g * s[0], nil) : GradientList(nil, g * s[0])
+      }
+    }
+    return out.recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(factor)) {
+      [shape = x.shape] g, s, needs in
+      let grad = (g * s[0]).unbroadcast(to: shape)
+      return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
+    }
   }
 
   /// Element-wise quotient with broadcasting. Backward: d(a/b) = da / b - a db / b².

@@ -6,6 +6,14 @@ import Foundation
 /// It is what graph pictures (`dot()`, `svg()`) and step-by-step explanations (`explanation()`)
 /// are drawn from. Building it runs a backward pass of its own (with the graph retained), so it
 /// neither needs nor touches any tensor's `grad`.
+///
+/// Compute the output inside `ComputationGraph.recording { }`: backward needs only the edges
+/// between ops, so outside it the graph keeps no intermediate value for a picture to show.
+///
+/// ```swift
+/// let loss = ComputationGraph.recording { ((x * w - y) ** 2).sum() }
+/// print(ComputationGraph(of: loss, names: ["x": x, "w": w, "y": y]).dot())
+/// ```
 public struct ComputationGraph {
   /// What role a tensor plays, which pictures show with distinct styles.
   public enum Role: String, Sendable {
@@ -62,7 +70,14 @@ public struct ComputationGraph {
   /// Whether gradients could be computed (not when an earlier backward already freed the graph).
   public private(set) var hasGradients = false
 
-  /// Describes the graph that computed `output`.
+  /// Runs `body` with every op it records keeping its input tensors, so that a `ComputationGraph`
+  /// of a result can show every value. Costs the memory of those values until the graph is freed.
+  public static func recording<R>(_ body: () throws -> R) rethrows -> R {
+    try InputRecording.enabled(body)
+  }
+
+  /// Describes the graph that computed `output`, which must have been computed inside
+  /// `ComputationGraph.recording { }`.
   ///
   /// - Parameters:
   ///   - names: Names for tensors of the graph, shown in pictures and explanations.
@@ -101,7 +116,7 @@ public struct ComputationGraph {
           isSaved: savedStorages.contains(ObjectIdentifier(tensor.storage)),
           value: tensor.detached(), gradient: nil))
       inputEdges.append([])
-      for (slot, input) in (tensor.gradFn?.inputs ?? []).enumerated() {
+      for (slot, input) in (tensor.gradFn?.recordedInputs ?? []).enumerated() {
         inputEdges[id].append(edges.count)
         edges.append(Edge(from: index[ObjectIdentifier(input)]!, to: id, slot: slot))
       }
@@ -121,7 +136,15 @@ public struct ComputationGraph {
     var seen = Set<ObjectIdentifier>([ObjectIdentifier(output)])
     var stack: [(Tensor, Int)] = [(output, 0)]
     while let (tensor, next) = stack.popLast() {
-      let inputs = tensor.gradFn?.inputs ?? []
+      let inputs = tensor.gradFn?.recordedInputs ?? []
+      if let node = tensor.gradFn {
+        trapUnless(
+          node.hasRecordedInputs,
+          """
+          ComputationGraph: \(node.displayName) was recorded without its inputs; compute the output \
+          inside ComputationGraph.recording { } to draw or explain its graph
+          """)
+      }
       if next < inputs.count {
         stack.append((tensor, next + 1))
         let input = inputs[next]
