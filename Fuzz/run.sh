@@ -23,7 +23,8 @@ export SWIFT_BACKTRACE=enable=no
 swift build -c release --scratch-path "$scratch" --target AutogradNN \
   -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address
 out="$scratch/release"
-objects=$(ls "$out"/{Autograd,AutogradNN,CAutogradKernels,RealModule,_NumericsShims}.build/*.o)
+# Every module AutogradNN links: its own, Autograd's, and its dependencies' (swift-numerics, swift-collections).
+objects=("$out"/{Autograd,AutogradNN,CAutogradKernels,RealModule,_NumericsShims,OrderedCollections,InternalCollectionsUtilities}.build/*.o)
 module_maps=(-Xcc "-fmodule-map-file=$out/CAutogradKernels.build/module.modulemap"
              -Xcc "-fmodule-map-file=$scratch/checkouts/swift-numerics/Sources/_NumericsShims/include/module.modulemap")
 
@@ -33,7 +34,7 @@ for format in "${formats[@]}"; do
   binary="$out/fuzz-$format"
   # The linker warns about every AddressSanitizer symbol it cannot export; nothing to act on.
   swiftc -sanitize=fuzzer,address -parse-as-library -O -D "$flag" -I "$out/Modules" "${module_maps[@]}" \
-    Fuzz/FuzzTarget.swift $objects -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+    Fuzz/FuzzTarget.swift "${objects[@]}" -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
   mkdir -p "$scratch/corpus/$format" "$scratch/crashes/$format"
   log="$scratch/fuzz-$format.log"
   echo "== $format: fuzzing for $seconds s (log: $log)"
