@@ -32,9 +32,9 @@ enum DistributedWorkloads {
     let start = DispatchTime.now().uptimeNanoseconds
     for epoch in 0..<epochs {
       sampler.epoch = epoch
-      for batch in loader {
+      for (inputs, labels) in loader {
         optimizer.zeroGrad()
-        crossEntropy(parallel?(batch[0]) ?? model(batch[0]), batch[1]).backward()
+        crossEntropy(parallel?(inputs) ?? model(inputs), labels).backward()
         optimizer.step()
       }
     }

@@ -52,11 +52,11 @@ enum Workloads {
   static func trainClassifier<D: Dataset>(
     _ model: Layer, optimizer: Optimizer, loader: DataLoader<D>, epochs: Int,
     afterStep: (Int) -> Void = { _ in }
-  ) -> Int where D.Batch == [Tensor] {
+  ) -> Int where D.Batch == (Tensor, Tensor) {
     var step = 0
     for _ in 0..<epochs {
-      for batch in loader {
-        let loss = crossEntropy(model(batch[0]), batch[1])
+      for (inputs, labels) in loader {
+        let loss = crossEntropy(model(inputs), labels)
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()

@@ -100,13 +100,20 @@ extension Tensor {
     arange(0, end, dtype: dtype)
   }
 
-  /// `count` evenly spaced values from `start` to `end`, both included.
-  public static func linspace(_ start: Double, _ end: Double, count: Int, dtype: DType = .float32) -> Tensor {
-    trapUnless(count >= 0, "linspace: count must be non-negative, got \(count)")
-    if count == 1 { return Tensor([start], dtype: dtype) }
-    let step = (end - start) / Double(count - 1)
-    // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
-    let values = (0..<count).map { i in i < count / 2 ? start + step * Double(i) : end - step * Double(count - 1 - i) }
+  /// `steps` evenly spaced values from `start` to `end`, both included, as PyTorch's
+  /// `linspace(start, end, steps)`, and with its very values: the first half counts up from
+  /// `start`, the second down from `end`, each value one fused multiply-add in the tensor's own
+  /// precision (so `linspace(-.pi, .pi, 2000)` in float32 is PyTorch's to the bit).
+  public static func linspace(_ start: Double, _ end: Double, _ steps: Int, dtype: DType = .float32) -> Tensor {
+    trapUnless(steps >= 0, "linspace: number of steps must be non-negative, got \(steps)")
+    if steps == 1 { return Tensor([start], dtype: dtype) }
+    func filled<F: BinaryFloatingPoint>(_ start: F, _ end: F) -> [Double] {
+      let step = (end - start) / F(steps - 1)
+      return (0..<steps).map { i in
+        Double(i < steps / 2 ? start.addingProduct(step, F(i)) : end.addingProduct(-step, F(steps - 1 - i)))
+      }
+    }
+    let values = dtype == .float32 ? filled(Float(start), Float(end)) : filled(start, end)
     return Tensor(values, dtype: dtype)
   }
 

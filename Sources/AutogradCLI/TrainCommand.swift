@@ -149,8 +149,8 @@ struct EvaluateCommand: ParsableCommand {
     var generator = RandomGenerator(seed: options.seed)
     let (_, test) = DigitsClassifier.split(
       features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
-    let batch = test.batch(at: Array(0..<test.count))
-    let accuracy = DigitsClassifier.accuracy(of: network, features: batch[0], labels: batch[1])
+    let (testFeatures, testLabels) = test.batch(at: Array(0..<test.count))
+    let accuracy = DigitsClassifier.accuracy(of: network, features: testFeatures, labels: testLabels)
     print(
       "\(options.model.rawValue) model from \(model): test accuracy \(String(format: "%.2f", accuracy * 100))% on \(test.count) held-out digits"
     )

@@ -9,9 +9,9 @@ import AutogradNN
 /// let group = try ProcessGroup.world()
 /// let model = DistributedDataParallel(try makeModel(), group: group)
 /// let optimizer = SGD(parameters: model.module.parameters(), learningRate: 0.1, momentum: 0.9)
-/// for batch in loader {                       // a DataLoader over a DistributedSampler
+/// for (inputs, labels) in loader {           // a DataLoader over a DistributedSampler
 ///   optimizer.zeroGrad()
-///   crossEntropy(model(batch[0]), batch[1]).backward()   // gradients are averaged here
+///   crossEntropy(model(inputs), labels).backward()   // gradients are averaged here
 ///   optimizer.step()
 /// }
 /// ```

@@ -39,36 +39,13 @@ public enum DigitsClassifier {
     }
   }
 
-  /// The digits data shipped with the package, in the resource bundle SwiftPM builds beside the
-  /// executable (or beside the test bundle).
-  ///
-  /// Looked up by hand rather than through `Bundle.module`, whose accessor stops the process when
-  /// the bundle is missing: an `autograd` binary copied elsewhere has none.
-  /// - Throws: `DataFileError` when the bundle is not there, saying to pass the data's path.
+  /// The digits data shipped with the package (see `ExampleResources`).
+  /// - Throws: `DataFileError` when it is not beside the executable, saying to pass the data's path.
   public static var defaultDataURL: URL {
     get throws {
-      let bundle = "swift-autograd_AutogradExamples"
-      let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        .deletingLastPathComponent()
-      func found(in directories: [URL]) -> URL? {
-        directories.lazy.flatMap { directory in
-          [
-            "\(bundle).resources/digits.csv", "\(bundle).bundle/Contents/Resources/digits.csv",
-            "\(bundle).bundle/digits.csv",
-          ]
-          .map { directory.appendingPathComponent($0) }
-        }
-        .first { FileManager.default.fileExists(atPath: $0.path) }
-      }
-      if let url = found(in: [executable, Bundle.main.bundleURL.deletingLastPathComponent()]) { return url }
-      #if os(macOS)
-        // Last, beside any loaded bundle (a test bundle under Xcode's runner). Not on Linux, where
-        // Foundation leaks the list it builds (LeakSanitizer reports it) and SwiftPM's layout puts
-        // the data beside the executable.
-        if let url = found(in: Bundle.allBundles.map { $0.bundleURL.deletingLastPathComponent() }) { return url }
-      #endif
+      if let url = ExampleResources.url("digits.csv") { return url }
       throw DataFileError(
-        path: executable.appendingPathComponent("\(bundle).resources/digits.csv").path, location: "",
+        path: ExampleResources.expectedURL("digits.csv").path, location: "",
         reason:
           "the digits data that ships with the tool is not beside it; pass the data with --data FILE (a CSV of 64 pixels 0...16 and a label per row)"
       )
@@ -98,8 +75,8 @@ public enum DigitsClassifier {
           path: url.path, location: "\(r + 1)", reason: "column 65: label \(label) is not a digit 0...9")
       }
     }
-    let features = (table[TensorIndex.all, ..<64] / 16).cast(to: .float32).contiguous()
-    let labels = table[TensorIndex.all, 64].cast(to: .int64)
+    let features = (table[.all, ..<64] / 16).cast(to: .float32).contiguous()
+    let labels = table[.all, 64].cast(to: .int64)
     return (features, labels)
   }
 
@@ -149,7 +126,7 @@ public enum DigitsClassifier {
   /// The seeded train/test split: the same seed and fraction give the same held-out samples, so
   /// `evaluate` can test a saved model on exactly the data its training run held out.
   public static func split(features: Tensor, labels: Tensor, testFraction: Double, generator: inout RandomGenerator)
-    -> (train: Subset<TensorDataset>, test: Subset<TensorDataset>)
+    -> (train: Subset<TensorDataset<(Tensor, Tensor)>>, test: Subset<TensorDataset<(Tensor, Tensor)>>)
   {
     let all = TensorDataset(features, labels)
     let testCount = Int((Double(all.count) * testFraction).rounded())
@@ -226,10 +203,10 @@ public enum DigitsClassifier {
     var generator = RandomGenerator(seed: options.seed)
     let (train, test) = split(
       features: features, labels: labels, testFraction: options.testFraction, generator: &generator)
-    let testBatch = test.batch(at: Array(0..<test.count))
+    let (testFeatures, testLabels) = test.batch(at: Array(0..<test.count))
     let model = makeModel(options.model, generator: &generator)
     if let standardize = model.layers.first as? Standardize {
-      standardize.fit(train.batch(at: Array(0..<train.count))[0])
+      standardize.fit(train.batch(at: Array(0..<train.count)).0)
     }
     let optimizer = makeOptimizer(options.optimizer, model.parameters(), learningRate: options.learningRate)
     let parallel = try group.map { try DistributedDataParallel(model, group: $0) }
@@ -246,12 +223,12 @@ public enum DigitsClassifier {
       sampler?.epoch = epoch
       var lossSum = 0.0
       var seen = 0
-      for batch in loader {
-        let loss = crossEntropy(parallel?(batch[0]) ?? model(batch[0]), batch[1])
+      for (inputs, labels) in loader {
+        let loss = crossEntropy(parallel?(inputs) ?? model(inputs), labels)
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()
-        let n = batch[0].shape[0]
+        let n = inputs.shape[0]
         lossSum += loss.item() * Double(n)
         seen += n
         onBatch(
@@ -264,7 +241,7 @@ public enum DigitsClassifier {
         try group.allReduce(totals)
         (lossSum, seen) = (totals[0].item(), Int(totals[1].item()))
       }
-      let accuracy = Self.accuracy(of: model, features: testBatch[0], labels: testBatch[1])
+      let accuracy = Self.accuracy(of: model, features: testFeatures, labels: testLabels)
       onEpoch(
         EpochReport(
           epoch: epoch, meanLoss: lossSum / Double(Swift.max(seen, 1)), testAccuracy: accuracy,

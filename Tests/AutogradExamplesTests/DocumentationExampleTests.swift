@@ -9,8 +9,8 @@ import Testing
   @Test func trainingAClassifierArticleRuns() throws {
     let url = try DigitsClassifier.defaultDataURL
     let table = try loadNumericCSV(url)
-    let features = (table[TensorIndex.all, ..<64] / 16).cast(to: .float32).contiguous()
-    let labels = table[TensorIndex.all, 64].cast(to: .int64)
+    let features = (table[.all, ..<64] / 16).cast(to: .float32).contiguous()
+    let labels = table[.all, 64].cast(to: .int64)
     var generator = RandomGenerator(seed: 0)
     let parts = randomSplit(TensorDataset(features, labels), sizes: [1438, 359], generator: &generator)
     let model = Sequential(
@@ -21,8 +21,8 @@ import Testing
     let schedule = CosineAnnealingLR(optimizer: optimizer, period: 30)
     let loader = DataLoader(parts[0], batchSize: 32, shuffle: true, generator: RandomGenerator(seed: 1))
     for _ in 0..<1 {
-      for batch in loader {
-        let loss = crossEntropy(model(batch[0]), batch[1])
+      for (inputs, labels) in loader {
+        let loss = crossEntropy(model(inputs), labels)
         optimizer.zeroGrad()
         loss.backward()
         optimizer.step()
@@ -30,8 +30,8 @@ import Testing
       schedule.step()
     }
     model.eval()
-    let test = parts[1].batch(at: Array(0..<parts[1].count))
-    let accuracy = withNoGrad { (model(test[0]).argmax(axis: 1) .== test[1]).cast(to: .float64).mean().item() }
+    let (testInputs, testLabels) = parts[1].batch(at: Array(0..<parts[1].count))
+    let accuracy = withNoGrad { (model(testInputs).argmax(axis: 1) .== testLabels).cast(to: .float64).mean().item() }
     #expect(accuracy > 0.5)
     let saved = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID())-digits.safetensors")
     defer { try? FileManager.default.removeItem(at: saved) }

@@ -9,19 +9,38 @@ import Testing
     let x = Tensor.arange(0, 10).reshaped(to: [10, 1])
     let y = Tensor(integers: Array(0..<10))
     let ordered = DataLoader(TensorDataset(x, y), batchSize: 4)
-    #expect(ordered.map { $0[1].scalars(as: Int64.self) } == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
-    #expect(DataLoader(TensorDataset(x, y), batchSize: 4, dropLast: true).map { $0[0].shape[0] } == [4, 4])
+    #expect(ordered.map { $0.1.scalars(as: Int64.self) } == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+    #expect(DataLoader(TensorDataset(x, y), batchSize: 4, dropLast: true).map { $0.0.shape[0] } == [4, 4])
     let shuffled = DataLoader(TensorDataset(x, y), batchSize: 10, shuffle: true, generator: RandomGenerator(seed: 1))
-    let first = Array(shuffled)[0][1].scalars(as: Int64.self)
-    let second = Array(shuffled)[0][1].scalars(as: Int64.self)
+    let first = Array(shuffled)[0].1.scalars(as: Int64.self)
+    let second = Array(shuffled)[0].1.scalars(as: Int64.self)
     #expect(first.sorted() == Array(0..<10) && first != Array(0..<10))
     #expect(first != second, "each pass draws a new order")
     let again = DataLoader(TensorDataset(x, y), batchSize: 10, shuffle: true, generator: RandomGenerator(seed: 1))
-    #expect(Array(again)[0][1].scalars(as: Int64.self) == first, "the same seed gives the same order")
+    #expect(Array(again)[0].1.scalars(as: Int64.self) == first, "the same seed gives the same order")
     // Features and labels stay paired: here each feature equals its label.
-    for batch in shuffled {
-      #expect(batch[0].scalars(as: Float.self).map { Int64($0) } == batch[1].scalars(as: Int64.self))
+    for (features, labels) in shuffled {
+      #expect(features.scalars(as: Float.self).map { Int64($0) } == labels.scalars(as: Int64.self))
     }
+  }
+
+  @Test func batchesDestructureAsPyTorchUsersWriteThem() {
+    let x = Tensor.arange(0, 6).reshaped(to: [6, 1])
+    let y = Tensor(integers: Array(10..<16))
+    // One tensor: a batch is the tensor; two: a pair; three: a triple; a list: a list.
+    #expect(
+      DataLoader(TensorDataset(y), batchSize: 4).map { $0.scalars(as: Int64.self) } == [[10, 11, 12, 13], [14, 15]])
+    var pairs = 0
+    for (inputs, labels) in DataLoader(TensorDataset(x, y), batchSize: 3) {
+      #expect(inputs.shape == [3, 1] && labels.shape == [3])
+      #expect(labels.scalars(as: Int64.self).map { $0 - 10 } == inputs.scalars(as: Float.self).map { Int64($0) })
+      pairs += 1
+    }
+    #expect(pairs == 2)
+    for (a, b, c) in DataLoader(TensorDataset(x, y, y * 2), batchSize: 6) {
+      #expect(a.shape == [6, 1] && b.shape == [6] && (c - 2 * b).abs().sum().item() == 0)
+    }
+    #expect(DataLoader(TensorDataset([x, y, x, y]), batchSize: 6).map(\.count) == [4])
   }
 
   @Test func randomSplitIsDisjointAndComplete() {
@@ -31,7 +50,7 @@ import Testing
     #expect(parts.map(\.count) == [15, 5])
     #expect(Set(parts[0].indices).isDisjoint(with: parts[1].indices))
     #expect(Set(parts[0].indices + parts[1].indices) == Set(0..<20))
-    #expect(parts[1].batch(at: [0, 1])[0].scalars(as: Int64.self) == parts[1].indices.prefix(2).map(Int64.init))
+    #expect(parts[1].batch(at: [0, 1]).scalars(as: Int64.self) == parts[1].indices.prefix(2).map(Int64.init))
   }
 
   @Test func numericCSV() throws {

@@ -50,7 +50,7 @@ import Testing
     let sampler = DistributedSampler(count: 10, rank: 1, ranks: 2, shuffle: false)
     let loader = DataLoader(TensorDataset(x, x), batchSize: 2, sampler: sampler)
     #expect(loader.batchCount == 3)
-    let seen = loader.flatMap { batch in batch[0].scalars(as: Double.self) }
+    let seen = loader.flatMap { (inputs, _) in inputs.scalars(as: Double.self) }
     #expect(seen == [1, 3, 5, 7, 9])
   }
 

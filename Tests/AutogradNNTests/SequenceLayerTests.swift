@@ -52,7 +52,7 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     let x = Tensor.randn([4, 6, 3], dtype: .float64, generator: &g)
     let (output, hidden, cell) = lstm(x)
     #expect(output.shape == [4, 6, 5] && hidden.shape == [2, 4, 5] && cell?.shape == [2, 4, 5])
-    #expect(close(output[TensorIndex.all, 5], hidden[1]))
+    #expect(close(output[.all, 5], hidden[1]))
     let gru = Recurrent(.gru, inputSize: 3, hiddenSize: 2, dtype: .float64, generator: &g)
     let (gruOut, gruHidden, gruCell) = gru(x.transposed(0, 1))
     #expect(gruOut.shape == [6, 4, 2] && gruHidden.shape == [1, 4, 2] && gruCell == nil)
@@ -80,7 +80,7 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     let (_, maskedWeights) = mha(query: x, key: x, value: x, attentionMask: causal)
     #expect(maskedWeights[0, 0, 1].item() == 0)
     let padding = Tensor(bools: [false, false, true, false, false, false], shape: [2, 3])
-    #expect(mha(query: x, key: x, value: x, keyPaddingMask: padding).weights[0, TensorIndex.all, 2].sum().item() == 0)
+    #expect(mha(query: x, key: x, value: x, keyPaddingMask: padding).weights[0, .all, 2].sum().item() == 0)
   }
 
   @Test func transformerEncoderLayer() {

@@ -108,7 +108,7 @@ let unaryCases: [UnaryCase] = [
   }
 
   @Test func float32AgreesWithFloat64() {
-    let x = Tensor.linspace(-2, 2, count: 9)
+    let x = Tensor.linspace(-2, 2, 9)
     for c in unaryCases where c.range.contains(-2) && c.range.contains(2) {
       let single = c.op(x).scalars(as: Double.self)
       let double = c.op(x.cast(to: .float64)).scalars(as: Double.self)

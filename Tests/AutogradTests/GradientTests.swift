@@ -213,8 +213,8 @@ private func check(
   @Test func subscripts() {
     check([[4]]) { $0[0][1] * $0[0][-1] }
     check([[3, 4]]) { $0[0][1..<3, stride(from: 0, to: 4, by: 2)] * 5 }
-    check([[3, 4]]) { $0[0][TensorIndex.ellipsis, 2] + $0[0][0].sum() }
-    check([[3, 4]]) { $0[0][TensorIndex.newAxis, 1...] * $0[0][1...] }
+    check([[3, 4]]) { $0[0][.ellipsis, 2] + $0[0][0].sum() }
+    check([[3, 4]]) { $0[0][.newAxis, 1...] * $0[0][1...] }
     check([[2, 3, 4]]) { $0[0][1].narrowed(axis: 1, start: 1, length: 2) }
   }
 

@@ -26,7 +26,7 @@ import Testing
     #expect(Tensor.arange(0, 5).scalars(as: Float.self) == [0, 1, 2, 3, 4])
     #expect(Tensor.arange(1, 2, step: 0.25).scalars(as: Double.self) == [1, 1.25, 1.5, 1.75])
     #expect(Tensor.arange(5, 0, step: -2).scalars(as: Float.self) == [5, 3, 1])
-    #expect(Tensor.linspace(0, 1, count: 5).scalars(as: Float.self) == [0, 0.25, 0.5, 0.75, 1])
+    #expect(Tensor.linspace(0, 1, 5).scalars(as: Float.self) == [0, 0.25, 0.5, 0.75, 1])
     #expect(Tensor.eye(2, 3).scalars(as: Float.self) == [1, 0, 0, 0, 1, 0])
     #expect(Tensor(integers: [3, -1]).dtype == .int64)
     #expect(Tensor(bools: [true, false]).scalars(as: Bool.self) == [true, false])
@@ -114,13 +114,19 @@ import Testing
     #expect(x[1].scalars(as: Float.self) == [4, 5, 6, 7])
     #expect(x[-1, -1].item() == 11)
     #expect(x[0..<2, 1].scalars(as: Float.self) == [1, 5])
-    #expect(x[TensorIndex.all, 2...].scalars(as: Float.self) == [2, 3, 6, 7, 10, 11])
+    #expect(x[.all, 2...].scalars(as: Float.self) == [2, 3, 6, 7, 10, 11])
     #expect(x[1, stride(from: 0, to: 4, by: 2)].scalars(as: Float.self) == [4, 6])
-    #expect(x[TensorIndex.ellipsis, 0].scalars(as: Float.self) == [0, 4, 8])
-    #expect(x[TensorIndex.newAxis].shape == [1, 3, 4])
+    #expect(x[.ellipsis, 0].scalars(as: Float.self) == [0, 4, 8])
+    #expect(x[.newAxis].shape == [1, 3, 4])
     #expect(x[..<1].shape == [1, 4])
     #expect(x[5...].shape == [0, 4])
     #expect(x.narrowed(axis: 1, start: 1, length: 2).scalars(as: Float.self) == [1, 2, 5, 6, 9, 10])
+    // PyTorch's t[:, :2] and t[i, :, None] as short as Swift allows; entries made at run time as a list.
+    let i = 2
+    #expect(x[.all, ..<2].scalars(as: Float.self) == [0, 1, 4, 5, 8, 9])
+    #expect(x[i, .all, .newAxis].shape == [4, 1])
+    #expect(x[[TensorIndex.wholeAxis, .index(-1)]].scalars(as: Float.self) == [3, 7, 11])
+    #expect(TensorIndex.all.tensorIndex == .wholeAxis)
   }
 
   @Test func catAndStack() {

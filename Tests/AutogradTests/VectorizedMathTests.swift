@@ -20,8 +20,8 @@ import Testing
 
   @Test func withinTwoUlpsOverTheWholeRange() {
     // 100,003 points: not a multiple of 8, so the vector loop's tail runs too.
-    let wide = Tensor.linspace(-87, 88, count: 100_003)
-    let narrow = Tensor.linspace(-3, 3, count: 20_001)
+    let wide = Tensor.linspace(-87, 88, 100_003)
+    let narrow = Tensor.linspace(-3, 3, 20_001)
     for (name, op, reference) in Self.functions {
       for x in [wide, narrow] {
         let y = op(x).scalars(as: Float.self)
@@ -46,7 +46,7 @@ import Testing
   }
 
   @Test func stridedAndShortInputsTakeTheSameValues() {
-    let x = Tensor.linspace(-5, 5, count: 30).reshaped(to: [5, 6])
+    let x = Tensor.linspace(-5, 5, 30).reshaped(to: [5, 6])
     let columnMajor = x.transposed(0, 1)
     for (name, op, _) in Self.functions {
       let viaView = op(columnMajor).scalars(as: Float.self)

@@ -1,16 +1,34 @@
 /// One entry of a subscript: an index (removes the axis), a range with an optional step, every
-/// element (`.all`), a new axis of size 1, or `.ellipsis` for as many `.all` as needed.
-public enum TensorIndex: Sendable {
+/// element of an axis (`.all`, PyTorch's `:`), a new axis of size 1 (`.newAxis`, PyTorch's
+/// `None`), or as many `.all` as needed (`.ellipsis`, PyTorch's `...`).
+///
+/// In a subscript, write the short forms: `t[.all, ..<64]` is PyTorch's `t[:, :64]`.
+public enum TensorIndex: Sendable, Equatable {
   case index(Int)
   case range(start: Int?, end: Int?, step: Int)
-  case all
-  case newAxis
-  case ellipsis
+  /// Every element of the axis: `.all` in a subscript.
+  case wholeAxis
+  /// A new axis of size 1: `.newAxis` in a subscript.
+  case insertedAxis
+  /// As many whole axes as the other entries leave: `.ellipsis` in a subscript.
+  case remainingAxes
 }
 
 /// A type that can stand in a tensor subscript: `Int`, ranges, `stride(from:to:by:)`, `TensorIndex`.
 public protocol TensorIndexConvertible {
   var tensorIndex: TensorIndex { get }
+}
+
+// The short forms, found where a subscript expects any `TensorIndexConvertible` (so that `.all`
+// needs no type name beside an integer or a range). They cannot be the enum's case names: a case
+// and a static member of the same name would be ambiguous.
+extension TensorIndexConvertible where Self == TensorIndex {
+  /// Every element of an axis, PyTorch's `:`.
+  public static var all: TensorIndex { .wholeAxis }
+  /// A new axis of size 1, PyTorch's `None`.
+  public static var newAxis: TensorIndex { .insertedAxis }
+  /// As many `.all` as the other entries leave, PyTorch's `...`.
+  public static var ellipsis: TensorIndex { .remainingAxes }
 }
 
 extension TensorIndex: TensorIndexConvertible { public var tensorIndex: TensorIndex { self } }
@@ -68,19 +86,26 @@ struct SliceSpec: Sendable {
 }
 
 extension Tensor {
-  /// Selects elements as NumPy and PyTorch do: `x[0]`, `x[1..<3]`, `x[.all, 2]`,
-  /// `x[stride(from: 0, to: 10, by: 2)]`, `x[.ellipsis, 0]`. Negative indices count from the end.
-  /// The result is a view.
+  /// Selects elements as NumPy and PyTorch do: `x[0]`, `x[1..<3]`, `x[.all, 2]` (`x[:, 2]`),
+  /// `x[.all, ..<64]` (`x[:, :64]`), `x[stride(from: 0, to: 10, by: 2)]`, `x[.ellipsis, 0]`,
+  /// `x[.newAxis]`. Negative indices count from the end. The result is a view.
   ///
   /// Backward: the gradient is written into zeros of `self`'s shape at the selected places.
-  public subscript(_ indices: any TensorIndexConvertible...) -> Tensor {
-    sliced(sliceSpec(indices.map(\.tensorIndex)))
+  public subscript<each Index: TensorIndexConvertible>(_ indices: repeat each Index) -> Tensor {
+    var entries: [TensorIndex] = []
+    for index in repeat each indices { entries.append(index.tensorIndex) }
+    return self[entries]
+  }
+
+  /// Selects elements by a list of entries made at run time; see the variadic subscript.
+  public subscript(_ entries: [TensorIndex]) -> Tensor {
+    sliced(sliceSpec(entries))
   }
 
   /// Elements `start..<start+length` along `axis`. A view.
   public func narrowed(axis: Int, start: Int, length: Int) -> Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "narrow")
-    var entries = [TensorIndex](repeating: .all, count: rank)
+    var entries = [TensorIndex](repeating: .wholeAxis, count: rank)
     entries[axis] = .range(start: start, end: start + length, step: 1)
     return sliced(sliceSpec(entries))
   }
@@ -88,10 +113,10 @@ extension Tensor {
   private func sliceSpec(_ entries: [TensorIndex]) -> SliceSpec {
     var spec = SliceSpec()
     let explicit = entries.filter {
-      if case .newAxis = $0 { false } else if case .ellipsis = $0 { false } else { true }
+      if case .insertedAxis = $0 { false } else if case .remainingAxes = $0 { false } else { true }
     }.count
     trapUnless(
-      entries.filter { if case .ellipsis = $0 { true } else { false } }.count <= 1,
+      entries.filter { if case .remainingAxes = $0 { true } else { false } }.count <= 1,
       "subscript: at most one ellipsis")
     trapUnless(explicit <= rank, "subscript: \(explicit) indices for a tensor of shape \(shape)")
     var axis = 0
@@ -128,12 +153,12 @@ extension Tensor {
         spec.keeps.append(true)
         axis += 1
         resultAxes += 1
-      case .all:
+      case .wholeAxis:
         keepAll()
-      case .newAxis:
+      case .insertedAxis:
         spec.newAxes.append(resultAxes)
         resultAxes += 1
-      case .ellipsis:
+      case .remainingAxes:
         for _ in 0..<(rank - explicit) { keepAll() }
       }
     }

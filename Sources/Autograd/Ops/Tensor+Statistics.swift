@@ -29,7 +29,7 @@ extension Tensor {
     let result =
       n == 0
       ? Tensor.ones(Array(rows.shape.dropLast()), dtype: dtype)
-      : rows.cumprod(axis: -1)[TensorIndex.ellipsis, n - 1]
+      : rows.cumprod(axis: -1)[.ellipsis, n - 1]
     return restore(result, keepDims)
   }
 

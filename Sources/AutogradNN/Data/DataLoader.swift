@@ -4,7 +4,7 @@ import Autograd
 ///
 /// ```swift
 /// let loader = DataLoader(TensorDataset(x, y), batchSize: 32, shuffle: true, generator: RandomGenerator(seed: 0))
-/// for epoch in 0..<10 { for batch in loader { ... } }
+/// for epoch in 0..<10 { for (inputs, labels) in loader { ... } }
 /// ```
 public final class DataLoader<D: Dataset>: Sequence {
   public let dataset: D

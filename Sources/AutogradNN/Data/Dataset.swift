@@ -12,25 +12,56 @@ public protocol Dataset {
 }
 
 /// Samples that are the rows (axis 0) of one or more tensors with the same first size, as
-/// `TensorDataset`: a batch is the list of those tensors' selected rows.
-public struct TensorDataset: Dataset {
+/// PyTorch's `TensorDataset`. A batch holds those tensors' selected rows, in a shape that
+/// destructures as PyTorch's does:
+///
+/// ```swift
+/// let loader = DataLoader(TensorDataset(x, y), batchSize: 32, shuffle: true)
+/// for (inputs, labels) in loader { ... }        // two tensors: a pair
+/// for rows in DataLoader(TensorDataset(x), batchSize: 8) { ... }   // one tensor: the tensor
+/// ```
+///
+/// Three tensors give a triple, and a list (`TensorDataset([a, b, c, d])`) a list.
+public struct TensorDataset<Batch>: Dataset {
   public let tensors: [Tensor]
+  /// Makes a batch of the selected rows of each tensor, in order.
+  private let collate: ([Tensor]) -> Batch
 
-  public init(_ tensors: Tensor...) { self.init(tensors) }
-
-  public init(_ tensors: [Tensor]) {
+  private init(checking tensors: [Tensor], collate: @escaping ([Tensor]) -> Batch) {
     trapUnless(
       !tensors.isEmpty && tensors.allSatisfy { $0.rank >= 1 && $0.shape[0] == tensors[0].shape[0] },
       "TensorDataset: tensors must share their first size, got \(tensors.map(\.shape))")
-    self.tensors = tensors
+    (self.tensors, self.collate) = (tensors, collate)
   }
 
   public var count: Int { tensors[0].shape[0] }
 
-  public func batch(at indices: [Int]) -> [Tensor] {
+  public func batch(at indices: [Int]) -> Batch {
     let index = Tensor(integers: indices)
-    return tensors.map { $0.indexSelect(axis: 0, indices: index) }
+    return collate(tensors.map { $0.indexSelect(axis: 0, indices: index) })
   }
+}
+
+extension TensorDataset where Batch == Tensor {
+  /// The rows of one tensor; a batch is a tensor.
+  public init(_ samples: Tensor) { self.init(checking: [samples]) { $0[0] } }
+}
+
+extension TensorDataset where Batch == (Tensor, Tensor) {
+  /// The rows of two tensors (inputs and targets); a batch is a pair.
+  public init(_ first: Tensor, _ second: Tensor) { self.init(checking: [first, second]) { ($0[0], $0[1]) } }
+}
+
+extension TensorDataset where Batch == (Tensor, Tensor, Tensor) {
+  /// The rows of three tensors; a batch is a triple.
+  public init(_ first: Tensor, _ second: Tensor, _ third: Tensor) {
+    self.init(checking: [first, second, third]) { ($0[0], $0[1], $0[2]) }
+  }
+}
+
+extension TensorDataset where Batch == [Tensor] {
+  /// The rows of any number of tensors; a batch is the list of their rows.
+  public init(_ tensors: [Tensor]) { self.init(checking: tensors) { $0 } }
 }
 
 /// The samples of `base` at `indices`, as PyTorch's `Subset`.

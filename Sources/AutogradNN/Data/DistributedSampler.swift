@@ -12,7 +12,7 @@ import Autograd
 /// ```swift
 /// let sampler = DistributedSampler(count: data.count, rank: group.rank, ranks: group.size, seed: 0)
 /// let loader = DataLoader(data, batchSize: 32, sampler: sampler)
-/// for epoch in 0..<10 { sampler.epoch = epoch; for batch in loader { ... } }
+/// for epoch in 0..<10 { sampler.epoch = epoch; for (inputs, labels) in loader { ... } }
 /// ```
 public final class DistributedSampler {
   /// The number of elements in the dataset.
