@@ -45,7 +45,9 @@ let package = Package(
     .target(
       name: "AutogradExamples",
       dependencies: ["Autograd", "AutogradNN", "AutogradDistributed"],
-      resources: [.copy("Resources/digits.csv"), .copy("Resources/DIGITS-LICENSE.md")]
+      resources: [
+        .copy("Resources/digits.csv"), .copy("Resources/DIGITS-LICENSE.md"), .copy("Resources/Tutorials"),
+      ]
     ),
     .executableTarget(
       name: "AutogradCLI",

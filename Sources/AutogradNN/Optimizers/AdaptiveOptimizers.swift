@@ -42,15 +42,17 @@ public final class RMSprop: Optimizer {
       state["grad_avg"] = mean
       average = v - mean * mean
     }
-    let scaled = g / (average.sqrt() + epsilon)
+    let denominator = average.sqrt() + epsilon
     if momentum > 0 {
       let buffer = state["momentum_buffer"] ?? Tensor.zeros(p.shape, dtype: p.dtype)
       buffer *= momentum
-      buffer += scaled
+      buffer += g / denominator
       state["momentum_buffer"] = buffer
       p -= learningRate * buffer
     } else {
-      p -= learningRate * scaled
+      // (-η g) / d, rounded as PyTorch's addcdiv rounds it: the fit of its tutorial oscillates
+      // near the optimum, where one ulp's difference a step grows to percents.
+      p += (-learningRate * g) / denominator
     }
   }
 }
