@@ -19,6 +19,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     // `OrderedDictionary`: a module's state keyed by name in the order PyTorch gives it.
     .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    // `swift package generate-documentation`: the DocC catalogs built into browsable docs (a plugin;
+    // nothing of it is linked into the libraries).
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // The innermost loops (GEMM, vectorized math, the Adam step) in C, so that AVX2/FMA code can be

@@ -45,6 +45,8 @@ extension Tensor {
 /// Inputs may be leaves or computed tensors. Hooks on the tensors run as in `backward()`.
 ///
 /// - Parameters:
+///   - output: The tensor to differentiate (a loss, or any computed tensor).
+///   - inputs: The tensors to differentiate it with respect to.
 ///   - outputGradient: d(loss)/d(output); may be omitted when `output` has one element.
 ///   - retainGraph: Keep the graph's saved values for another backward pass; defaults to `createGraph`.
 ///   - createGraph: Record the computation of the gradients, for gradients of gradients.

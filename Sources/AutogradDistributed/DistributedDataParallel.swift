@@ -48,6 +48,8 @@ public final class DistributedDataParallel<M: Module> {
   /// Wraps `module` for training on every rank of `group`.
   ///
   /// - Parameters:
+  ///   - module: The model; its parameters' gradients are averaged across the ranks.
+  ///   - group: The processes that train together (`ProcessGroup.world()`).
   ///   - bucketCapacity: About how many bytes of gradients each all-reduce carries (25 MiB, as
   ///     PyTorch). A parameter larger than that has a bucket of its own.
   ///   - findUnusedParameters: Allow parameters that get no gradient in some passes (a branch a

@@ -91,8 +91,11 @@ extension Tensor {
 /// The rows of `weight` (`[vocabulary, dimension]`) picked by int64 `indices`: shape
 /// `indices.shape + [dimension]`. Backward: gradients are added into the picked rows.
 ///
-/// - Parameter paddingIndex: A row (negative counts from the end) that gets no gradient, as
-///   PyTorch's `padding_idx`: the padding token's vector stays as it is in training.
+/// - Parameters:
+///   - indices: The rows to pick, int64 of any shape.
+///   - weight: The table, `[vocabulary, dimension]`.
+///   - paddingIndex: A row (negative counts from the end) that gets no gradient, as
+///     PyTorch's `padding_idx`: the padding token's vector stays as it is in training.
 public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = nil) -> Tensor {
   trapUnless(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
   let picked = weight[indices]

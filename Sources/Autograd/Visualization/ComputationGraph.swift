@@ -80,8 +80,9 @@ public struct ComputationGraph {
   /// `ComputationGraph.recording { }`.
   ///
   /// - Parameters:
+  ///   - output: The tensor whose graph to describe, computed inside `recording`.
   ///   - names: Names for tensors of the graph, shown in pictures and explanations.
-  ///   - gradients: Compute each tensor's gradient and each edge's local gradient. A non-scalar
+  ///   - computeGradients: Compute each tensor's gradient and each edge's local gradient. A non-scalar
   ///     output is seeded with ones.
   public init(of output: Tensor, names: [String: Tensor] = [:], gradients computeGradients: Bool = true) {
     var nameOf: [ObjectIdentifier: String] = [:]
