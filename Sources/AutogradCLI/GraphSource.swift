@@ -23,7 +23,10 @@ struct GraphSource: ParsableArguments {
   @Option(help: "Values of the names, e.g. x=2,y=4,w=1 (default for the lecture: x=1,y=2,w=1).")
   var set: String?
 
-  @Option(help: "Names that require grad, e.g. w (default: all of them).")
+  @Option(
+    help:
+      "Names that require grad, e.g. w (default: w for the lecture, where x and y are data; all names of an --expr)."
+  )
   var wrt: String?
 
   @Option(help: "A digits model saved by `autograd train --save`: its forward pass and loss on one digit.")
@@ -47,6 +50,8 @@ struct GraphSource: ParsableArguments {
       return (loss, names)
     }
     let values = try ScalarExpression.parseAssignments(set ?? (expr == nil ? "x=1,y=2,w=1" : ""))
+    // The lecture trains w on the data x and y: only w requires grad unless --wrt says otherwise.
+    let defaultParameters: Set<String>? = expr == nil ? ["w"] : nil
     let parameters = try wrt.map { list in
       let names = Set(list.split(separator: ",").map(String.init))
       for name in names where !values.contains(where: { $0.0 == name }) {
@@ -54,7 +59,7 @@ struct GraphSource: ParsableArguments {
           "--wrt: '\(name)' is not one of the names given with --set (\(values.map(\.0).joined(separator: ", ")))")
       }
       return names
-    }
+    } ?? defaultParameters
     let expression = try ScalarExpression(expr ?? Self.lectureProgram, values: values, parameters: parameters)
     if let unused = values.map(\.0).first(where: { !expression.usedNames.contains($0) }) {
       throw CommandError("--set: '\(unused)' is not used by the expression")
