@@ -52,14 +52,15 @@ struct GraphSource: ParsableArguments {
     let values = try ScalarExpression.parseAssignments(set ?? (expr == nil ? "x=1,y=2,w=1" : ""))
     // The lecture trains w on the data x and y: only w requires grad unless --wrt says otherwise.
     let defaultParameters: Set<String>? = expr == nil ? ["w"] : nil
-    let parameters = try wrt.map { list in
-      let names = Set(list.split(separator: ",").map(String.init))
-      for name in names where !values.contains(where: { $0.0 == name }) {
-        throw CommandError(
-          "--wrt: '\(name)' is not one of the names given with --set (\(values.map(\.0).joined(separator: ", ")))")
-      }
-      return names
-    } ?? defaultParameters
+    let parameters =
+      try wrt.map { list in
+        let names = Set(list.split(separator: ",").map(String.init))
+        for name in names where !values.contains(where: { $0.0 == name }) {
+          throw CommandError(
+            "--wrt: '\(name)' is not one of the names given with --set (\(values.map(\.0).joined(separator: ", ")))")
+        }
+        return names
+      } ?? defaultParameters
     let expression = try ScalarExpression(expr ?? Self.lectureProgram, values: values, parameters: parameters)
     if let unused = values.map(\.0).first(where: { !expression.usedNames.contains($0) }) {
       throw CommandError("--set: '\(unused)' is not used by the expression")

@@ -14,7 +14,8 @@ import Testing
   @Test func theLecturesGraphTreatsXAndYAsData() throws {
     let outcome = try autograd("explain")
     #expect(outcome.status == 0)
-    #expect(outcome.output.contains("w = 1.0                           (parameter, requires grad)"), "\(outcome.output)")
+    #expect(
+      outcome.output.contains("w = 1.0                           (parameter, requires grad)"), "\(outcome.output)")
     #expect(outcome.output.contains("x = 1.0                           (input)"), "\(outcome.output)")
     #expect(outcome.output.contains("d(loss)/d(w) = -2.0"))
     #expect(!outcome.output.contains("d(loss)/d(x)") && !outcome.output.contains("d(loss)/d(y)"))
