@@ -182,6 +182,11 @@ def main():
             y = (torch.tanh(x) * torch.exp(-x * x)).sum(); y.backward()
             return {"y": y.item()}
         emit("W6-elementwise", timed(w6, a.runs))
+        def w6_gelu():
+            x = x0.clone().requires_grad_()
+            y = torch.nn.functional.gelu(x).sum(); y.backward()
+            return {"y": y.item()}
+        emit("W6-gelu", timed(w6_gelu, a.runs))
     if want("W7"):
         X, Y = load_digits()
         emit("W7-cnn-digits", timed(lambda: w7(X, Y), a.runs))

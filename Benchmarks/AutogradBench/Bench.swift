@@ -90,6 +90,7 @@ struct Bench: ParsableCommand {
       var g = RandomGenerator(seed: 0)
       let x0 = Tensor.randn([10_000_000], generator: &g)
       emit("W6-elementwise", timed { Workloads.elementwise(x0) })
+      emit("W6-gelu", timed { Workloads.gelu(x0) })
     }
     if wants("W7") {
       let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)

@@ -113,4 +113,13 @@ enum Workloads {
     y.backward()
     return ["y": y.item()]
   }
+
+  /// W6-gelu: gelu forward and backward over the same values (a transformer's feed-forward layer).
+  static func gelu(_ x0: Tensor) -> [String: Double] {
+    let x = x0.clone().detached()
+    x.requiresGrad = true
+    let y = x.gelu().sum()
+    y.backward()
+    return ["y": y.item()]
+  }
 }

@@ -113,6 +113,13 @@ let unaryCases: [UnaryCase] = [
       let single = c.op(x).scalars(as: Double.self)
       let double = c.op(x.cast(to: .float64)).scalars(as: Double.self)
       for (s, d) in zip(single, double) { #expect(Swift.abs(s - d) <= 1e-5 * Swift.max(1, Swift.abs(d)), "\(c.name)") }
+      // The gradients too: float32 rules may run fused C loops (gelu's) where float64 runs Swift.
+      let (x32, x64) = (x.clone(), x.cast(to: .float64))
+      x32.requiresGrad = true
+      x64.requiresGrad = true
+      let g32 = grad(of: c.op(x32).sum(), withRespectTo: [x32])[0]!.scalars(as: Double.self)
+      let g64 = grad(of: c.op(x64).sum(), withRespectTo: [x64])[0]!.scalars(as: Double.self)
+      for (s, d) in zip(g32, g64) { #expect(Swift.abs(s - d) <= 1e-5 * Swift.max(1, Swift.abs(d)), "\(c.name)'") }
     }
   }
 

@@ -11,8 +11,10 @@ enum UnaryOp: Equatable {
   /// log(1 + e^(βx)) / β, and x itself where βx > threshold (as PyTorch, to avoid overflow).
   case softplus(beta: Double, threshold: Double)
   case elu(alpha: Double)
-  /// 0.5 x (1 + erf(x / √2)).
+  /// x Φ(x) = 0.5 x (1 + erf(x / √2)), with Φ from erfc so that the negative tail keeps its precision.
   case gelu
+  /// Φ(x) + x φ(x), gelu's derivative.
+  case geluDerivative
   /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
   case geluTanh
   /// 1 where min < x < max, else 0; a missing bound does not limit (the derivative of clamp and
@@ -43,6 +45,11 @@ enum UnaryOp: Equatable {
     }
   }
 
+  /// Φ(x) = ½ erfc(-x/√2), the standard normal distribution function (erfc keeps the negative
+  /// tail's precision, where 1 + erf(x/√2) cancels).
+  @inline(__always)
+  private static func normalCDF<T: FloatingElement>(_ x: T) -> T { 0.5 * .erfc(-x / T(2).squareRoot()) }
+
   /// The fewest elements worth a thread of their own: about 100 µs of work (ARCHITECTURE.md, "Threads").
   var elementsPerThread: Int {
     switch self {
@@ -62,6 +69,8 @@ enum UnaryOp: Equatable {
     case .exp: ag_exp_f32
     case .tanh: ag_tanh_f32
     case .sigmoid: ag_sigmoid_f32
+    case .gelu: ag_gelu_f32
+    case .geluDerivative: ag_gelu_derivative_f32
     default: nil
     }
   }
@@ -156,7 +165,10 @@ enum UnaryOp: Equatable {
       let a = T(alpha)
       Self.loop(src, ss, dst, n) { $0 > 0 ? $0 : a * .expMinusOne($0) }
     case .gelu:
-      Self.loop(src, ss, dst, n) { 0.5 * $0 * (1 + .erf($0 / T(2).squareRoot())) }
+      Self.loop(src, ss, dst, n) { $0 * Self.normalCDF($0) }
+    case .geluDerivative:
+      let density = 1 / T(2 * Double.pi).squareRoot()
+      Self.loop(src, ss, dst, n) { Self.normalCDF($0) + $0 * .exp(-$0 * $0 / 2) * density }
     case .geluTanh:
       let k = T(2 / Double.pi).squareRoot()
       Self.loop(src, ss, dst, n) { 0.5 * $0 * (1 + .tanh(k * ($0 + 0.044715 * $0 * $0 * $0))) }

@@ -42,6 +42,13 @@ void ag_tanh_f32(const float *x, float *y, long n);
 /// y[i] = 1 / (1 + e^-x[i]) for float32, vectorized where the CPU allows (y may be x).
 void ag_sigmoid_f32(const float *x, float *y, long n);
 
+/// y[i] = x[i] Φ(x[i]) (GELU, Φ the standard normal distribution function) for float32,
+/// vectorized where the CPU allows (y may be x).
+void ag_gelu_f32(const float *x, float *y, long n);
+
+/// y[i] = Φ(x[i]) + x[i] φ(x[i]), GELU's derivative, for float32 (y may be x).
+void ag_gelu_derivative_f32(const float *x, float *y, long n);
+
 /// The constants of one Adam step, converted to float32 (see `Tensor.fusedAdamStep`).
 typedef struct {
   float decay, lambda, beta1, beta2, keep1, keep2, inv_root2, epsilon, step_size;
