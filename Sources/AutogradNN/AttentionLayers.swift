@@ -1,34 +1,77 @@
 import Autograd
 
-/// Multi-head attention, as `nn.MultiheadAttention`: parameters `in_proj_weight` `[3E, E]`,
-/// `in_proj_bias` and `out_proj`. Inputs are `[L, N, E]` (`[N, L, E]` with `batchFirst`).
+/// Multi-head attention, as `nn.MultiheadAttention`. Inputs are `[L, N, E]` (`[N, L, E]` with
+/// `batchFirst`).
+///
+/// The query, key and value projections come in one of two layouts (`Projections`): packed, as
+/// PyTorch's module stores them (`in_proj_weight` `[3E, E]`, `in_proj_bias`, and `out_proj`), or
+/// as three `Linear` layers of their own (`query`, `key`, `value`), as BERT and most checkpoints of
+/// Hugging Face's models store them. Both compute the same function.
 public final class MultiheadAttention: Module {
+  /// How the query, key and value projections are stored.
+  public enum Projections: Sendable {
+    /// One `[3E, E]` weight and one `[3E]` bias, named as PyTorch's `nn.MultiheadAttention`'s.
+    case packed
+    /// Three `Linear` layers, `query`, `key` and `value` (BERT's layout).
+    case separate
+  }
+
   public let embedDimension: Int, heads: Int, batchFirst: Bool
-  var inProjectionWeight: Tensor, inProjectionBias: Tensor?
+  /// The packed projections, `[3E, E]` and `[3E]` (query, key and value in that order), or `nil`
+  /// with separate ones.
+  public private(set) var inProjectionWeight: Tensor?, inProjectionBias: Tensor?
+  /// The separate projections, or `nil` when packed.
+  public let query: Linear?, key: Linear?, value: Linear?
   public let outProjection: Linear
 
   public init(
-    embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, dtype: DType = .float32,
-    generator: inout RandomGenerator
+    embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, projections: Projections = .packed,
+    dtype: DType = .float32, generator: inout RandomGenerator
   ) {
     trapUnless(
       heads > 0 && embedDimension % heads == 0,
       "MultiheadAttention: \(embedDimension) does not split into \(heads) heads")
     (self.embedDimension, self.heads, self.batchFirst) = (embedDimension, heads, batchFirst)
-    inProjectionWeight = Tensor.zeros([3 * embedDimension, embedDimension], dtype: dtype)
-    Init.xavierUniform(inProjectionWeight, generator: &generator)
-    inProjectionWeight.requiresGrad = true
-    inProjectionBias = bias ? Tensor.zeros([3 * embedDimension], dtype: dtype, requiresGrad: true) : nil
+    switch projections {
+    case .packed:
+      let weight = Tensor.zeros([3 * embedDimension, embedDimension], dtype: dtype)
+      Init.xavierUniform(weight, generator: &generator)
+      weight.requiresGrad = true
+      inProjectionWeight = weight
+      inProjectionBias = bias ? Tensor.zeros([3 * embedDimension], dtype: dtype, requiresGrad: true) : nil
+      (query, key, value) = (nil, nil, nil)
+    case .separate:
+      func projection() -> Linear {
+        Linear(inputSize: embedDimension, outputSize: embedDimension, bias: bias, dtype: dtype, generator: &generator)
+      }
+      (query, key, value) = (projection(), projection(), projection())
+      (inProjectionWeight, inProjectionBias) = (nil, nil)
+    }
     outProjection = Linear(
       inputSize: embedDimension, outputSize: embedDimension, bias: bias, dtype: dtype, generator: &generator)
     if let b = outProjection.bias { withNoGrad { b.zero() } }
   }
 
-  public override func ownParameters() -> [(String, Tensor)] {
-    [("in_proj_weight", inProjectionWeight)] + (inProjectionBias.map { [("in_proj_bias", $0)] } ?? [])
+  public convenience init(
+    embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, projections: Projections = .packed,
+    dtype: DType = .float32
+  ) {
+    var generator = RandomGenerator.split()
+    self.init(
+      embedDimension: embedDimension, heads: heads, bias: bias, batchFirst: batchFirst, projections: projections,
+      dtype: dtype, generator: &generator)
   }
 
-  public override func namedChildren() -> [(String, Module)] { [("out_proj", outProjection)] }
+  public override func ownParameters() -> [(String, Tensor)] {
+    (inProjectionWeight.map { [("in_proj_weight", $0)] } ?? [])
+      + (inProjectionBias.map { [("in_proj_bias", $0)] } ?? [])
+  }
+
+  public override func namedChildren() -> [(String, Module)] {
+    let separate: [(String, Module)] =
+      if let query, let key, let value { [("query", query), ("key", key), ("value", value)] } else { [] }
+    return separate + [("out_proj", outProjection)]
+  }
 
   /// The attended values `[L, N, E]` and the attention weights averaged over heads `[N, L, S]`.
   /// `keyPaddingMask` `[N, S]` marks keys to ignore (true); `attentionMask` `[L, S]` is a bool mask
@@ -44,11 +87,13 @@ public final class MultiheadAttention: Module {
       "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
     let e = embedDimension
     let d = e / heads
-    let w = inProjectionWeight.split(size: e, axis: 0)
+    let w = inProjectionWeight?.split(size: e, axis: 0)
     let b = inProjectionBias?.split(size: e, axis: 0)
+    let separate = [self.query, self.key, self.value]
     func project(_ x: Tensor, _ i: Int) -> Tensor {
+      let projected = w.map { x.linear(weight: $0[i], bias: b?[i]) } ?? separate[i]!(x)
       // [N, L, E] -> [N, heads, L, d]
-      x.linear(weight: w[i], bias: b?[i]).reshaped(to: [x.shape[0], x.shape[1], heads, d]).transposed(1, 2)
+      return projected.reshaped(to: [x.shape[0], x.shape[1], heads, d]).transposed(1, 2)
     }
     let (q, k, v) = (project(q0, 0), project(k0, 1), project(v0, 2))
     var scores = q.matmul(k.transposed()) / Double(d).squareRoot()

@@ -43,7 +43,10 @@ public final class Embedding: Module {
       paddingIndex.map { $0 >= -count && $0 < count } ?? true,
       "Embedding: paddingIndex \(paddingIndex ?? 0) is out of range for \(count) rows")
     let row = paddingIndex.map { $0 < 0 ? $0 + count : $0 }
-    let initial = Tensor.randn([count, dimension], dtype: dtype, generator: &generator)
+    let initial =
+      Init.isSkipped
+      ? Tensor.zeros([count, dimension], dtype: dtype)
+      : Tensor.randn([count, dimension], dtype: dtype, generator: &generator)
     if let row { initial[row].fill(0) }
     self.paddingIndex = row
     weight = initial

@@ -28,8 +28,10 @@ extension Module {
   /// Copies saved values into this module's parameters and buffers; see the overload that takes
   /// a list of named tensors.
   @discardableResult
-  public func loadStateDict(_ state: OrderedDictionary<String, Tensor>, strict: Bool = true) throws -> StateDictError {
-    try loadStateDict(state.map { ($0.key, $0.value) }, strict: strict)
+  public func loadStateDict(
+    _ state: OrderedDictionary<String, Tensor>, strict: Bool = true, renaming rename: (String) -> String? = { $0 }
+  ) throws -> StateDictError {
+    try loadStateDict(state.map { ($0.key, $0.value) }, strict: strict, renaming: rename)
   }
 
   /// Copies saved values into this module's parameters and buffers, converting dtypes.
@@ -37,17 +39,34 @@ extension Module {
   /// A shape mismatch always throws. Missing and unexpected names throw when `strict`; otherwise
   /// the matching entries are loaded and the others reported in the returned error value.
   /// Nothing is changed when it throws.
+  ///
+  /// - Parameters:
+  ///   - state: The saved tensors by name.
+  ///   - strict: Whether names that are missing or unexpected (after renaming) throw.
+  ///   - rename: Maps each saved name to this module's name for it, or to `nil` to leave the entry
+  ///     out: a checkpoint written by another library keeps its names, and Swift properties keep
+  ///     theirs (see `Module.renaming(_:)`). Errors name entries by their new name, with the
+  ///     saved one beside it.
   @discardableResult
-  public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws -> StateDictError {
+  public func loadStateDict(
+    _ state: [(String, Tensor)], strict: Bool = true, renaming rename: (String) -> String? = { $0 }
+  ) throws -> StateDictError {
+    var savedName: [String: String] = [:]
+    let state = state.compactMap { name, tensor -> (String, Tensor)? in
+      guard let renamed = rename(name) else { return nil }
+      if renamed != name { savedName[renamed] = name }
+      return (renamed, tensor)
+    }
+    func described(_ name: String) -> String { savedName[name].map { "\(name) (saved as \($0))" } ?? name }
     let saved = Dictionary(state, uniquingKeysWith: { _, last in last })
     let own = namedParameters() + namedBuffers()
     var report = StateDictError()
     report.missing = own.map(\.0).filter { saved[$0] == nil }
     let ownNames = Set(own.map(\.0))
-    report.unexpected = state.map(\.0).filter { !ownNames.contains($0) }
+    report.unexpected = state.map(\.0).filter { !ownNames.contains($0) }.map(described)
     report.mismatched = own.compactMap { name, tensor in
       guard let value = saved[name], value.shape != tensor.shape else { return nil }
-      return "\(name) is \(tensor.shape) here, \(value.shape) in the state"
+      return "\(described(name)) is \(tensor.shape) here, \(value.shape) in the state"
     }
     if !report.mismatched.isEmpty || (strict && (!report.missing.isEmpty || !report.unexpected.isEmpty)) {
       throw report
@@ -64,11 +83,40 @@ extension Module {
   }
 
   /// Loads the state from a `.safetensors` file and returns the file's metadata.
+  ///
+  /// `rename` maps the file's names to this module's (`nil` leaves an entry out); see
+  /// `loadStateDict(_:strict:renaming:)`.
   @discardableResult
-  public func load(from url: URL, strict: Bool = true) throws -> [String: String] {
+  public func load(from url: URL, strict: Bool = true, renaming rename: (String) -> String? = { $0 }) throws
+    -> [String: String]
+  {
     let (tensors, metadata) = try Safetensors.load(url)
-    try loadStateDict(tensors, strict: strict)
+    try loadStateDict(tensors, strict: strict, renaming: rename)
     return metadata
+  }
+
+  /// A renaming for `load(from:renaming:)`: each pair's `from` is replaced by its `to` wherever it
+  /// stands as whole dot-separated parts of a name, in the order given; a `to` of `nil` leaves out
+  /// the names that contain `from`.
+  ///
+  /// Hugging Face's BERT names into Swift ones:
+  ///
+  /// ```swift
+  /// try model.load(from: url, renaming: Module.renaming([
+  ///   ("encoder.layer", "layers"), ("attention.self", "attention"), ("LayerNorm", "norm"), ("pooler", nil),
+  /// ]))
+  /// // "encoder.layer.0.attention.self.query.weight" -> "layers.0.attention.query.weight"
+  /// ```
+  public static func renaming(_ replacements: [(from: String, to: String?)]) -> (String) -> String? {
+    { name in
+      var dotted = ".\(name)."
+      for (from, to) in replacements {
+        guard dotted.contains(".\(from).") else { continue }
+        guard let to else { return nil }
+        dotted = dotted.replacingOccurrences(of: ".\(from).", with: to.isEmpty ? "." : ".\(to).")
+      }
+      return String(dotted.dropFirst().dropLast())
+    }
   }
 }
 

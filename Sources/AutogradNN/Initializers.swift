@@ -2,8 +2,11 @@ import Autograd
 import Foundation
 
 /// Weight initializers, as `torch.nn.init`: each overwrites a tensor in place (unrecorded) from
-/// `generator`.
+/// `generator`, unless inside `withoutInitialization`.
 public enum Init {
+  /// Set inside `withoutInitialization`: layers start at zero and initializers draw nothing.
+  @TaskLocal static var isSkipped = false
+
   /// The fan-in and fan-out of a weight: `[out, in, kernel...]` gives in·k and out·k.
   public static func fans(_ t: Tensor) -> (fanIn: Int, fanOut: Int) {
     trapUnless(t.rank >= 2, "Init: fan-in and fan-out need a weight of at least 2 axes, got \(t.shape)")
@@ -26,8 +29,9 @@ public enum Init {
     }
   }
 
-  private static func overwrite(_ t: Tensor, with values: Tensor) {
-    withNoGrad { t.copy(from: values) }
+  private static func overwrite(_ t: Tensor, with values: @autoclosure () -> Tensor) {
+    guard !isSkipped else { return }
+    withNoGrad { t.copy(from: values()) }
   }
 
   /// Uniform values in [low, high).
@@ -81,6 +85,7 @@ public enum Init {
     generator: inout RandomGenerator
   ) {
     trapUnless(low < high, "truncatedNormal: low (\(low)) must be below high (\(high))")
+    guard !isSkipped else { return }
     let values = (0..<t.count).map { _ -> Double in
       while true {
         let v = mean + std * generator.nextNormal()
@@ -94,6 +99,7 @@ public enum Init {
   /// extra axes are flattened into the columns.
   public static func orthogonal(_ t: Tensor, gain: Double = 1, generator: inout RandomGenerator) {
     trapUnless(t.rank >= 2, "orthogonal: needs at least 2 axes, got \(t.shape)")
+    guard !isSkipped else { return }
     let rows = t.shape[0]
     let cols = t.count / rows
     // Gram-Schmidt on the longer side's vectors gives orthonormal rows or columns.
@@ -116,4 +122,20 @@ public enum Init {
     }
     overwrite(t, with: Tensor(values, shape: t.shape, dtype: .float64))
   }
+}
+
+/// Runs `body` with the layers it builds left at zero instead of drawn at random, for a model whose
+/// weights are loaded next, as PyTorch's `torch.nn.utils.skip_init` (or building on the `meta`
+/// device and loading with `assign=True`).
+///
+/// Drawing a large embedding table costs more than loading it (a 30522 x 384 table: about a
+/// second). Inside `body` no random value is drawn, by the layers or by `Init`'s functions; the
+/// parameters still require grad, and `load(from:)` then fills them.
+///
+/// ```swift
+/// let model = withoutInitialization { Encoder(configuration) }
+/// try model.load(from: url)
+/// ```
+public func withoutInitialization<R>(_ body: () throws -> R) rethrows -> R {
+  try Init.$isSkipped.withValue(true, operation: body)
 }

@@ -29,7 +29,9 @@ public final class Linear: Layer {
   }
 }
 
-/// A leaf of `shape` uniform in ±bound: PyTorch's default initialization of weights and biases.
+/// A leaf of `shape` uniform in ±bound: PyTorch's default initialization of weights and biases
+/// (zeros inside `withoutInitialization`).
 func uniformTensor(_ shape: [Int], bound: Double, dtype: DType, generator: inout RandomGenerator) -> Tensor {
-  (Tensor.rand(shape, dtype: .float64, generator: &generator) * (2 * bound) - bound).cast(to: dtype)
+  if Init.isSkipped { return Tensor.zeros(shape, dtype: dtype) }
+  return (Tensor.rand(shape, dtype: .float64, generator: &generator) * (2 * bound) - bound).cast(to: dtype)
 }

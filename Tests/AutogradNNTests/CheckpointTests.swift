@@ -178,6 +178,37 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] {
     #expect(state["0.bias"] === model.parameters()[1])
   }
 
+  @Test func aRenamingLoadsAnotherLibrarysNamesIntoSwiftOnes() throws {
+    let encoder = TinyEncoder()
+    // A checkpoint as Hugging Face names BERT's tensors, with a pooler the module does not have.
+    let hf: [(String, Tensor)] = [
+      ("encoder.layer.0.attention.self.query.weight", Tensor([1.0, 2, 3, 4]).reshaped(to: [2, 2])),
+      ("encoder.layer.0.attention.self.query.bias", Tensor([5.0, 6])),
+      ("encoder.layer.0.LayerNorm.weight", Tensor([7.0, 8])),
+      ("encoder.layer.0.LayerNorm.bias", Tensor([9.0, 10])),
+      ("pooler.dense.weight", Tensor.zeros([2, 2])),
+    ]
+    let rename = Module.renaming([
+      ("encoder.layer", "layers"), ("attention.self", "attention"), ("LayerNorm", "norm"), ("pooler", nil),
+    ])
+    #expect(rename("encoder.layer.0.attention.self.query.weight") == "layers.0.attention.query.weight")
+    #expect(rename("pooler.dense.weight") == nil)
+    #expect(rename("myLayerNorm.weight") == "myLayerNorm.weight", "only whole dotted parts are replaced")
+    try encoder.loadStateDict(hf, renaming: rename)
+    #expect(encoder.layers[0].attention.query.weight.scalars(as: Float.self) == [1, 2, 3, 4])
+    #expect(encoder.layers[0].norm.bias!.scalars(as: Float.self) == [9, 10])
+    // Without the pooler's rule, its name is unexpected, reported with the saved name beside it.
+    let partial = Module.renaming([("encoder.layer", "layers"), ("attention.self", "attention"), ("LayerNorm", "norm")])
+    #expect { try encoder.loadStateDict(hf, renaming: partial) } throws: { error in
+      (error as? StateDictError)?.unexpected == ["pooler.dense.weight"]
+    }
+    let wrong = Module.renaming([("encoder.layer", "layers"), ("LayerNorm", "norm"), ("pooler", nil)])
+    #expect { try encoder.loadStateDict(hf, renaming: wrong) } throws: { error in
+      "\(error)".contains(
+        "unexpected keys: layers.0.attention.self.query.weight (saved as encoder.layer.0.attention.self.query.weight)")
+    }
+  }
+
   @Test func loadingReportsMissingUnexpectedAndMismatchedNames() throws {
     let model = Sequential(Linear(inputSize: 2, outputSize: 3), Linear(inputSize: 3, outputSize: 1))
     var state = model.stateDict()
@@ -220,4 +251,18 @@ private func littleEndianBytes(_ values: [Float]) -> [UInt8] {
     restored.step()
     #expect(w.scalars(as: Float.self) == w2.scalars(as: Float.self))
   }
+}
+
+/// Modules with Swift names, for a checkpoint that uses Hugging Face's.
+private final class TinySelfAttention: Module {
+  let query = Linear(inputSize: 2, outputSize: 2)
+}
+
+private final class TinyEncoderLayer: Module {
+  let attention = TinySelfAttention()
+  let norm = LayerNorm(normalizedShape: [2])
+}
+
+private final class TinyEncoder: Module {
+  let layers = [TinyEncoderLayer()]
 }

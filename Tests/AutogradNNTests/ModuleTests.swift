@@ -148,4 +148,37 @@ private final class TwoLayers: Module {
     #expect(w.mean().item() == 0.5)
     #expect(Init.fans(Tensor.zeros([8, 4, 3, 3])) == (36, 72))
   }
+
+  @Test func layersBuiltWithoutInitializationStartAtZeroAndDrawNothing() throws {
+    var g = RandomGenerator(seed: 9)
+    let layers: [Module] = withoutInitialization {
+      [
+        Linear(inputSize: 3, outputSize: 2, generator: &g), Embedding(count: 30, dimension: 4, generator: &g),
+        Conv2d(inputChannels: 1, outputChannels: 2, kernelSize: 3, generator: &g),
+        Recurrent(.lstm, inputSize: 3, hiddenSize: 4, generator: &g),
+        MultiheadAttention(embedDimension: 8, heads: 2, generator: &g),
+      ]
+    }
+    var fresh = RandomGenerator(seed: 9)
+    #expect(g.next() == fresh.next(), "no random value was drawn")
+    for (name, p) in layers.flatMap({ $0.namedParameters() }) {
+      #expect(p.requiresGrad && p.abs().sum().item() == 0, "\(name)")
+    }
+    // Init's functions draw nothing inside either; outside, layers are random as before.
+    let w = Tensor.zeros([4, 4])
+    withoutInitialization { Init.normal(w, generator: &g) }
+    #expect(w.abs().sum().item() == 0)
+    #expect(Linear(inputSize: 3, outputSize: 2, generator: &g).weight.abs().sum().item() > 0)
+    // Built that way and loaded, a model computes what the saved one does.
+    let saved = Sequential(Linear(inputSize: 3, outputSize: 4), ReLU(), Linear(inputSize: 4, outputSize: 1))
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID()).safetensors")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try saved.save(to: url)
+    let loaded = withoutInitialization {
+      Sequential(Linear(inputSize: 3, outputSize: 4), ReLU(), Linear(inputSize: 4, outputSize: 1))
+    }
+    _ = try loaded.load(from: url)
+    let x = Tensor.randn([5, 3])
+    #expect(loaded(x).scalars(as: Float.self) == saved(x).scalars(as: Float.self))
+  }
 }

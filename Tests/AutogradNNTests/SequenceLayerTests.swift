@@ -69,7 +69,7 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     let x = Tensor.randn([2, 3, 4], dtype: .float64, generator: &g)
     let (out, weights) = mha(query: x, key: x, value: x)
     #expect(out.shape == [2, 3, 4] && weights.shape == [2, 3, 3])
-    let w = mha.inProjectionWeight.split(size: 4, axis: 0)
+    let w = mha.inProjectionWeight!.split(size: 4, axis: 0)
     func heads(_ t: Tensor) -> Tensor { t.reshaped(to: [2, 3, 2, 2]).transposed(1, 2) }
     let q = heads(x.linear(weight: w[0]))
     let k = heads(x.linear(weight: w[1]))
@@ -81,6 +81,31 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     #expect(maskedWeights[0, 0, 1].item() == 0)
     let padding = Tensor(bools: [false, false, true, false, false, false], shape: [2, 3])
     #expect(mha(query: x, key: x, value: x, keyPaddingMask: padding).weights[0, .all, 2].sum().item() == 0)
+  }
+
+  @Test func separateProjectionsComputeWhatThePackedOnesDo() throws {
+    var g = RandomGenerator(seed: 5)
+    let packed = MultiheadAttention(embedDimension: 4, heads: 2, batchFirst: true, dtype: .float64, generator: &g)
+    let separate = MultiheadAttention(
+      embedDimension: 4, heads: 2, batchFirst: true, projections: .separate, dtype: .float64, generator: &g)
+    #expect(
+      separate.namedParameters().map(\.0) == [
+        "query.weight", "query.bias", "key.weight", "key.bias", "value.weight", "value.bias", "out_proj.weight",
+        "out_proj.bias",
+      ])
+    #expect(separate.inProjectionWeight == nil && packed.query == nil)
+    // The packed weights, split into the three layers, give the same attention.
+    let (w, b) = (packed.inProjectionWeight!.split(size: 4, axis: 0), packed.inProjectionBias!.split(size: 4, axis: 0))
+    try separate.loadStateDict(
+      [
+        ("query.weight", w[0]), ("query.bias", b[0]), ("key.weight", w[1]), ("key.bias", b[1]), ("value.weight", w[2]),
+        ("value.bias", b[2]), ("out_proj.weight", packed.outProjection.weight),
+        ("out_proj.bias", packed.outProjection.bias!),
+      ])
+    let x = Tensor.randn([2, 3, 4], dtype: .float64, generator: &g)
+    let y = Tensor.randn([2, 5, 4], dtype: .float64, generator: &g)
+    #expect(close(separate(query: x, key: y, value: y).output, packed(query: x, key: y, value: y).output))
+    #expect(gradCheck([x]) { separate(query: $0[0], key: y, value: y).output.sum() })
   }
 
   @Test func transformerEncoderLayer() {
