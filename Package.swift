@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "Autograd", targets: ["Autograd"]),
     .library(name: "AutogradNN", targets: ["AutogradNN"]),
     .library(name: "AutogradDistributed", targets: ["AutogradDistributed"]),
+    .library(name: "AutogradModels", targets: ["AutogradModels"]),
     .executable(name: "autograd", targets: ["AutogradCLI"]),
     .executable(name: "autograd-bench", targets: ["AutogradBench"]),
   ],
@@ -44,6 +45,8 @@ let package = Package(
     .target(name: "CAutogradMPI", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
     // Training across processes and machines: process groups, data-parallel training, sharding.
     .target(name: "AutogradDistributed", dependencies: ["Autograd", "AutogradNN", "CAutogradMPI"]),
+    // Pretrained models built from the layers: a BERT encoder that loads Hugging Face's files.
+    .target(name: "AutogradModels", dependencies: ["Autograd", "AutogradNN"]),
     // The lecture's programs, as library code so that the CLI, tests and benchmarks share them.
     .target(
       name: "AutogradExamples",
@@ -55,7 +58,7 @@ let package = Package(
     .executableTarget(
       name: "AutogradCLI",
       dependencies: [
-        "Autograd", "AutogradNN", "AutogradDistributed", "AutogradExamples",
+        "Autograd", "AutogradNN", "AutogradDistributed", "AutogradExamples", "AutogradModels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -63,7 +66,7 @@ let package = Package(
     .executableTarget(
       name: "AutogradBench",
       dependencies: [
-        "Autograd", "AutogradNN", "AutogradDistributed", "AutogradExamples",
+        "Autograd", "AutogradNN", "AutogradDistributed", "AutogradExamples", "AutogradModels",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Benchmarks/AutogradBench"
@@ -85,6 +88,8 @@ let package = Package(
       ]
     ),
     .testTarget(name: "AutogradCLITests", dependencies: ["AutogradCLI", "TestSupport"]),
+    .testTarget(
+      name: "AutogradModelsTests", dependencies: ["AutogradModels", "AutogradNN", "Autograd"], exclude: ["Fixtures"]),
     .testTarget(
       name: "AutogradExamplesTests",
       dependencies: ["AutogradExamples", "Autograd"],

