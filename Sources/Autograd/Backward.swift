@@ -86,9 +86,11 @@ enum Engine {
     return gradient.dtype == output.dtype ? gradient : gradient.cast(to: output.dtype)
   }
 
+  /// Runs one backward pass from `root`. `observe`, when given, sees each node just before its
+  /// rule runs, in the engine's order (pictures of the graph replay that order).
   static func run(
     from root: Tensor, seed: Tensor, retainGraph: Bool, createGraph: Bool,
-    targets: [Tensor]?
+    targets: [Tensor]?, observe: ((Node) -> Void)? = nil
   ) -> [Tensor?] {
     var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
     // Targets are found by identity: leaves when their gradient is complete, computed tensors
@@ -152,6 +154,7 @@ enum Engine {
         // reference counts were most of the time of a long graph's backward pass.
         while let node = ready.popLast() {
           node.isVisited = false
+          observe?(node)
           var grads = GradientList()
           if var grad = node.pendingGrad.take() {
             for hook in node.hooks { grad = hook(grad) ?? grad }

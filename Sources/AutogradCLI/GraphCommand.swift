@@ -42,8 +42,18 @@ struct ExplainCommand: ParsableCommand {
 
   @OptionGroup var source: GraphSource
 
+  @Option(help: "Significant digits of the numbers printed, or 'full' for every digit (as Python prints a float).")
+  var precision = "6"
+
+  func validate() throws {
+    guard precision == "full" || (Int(precision).map { (1...17).contains($0) } ?? false) else {
+      throw ValidationError("--precision must be a number of digits from 1 to 17, or 'full', got '\(precision)'")
+    }
+  }
+
   func run() throws {
     let (output, names) = try source.build()
-    print(ComputationGraph(of: output, names: names).explanation(), terminator: "")
+    let digits = precision == "full" ? nil : Int(precision)
+    print(ComputationGraph(of: output, names: names).explanation(significantDigits: digits), terminator: "")
   }
 }

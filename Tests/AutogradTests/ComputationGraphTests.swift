@@ -186,6 +186,34 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     #expect(graph.svg().contains("ops in a chain"))
   }
 
+  @Test func numbersAreRoundedInPicturesAndExplanationsUnlessAskedForInFull() {
+    let w = Tensor(1.0 / 3, dtype: .float64, requiresGrad: true)
+    let loss = ComputationGraph.recording { (w * w).sum() }
+    let graph = ComputationGraph(of: loss, names: ["w": w])
+    // 1/3 and 2/3: 4 significant digits in pictures, 6 in explanations by default, all on request.
+    #expect(graph.svg().contains("value 0.3333<") && graph.svg().contains("grad 0.6667<"))
+    #expect(graph.dot().contains("value 0.3333"))
+    #expect(graph.explanation().contains("w = 0.333333 "))
+    #expect(graph.explanation(significantDigits: nil).contains("w = 0.3333333333333333 "))
+    #expect(
+      ComputationGraph.number(2, significantDigits: 4) == "2.0"
+        && ComputationGraph.number(0.5, significantDigits: 4) == "0.5")
+    #expect(ComputationGraph.number(4199743416140.123, significantDigits: 4) == "4.2e+12")
+  }
+
+  @Test func theExplanationFollowsTheEnginesOrder() {
+    let (loss, names) = TwoLayerNetFixture.make()
+    let graph = ComputationGraph(of: loss, names: names)
+    #expect(graph.backwardOrder.first == graph.nodes.count - 1, "the output's rule runs first")
+    #expect(Set(graph.backwardOrder) == Set(graph.nodes.filter { $0.op != nil }.map(\.id)))
+    let text = graph.explanation()
+    let positions = graph.backwardOrder.map { id in
+      let node = graph.nodes[id]
+      return text.range(of: "  \(node.name) = \(node.formula!)   [\(node.op!)Backward]")!.lowerBound
+    }
+    #expect(positions == positions.sorted())
+  }
+
   @Test func onlyRecordedGraphsKeepTheirIntermediateValues() {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     weak var doubled: Tensor?

@@ -3,11 +3,12 @@ extension ComputationGraph {
   /// backward pass gate by gate (the gradient arriving from above, each local gradient, and their
   /// product sent to each input), then d(output)/d(each leaf).
   ///
-  /// The numbers are the engine's own: the same backward rules that `backward()` runs.
-  public func explanation() -> String {
+  /// The numbers are the engine's own: the same backward rules that `backward()` runs, in the
+  /// order it ran them. They are written with `significantDigits` (6 unless given; `nil` for all).
+  public func explanation(significantDigits: Int? = 6) -> String {
     var lines: [String] = []
     let outputName = nodes.last?.name ?? "output"
-    func show(_ t: Tensor?) -> String { t.map { Self.summary($0) } ?? "none" }
+    func show(_ t: Tensor?) -> String { t.map { Self.summary($0, significantDigits: significantDigits) } ?? "none" }
     func pad(_ s: String, _ width: Int) -> String {
       s.count >= width ? s + "  " : s + String(repeating: " ", count: width - s.count)
     }
@@ -37,7 +38,8 @@ extension ComputationGraph {
     lines.append("  start: d(\(outputName))/d(\(outputName)) = \(show(nodes.last?.gradient))")
     var uses = [Int](repeating: 0, count: nodes.count)
     for edge in edges { uses[edge.from] += 1 }
-    for node in nodes.reversed() {
+    for id in backwardOrder {
+      let node = nodes[id]
       guard let op = node.op, let formula = node.formula, let upstream = node.gradient else { continue }
       lines.append("  \(node.name) = \(formula)   [\(op)Backward]")
       lines.append(

@@ -69,6 +69,8 @@ public struct ComputationGraph {
   public private(set) var inputEdges: [[Int]] = []
   /// Whether gradients could be computed (not when an earlier backward already freed the graph).
   public private(set) var hasGradients = false
+  /// The ops (ids in `nodes`) in the order the engine ran their backward rules, output first.
+  public private(set) var backwardOrder: [Int] = []
 
   /// Runs `body` with every op it records keeping its input tensors, so that a `ComputationGraph`
   /// of a result can show every value. Costs the memory of those values until the graph is freed.
@@ -165,7 +167,13 @@ public struct ComputationGraph {
     hasGradients = true
     let seed = Tensor.ones(output.shape, dtype: output.dtype)
     let needing = order.filter(\.requiresGrad)
-    let grads = Autograd.grad(of: output, withRespectTo: needing, outputGradient: seed, retainGraph: true)
+    var idOfNode: [ObjectIdentifier: Int] = [:]
+    for (id, tensor) in order.enumerated() { if let node = tensor.gradFn { idOfNode[ObjectIdentifier(node)] = id } }
+    var ran: [Int] = []
+    let grads = Engine.run(
+      from: output, seed: seed, retainGraph: true, createGraph: false, targets: needing,
+      observe: { node in if let id = idOfNode[ObjectIdentifier(node)] { ran.append(id) } })
+    backwardOrder = ran
     var gradientOf: [ObjectIdentifier: Tensor] = [:]
     for (tensor, grad) in zip(needing, grads) {
       if let grad { gradientOf[ObjectIdentifier(tensor)] = grad }
@@ -199,30 +207,23 @@ public struct ComputationGraph {
     return "\(op.prefix(1).lowercased() + op.dropFirst())(\(arguments.joined(separator: ", ")))"
   }
 
-  /// A short text for a value: the number itself for one element, else (the shape and) its first values.
-  public static func summary(_ t: Tensor, showingShape: Bool = true) -> String {
+  /// A short text for a value: the number itself for one element, else (the shape and) its first
+  /// four values. Numbers have `significantDigits` (all of them when `nil`; whole numbers are
+  /// always written in full, as Python writes them: `2.0`).
+  public static func summary(_ t: Tensor, showingShape: Bool = true, significantDigits: Int? = 4) -> String {
     let values = t.scalars(as: Double.self)
-    if values.count == 1 { return pythonRepr(values[0]) }
-    let shown = values.prefix(4).map { v in v == v.rounded() && Swift.abs(v) < 1e15 ? pythonRepr(v) : String(format4: v)
-    }
+    if values.count == 1 { return number(values[0], significantDigits: significantDigits) }
+    let shown = values.prefix(4).map { number($0, significantDigits: significantDigits ?? 17) }
     let list = "[\(shown.joined(separator: ", "))\(values.count > 4 ? ", …" : "")]"
     return showingShape ? "\(t.shape) \(list)" : list
   }
-}
 
-extension String {
-  /// Four significant digits, for summaries of many values.
-  init(format4 v: Double) {
-    if v == 0 || !v.isFinite {
-      self = pythonRepr(v)
-      return
+  /// One number with `significantDigits` (all of them, as Python prints a float, when `nil`).
+  public static func number(_ v: Double, significantDigits: Int?) -> String {
+    guard let digits = significantDigits, v.isFinite, v != v.rounded() || Swift.abs(v) >= 1e15 else {
+      return pythonRepr(v)
     }
-    let magnitude = Swift.abs(v)
-    if magnitude >= 1e-3 && magnitude < 1e5 {
-      let decimals = Swift.max(0, 3 - Int(Foundation.floor(Foundation.log10(magnitude))))
-      self = String(format: "%.\(decimals)f", v)
-    } else {
-      self = String(format: "%.3e", v)
-    }
+    let text = String(format: "%.\(digits)g", v)
+    return Double(text) == v ? pythonRepr(v) : text
   }
 }
