@@ -5,8 +5,10 @@ import Foundation
 struct GraphCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "graph",
-    abstract: "Draw a computation graph, with forward values, gradients and local gradients, as SVG and DOT.",
-    discussion: "Writes the SVG to --out and the Graphviz DOT beside it (same name, .dot)."
+    abstract:
+      "Draw a computation graph, with forward values, gradients and local gradients, as SVG and DOT, or as a page.",
+    discussion:
+      "Writes the SVG to --out and the Graphviz DOT beside it (same name, .dot); with --html, one self-contained page that steps through back-propagation (open it from disk; #step=N in its address opens step N)."
   )
 
   @OptionGroup var source: GraphSource
@@ -14,9 +16,21 @@ struct GraphCommand: ParsableCommand {
   @Option(help: "Where to write the SVG.")
   var out = "graph.svg"
 
+  @Option(
+    help: ArgumentHelp(
+      "Write an interactive page instead: one self-contained HTML file that steps through the forward and backward passes.",
+      valueName: "page.html"))
+  var html: String?
+
   func run() throws {
     let (output, names) = try source.build()
     let graph = ComputationGraph(of: output, names: names)
+    if let html {
+      let url = URL(fileURLWithPath: html)
+      try write(graph.html(), to: url)
+      print("wrote \(url.path): \(graph.nodes.count) nodes, \(graph.backwardOrder.count) backward steps")
+      return
+    }
     let svgURL = URL(fileURLWithPath: out)
     let dotURL = svgURL.pathExtension == "dot" ? svgURL : svgURL.deletingPathExtension().appendingPathExtension("dot")
     if svgURL.pathExtension != "dot" {

@@ -214,6 +214,36 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     #expect(positions == positions.sorted())
   }
 
+  @Test func theExplorerPageIsSelfContainedAndCarriesTheRecordedNumbers() throws {
+    let (loss, names) = TwoLayerNetFixture.make()
+    let graph = ComputationGraph(of: loss, names: names)
+    let page = graph.html()
+    // No network: the only URL is the SVG namespace; one data block, one script.
+    let urls = page.matches(of: /https?:\/\/[^"' ]+/).map { String(page[$0.range]) }
+    #expect(urls.allSatisfy { $0 == "http://www.w3.org/2000/svg" }, "\(urls)")
+    #expect(page.components(separatedBy: "<script").count == 3)
+    let start = try #require(page.range(of: "<script id=\"graph-data\" type=\"application/json\">"))
+    let end = try #require(page[start.upperBound...].range(of: "</script>"))
+    let json = String(page[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "<\\/", with: "</")
+    // JSONDecoder, which reads numbers back exactly (as a browser does).
+    struct PageData: Decodable {
+      struct Node: Decodable { let value: [Double], gradient: [Double]? }
+      struct Step: Decodable { let node: Int }
+      let nodes: [Node], steps: [Step]
+    }
+    let data = try JSONDecoder().decode(PageData.self, from: Data(json.utf8))
+    // A step per node forward, the seed, a step per op in the engine's order, and the leaves.
+    #expect(data.steps.count == graph.nodes.count + 1 + graph.backwardOrder.count + 1)
+    #expect(
+      data.steps.dropFirst(graph.nodes.count + 1).prefix(graph.backwardOrder.count).map(\.node) == graph.backwardOrder)
+    // Full numbers: each node's value and gradient exactly as the graph recorded them.
+    for (entry, node) in zip(data.nodes, graph.nodes) {
+      #expect(entry.value == node.value.scalars(as: Double.self), "\(node.name)")
+      #expect(entry.gradient == node.gradient?.scalars(as: Double.self), "\(node.name)")
+    }
+    #expect(page.contains("id=\"n\(graph.nodes.count - 1)\"") && page.contains("id=\"e\(graph.edges.count - 1)\""))
+  }
+
   @Test func onlyRecordedGraphsKeepTheirIntermediateValues() {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     weak var doubled: Tensor?

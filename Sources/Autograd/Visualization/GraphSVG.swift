@@ -11,8 +11,9 @@ extension ComputationGraph {
   }
 }
 
-/// The boxes and arrows of a picture, placed on a layered layout.
-private struct GraphPicture {
+/// The boxes and arrows of a picture, placed on a layered layout. Without collapsing, box `i` is
+/// node `i` and arrow `k` is edge `k` (the HTML explorer relies on that).
+struct GraphPicture {
   struct Box {
     var lines: [String]
     var style: GraphStyle
@@ -188,7 +189,7 @@ private struct GraphPicture {
       "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient; inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")</text>\n</g>\n"
     var inputCount = [Int](repeating: 0, count: boxes.count)
     for arrow in arrows { inputCount[arrow.to] = Swift.max(inputCount[arrow.to], arrow.slot + 1) }
-    for arrow in arrows {
+    for (arrowIndex, arrow) in arrows.enumerated() {
       let a = boxes[arrow.from]
       let b = boxes[arrow.to]
       // Arrows end at one port per input slot, spread along the op's left side, so labels don't collide.
@@ -203,7 +204,7 @@ private struct GraphPicture {
         path =
           "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1)),\(Self.number(y1 + bend)) \(Self.number(x2)),\(Self.number(y2 - bend)) \(Self.number(x2)),\(Self.number(y2))"
         labelText =
-          "<text x=\"\(Self.number(x2 + 6))\" y=\"\(Self.number(y2 - 6))\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
+          "<text class=\"label\" x=\"\(Self.number(x2 + 6))\" y=\"\(Self.number(y2 - 6))\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
       } else {
         // From the right of the input to a port on the left of the op.
         let (x1, y1, x2, y2) = (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
@@ -211,10 +212,10 @@ private struct GraphPicture {
         path =
           "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) \(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))"
         labelText =
-          "<text x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
+          "<text class=\"label\" x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
       }
       out +=
-        "<g class=\"edge\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
+        "<g class=\"edge\" id=\"e\(arrowIndex)\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
       if !label.isEmpty { out += labelText }
       out += "</g>\n"
     }
@@ -224,8 +225,10 @@ private struct GraphPicture {
       out += "<text x=\"\(Self.number(box.x + Self.padding))\" y=\"\(Self.number(box.y + Self.padding + 8))\">"
       for (k, line) in box.lines.enumerated() {
         let weight = k == 0 ? " font-weight=\"bold\"" : ""
+        // The line's kind as its class, so that a page can show values and gradients as they come.
+        let kind = line.hasPrefix("value ") ? "value" : line.hasPrefix("grad ") ? "grad" : k == 0 ? "head" : "info"
         out +=
-          "<tspan x=\"\(Self.number(box.x + Self.padding))\" dy=\"\(k == 0 ? "0" : Self.number(Self.lineHeight))\"\(weight)>\(Self.escaped(line))</tspan>"
+          "<tspan class=\"\(kind)\" x=\"\(Self.number(box.x + Self.padding))\" dy=\"\(k == 0 ? "0" : Self.number(Self.lineHeight))\"\(weight)>\(Self.escaped(line))</tspan>"
       }
       out += "</text></g>\n"
     }

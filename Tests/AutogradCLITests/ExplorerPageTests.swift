@@ -1,0 +1,69 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The page of `autograd graph --html`, loaded in headless Chromium as a learner opens it from
+/// disk: the DOM after its script ran, at a given step (`#step=N`) and with a box's details open
+/// (`&node=K`).
+///
+/// Without Chromium on the PATH these tests print a notice and check nothing, unless
+/// `AUTOGRAD_REQUIRE_CHROMIUM=1` (as in CI, which installs Debian's `chromium`), where they fail.
+@Suite("The back-propagation explorer in a browser") struct ExplorerPageTests {
+  static let chromium = ChildProcess.onPath("chromium") ?? ChildProcess.onPath("chromium-browser")
+  static let isRequired = ProcessInfo.processInfo.environment["AUTOGRAD_REQUIRE_CHROMIUM"] == "1"
+
+  /// Writes the page for `arguments` (after `graph --html PAGE`) and returns its DOM at `fragment`,
+  /// or `nil` (with a notice) when Chromium is absent and not required.
+  func dom(_ arguments: [String], fragment: String) throws -> String? {
+    guard let chromium = Self.chromium else {
+      #expect(!Self.isRequired, "AUTOGRAD_REQUIRE_CHROMIUM=1 but chromium is not installed")
+      print("notice: chromium is not installed, so the explorer page is not checked in a browser")
+      return nil
+    }
+    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd") }
+    let page = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID()).html")
+    defer { try? FileManager.default.removeItem(at: page) }
+    let written = try ChildProcess.run(tool, ["graph", "--html", page.path] + arguments)
+    #expect(written.status == 0, "\(written.output)")
+    let profile = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-chromium-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: profile) }
+    let browser = try ChildProcess.run(
+      chromium,
+      [
+        "--headless", "--disable-gpu", "--no-sandbox", "--user-data-dir=\(profile.path)", "--dump-dom",
+        page.absoluteString + fragment,
+      ], timeout: 120)
+    #expect(browser.status == 0)
+    return browser.output
+  }
+
+  /// The text of the element with `id` in `dom` (its first line of markup).
+  func element(_ id: String, in dom: String) -> String {
+    guard let start = dom.range(of: "id=\"\(id)\"") else { return "" }
+    return String(dom[start.upperBound...].prefix(600))
+  }
+
+  @Test func theLecturesGraphStepsForwardThenBackInTheEnginesOrder() throws {
+    guard let first = try dom([], fragment: "#step=0") else { return }
+    #expect(element("narration", in: first).contains(">y = 2.0   (input)</pre>"), "\(element("narration", in: first))")
+    let backward = try #require(try dom([], fragment: "#step=9&node=2"))
+    let narration = element("narration", in: backward)
+    #expect(narration.contains("y_hat = x * w   [MulBackward]") && narration.contains("sends -2.0 × 1.0 = -2.0"))
+    // The box clicked (w) shows its full value and gradient; w has received its gradient by now.
+    #expect(element("details", in: backward).contains("<div>w  (parameter)</div>"))
+    #expect(element("details", in: backward).contains("<pre>-2</pre>"))
+    #expect(
+      backward.contains("class=\"node computed graded\" id=\"n2\"")
+        || backward.contains("id=\"n2\" class=\"node computed graded"))
+    let last = try #require(try dom([], fragment: "#step=10"))
+    #expect(element("narration", in: last).contains("d(loss)/d(w) = -2.0"))
+  }
+
+  @Test func whereTwoPathsMeetThePageShowsTheSum() throws {
+    // c = b · b reads b twice: its two shares, 6 and 6, add up to b's gradient.
+    guard let page = try dom(["--expr", "b = a * 2; c = b * b", "--set", "a=3"], fragment: "#step=4") else { return }
+    #expect(
+      element("narration", in: page).contains("b now holds 6.0 + 6.0 = 12.0, its whole gradient"),
+      "\(element("narration", in: page))")
+  }
+}
