@@ -4,12 +4,7 @@ import Testing
 
 /// `autograd embed` on the tiny BERT of the models' fixtures, made a sentence-transformers folder.
 @Suite("The embed command") struct EmbedCommandTests {
-  func autograd(_ arguments: [String]) throws -> ChildProcess.Outcome {
-    guard let tool = ChildProcess.builtProgram("autograd") else {
-      throw ChildProcess.Failure.missing("autograd was not built")
-    }
-    return try ChildProcess.run(tool, arguments, timeout: 120)
-  }
+  func autograd(_ arguments: [String]) throws -> ChildProcess.Outcome { try ChildProcess.autograd(arguments) }
 
   /// The tiny BERT with a vocabulary of 100 pieces (`w0` ... `w95`) and mean pooling.
   func modelFolder() throws -> URL {

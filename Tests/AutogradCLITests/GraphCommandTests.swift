@@ -4,12 +4,7 @@ import Testing
 
 /// `autograd explain` and `autograd graph` on the lecture's model, as a learner runs them.
 @Suite("The graph and explain commands") struct GraphCommandTests {
-  func autograd(_ arguments: String...) throws -> ChildProcess.Outcome {
-    guard let tool = ChildProcess.builtProgram("autograd") else {
-      throw ChildProcess.Failure.missing("autograd was not built")
-    }
-    return try ChildProcess.run(tool, arguments, timeout: 120)
-  }
+  func autograd(_ arguments: String...) throws -> ChildProcess.Outcome { try ChildProcess.autograd(arguments) }
 
   @Test func theLecturesGraphTreatsXAndYAsData() throws {
     let outcome = try autograd("explain")

@@ -4,12 +4,7 @@ import Testing
 
 /// `autograd tutorial`: the ported "Learning PyTorch with Examples" programs, run as a user would.
 @Suite("The tutorial command") struct TutorialCommandTests {
-  func autograd(_ arguments: String...) throws -> ChildProcess.Outcome {
-    guard let tool = ChildProcess.builtProgram("autograd") else {
-      throw ChildProcess.Failure.missing("autograd was not built")
-    }
-    return try ChildProcess.run(tool, arguments, timeout: 120)
-  }
+  func autograd(_ arguments: String...) throws -> ChildProcess.Outcome { try ChildProcess.autograd(arguments) }
 
   @Test func withoutANameItListsThePrograms() throws {
     let outcome = try autograd("tutorial")

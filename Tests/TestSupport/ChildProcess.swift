@@ -26,6 +26,13 @@ public enum ChildProcess {
       .first { FileManager.default.isExecutableFile(atPath: $0.path) }
   }
 
+  /// Runs the package's `autograd` tool with `arguments` (see `run`).
+  /// - Throws: `Failure.missing` when the tool was not built.
+  public static func autograd(_ arguments: [String], timeout: Double = 120) throws -> Outcome {
+    guard let tool = builtProgram("autograd") else { throw Failure.missing("autograd was not built") }
+    return try run(tool, arguments, timeout: timeout)
+  }
+
   /// A program on the PATH.
   public static func onPath(_ name: String) -> URL? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
