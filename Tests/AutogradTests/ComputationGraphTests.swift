@@ -244,6 +244,40 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     #expect(page.contains("id=\"n\(graph.nodes.count - 1)\"") && page.contains("id=\"e\(graph.edges.count - 1)\""))
   }
 
+  @Test func labelsCoverNoBoxAndNoOtherLabel() throws {
+    var pictures: [(String, GraphPicture)] = []
+    let (lecture, lectureNames) = lectureGraph(x: 0.41997434, y: 2, w: 1.3)
+    pictures.append(
+      ("lecture", GraphPicture(graph: ComputationGraph(of: lecture, names: lectureNames), collapse: false)))
+    let (net, netNames) = TwoLayerNetFixture.make()
+    pictures.append(("two-layer net", GraphPicture(graph: ComputationGraph(of: net, names: netNames), collapse: false)))
+    // Downwards: a chain deep enough to be drawn top to bottom, with a constant read by every op.
+    let x = Tensor([0.3, -1.7], dtype: .float64, requiresGrad: true)
+    let c = Tensor([1.2345678, -0.87654321], dtype: .float64)
+    let deep = ComputationGraph.recording {
+      var y = x
+      for _ in 0..<10 { y = (y * c).tanh() }
+      return y.sum()
+    }
+    pictures.append(("deep chain", GraphPicture(graph: ComputationGraph(of: deep, names: ["x": x]), collapse: false)))
+    // Eight inputs into one op: more ports than its side has room for labels.
+    let parts = (0..<8).map { Tensor([Double($0) + 0.123456], dtype: .float64, requiresGrad: true) }
+    let joined = ComputationGraph.recording { (Tensor.cat(parts, axis: 0) * 1.5).sum() }
+    pictures.append(("eight inputs", GraphPicture(graph: ComputationGraph(of: joined), collapse: false)))
+    for (name, picture) in pictures {
+      let boxes = picture.boxRects
+      for i in boxes.indices {
+        for j in boxes.indices where j > i { #expect(!boxes[i].overlaps(boxes[j]), "\(name): boxes \(i) and \(j)") }
+      }
+      let labels = picture.labelPlacements().compactMap { $0?.rect }
+      #expect(!labels.isEmpty, "\(name)")
+      for (k, label) in labels.enumerated() {
+        #expect(!boxes.contains { $0.overlaps(label) }, "\(name): label \(k) covers a box")
+        #expect(!labels[(k + 1)...].contains { $0.overlaps(label) }, "\(name): label \(k) covers another label")
+      }
+    }
+  }
+
   @Test func onlyRecordedGraphsKeepTheirIntermediateValues() {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     weak var doubled: Tensor?

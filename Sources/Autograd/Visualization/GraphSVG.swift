@@ -187,36 +187,28 @@ struct GraphPicture {
     }
     out +=
       "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient; inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")</text>\n</g>\n"
-    var inputCount = [Int](repeating: 0, count: boxes.count)
-    for arrow in arrows { inputCount[arrow.to] = Swift.max(inputCount[arrow.to], arrow.slot + 1) }
+    let placements = labelPlacements()
     for (arrowIndex, arrow) in arrows.enumerated() {
-      let a = boxes[arrow.from]
-      let b = boxes[arrow.to]
-      // Arrows end at one port per input slot, spread along the op's left side, so labels don't collide.
-      let port = Double(arrow.slot + 1) / Double(inputCount[arrow.to] + 1)
-      let label = arrow.label.count > 16 ? String(arrow.label.prefix(15)) + "…" : arrow.label
+      let (x1, y1, x2, y2) = endpoints(arrow)
       let path: String
-      let labelText: String
       if vertical {
         // From the bottom of the input to a port on the top of the op.
-        let (x1, y1, x2, y2) = (a.x + a.width / 2, a.y + a.height, b.x + b.width * port, b.y)
         let bend = Swift.max((y2 - y1) / 2, 20)
         path =
           "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1)),\(Self.number(y1 + bend)) \(Self.number(x2)),\(Self.number(y2 - bend)) \(Self.number(x2)),\(Self.number(y2))"
-        labelText =
-          "<text class=\"label\" x=\"\(Self.number(x2 + 6))\" y=\"\(Self.number(y2 - 6))\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
       } else {
         // From the right of the input to a port on the left of the op.
-        let (x1, y1, x2, y2) = (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
         let bend = Swift.max((x2 - x1) / 2, 40)
         path =
           "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) \(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))"
-        labelText =
-          "<text class=\"label\" x=\"\(Self.number(x2 - 8))\" y=\"\(Self.number(y2 - 5))\" text-anchor=\"end\" fill=\"#8a2be2\">\(Self.escaped(label))</text>"
       }
       out +=
         "<g class=\"edge\" id=\"e\(arrowIndex)\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
-      if !label.isEmpty { out += labelText }
+      if !arrow.label.isEmpty { out += "<title>\(Self.escaped(arrow.label))</title>" }
+      if let placed = placements[arrowIndex] {
+        out +=
+          "<text class=\"label\" x=\"\(Self.number(placed.x))\" y=\"\(Self.number(placed.baseline))\"\(placed.anchorEnd ? " text-anchor=\"end\"" : "") fill=\"#8a2be2\">\(Self.escaped(placed.text))</text>"
+      }
       out += "</g>\n"
     }
     for (i, box) in boxes.enumerated() {
@@ -233,6 +225,73 @@ struct GraphPicture {
       out += "</text></g>\n"
     }
     return out + "</svg>\n"
+  }
+
+  /// Where an arrow starts and ends: below the input and on the op's top (downwards), or right of
+  /// the input and on the op's left side; each input slot has its own port along that side.
+  func endpoints(_ arrow: Arrow) -> (x1: Double, y1: Double, x2: Double, y2: Double) {
+    let (a, b) = (boxes[arrow.from], boxes[arrow.to])
+    let slots = arrows.filter { $0.to == arrow.to }.map(\.slot).max().map { $0 + 1 } ?? 1
+    let port = Double(arrow.slot + 1) / Double(slots + 1)
+    return vertical
+      ? (a.x + a.width / 2, a.y + a.height, b.x + b.width * port, b.y)
+      : (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
+  }
+
+  /// A rectangle of the picture, for checking that nothing is drawn over anything else.
+  struct Rect {
+    var x, y, width, height: Double
+    func overlaps(_ o: Rect) -> Bool {
+      x < o.x + o.width && o.x < x + width && y < o.y + o.height && o.y < y + height
+    }
+  }
+
+  /// An arrow's label as placed: its text, where it is anchored, and the rectangle it covers.
+  struct LabelPlacement {
+    var text: String, x: Double, baseline: Double, anchorEnd: Bool
+    var rect: Rect
+  }
+
+  var boxRects: [Rect] { boxes.map { Rect(x: $0.x, y: $0.y, width: $0.width, height: $0.height) } }
+
+  /// The labels, placed where they cover no box and no other label: beside the arrow's end, in the
+  /// gap before the op (left of it, or above it downwards), cut to what fits that gap (the whole
+  /// text is the arrow's tooltip), and moved away along the gap from labels already placed; a
+  /// label that finds no free place is left out. `nil` for arrows without a label.
+  func labelPlacements() -> [LabelPlacement?] {
+    // Text of 12 px: about 10 above the baseline and 3 below.
+    let (ascent, descent) = (10.0, 3.0)
+    let maxCharacters = Int(((vertical ? 2 * Self.rowGap + 60 : Self.columnGap) - 20) / Self.charWidth)
+    let boxes = boxRects
+    var placed: [Rect] = []
+    return arrows.map { arrow in
+      guard !arrow.label.isEmpty else { return nil }
+      let text =
+        arrow.label.count > maxCharacters ? String(arrow.label.prefix(maxCharacters - 1)) + "…" : arrow.label
+      let width = Double(text.count) * Self.charWidth
+      let (_, _, x2, y2) = endpoints(arrow)
+      // Candidate spots: the usual one first, then a line up or down (only up, into the gap above
+      // the op, downwards).
+      let lines: [Double] = vertical ? [0, -1, -2, -3, -4] : [0, -1, 1, -2, 2, -3, 3]
+      for line in lines {
+        let shift = line * (ascent + descent + 1)
+        let candidate =
+          vertical
+          ? LabelPlacement(
+            text: text, x: x2 + 6, baseline: y2 - 6 + shift, anchorEnd: false,
+            rect: Rect(x: x2 + 6, y: y2 - 6 + shift - ascent, width: width, height: ascent + descent))
+          : LabelPlacement(
+            text: text, x: x2 - 8, baseline: y2 - 5 + shift, anchorEnd: true,
+            rect: Rect(x: x2 - 8 - width, y: y2 - 5 + shift - ascent, width: width, height: ascent + descent))
+        let isFree =
+          !boxes.contains { $0.overlaps(candidate.rect) } && !placed.contains { $0.overlaps(candidate.rect) }
+        if isFree {
+          placed.append(candidate.rect)
+          return candidate
+        }
+      }
+      return nil
+    }
   }
 
   static func rect(x: Double, y: Double, width: Double, height: Double, style: GraphStyle) -> String {
