@@ -86,21 +86,3 @@ extension Kernels {
     return out
   }
 }
-
-extension Tensor {
-  /// Sliding windows of a `[N, C, H, W]` tensor as columns `[N, C·kh·kw, Ho·Wo]` (PyTorch's `unfold`).
-  /// Backward: `folded`.
-  func unfolded(_ w: Window2D, padValue: Double = 0) -> Tensor {
-    Kernels.unfold(self, w, padValue: padValue).recorded("Im2ColBackward", inputs: [self]) {
-      [c = shape[1], size = (shape[2], shape[3])] g, _, _ in
-      [g.folded(channels: c, size: size, w)]
-    }
-  }
-
-  /// Columns summed back into a `[N, C, H, W]` tensor (PyTorch's `fold`). Backward: `unfolded`.
-  func folded(channels: Int, size: (Int, Int), _ w: Window2D) -> Tensor {
-    Kernels.fold(self, channels: channels, size: size, w).recorded("Col2ImBackward", inputs: [self]) { g, _, _ in
-      [g.unfolded(w)]
-    }
-  }
-}

@@ -26,7 +26,7 @@ extension Kernels {
         let shift = largest.isFinite ? largest : 0
         for j in 0..<n { result[j] = row[j] - shift }
         exp(result, result, n)  // in place: the shifted values are not needed again
-        let total = T(Double.log(sumInDouble(UnsafePointer(result), n))) + shift
+        let total = T(Double.log(sumRun(UnsafePointer(result), n))) + shift
         for j in 0..<n { result[j] = row[j] - total }
       }
     }
@@ -52,32 +52,11 @@ extension Kernels {
         let gRow = gradient + r * n
         let yRow = output + r * n
         let result = target + r * n
-        let total = T(sumInDouble(gRow, n))
+        let total = T(sumRun(gRow, n))
         for j in 0..<n { result[j] = gRow[j] - .exp(yRow[j]) * total }
       }
     }
     if y.dtype == .float32 { run(Float.self) } else { run(Double.self) }
     return out
-  }
-
-  /// Σ values in Double with four accumulators (a plain left-to-right loop stays scalar).
-  private static func sumInDouble<T: FloatingElement>(_ values: UnsafePointer<T>, _ n: Int) -> Double {
-    var a = 0.0
-    var b = 0.0
-    var c = 0.0
-    var d = 0.0
-    var j = 0
-    while j + 4 <= n {
-      a += Double(values[j])
-      b += Double(values[j + 1])
-      c += Double(values[j + 2])
-      d += Double(values[j + 3])
-      j += 4
-    }
-    while j < n {
-      a += Double(values[j])
-      j += 1
-    }
-    return (a + b) + (c + d)
   }
 }

@@ -76,9 +76,10 @@ extension Kernels {
   }
 
   /// The sum of `n` consecutive values, accumulated in Double with four independent accumulators:
-  /// a strict left-to-right loop would stay scalar and lose more precision.
+  /// a strict left-to-right loop would stay scalar and lose more precision. (Reductions and the
+  /// log-softmax kernels share it.)
   @inline(__always)
-  private static func sumRun<T: FloatingElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
+  static func sumRun<T: FloatingElement>(_ p: UnsafePointer<T>, _ n: Int) -> Double {
     var s0 = 0.0
     var s1 = 0.0
     var s2 = 0.0

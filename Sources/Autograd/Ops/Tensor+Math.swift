@@ -3,7 +3,9 @@ import Foundation
 /// The element-wise functions of mathematics, each with its derivative below it.
 extension Tensor {
   /// 2ˣ. Backward: 2ˣ ln 2.
-  public func exp2() -> Tensor { unaryUsingOutput(.exp2, "Exp2Backward") { g, _, y in g * y * M_LN2 } }
+  public func exp2() -> Tensor {
+    unaryUsingOutput(.exp2, "Exp2Backward", differentiable: { $0.exp2() }, derivative: { g, _, y in g * y * M_LN2 })
+  }
   /// eˣ - 1, accurate near 0. Backward: eˣ.
   public func expm1() -> Tensor { unary(.expm1, "Expm1Backward") { g, x in g * x.exp() } }
   /// log₂ x. Backward: 1 / (x ln 2).
@@ -13,11 +15,17 @@ extension Tensor {
   /// ln(1 + x), accurate near 0. Backward: 1 / (1 + x).
   public func log1p() -> Tensor { unary(.log1p, "Log1pBackward") { g, x in g / (1 + x) } }
   /// 1 / √x. Backward: -½ x^(-3/2) = -½ y³.
-  public func rsqrt() -> Tensor { unaryUsingOutput(.rsqrt, "RsqrtBackward") { g, _, y in -0.5 * g * y * y * y } }
+  public func rsqrt() -> Tensor {
+    unaryUsingOutput(
+      .rsqrt, "RsqrtBackward", differentiable: { $0.rsqrt() }, derivative: { g, _, y in -0.5 * g * y * y * y })
+  }
   /// x². Backward: 2x.
   public func square() -> Tensor { dtype == .int64 ? self * self : pow(2) }
   /// 1 / x. Backward: -1 / x² = -y².
-  public func reciprocal() -> Tensor { unaryUsingOutput(.reciprocal, "ReciprocalBackward") { g, _, y in -g * y * y } }
+  public func reciprocal() -> Tensor {
+    unaryUsingOutput(
+      .reciprocal, "ReciprocalBackward", differentiable: { $0.reciprocal() }, derivative: { g, _, y in -g * y * y })
+  }
   /// The sign, -1, 0 or 1 (NaN stays NaN). Its gradient is zero.
   public func sign() -> Tensor {
     if dtype == .int64 { return (self .> 0).cast(to: .int64) - (self .< 0).cast(to: .int64) }
@@ -29,7 +37,9 @@ extension Tensor {
   /// cos x. Backward: -sin x.
   public func cos() -> Tensor { unary(.cos, "CosBackward") { g, x in -g * x.sin() } }
   /// tan x. Backward: 1 + tan² x.
-  public func tan() -> Tensor { unaryUsingOutput(.tan, "TanBackward") { g, _, y in g * (1 + y * y) } }
+  public func tan() -> Tensor {
+    unaryUsingOutput(.tan, "TanBackward", differentiable: { $0.tan() }, derivative: { g, _, y in g * (1 + y * y) })
+  }
   /// arcsin x. Backward: 1 / √(1 - x²).
   public func asin() -> Tensor { unary(.asin, "AsinBackward") { g, x in g * (1 - x * x).rsqrt() } }
   /// arccos x. Backward: -1 / √(1 - x²).

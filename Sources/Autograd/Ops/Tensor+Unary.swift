@@ -1,7 +1,7 @@
 extension Tensor {
   /// The element-wise exponential. Backward: d(eˣ) = eˣ dx.
   public func exp() -> Tensor {
-    unaryUsingOutput(.exp, "ExpBackward") { g, x, y in g * y }
+    unaryUsingOutput(.exp, "ExpBackward", differentiable: { $0.exp() }, derivative: { g, x, y in g * y })
   }
 
   /// The element-wise natural logarithm. Backward: d(log x) = dx / x.
@@ -11,7 +11,7 @@ extension Tensor {
 
   /// The element-wise square root. Backward: d(√x) = dx / (2√x).
   public func sqrt() -> Tensor {
-    unaryUsingOutput(.sqrt, "SqrtBackward") { g, x, y in g / (2 * y) }
+    unaryUsingOutput(.sqrt, "SqrtBackward", differentiable: { $0.sqrt() }, derivative: { g, x, y in g / (2 * y) })
   }
 
   /// The element-wise absolute value. Backward: d|x| = sign(x) dx, with 0 at x = 0 as in PyTorch.
@@ -22,16 +22,20 @@ extension Tensor {
 
   /// The element-wise hyperbolic tangent. Backward: d(tanh x) = (1 - tanh² x) dx.
   public func tanh() -> Tensor {
-    unaryUsingOutput(.tanh, "TanhBackward") { g, x, y in
-      GradMode.isEnabled ? g * (1 - y * y) : Kernels.zip(g, y, .tanhBackward, name: "TanhBackward")
-    }
+    unaryUsingOutput(
+      .tanh, "TanhBackward", differentiable: { $0.tanh() },
+      derivative: { g, x, y in
+        GradMode.isEnabled ? g * (1 - y * y) : Kernels.zip(g, y, .tanhBackward, name: "TanhBackward")
+      })
   }
 
   /// The element-wise logistic function 1 / (1 + e⁻ˣ). Backward: dσ = σ (1 - σ) dx.
   public func sigmoid() -> Tensor {
-    unaryUsingOutput(.sigmoid, "SigmoidBackward") { g, x, y in
-      GradMode.isEnabled ? g * y * (1 - y) : Kernels.zip(g, y, .sigmoidBackward, name: "SigmoidBackward")
-    }
+    unaryUsingOutput(
+      .sigmoid, "SigmoidBackward", differentiable: { $0.sigmoid() },
+      derivative: { g, x, y in
+        GradMode.isEnabled ? g * y * (1 - y) : Kernels.zip(g, y, .sigmoidBackward, name: "SigmoidBackward")
+      })
   }
 
   /// The element-wise max(x, 0). Backward: dx where x > 0, and 0 elsewhere, at 0 included (as PyTorch).
@@ -72,32 +76,17 @@ extension Tensor {
   /// An element-wise op whose derivative is cheapest from its output `y`.
   ///
   /// The output cannot be saved as it is (it owns this node: a cycle), so a detached copy is.
-  /// When the backward pass itself is recorded (`createGraph`), `y` is recomputed from `x` so that
-  /// the second derivative flows through it.
+  /// When the backward pass itself is recorded (`createGraph`), `y` is computed again from `x` by
+  /// `differentiable` (the op's public method), so that the second derivative flows through it.
   func unaryUsingOutput(
-    _ op: UnaryOp, _ name: StaticString,
+    _ op: UnaryOp, _ name: StaticString, differentiable: @escaping (Tensor) -> Tensor,
     derivative: @escaping (_ g: Tensor, _ x: Tensor, _ y: Tensor) -> Tensor
   ) -> Tensor {
     requireFloatingPoint(name)
     let y = Kernels.map(self, op)
     return y.recorded(name, inputs: TensorList(self), saving: TensorList(self, y.detached())) { g, s, _ in
-      // Recomputing keeps y differentiable; the ops below are the differentiable forms of `op`.
-      let y = GradMode.isEnabled && s[0].requiresGrad ? s[0].recomputed(op) : s[1]
+      let y = GradMode.isEnabled && s[0].requiresGrad ? differentiable(s[0]) : s[1]
       return GradientList(derivative(g, s[0], y))
-    }
-  }
-
-  private func recomputed(_ op: UnaryOp) -> Tensor {
-    switch op {
-    case .exp: exp()
-    case .sqrt: sqrt()
-    case .tanh: tanh()
-    case .sigmoid: sigmoid()
-    case .exp2: exp2()
-    case .rsqrt: rsqrt()
-    case .reciprocal: reciprocal()
-    case .tan: tan()
-    default: trap("backward: no differentiable form of \(op)")
     }
   }
 }
