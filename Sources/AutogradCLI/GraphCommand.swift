@@ -23,8 +23,7 @@ struct GraphCommand: ParsableCommand {
   var html: String?
 
   func run() throws {
-    let (output, names) = try source.build()
-    let graph = ComputationGraph(of: output, names: names)
+    let graph = try source.graph()
     if let html {
       let url = URL(fileURLWithPath: html)
       try write(graph.html(), to: url)
@@ -66,8 +65,7 @@ struct ExplainCommand: ParsableCommand {
   }
 
   func run() throws {
-    let (output, names) = try source.build()
     let digits = precision == "full" ? nil : Int(precision)
-    print(ComputationGraph(of: output, names: names).explanation(significantDigits: digits), terminator: "")
+    print(try source.graph().explanation(significantDigits: digits), terminator: "")
   }
 }

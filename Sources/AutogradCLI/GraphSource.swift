@@ -35,6 +35,14 @@ struct GraphSource: ParsableArguments {
   @Option(parsing: .unconditional, help: "With --checkpoint: which digit of the data set (row number from 0) to run.")
   var sample = 0
 
+  /// The description of the graph to draw or explain.
+  func graph() throws -> ComputationGraph {
+    let (output, names) = try build()
+    // The checkpoint's digit requires grad (the picture shows which pixels mattered), but it is data.
+    let data = checkpoint == nil ? [] : names["input"].map { [$0] } ?? []
+    return ComputationGraph(of: output, names: names, data: data)
+  }
+
   /// The output tensor, with names for the tensors of its graph, recorded with every value for the picture.
   func build() throws -> (output: Tensor, names: [String: Tensor]) {
     try ComputationGraph.recording { try buildGraph() }

@@ -64,12 +64,14 @@ import Testing
     let (loss, names) = ComputationGraph.recording {
       DigitsClassifier.lossOnOneDigit(loaded, features: features, labels: labels, sample: 3)
     }
-    let graph = ComputationGraph(of: loss, names: names)
+    let graph = ComputationGraph(of: loss, names: names, data: [names["input"]!])
     for (name, parameter) in loaded.namedParameters() {
       let node = try #require(graph.nodes.first { $0.name == name })
       #expect(node.role == .parameter && node.gradient?.shape == parameter.shape)
     }
     #expect(graph.nodes.contains { $0.name == "0.mean" && $0.role == .input })
+    // The digit is drawn as data, with its gradient (which pixels mattered).
+    #expect(graph.nodes.first { $0.name == "input" }?.role == .input)
     #expect(graph.nodes.first { $0.name == "input" }?.gradient?.shape == [1, 64])
     #expect(graph.nodes.last?.name == "loss")
   }

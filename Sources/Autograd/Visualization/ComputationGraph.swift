@@ -86,7 +86,12 @@ public struct ComputationGraph {
   ///   - names: Names for tensors of the graph, shown in pictures and explanations.
   ///   - computeGradients: Compute each tensor's gradient and each edge's local gradient. A non-scalar
   ///     output is seeded with ones.
-  public init(of output: Tensor, names: [String: Tensor] = [:], gradients computeGradients: Bool = true) {
+  ///   - data: Leaves to draw as data inputs although they require grad (an input whose gradient
+  ///     is wanted: which pixels of an image mattered).
+  public init(
+    of output: Tensor, names: [String: Tensor] = [:], gradients computeGradients: Bool = true, data: [Tensor] = []
+  ) {
+    let dataLeaves = Set(data.map(ObjectIdentifier.init))
     var nameOf: [ObjectIdentifier: String] = [:]
     for (name, tensor) in names { nameOf[ObjectIdentifier(tensor)] = name }
     let order = Self.topologicalOrder(from: output)
@@ -102,7 +107,8 @@ public struct ComputationGraph {
       let role: Role =
         tensor === output
         ? .output
-        : tensor.gradFn != nil ? .operation : tensor.requiresGrad ? .parameter : .input
+        : tensor.gradFn != nil
+          ? .operation : tensor.requiresGrad && !dataLeaves.contains(ObjectIdentifier(tensor)) ? .parameter : .input
       let name: String
       if let given = nameOf[ObjectIdentifier(tensor)] {
         name = given
