@@ -19,6 +19,14 @@ private let tinyBert = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     // The sum over real tokens over the square root of their count, in float32.
     let root2 = Float(2).squareRoot()
     #expect(values(.meanSquareRootLength) == [Double(4 / root2), Double(6 / root2), 7, 8])
+    // Each mode and the normalization are differentiable: first and second derivatives against
+    // central differences in Float64 (ties of max avoided by distinct values).
+    var generator = RandomGenerator(seed: 3)
+    let states = Tensor.randn([2, 3, 2], dtype: .float64, generator: &generator)
+    for pooling in SentenceEmbedding.Pooling.allCases {
+      #expect(gradCheck([states]) { pooling($0[0], attentionMask: mask).l2Normalized().sum() }, "\(pooling)")
+      #expect(gradGradCheck([states]) { pooling($0[0], attentionMask: mask).l2Normalized().sum() }, "\(pooling)")
+    }
   }
 
   /// The tiny BERT as a sentence-transformers folder: a vocabulary of 100 pieces, `modules.json`

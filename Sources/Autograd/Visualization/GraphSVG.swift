@@ -24,6 +24,8 @@ struct GraphPicture {
 
   var boxes: [Box] = []
   var arrows: [Arrow] = []
+  /// How many input slots each box has: its arrows' ports are spread along one side.
+  private var slotCount: [Int] = []
 
   static let charWidth = 7.2, lineHeight = 16.0, padding = 8.0, columnGap = 110.0, rowGap = 22.0
 
@@ -69,6 +71,8 @@ struct GraphPicture {
       let label = edge.localGradient.map { $0.count == 1 ? ComputationGraph.summary($0) : "\($0.shape)" } ?? ""
       arrows.append(Arrow(from: from, to: to, slot: edge.slot, label: label))
     }
+    slotCount = [Int](repeating: 1, count: boxes.count)
+    for arrow in arrows { slotCount[arrow.to] = Swift.max(slotCount[arrow.to], arrow.slot + 1) }
     layout()
   }
 
@@ -231,8 +235,7 @@ struct GraphPicture {
   /// the input and on the op's left side; each input slot has its own port along that side.
   func endpoints(_ arrow: Arrow) -> (x1: Double, y1: Double, x2: Double, y2: Double) {
     let (a, b) = (boxes[arrow.from], boxes[arrow.to])
-    let slots = arrows.filter { $0.to == arrow.to }.map(\.slot).max().map { $0 + 1 } ?? 1
-    let port = Double(arrow.slot + 1) / Double(slots + 1)
+    let port = Double(arrow.slot + 1) / Double(slotCount[arrow.to] + 1)
     return vertical
       ? (a.x + a.width / 2, a.y + a.height, b.x + b.width * port, b.y)
       : (a.x + a.width, a.y + a.height / 2, b.x, b.y + b.height * port)
