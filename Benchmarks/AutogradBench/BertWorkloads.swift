@@ -27,18 +27,21 @@ enum BertWorkloads {
       probe: Tensor.randn([sentences.count, model.configuration.hiddenSize], generator: &generator))
   }
 
-  static func embeddings(_ s: Setup) -> Tensor {
-    SentenceEmbedding.meanPooled(s.model(s.ids, attentionMask: s.mask), attentionMask: s.mask).l2Normalized()
+  /// The sentence embeddings; `skippingPadding: false` computes the padded positions too, as
+  /// PyTorch's script (Hugging Face's `BertModel`) does.
+  static func embeddings(_ s: Setup, skippingPadding: Bool) -> Tensor {
+    let hidden = s.model(s.ids, attentionMask: s.mask, skippingPadding: skippingPadding)
+    return SentenceEmbedding.meanPooled(hidden, attentionMask: s.mask).l2Normalized()
   }
 
-  static func forward(_ s: Setup) -> [String: Double] {
-    let e = withNoGrad { embeddings(s) }
+  static func forward(_ s: Setup, skippingPadding: Bool) -> [String: Double] {
+    let e = withNoGrad { embeddings(s, skippingPadding: skippingPadding) }
     return ["tokens": Double(s.ids.shape[1]), "checksum": e.abs().sum().item()]
   }
 
-  static func forwardBackward(_ s: Setup) -> [String: Double] {
+  static func forwardBackward(_ s: Setup, skippingPadding: Bool) -> [String: Double] {
     s.model.zeroGrad()
-    let loss = (embeddings(s) * s.probe).sum()
+    let loss = (embeddings(s, skippingPadding: skippingPadding) * s.probe).sum()
     loss.backward()
     return ["loss": loss.item()]
   }

@@ -51,24 +51,47 @@ public final class BertModel: Module {
 
   /// The hidden states `[N, L, hiddenSize]` of int64 token ids `[N, L]`.
   ///
+  /// With padding in `attentionMask`, the layers run on the real tokens alone, packed as rows
+  /// (`PackedTokens`), and the hidden states at padded positions are zero: PyTorch's encoder
+  /// layers do the same in inference. Pass `skippingPadding: false` to compute those positions
+  /// too, as Hugging Face's `BertModel` does (they attend to the real tokens, and nothing reads
+  /// them when pooling masks them out). The real tokens' states are the same either way.
+  ///
   /// - Parameters:
   ///   - ids: Token ids, int64 `[N, L]`.
   ///   - attentionMask: 1 for real tokens and 0 for padding (int64 or bool `[N, L]`); padding is
   ///     not attended to. Without it every token is real.
   ///   - tokenTypes: Segment ids (int64 `[N, L]`); zeros when omitted.
-  public func callAsFunction(_ ids: Tensor, attentionMask: Tensor? = nil, tokenTypes: Tensor? = nil) -> Tensor {
+  ///   - skippingPadding: Whether the layers leave padded positions out (the default).
+  public func callAsFunction(
+    _ ids: Tensor, attentionMask: Tensor? = nil, tokenTypes: Tensor? = nil, skippingPadding: Bool = true
+  ) -> Tensor {
     trapUnless(
       ids.rank == 2 && ids.dtype == .int64,
       "BertModel: expected int64 token ids [batch, tokens], got \(ids.dtype) \(ids.shape)")
     trapUnless(
       ids.shape[1] <= configuration.maxPositions,
       "BertModel: \(ids.shape[1]) tokens is more than the \(configuration.maxPositions) positions the model knows")
-    var hidden = embeddings(ids, tokenTypes: tokenTypes)
-    let padding = attentionMask.map { mask in
-      trapUnless(mask.shape == ids.shape, "BertModel: attention mask \(mask.shape) does not match the ids \(ids.shape)")
-      return mask.dtype == .bool ? mask.logicalNot() : mask .== 0
+    if let tokenTypes {
+      trapUnless(
+        tokenTypes.shape == ids.shape && tokenTypes.dtype == .int64,
+        "BertModel: token types must be int64 \(ids.shape) as the ids, got \(tokenTypes.dtype) \(tokenTypes.shape)")
     }
-    for layer in layers { hidden = layer(hidden, padding: padding) }
+    if let mask = attentionMask {
+      trapUnless(mask.shape == ids.shape, "BertModel: attention mask \(mask.shape) does not match the ids \(ids.shape)")
+    }
+    let types = tokenTypes ?? Tensor.zeros(ids.shape, dtype: .int64)
+    if skippingPadding, let mask = attentionMask, case let tokens = PackedTokens(attentionMask: mask), !tokens.isDense {
+      var hidden = embeddings(tokens.pack(ids), positions: tokens.positions, tokenTypes: tokens.pack(types))
+      for layer in layers { hidden = layer(hidden) { layer.attention.selfAttention($0, tokens: tokens) } }
+      return tokens.unpack(hidden)
+    }
+    let padding = attentionMask.map { mask in mask.dtype == .bool ? mask.logicalNot() : mask .== 0 }
+    var hidden = embeddings(
+      ids, positions: Tensor.arange(Double(ids.shape[1]), dtype: .int64), tokenTypes: types)
+    for layer in layers {
+      hidden = layer(hidden) { layer.attention(query: $0, key: $0, value: $0, keyPaddingMask: padding).output }
+    }
     return hidden
   }
 }
@@ -87,10 +110,10 @@ public final class BertEmbeddings: Module {
     dropout = Dropout(probability: c.hiddenDropout)
   }
 
-  func callAsFunction(_ ids: Tensor, tokenTypes types: Tensor?) -> Tensor {
-    let positionIDs = Tensor.arange(Double(ids.shape[1]), dtype: .int64)
-    let types = types ?? Tensor.zeros(ids.shape, dtype: .int64)
-    return dropout(norm(words(ids) + positions(positionIDs) + tokenTypes(types)))
+  /// The embeddings of token `ids` at position ids `positionIDs` (which broadcast against them)
+  /// with segment ids `types`.
+  func callAsFunction(_ ids: Tensor, positions positionIDs: Tensor, tokenTypes types: Tensor) -> Tensor {
+    dropout(norm(words(ids) + positions(positionIDs) + tokenTypes(types)))
   }
 }
 
@@ -115,9 +138,10 @@ public final class BertLayer: Module {
     approximateGELU = c.approximateGELU
   }
 
-  func callAsFunction(_ hidden: Tensor, padding: Tensor?) -> Tensor {
-    let attended = attention(query: hidden, key: hidden, value: hidden, keyPaddingMask: padding).output
-    let afterAttention = attentionNorm(dropout(attended) + hidden)
+  /// The layer on `hidden`, `[N, L, hiddenSize]` or packed tokens `[count, hiddenSize]`, with
+  /// `attend` its self-attention on that layout: everything else treats each token on its own.
+  func callAsFunction(_ hidden: Tensor, attend: (Tensor) -> Tensor) -> Tensor {
+    let afterAttention = attentionNorm(dropout(attend(hidden)) + hidden)
     let fed = output(intermediate(afterAttention).gelu(approximateTanh: approximateGELU))
     return outputNorm(dropout(fed) + afterAttention)
   }

@@ -85,18 +85,48 @@ public final class MultiheadAttention: Module {
     trapUnless(
       q0.rank == 3 && q0.shape[2] == embedDimension,
       "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
-    let e = embedDimension
-    let d = e / heads
-    let w = inProjectionWeight?.split(size: e, axis: 0)
-    let b = inProjectionBias?.split(size: e, axis: 0)
-    let separate = [self.query, self.key, self.value]
-    func project(_ x: Tensor, _ i: Int) -> Tensor {
-      let projected = w.map { x.linear(weight: $0[i], bias: b?[i]) } ?? separate[i]!(x)
-      // [N, L, E] -> [N, heads, L, d]
-      return projected.reshaped(to: [x.shape[0], x.shape[1], heads, d]).transposed(1, 2)
+    let (q, k, v) = (projected(q0, 0), projected(k0, 1), projected(v0, 2))
+    let (merged, weights) = attend(q, k, v, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask)
+    let output = outProjection(merged)
+    return (batchFirst ? output : output.transposed(0, 1), weights.mean(axis: 1))
+  }
+
+  /// Self-attention over the real tokens of a padded batch, packed as rows (`PackedTokens`): the
+  /// projections run on the real tokens alone, and each token attends to the real tokens of its
+  /// own sequence. `packed` is `[tokens.count, E]`, and so is the result: the rows that
+  /// `callAsFunction(query: x, key: x, value: x, keyPaddingMask: tokens.padding)` gives for the
+  /// real tokens of the padded `x`. `attentionMask` is as for `callAsFunction`.
+  public func selfAttention(_ packed: Tensor, tokens: PackedTokens, attentionMask: Tensor? = nil) -> Tensor {
+    trapUnless(
+      packed.rank == 2 && packed.shape == [tokens.count, embedDimension],
+      "MultiheadAttention.selfAttention: expected \(tokens.count) packed tokens of \(embedDimension), got \(packed.shape)"
+    )
+    let (q, k, v) = (
+      tokens.unpack(projected(packed, 0)), tokens.unpack(projected(packed, 1)), tokens.unpack(projected(packed, 2))
+    )
+    let merged = attend(q, k, v, keyPaddingMask: tokens.padding, attentionMask: attentionMask).merged
+    return outProjection(tokens.pack(merged))
+  }
+
+  /// Projection `i` (0 query, 1 key, 2 value) of `x`, `[..., E]`.
+  private func projected(_ x: Tensor, _ i: Int) -> Tensor {
+    if let weight = inProjectionWeight {
+      let e = embedDimension
+      return x.linear(
+        weight: weight[(i * e)..<((i + 1) * e)], bias: inProjectionBias.map { $0[(i * e)..<((i + 1) * e)] })
     }
-    let (q, k, v) = (project(q0, 0), project(k0, 1), project(v0, 2))
-    var scores = q.matmul(k.transposed()) / Double(d).squareRoot()
+    return [query, key, value][i]!(x)
+  }
+
+  /// Attention per head of projected queries `[N, L, E]` over keys and values `[N, S, E]`: the
+  /// heads' results merged back into `[N, L, E]`, and the weights `[N, heads, L, S]`.
+  private func attend(
+    _ q: Tensor, _ k: Tensor, _ v: Tensor, keyPaddingMask: Tensor?, attentionMask: Tensor?
+  ) -> (merged: Tensor, weights: Tensor) {
+    let d = embedDimension / heads
+    // [N, L, E] -> [N, heads, L, d]
+    func splitHeads(_ x: Tensor) -> Tensor { x.reshaped(to: [x.shape[0], x.shape[1], heads, d]).transposed(1, 2) }
+    var scores = splitHeads(q).matmul(splitHeads(k).transposed()) / Double(d).squareRoot()
     let negativeInfinity = Tensor.full([], value: -.infinity, dtype: scores.dtype)
     if let attentionMask {
       scores =
@@ -106,10 +136,9 @@ public final class MultiheadAttention: Module {
       scores = Tensor.where(
         keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity, scores)
     }
-    let attention = scores.softmax(axis: -1)
-    let merged = attention.matmul(v).transposed(1, 2).reshaped(to: [q0.shape[0], q0.shape[1], e])
-    let output = outProjection(merged)
-    return (batchFirst ? output : output.transposed(0, 1), attention.mean(axis: 1))
+    let weights = scores.softmax(axis: -1)
+    let merged = weights.matmul(splitHeads(v)).transposed(1, 2).reshaped(to: [q.shape[0], q.shape[1], embedDimension])
+    return (merged, weights)
   }
 }
 

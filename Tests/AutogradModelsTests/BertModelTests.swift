@@ -33,18 +33,27 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-5) -> Bool
         == BertConfiguration(
           vocabularySize: 100, hiddenSize: 32, layerCount: 2, heads: 4, intermediateSize: 64, maxPositions: 64))
     let (ids, mask) = (reference["input_ids"]!, reference["attention_mask"]!)
+    // Computing every position, as Hugging Face does: padded positions attend to the real tokens,
+    // and PyTorch's values there are compared too.
+    let everyPosition = model(ids, attentionMask: mask, skippingPadding: false)
+    #expect(close(everyPosition, reference["last_hidden_state"]!))
+    // Skipping the padding (the default): the real tokens' states are the same, the padding's zero.
     let hidden = model(ids, attentionMask: mask)
-    // Padded positions are computed but attend to nothing padded; PyTorch's are compared too.
-    #expect(close(hidden, reference["last_hidden_state"]!))
-    let embedding = SentenceEmbedding.meanPooled(hidden, attentionMask: mask).l2Normalized()
-    #expect(close(embedding, reference["sentence_embedding"]!))
+    let real = mask.unsqueezed(at: -1).cast(to: .float32)
+    #expect(close(hidden, reference["last_hidden_state"]! * real))
+    #expect((hidden * (1 - real)).abs().sum().item() == 0)
+    for states in [hidden, everyPosition] {
+      let embedding = SentenceEmbedding.meanPooled(states, attentionMask: mask).l2Normalized()
+      #expect(close(embedding, reference["sentence_embedding"]!))
+    }
   }
 
-  @Test func gradientsThroughTheWholeModelMatchPyTorch() throws {
+  @Test(arguments: [true, false]) func gradientsThroughTheWholeModelMatchPyTorch(skippingPadding: Bool) throws {
     let model = try BertModel.pretrained(at: tinyBert)
     model.eval()
     let (ids, mask) = (reference["input_ids"]!, reference["attention_mask"]!)
-    let embedding = SentenceEmbedding.meanPooled(model(ids, attentionMask: mask), attentionMask: mask).l2Normalized()
+    let hidden = model(ids, attentionMask: mask, skippingPadding: skippingPadding)
+    let embedding = SentenceEmbedding.meanPooled(hidden, attentionMask: mask).l2Normalized()
     (embedding * reference["probe"]!).sum().backward()
     let parameters = Dictionary(uniqueKeysWithValues: model.namedParameters())
     let names = [

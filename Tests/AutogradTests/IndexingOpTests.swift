@@ -40,6 +40,12 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
     #expect(m34[m34 .> 8].scalars(as: Double.self) == [9, 10, 11])
     #expect(m34[Tensor(bools: [false, true, false, true])].scalars(as: Double.self) == [1, 3, 5, 7, 9, 11])
     #expect(m34.maskedFill(m34 .< 2, value: -1).scalars(as: Double.self).prefix(3) == [-1, -1, 2])
+    // index_add: rows 1 and 0 of the source land on rows 2 and 0; a repeated index adds twice.
+    let source = Tensor.ones([3, 4], dtype: .float64)
+    #expect(
+      m34.indexAdding(axis: 0, indices: Tensor(integers: [2, 0, 2]), source: source).scalars(as: Double.self) == [
+        1, 2, 3, 4, 4, 5, 6, 7, 10, 11, 12, 13,
+      ])
   }
 
   @Test func gradients() {
@@ -50,6 +56,7 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
     let distinct = Tensor(integers: [2, 0, 1, 2], shape: [2, 2])
     checkBothOrders([[2, 3], [2, 2]]) { $0[0].scattering(axis: 1, index: distinct, source: $0[1]) }
     checkBothOrders([[3, 4]]) { $0[0].indexSelect(axis: 1, indices: Tensor(integers: [3, 0, 3])) }
+    checkBothOrders([[3, 4], [3, 2]]) { $0[0].indexAdding(axis: 1, indices: Tensor(integers: [3, -4]), source: $0[1]) }
     checkBothOrders([[3, 4]]) { $0[0][Tensor(integers: [2, 2, 0])] }
     checkBothOrders([[3, 4]]) { $0[0][m34 .> 6] }
     checkBothOrders([[3, 4]]) { $0[0].maskedFill(m34 .< 5, value: 3) }
@@ -69,6 +76,13 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
       #expect(
         String(decoding: result.standardErrorContent, as: UTF8.self).contains(
           "indexSelect: indices must be an int64 tensor, got float32"))
+    }
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).indexAdding(axis: 0, indices: Tensor(integers: [1]), source: Tensor.ones([2, 3]))
+    }.map { result in
+      #expect(
+        String(decoding: result.standardErrorContent, as: UTF8.self).contains(
+          "indexAdd: source [2, 3] does not fit [2, 3] with 1 indices along axis 0"))
     }
   }
 }

@@ -61,6 +61,25 @@ extension Tensor {
     return selecting(axis: axis, indices: resolved(indices, size: shape[axis], op: "indexSelect"))
   }
 
+  /// A copy of `self` with the slices of `source` added at `indices` along `axis`, as PyTorch's
+  /// `index_add`: slice `i` of `source` is added to slice `indices[i]`, and repeated indices add
+  /// up. `source` has `self`'s shape but for `axis`, which has one slice per index.
+  ///
+  /// Backward: to `self`, the gradient; to `source`, the gradient's slices at `indices`.
+  public func indexAdding(axis: Int, indices: Tensor, source: Tensor) -> Tensor {
+    let axis = Shape.axis(axis, rank: rank, op: "indexAdd")
+    checkIndex(indices, "indexAdd")
+    trapUnless(indices.rank <= 1, "indexAdd: indices must be a vector, got shape \(indices.shape)")
+    var expected = shape
+    expected[axis] = indices.count
+    trapUnless(
+      source.shape == expected,
+      "indexAdd: source \(source.shape) does not fit \(shape) with \(indices.count) indices along axis \(axis)")
+    trapUnless(
+      source.dtype == dtype, "indexAdd: self (\(dtype)) and source (\(source.dtype)) must have the same dtype")
+    return self + source.adding(into: shape, axis: axis, indices: resolved(indices, size: shape[axis], op: "indexAdd"))
+  }
+
   /// Elements picked by an int64 tensor along the first axis (`x[idx]`), or, for a bool mask
   /// broadcastable to `self`'s shape, the elements where it is true as a vector (`x[mask]`).
   public subscript(_ index: Tensor) -> Tensor {
