@@ -52,6 +52,31 @@ private func checkBothOrders(
     #expect(Tensor([-Double.infinity, -.infinity], dtype: .float64).logSumExp(axis: 0).item() == -.infinity)
   }
 
+  /// Softmax and log softmax run as row kernels, split over threads: in place along a contiguous
+  /// last axis, else on a copy with the axis moved last. Both ways agree, and give PyTorch 2.15's
+  /// NaN rows.
+  @Test func rowKernelsAgreeAlongEveryAxisAndWithPyTorchAtTheEdges() {
+    let edges = Tensor([.infinity, 1, -.infinity, -.infinity, .nan, 1, -.infinity, 0], shape: [4, 2], dtype: .float64)
+    let nan = Double.nan
+    func same(_ a: [Double], _ b: [Double]) -> Bool {
+      a.count == b.count && zip(a, b).allSatisfy { $0.isNaN ? $1.isNaN : $0 == $1 }
+    }
+    for x in [edges, edges.transposed().contiguous().transposed()] {  // in place, then moved
+      #expect(same(x.softmax(axis: 1).scalars(as: Double.self), [nan, nan, nan, nan, nan, nan, 0, 1]))
+      #expect(same(x.logSoftmax(axis: 1).scalars(as: Double.self), [nan, nan, nan, nan, nan, nan, -.infinity, 0]))
+    }
+    var g = RandomGenerator(seed: 3)
+    let x = Tensor.randn([64, 2048], generator: &g) * 4
+    let rows = x.transposed().contiguous()  // [2048, 64]: more rows than one thread takes
+    for (inPlace, moved) in [
+      (rows.softmax(axis: 1), x.softmax(axis: 0).transposed()),
+      (rows.logSoftmax(axis: 1), x.logSoftmax(axis: 0).transposed()),
+    ] {
+      let difference = (inPlace - moved).abs().max().item()
+      #expect(difference < 1e-5, "\(difference)")
+    }
+  }
+
   @Test(arguments: [[4], [3, 4], [2, 3, 4]] as [[Int]])
   func gradientsOfFirstAndSecondOrder(shape: [Int]) {
     let last = shape.count - 1

@@ -1,62 +1,125 @@
 import CAutogradKernels
 
+/// Softmax and log softmax along a contiguous last axis, one pass per row, rows split over
+/// threads: the composed ops made a tensor per step (eleven for log softmax forward) and could not
+/// be split, and attention's softmax over `[batch, heads, L, S]` rows of a few dozen values spent
+/// 20 ns an element there.
 extension Kernels {
-  /// Whether `logSoftmaxRows` applies: a contiguous floating-point tensor with at least one
-  /// element, taken along its last axis.
-  static func logSoftmaxRowsApply(_ x: Tensor, axis: Int) -> Bool {
+  /// Whether the row kernels apply: a contiguous floating-point tensor with at least one element,
+  /// taken along its last axis.
+  static func softmaxRowsApply(_ x: Tensor, axis: Int) -> Bool {
     x.rank > 0 && axis == x.rank - 1 && x.isContiguous && x.count > 0 && x.dtype.isFloatingPoint
   }
 
-  /// log softmax along the last axis, one pass per row: x - (log Σ exp(x - m) + m), with m the
-  /// row's largest value (0 when it is infinite). The same formula as the composed ops, which
-  /// made eleven tensors for it (a cross-entropy's batch of 32 rows of 10 spent 14 µs there).
-  /// Sums are taken in Double.
-  static func logSoftmaxRows(_ x: Tensor) -> Tensor {
-    let out = Tensor(empty: x.shape, dtype: x.dtype)
-    let n = x.shape[x.rank - 1]
-    let rows = x.count / n
-    func run<T: FloatingElement>(_: T.Type, exp: (UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) {
-      let source = UnsafePointer(x.basePointer(T.self) + x.offset)
-      let target = out.basePointer(T.self)
-      for r in 0..<rows {
-        let row = source + r * n
-        let result = target + r * n
-        var largest = row[0]
-        for j in 1..<n where row[j] > largest { largest = row[j] }
-        let shift = largest.isFinite ? largest : 0
-        for j in 0..<n { result[j] = row[j] - shift }
-        exp(result, result, n)  // in place: the shifted values are not needed again
-        let total = T(Double.log(sumRun(UnsafePointer(result), n))) + shift
-        for j in 0..<n { result[j] = row[j] - total }
-      }
-    }
-    switch x.dtype {
-    case .float32: run(Float.self) { ag_exp_f32($0, $1, $2) }
-    default: run(Double.self) { x, y, n in for j in 0..<n { y[j] = .exp(x[j]) } }
+  /// `rows` (one of the kernels below) applied along `axis` of a floating-point tensor with at
+  /// least one element: in place of the last axis of a contiguous tensor, else on a contiguous
+  /// copy with `axis` moved last, moved back in the result (a view).
+  static func alongAxis(_ x: Tensor, axis: Int, _ rows: (Tensor) -> Tensor) -> Tensor {
+    if softmaxRowsApply(x, axis: axis) { return rows(x) }
+    let values = x.detached()
+    if x.rank == 0 { return rows(values.reshaped(to: [1])).reshaped(to: []) }
+    let last = x.rank - 1
+    return rows(contiguousCopy(values.transposed(axis, last))).transposed(axis, last)
+  }
+
+  /// Runs `body(input rows, output rows, row length, range of rows)` over the rows of `inputs`
+  /// (contiguous, of one shape) into a new tensor of that shape, rows split over threads.
+  private static func eachRow<T: FloatingElement>(
+    _: T.Type, _ inputs: [Tensor], _ body: ([UnsafePointer<T>], UnsafeMutablePointer<T>, Int, Range<Int>) -> Void
+  ) -> Tensor {
+    let shape = inputs[0].shape
+    let out = Tensor(empty: shape, dtype: inputs[0].dtype)
+    let n = shape[shape.count - 1]
+    let sources = inputs.map { UnsafePointer($0.basePointer(T.self) + $0.offset) }
+    let target = out.basePointer(T.self)
+    Threading.forEachRange(out.count / n, minimumPerThread: Swift.max(1, 16384 / Swift.max(1, n))) { rows in
+      body(sources, target, n, rows)
     }
     return out
   }
 
-  /// The gradient of log softmax along the last axis from its output y: g - exp(y) Σ g, row by
-  /// row. `g` and `y` have the same shape; `y` is contiguous.
-  static func logSoftmaxBackwardRows(_ g: Tensor, output y: Tensor) -> Tensor {
-    let g = g.isContiguous ? g : contiguousCopy(g)
-    let out = Tensor(empty: y.shape, dtype: y.dtype)
-    let n = y.shape[y.rank - 1]
-    let rows = y.count / n
-    func run<T: FloatingElement>(_: T.Type) {
-      let gradient = UnsafePointer(g.basePointer(T.self) + g.offset)
-      let output = UnsafePointer(y.basePointer(T.self) + y.offset)
-      let target = out.basePointer(T.self)
-      for r in 0..<rows {
-        let gRow = gradient + r * n
-        let yRow = output + r * n
-        let result = target + r * n
-        let total = T(sumRun(gRow, n))
-        for j in 0..<n { result[j] = gRow[j] - .exp(yRow[j]) * total }
+  /// e^x for `n` values, vectorized for float32.
+  private static func exponentials<T: FloatingElement>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ n: Int) {
+    if T.self == Float.self {
+      ag_exp_f32(
+        UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+        UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), n)
+    } else {
+      for j in 0..<n { y[j] = .exp(x[j]) }
+    }
+  }
+
+  /// softmax along the last axis: e^(x - m) / Σ e^(x - m), with m the row's largest value (0 when
+  /// that is -∞, so that a row of -∞ gives NaN as the composed ops and PyTorch do). Sums in Double.
+  static func softmaxRows(_ x: Tensor) -> Tensor {
+    func run<T: FloatingElement>(_: T.Type) -> Tensor {
+      eachRow(T.self, [x]) { sources, target, n, rows in
+        for r in rows {
+          let row = sources[0] + r * n
+          let result = target + r * n
+          var largest = row[0]
+          for j in 1..<n where row[j] > largest { largest = row[j] }
+          let shift = largest == -.infinity ? 0 : largest
+          for j in 0..<n { result[j] = row[j] - shift }
+          exponentials(UnsafePointer(result), result, n)
+          let scale = T(1 / sumRun(UnsafePointer(result), n))
+          for j in 0..<n { result[j] *= scale }
+        }
       }
     }
-    if y.dtype == .float32 { run(Float.self) } else { run(Double.self) }
-    return out
+    return x.dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
+  /// The gradient of softmax along the last axis from its output y: y (g - Σ g y), row by row.
+  static func softmaxBackwardRows(_ g: Tensor, output y: Tensor) -> Tensor {
+    let g = g.isContiguous ? g : contiguousCopy(g)
+    func run<T: FloatingElement>(_: T.Type) -> Tensor {
+      eachRow(T.self, [g, y]) { sources, target, n, rows in
+        for r in rows {
+          let (gRow, yRow, result) = (sources[0] + r * n, sources[1] + r * n, target + r * n)
+          var dot = 0.0
+          for j in 0..<n { dot += Double(gRow[j]) * Double(yRow[j]) }
+          let total = T(dot)
+          for j in 0..<n { result[j] = yRow[j] * (gRow[j] - total) }
+        }
+      }
+    }
+    return y.dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
+  /// log softmax along the last axis: x - (log Σ e^(x - m) + m), with m the row's largest value
+  /// (0 when that is -∞; a row with +∞ or NaN is NaN, as in PyTorch). Sums in Double.
+  static func logSoftmaxRows(_ x: Tensor) -> Tensor {
+    func run<T: FloatingElement>(_: T.Type) -> Tensor {
+      eachRow(T.self, [x]) { sources, target, n, rows in
+        for r in rows {
+          let row = sources[0] + r * n
+          let result = target + r * n
+          var largest = row[0]
+          for j in 1..<n where row[j] > largest { largest = row[j] }
+          let shift = largest == -.infinity ? 0 : largest
+          for j in 0..<n { result[j] = row[j] - shift }
+          exponentials(UnsafePointer(result), result, n)  // in place: the shifted values are not needed again
+          let total = T(Double.log(sumRun(UnsafePointer(result), n))) + shift
+          for j in 0..<n { result[j] = row[j] - total }
+        }
+      }
+    }
+    return x.dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
+  /// The gradient of log softmax along the last axis from its output y: g - e^y Σ g, row by row.
+  static func logSoftmaxBackwardRows(_ g: Tensor, output y: Tensor) -> Tensor {
+    let g = g.isContiguous ? g : contiguousCopy(g)
+    func run<T: FloatingElement>(_: T.Type) -> Tensor {
+      eachRow(T.self, [g, y]) { sources, target, n, rows in
+        for r in rows {
+          let (gRow, yRow, result) = (sources[0] + r * n, sources[1] + r * n, target + r * n)
+          let total = T(sumRun(gRow, n))
+          for j in 0..<n { result[j] = gRow[j] - .exp(yRow[j]) * total }
+        }
+      }
+    }
+    return y.dtype == .float32 ? run(Float.self) : run(Double.self)
   }
 }

@@ -171,14 +171,14 @@ extension Tensor {
     requireFloatingPoint("softmax")
     let axis = Shape.axis(axis, rank: rank, op: "softmax")
     if count == 0 { return self * 1 }  // nothing to normalize, as in PyTorch
-    let y = withNoGrad { () -> Tensor in
-      let e = (self - detached().max(axis: axis, keepDims: true)).exp()
-      return e / e.sum(axis: axis, keepDims: true)
-    }
+    let y = Kernels.alongAxis(self, axis: axis, Kernels.softmaxRows)
     return y.recorded(
       "SoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
       saving: TensorList(self, y.detached())
     ) { g, s, _ in
+      if !GradMode.isEnabled && Kernels.softmaxRowsApply(s[1], axis: axis) {
+        return GradientList(Kernels.softmaxBackwardRows(g, output: s[1]))
+      }
       let y = GradMode.isEnabled && s[0].requiresGrad ? s[0].softmax(axis: axis) : s[1]
       return GradientList(y * (g - (g * y).sum(axis: axis, keepDims: true)))
     }
@@ -191,16 +191,13 @@ extension Tensor {
     requireFloatingPoint("logSoftmax")
     let axis = Shape.axis(axis, rank: rank, op: "logSoftmax")
     if count == 0 { return self * 1 }  // nothing to normalize, as in PyTorch
-    // Along a contiguous last axis (a classifier's logits) one pass per row; else composed.
-    let y =
-      Kernels.logSoftmaxRowsApply(self, axis: axis)
-      ? Kernels.logSoftmaxRows(self) : withNoGrad { self - logSumExp(axis: axis, keepDims: true) }
+    let y = Kernels.alongAxis(self, axis: axis, Kernels.logSoftmaxRows)
     return y.recorded(
       "LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
       saving: TensorList(self, y.detached())
     ) { g, s, _ in
       // Unrecorded, from the output in one pass; recorded, with differentiable ops of the input.
-      if !GradMode.isEnabled && Kernels.logSoftmaxRowsApply(s[1], axis: axis) {
+      if !GradMode.isEnabled && Kernels.softmaxRowsApply(s[1], axis: axis) {
         return GradientList(Kernels.logSoftmaxBackwardRows(g, output: s[1]))
       }
       return GradientList(g - s[0].softmax(axis: axis) * g.sum(axis: axis, keepDims: true))
