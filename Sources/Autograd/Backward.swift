@@ -129,8 +129,9 @@ enum Engine {
     }
 
     // A leaf's total gradient, complete: hooked, then returned or accumulated, as PyTorch does.
-    func finish(_ leaf: Tensor, _ total: Tensor) {
-      var grad = total
+    func finish(_ leaf: Tensor, _ total: consuming Tensor) {
+      // Consumed, not copied: a total nobody else holds becomes the leaf's `grad` without a copy.
+      var grad = consume total
       for hook in leaf.leafHooks { grad = hook(grad) ?? grad }
       for i in leafTargets[ObjectIdentifier(leaf)] ?? [] { results[i] = grad }
       guard targets == nil && leaf.requiresGrad else { return }
@@ -183,7 +184,7 @@ enum Engine {
                   "backward: internal error, \(node.displayName) gave a gradient of shape \(grad.shape) for a tensor of shape \(leaf.shape)"
                 )
               }
-              if let total = leafGradients.receive(grad, for: leaf, adding: sum) { finish(leaf, total) }
+              if let total = leafGradients.receive(consume grad, for: leaf, adding: sum) { finish(leaf, consume total) }
             }
           }
           if !retainGraph { release(node) }
