@@ -42,11 +42,13 @@ import Testing
     final class Seen { weak var tensor: Tensor? }
     let seen = Seen()
     let w = Tensor.zeros([4, 3], requiresGrad: true)
-    let y = customFunction("Spy", inputs: [w], forward: { $0[0] * 2 }) { g, _ in
-      let grad = g * 2
-      seen.tensor = grad
-      return [grad]
-    }
+    let y = customFunction(
+      "Spy", inputs: [w], forward: { $0[0] * 2 },
+      backward: { g, _ in
+        let grad = g * 2
+        seen.tensor = grad
+        return [grad]
+      })
     y.sum().backward()
     #expect(seen.tensor != nil && w.grad === seen.tensor)
   }
