@@ -178,6 +178,19 @@ private func naiveConv2d(
     checkGradients([x, random([6], seed: 34), random([6], seed: 35)]) {
       $0[0].layerNormalized(normalizedShape: [6], weight: $0[1], bias: $0[2])
     }
+    // The fused kernels against the definition, over two axes, with a weight alone.
+    let x3 = random([2, 3, 4], seed: 36)
+    let w = random([3, 4], seed: 37)
+    let centered = x3 - x3.mean(axes: [1, 2], keepDims: true)
+    let expected = centered / (centered.pow(2).mean(axes: [1, 2], keepDims: true) + 1e-5).sqrt() * w
+    #expect((x3.layerNormalized(normalizedShape: [3, 4], weight: w) - expected).abs().max().item() < 1e-12)
+    // Each combination of weight and bias, rows of two axes, and a tensor that is one row.
+    checkGradients([x3]) { $0[0].layerNormalized(normalizedShape: [3, 4]) }
+    checkGradients([x3, w]) { $0[0].layerNormalized(normalizedShape: [3, 4], weight: $0[1]) }
+    checkGradients([x3, random([4], seed: 38)]) { $0[0].layerNormalized(normalizedShape: [4], bias: $0[1]) }
+    checkGradients([random([5], seed: 39), random([5], seed: 40), random([5], seed: 41)]) {
+      $0[0].layerNormalized(normalizedShape: [5], weight: $0[1], bias: $0[2])
+    }
   }
 
   @Test func batchNormUpdatesRunningStatisticsAndEvaluatesWithThem() {

@@ -1,6 +1,10 @@
 extension Tensor {
   /// Normalizes over the last `normalizedShape.count` axes to zero mean and unit variance, then
   /// scales by `weight` and shifts by `bias` (both of `normalizedShape`), as PyTorch's `layer_norm`.
+  ///
+  /// Backward: rstd (ĝ - mean(ĝ) - x̂ mean(ĝ x̂)) with x̂ the normalized input and ĝ = g · weight;
+  /// Σ g x̂ and Σ g over the leading axes to the weight and bias. Fused kernels compute both
+  /// passes; recorded for gradients of gradients, the same formulas run as differentiable ops.
   public func layerNormalized(
     normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
     epsilon: Double = 1e-5
@@ -9,11 +13,56 @@ extension Tensor {
       normalizedShape.count <= rank && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
       "layerNorm: normalizedShape \(normalizedShape) does not match the end of shape \(shape)")
     let axes = Array((rank - normalizedShape.count)..<rank)
-    let centered = self - mean(axes: axes, keepDims: true)
-    var y = centered * (centered.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()
-    if let weight { y = y * weight }
-    if let bias { y = y + bias }
-    return y
+    let n = Shape.count(normalizedShape)
+    guard Kernels.layerNormApplies(self, normalizedShape: normalizedShape, weight: weight, bias: bias) else {
+      // Integer tensors, mixed dtypes, empty rows: composed ops, with their promotions and messages.
+      let centered = self - mean(axes: axes, keepDims: true)
+      var y = centered * (centered.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()
+      if let weight { y = y * weight }
+      if let bias { y = y + bias }
+      return y
+    }
+    let (y, mean, rstd) = Kernels.layerNorm(self, n: n, weight: weight, bias: bias, epsilon: epsilon)
+    var inputs = TensorList(self)
+    var saved = TensorList(self, mean)
+    saved.append(rstd)
+    if let weight {
+      inputs.append(weight)
+      saved.append(weight)
+    }
+    if let bias { inputs.append(bias) }
+    return y.recorded(
+      "LayerNormBackward", detail: "normalizedShape: \(normalizedShape)", inputs: inputs, saving: saved
+    ) { [hasWeight = weight != nil, hasBias = bias != nil] g, s, needs in
+      let (x, weight) = (s[0], hasWeight ? s[3] : nil)
+      let wantsWeight = hasWeight && needs[1]
+      let wantsBias = hasBias && needs[hasWeight ? 2 : 1]
+      var dx: Tensor?
+      var dWeight: Tensor?
+      var dBias: Tensor?
+      if !GradMode.isEnabled {
+        (dx, dWeight, dBias) = Kernels.layerNormBackward(
+          g, x, mean: s[1], rstd: s[2], weight: weight, n: n, needs: (needs[0], wantsWeight, wantsBias))
+      } else {
+        // Recorded (gradients of gradients): the same formulas, with differentiable ops of x.
+        let centered = x - x.mean(axes: axes, keepDims: true)
+        let scale = (centered.pow(2).mean(axes: axes, keepDims: true) + epsilon).rsqrt()
+        let xHat = centered * scale
+        let gHat = weight.map { g * $0 } ?? g
+        if needs[0] {
+          let meanGX = (gHat * xHat).mean(axes: axes, keepDims: true)
+          dx = scale * (gHat - gHat.mean(axes: axes, keepDims: true) - xHat * meanGX)
+        }
+        let leading = Array(0..<(x.rank - axes.count))
+        func overRows(_ t: Tensor) -> Tensor { leading.isEmpty ? t : t.sum(axes: leading) }
+        if wantsWeight { dWeight = overRows(g * xHat) }
+        if wantsBias { dBias = overRows(g) }
+      }
+      var grads = GradientList(dx)
+      if hasWeight { grads.append(dWeight?.reshaped(to: normalizedShape)) }
+      if hasBias { grads.append(dBias?.reshaped(to: normalizedShape)) }
+      return grads
+    }
   }
 
   /// Batch normalization over every axis but the channel axis 1, as PyTorch's `batch_norm`.
