@@ -50,18 +50,17 @@ extension Kernels {
   }
 
   /// softmax along the last axis: e^(x - m) / Σ e^(x - m), with m the row's largest value (0 when
-  /// that is -∞, so that a row of -∞ gives NaN as the composed ops and PyTorch do). Sums in Double.
+  /// that is -∞, so that a row of -∞ gives NaN as the composed ops and PyTorch do). Sums in
+  /// Double. Each thread shifts its rows, takes e^ of them in one call (rows of a few dozen
+  /// values, as attention's, spent most of their time on per-call tails), then scales them.
   static func softmaxRows(_ x: Tensor) -> Tensor {
     func run<T: FloatingElement>(_: T.Type) -> Tensor {
       eachRow(T.self, [x]) { sources, target, n, rows in
+        for r in rows { shiftByLargest(sources[0] + r * n, into: target + r * n, n) }
+        let block = target + rows.lowerBound * n
+        exponentials(UnsafePointer(block), block, rows.count * n)
         for r in rows {
-          let row = sources[0] + r * n
           let result = target + r * n
-          var largest = row[0]
-          for j in 1..<n where row[j] > largest { largest = row[j] }
-          let shift = largest == -.infinity ? 0 : largest
-          for j in 0..<n { result[j] = row[j] - shift }
-          exponentials(UnsafePointer(result), result, n)
           let scale = T(1 / sumRun(UnsafePointer(result), n))
           for j in 0..<n { result[j] *= scale }
         }
@@ -88,24 +87,38 @@ extension Kernels {
   }
 
   /// log softmax along the last axis: x - (log Σ e^(x - m) + m), with m the row's largest value
-  /// (0 when that is -∞; a row with +∞ or NaN is NaN, as in PyTorch). Sums in Double.
+  /// (0 when that is -∞; a row with +∞ or NaN is NaN, as in PyTorch). Sums in Double; e^ of a
+  /// thread's rows in one call, as for softmax.
   static func logSoftmaxRows(_ x: Tensor) -> Tensor {
     func run<T: FloatingElement>(_: T.Type) -> Tensor {
       eachRow(T.self, [x]) { sources, target, n, rows in
+        var shifts = [T](repeating: 0, count: rows.count)
         for r in rows {
-          let row = sources[0] + r * n
-          let result = target + r * n
-          var largest = row[0]
-          for j in 1..<n where row[j] > largest { largest = row[j] }
-          let shift = largest == -.infinity ? 0 : largest
-          for j in 0..<n { result[j] = row[j] - shift }
-          exponentials(UnsafePointer(result), result, n)  // in place: the shifted values are not needed again
-          let total = T(Double.log(sumRun(UnsafePointer(result), n))) + shift
+          shifts[r - rows.lowerBound] = shiftByLargest(sources[0] + r * n, into: target + r * n, n)
+        }
+        let block = target + rows.lowerBound * n
+        exponentials(UnsafePointer(block), block, rows.count * n)  // in place: the shifted values are not needed again
+        for r in rows {
+          let (row, result) = (sources[0] + r * n, target + r * n)
+          let total = T(Double.log(sumRun(UnsafePointer(result), n))) + shifts[r - rows.lowerBound]
           for j in 0..<n { result[j] = row[j] - total }
         }
       }
     }
     return x.dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
+  /// Writes `row - m` into `result`, with m the row's largest value, or 0 when that is -∞; returns
+  /// the shift.
+  @discardableResult
+  private static func shiftByLargest<T: FloatingElement>(
+    _ row: UnsafePointer<T>, into result: UnsafeMutablePointer<T>, _ n: Int
+  ) -> T {
+    var largest = row[0]
+    for j in 1..<n where row[j] > largest { largest = row[j] }
+    let shift = largest == -.infinity ? 0 : largest
+    for j in 0..<n { result[j] = row[j] - shift }
+    return shift
   }
 
   /// The gradient of log softmax along the last axis from its output y: g - e^y Σ g, row by row.
