@@ -13,7 +13,13 @@ extension Kernels {
     let out = Tensor(empty: batchShape + [n, m], dtype: a.dtype)
     let (rsa, csa) = (a.strides[r - 2], a.strides[r - 1])
     let (rsb, csb) = (b.strides[r - 2], b.strides[r - 1])
-    for i in 0..<Shape.count(batchShape) {
+    let flops = 2 * Double(n) * Double(m) * Double(k)
+    // Large products run on several threads (4 MFLOP or more each, ~40 µs against a ~10 µs
+    // wake-up), which share each packed panel of B and take row blocks of A as they go. A stack
+    // of small ones (attention's, per sequence and head) is split between threads instead, whole
+    // products each.
+    let threadsPerProduct = Threading.pieces(work: flops, minimum: 4e6)
+    func product(_ i: Int, threads: Int) {
       // Decompose the batch index to find each operand's matrix.
       var rest = i
       var oa = a.offset
@@ -30,10 +36,7 @@ extension Kernels {
         let pb = b.basePointer(Float.self) + ob
         let pc = out.basePointer(Float.self) + i * n * m
         // A system BLAS, when enabled, threads the product itself.
-        if ag_blas_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m) { continue }
-        // Large products run on several threads (4 MFLOP or more each, ~40 µs against a ~10 µs
-        // wake-up), which share each packed panel of B and take row blocks of A as they go.
-        let threads = Threading.pieces(work: 2 * Double(n) * Double(m) * Double(k), minimum: 4e6)
+        if ag_blas_sgemm(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m) { return }
         ag_sgemm_threaded(n, m, k, pa, rsa, csa, pb, rsb, csb, pc, m, threads, Threading.parallelForC)
       case .float64:
         ag_dgemm(
@@ -41,6 +44,14 @@ extension Kernels {
           out.basePointer(Double.self) + i * n * m, m)
       default:
         trap("matmul: expected floating-point tensors, got \(a.dtype)")
+      }
+    }
+    let count = Shape.count(batchShape)
+    if threadsPerProduct > 1 || count == 1 {
+      for i in 0..<count { product(i, threads: threadsPerProduct) }
+    } else {
+      Threading.forEachRange(count, minimumPerThread: Swift.max(1, Int(4e6 / Swift.max(1, flops)))) { range in
+        for i in range { product(i, threads: 1) }
       }
     }
     return out
