@@ -14,21 +14,23 @@ public struct BertConfiguration: Sendable, Equatable {
   /// The feed-forward activation: exact GELU (`"gelu"`) or its tanh approximation (`"gelu_new"`,
   /// `"gelu_pytorch_tanh"`).
   public var approximateGELU: Bool
+  /// Dropout after the embeddings and each block's output, in training.
   public var hiddenDropout: Double
+  /// Dropout of the attention weights, in training.
+  public var attentionDropout: Double
   public var padTokenID: Int
 
   public init(
     vocabularySize: Int, hiddenSize: Int, layerCount: Int, heads: Int, intermediateSize: Int, maxPositions: Int = 512,
     tokenTypeCount: Int = 2, layerNormEpsilon: Double = 1e-12, approximateGELU: Bool = false,
-    hiddenDropout: Double = 0.1, padTokenID: Int = 0
+    hiddenDropout: Double = 0.1, attentionDropout: Double = 0.1, padTokenID: Int = 0
   ) {
     (self.vocabularySize, self.hiddenSize, self.layerCount, self.heads) = (
       vocabularySize, hiddenSize, layerCount, heads
     )
     (self.intermediateSize, self.maxPositions, self.tokenTypeCount) = (intermediateSize, maxPositions, tokenTypeCount)
-    (self.layerNormEpsilon, self.approximateGELU, self.hiddenDropout, self.padTokenID) = (
-      layerNormEpsilon, approximateGELU, hiddenDropout, padTokenID
-    )
+    (self.layerNormEpsilon, self.approximateGELU, self.padTokenID) = (layerNormEpsilon, approximateGELU, padTokenID)
+    (self.hiddenDropout, self.attentionDropout) = (hiddenDropout, attentionDropout)
   }
 
   /// Reads `config.json`.
@@ -55,6 +57,13 @@ public struct BertConfiguration: Sendable, Equatable {
       throw ModelFileError(
         url, "the activation \"\(activation)\" is not implemented (gelu, gelu_new and gelu_pytorch_tanh are)")
     }
+    func probability(_ key: String) throws -> Double {
+      guard let number = json[key] else { return 0.1 }
+      guard let value = (number as? NSNumber)?.doubleValue, value >= 0, value <= 1 else {
+        throw ModelFileError(url, "\"\(key)\" must be a probability between 0 and 1, got \(number)")
+      }
+      return value
+    }
     if let kind = json["position_embedding_type"] as? String, kind != "absolute" {
       throw ModelFileError(url, "position embeddings of type \"\(kind)\" are not implemented (absolute ones are)")
     }
@@ -66,7 +75,8 @@ public struct BertConfiguration: Sendable, Equatable {
       tokenTypeCount: try integer("type_vocab_size", default: 2),
       layerNormEpsilon: (json["layer_norm_eps"] as? NSNumber)?.doubleValue ?? 1e-12,
       approximateGELU: activation != "gelu",
-      hiddenDropout: (json["hidden_dropout_prob"] as? NSNumber)?.doubleValue ?? 0.1,
+      hiddenDropout: try probability("hidden_dropout_prob"),
+      attentionDropout: try probability("attention_probs_dropout_prob"),
       padTokenID: try integer("pad_token_id", default: 0))
     guard hiddenSize > 0, heads > 0, hiddenSize % heads == 0 else {
       throw ModelFileError(url, "hidden_size \(hiddenSize) does not split into \(heads) attention heads")

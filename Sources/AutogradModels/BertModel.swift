@@ -129,7 +129,8 @@ public final class BertLayer: Module {
 
   init(_ c: BertConfiguration) {
     attention = MultiheadAttention(
-      embedDimension: c.hiddenSize, heads: c.heads, batchFirst: true, projections: .separate)
+      embedDimension: c.hiddenSize, heads: c.heads, dropout: c.attentionDropout, batchFirst: true,
+      projections: .separate)
     attentionNorm = LayerNorm(normalizedShape: [c.hiddenSize], epsilon: c.layerNormEpsilon)
     intermediate = Linear(inputSize: c.hiddenSize, outputSize: c.intermediateSize)
     output = Linear(inputSize: c.intermediateSize, outputSize: c.hiddenSize)

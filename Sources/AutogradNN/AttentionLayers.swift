@@ -17,6 +17,9 @@ public final class MultiheadAttention: Module {
   }
 
   public let embedDimension: Int, heads: Int, batchFirst: Bool
+  /// The probability of dropping each attention weight in training, as PyTorch's `dropout`.
+  public let dropout: Double
+  private var dropoutGenerator: RandomGenerator
   /// The packed projections, `[3E, E]` and `[3E]` (query, key and value in that order), or `nil`
   /// with separate ones.
   public private(set) var inProjectionWeight: Tensor?, inProjectionBias: Tensor?
@@ -25,13 +28,15 @@ public final class MultiheadAttention: Module {
   public let outProjection: Linear
 
   public init(
-    embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, projections: Projections = .packed,
-    dtype: DType = .float32, generator: inout RandomGenerator
+    embedDimension: Int, heads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
+    projections: Projections = .packed, dtype: DType = .float32, generator: inout RandomGenerator
   ) {
     trapUnless(
       heads > 0 && embedDimension % heads == 0,
       "MultiheadAttention: \(embedDimension) does not split into \(heads) heads")
-    (self.embedDimension, self.heads, self.batchFirst) = (embedDimension, heads, batchFirst)
+    trapUnless(
+      dropout >= 0 && dropout <= 1, "MultiheadAttention: dropout must be a probability in [0, 1], got \(dropout)")
+    (self.embedDimension, self.heads, self.batchFirst, self.dropout) = (embedDimension, heads, batchFirst, dropout)
     switch projections {
     case .packed:
       let weight = Tensor.zeros([3 * embedDimension, embedDimension], dtype: dtype)
@@ -50,16 +55,18 @@ public final class MultiheadAttention: Module {
     outProjection = Linear(
       inputSize: embedDimension, outputSize: embedDimension, bias: bias, dtype: dtype, generator: &generator)
     if let b = outProjection.bias { withNoGrad { b.zero() } }
+    // Drawn last, and only with dropout: the weights are the same either way.
+    dropoutGenerator = dropout > 0 ? RandomGenerator(seed: generator.next()) : RandomGenerator(seed: 0)
   }
 
   public convenience init(
-    embedDimension: Int, heads: Int, bias: Bool = true, batchFirst: Bool = false, projections: Projections = .packed,
-    dtype: DType = .float32
+    embedDimension: Int, heads: Int, dropout: Double = 0, bias: Bool = true, batchFirst: Bool = false,
+    projections: Projections = .packed, dtype: DType = .float32
   ) {
     var generator = RandomGenerator.split()
     self.init(
-      embedDimension: embedDimension, heads: heads, bias: bias, batchFirst: batchFirst, projections: projections,
-      dtype: dtype, generator: &generator)
+      embedDimension: embedDimension, heads: heads, dropout: dropout, bias: bias, batchFirst: batchFirst,
+      projections: projections, dtype: dtype, generator: &generator)
   }
 
   public override func ownParameters() -> [(String, Tensor)] {
@@ -119,7 +126,8 @@ public final class MultiheadAttention: Module {
   }
 
   /// Attention per head of projected queries `[N, L, E]` over keys and values `[N, S, E]`: the
-  /// heads' results merged back into `[N, L, E]`, and the weights `[N, heads, L, S]`.
+  /// heads' results merged back into `[N, L, E]`, and the weights `[N, heads, L, S]` (after
+  /// dropout in training, as PyTorch returns them).
   private func attend(
     _ q: Tensor, _ k: Tensor, _ v: Tensor, keyPaddingMask: Tensor?, attentionMask: Tensor?
   ) -> (merged: Tensor, weights: Tensor) {
@@ -136,7 +144,10 @@ public final class MultiheadAttention: Module {
       scores = Tensor.where(
         keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity, scores)
     }
-    let weights = scores.softmax(axis: -1)
+    var weights = scores.softmax(axis: -1)
+    if dropout > 0 && isTraining {
+      weights = weights.dropout(probability: dropout, training: true, generator: &dropoutGenerator)
+    }
     let merged = weights.matmul(splitHeads(v)).transposed(1, 2).reshaped(to: [q.shape[0], q.shape[1], embedDimension])
     return (merged, weights)
   }
@@ -159,7 +170,8 @@ public final class TransformerEncoderLayer: Layer {
     dtype: DType = .float32, generator: inout RandomGenerator
   ) {
     selfAttention = MultiheadAttention(
-      embedDimension: modelDimension, heads: heads, batchFirst: batchFirst, dtype: dtype, generator: &generator)
+      embedDimension: modelDimension, heads: heads, dropout: dropout, batchFirst: batchFirst, dtype: dtype,
+      generator: &generator)
     linear1 = Linear(inputSize: modelDimension, outputSize: feedForwardDimension, dtype: dtype, generator: &generator)
     linear2 = Linear(inputSize: feedForwardDimension, outputSize: modelDimension, dtype: dtype, generator: &generator)
     norm1 = LayerNorm(normalizedShape: [modelDimension], epsilon: layerNormEpsilon, dtype: dtype)

@@ -83,6 +83,10 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-5) -> Bool
       ),
       (#"{"vocab_size": -1}"#, "\"vocab_size\" must be a non-negative whole number, got -1"),
       (#"{"hidden_act": "relu", "vocab_size": 10}"#, "the activation \"relu\" is not implemented"),
+      (
+        #"{"vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "attention_probs_dropout_prob": 1.5}"#,
+        "\"attention_probs_dropout_prob\" must be a probability between 0 and 1, got 1.5"
+      ),
     ]
     for (text, message) in cases {
       try Data(text.utf8).write(to: config)

@@ -35,7 +35,7 @@ import Testing
     #expect(
       text.contains("  (1): Recurrent(kind: lstm, inputSize: 4, hiddenSize: 8, layerCount: 1, batchFirst: false)"))
     #expect(text.contains("  (2): BatchNorm1d(features: 8, affine: true, momentum: 0.1, epsilon: 1e-05)"))
-    #expect(text.contains("  (3): MultiheadAttention(embedDimension: 8, heads: 2, batchFirst: false\n"))
+    #expect(text.contains("  (3): MultiheadAttention(embedDimension: 8, heads: 2, batchFirst: false, dropout: 0\n"))
     #expect(text.contains("\n    (out_proj): Linear(inputSize: 8, outputSize: 8, bias: true)\n  )\n)"), "\(text)")
   }
 }

@@ -108,6 +108,24 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     #expect(gradCheck([x]) { separate(query: $0[0], key: y, value: y).output.sum() })
   }
 
+  @Test func attentionWeightsAreDroppedInTrainingAlone() {
+    var g = RandomGenerator(seed: 12)
+    let attention = MultiheadAttention(
+      embedDimension: 4, heads: 1, dropout: 0.5, batchFirst: true, dtype: .float64, generator: &g)
+    let x = Tensor.randn([2, 6, 4], dtype: .float64, generator: &g)
+    attention.eval()
+    let (output, weights) = attention(query: x, key: x, value: x)
+    #expect(close(attention(query: x, key: x, value: x).output, output))
+    attention.train()
+    let (dropped, droppedWeights) = attention(query: x, key: x, value: x)
+    // Each weight is dropped or scaled by 1 / (1 - p); about half are dropped.
+    let pairs = zip(droppedWeights.scalars(as: Double.self), weights.scalars(as: Double.self))
+    #expect(pairs.allSatisfy { $0 == 0 || Swift.abs($0 - 2 * $1) < 1e-12 })
+    let zeros = droppedWeights.scalars(as: Double.self).filter { $0 == 0 }.count
+    #expect(zeros > 20 && zeros < 52, "\(zeros) of 72 dropped")
+    #expect(!close(dropped, output))
+  }
+
   @Test func transformerEncoderLayer() {
     var g = RandomGenerator(seed: 4)
     let layer = TransformerEncoderLayer(
