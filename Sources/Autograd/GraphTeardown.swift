@@ -15,6 +15,7 @@ extension Node {
       saved.removeAll()
       edges.removeAll()
       _ = takeRecordedInputs()
+      _ = takeCompositeCall()
       rule = nil
       ag_teardown_leave()
       return
@@ -45,6 +46,8 @@ extension Node {
     saved.moveAll(into: &tensors)
     var recorded = takeRecordedInputs()
     recorded.moveAll(into: &tensors)
+    // The last op of a composite call to go takes the call's inputs along.
+    if var call = takeCompositeCall(), isKnownUniquelyReferenced(&call) { tensors += call.takeInputs() }
     while var tensor = tensors.popLast() {
       if isKnownUniquelyReferenced(&tensor), let node = tensor.gradFn.take() { work.append(node) }
     }

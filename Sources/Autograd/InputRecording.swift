@@ -18,3 +18,38 @@ enum InputRecording {
     return try $isActive.withValue(true, operation: body)
   }
 }
+
+/// One call of a composite op (`conv2d`, `crossEntropy`: a public function that records several
+/// ops), while pictures are recorded: the ops it records point to it, so that a picture can draw
+/// the call as one node with the inputs it was given.
+///
+/// Unchecked: a task-local value must be sendable, and tensors are not. A call is made, read and
+/// marked on ops by the task that runs the composite op (child tasks only read its name), and its
+/// inputs change only when the last of its ops is freed, when no task can reach it.
+final class CompositeCall: @unchecked Sendable {
+  /// The op's name as pictures show it (`Conv2d`).
+  let name: String
+  /// The tensors the call was given, in order (absent optional ones left out).
+  private(set) var inputs: [Tensor]
+
+  init(name: String, inputs: [Tensor]) {
+    (self.name, self.inputs) = (name, inputs)
+  }
+
+  /// Moves the inputs out (for teardown).
+  func takeInputs() -> [Tensor] {
+    defer { inputs = [] }
+    return inputs
+  }
+
+  /// The outermost composite call running now, if pictures are recorded.
+  @TaskLocal static var current: CompositeCall?
+
+  /// Runs `body`, the body of the composite op `name` called with `inputs`. Only while pictures
+  /// are recorded, and only for the outermost call (`crossEntropy` calls `logSoftmax` and
+  /// `nllLoss`: the user called the first), are its ops marked; otherwise it costs one check.
+  static func run<R>(_ name: String, inputs: [Tensor?], _ body: () -> R) -> R {
+    guard InputRecording.isEnabled, current == nil else { return body() }
+    return $current.withValue(CompositeCall(name: name, inputs: inputs.compactMap { $0 }), operation: body)
+  }
+}

@@ -116,6 +116,7 @@ final class Node {
     var customName: String?
     var creationTrace: CreationTrace?
     var recordedInputs = TensorList()
+    var compositeCall: CompositeCall?
   }
   @exclusivity(unchecked) private var extras: Extras?
   private var ensuredExtras: Extras {
@@ -154,6 +155,16 @@ final class Node {
   var recordedInputs: TensorList {
     get { extras?.recordedInputs ?? TensorList() }
     set { ensuredExtras.recordedInputs = newValue }
+  }
+  /// The composite op call that recorded this op (pictures only), or `nil`.
+  var compositeCall: CompositeCall? {
+    get { extras?.compositeCall }
+    set { ensuredExtras.compositeCall = newValue }
+  }
+  /// Moves the composite call out (for teardown).
+  func takeCompositeCall() -> CompositeCall? {
+    defer { extras?.compositeCall = nil }
+    return extras?.compositeCall
   }
   /// Moves the recorded inputs out (for teardown), without making extras where there are none.
   func takeRecordedInputs() -> TensorList { extras?.recordedInputs.take() ?? TensorList() }
@@ -205,7 +216,10 @@ extension Tensor {
     for i in 0..<inputs.count { edges.append(Edge(to: inputs[i])) }
     let node = Node(name: name, detail: detail(), scalar: scalar, edges: edges, needs: needs, saved: saved, rule: rule)
     if AnomalyMode.isEnabled { node.creationTrace = CreationTrace() }
-    if InputRecording.isEnabled { node.recordedInputs = inputs }
+    if InputRecording.isEnabled {
+      node.recordedInputs = inputs
+      node.compositeCall = CompositeCall.current
+    }
     gradFn = node
     return self
   }

@@ -35,12 +35,18 @@ struct GraphSource: ParsableArguments {
   @Option(parsing: .unconditional, help: "With --checkpoint: which digit of the data set (row number from 0) to run.")
   var sample = 0
 
+  @Flag(
+    help:
+      "Show every op the engine recorded: composite ops (conv2d, linear, crossEntropy) as the views, products and reductions they are made of."
+  )
+  var everyOp = false
+
   /// The description of the graph to draw or explain.
   func graph() throws -> ComputationGraph {
     let (output, names) = try build()
     // The checkpoint's digit requires grad (the picture shows which pixels mattered), but it is data.
     let data = checkpoint == nil ? [] : names["input"].map { [$0] } ?? []
-    return ComputationGraph(of: output, names: names, data: data)
+    return ComputationGraph(of: output, names: names, data: data, level: everyOp ? .recordedOps : .calls)
   }
 
   /// The output tensor, with names for the tensors of its graph, recorded with every value for the picture.

@@ -18,4 +18,31 @@ import Testing
     let all = try autograd("explain", "--wrt", "x,y,w")
     #expect(all.output.contains("d(loss)/d(x) = -2.0") && all.output.contains("d(loss)/d(y) = 2.0"))
   }
+
+  @Test func aModelsGraphShowsTheCallsItsCodeMade() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-graph-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let model = folder.appendingPathComponent("cnn.safetensors").path
+    #expect(try autograd("train", "--model", "cnn", "--epochs", "1", "--save", model).status == 0)
+    let svg = folder.appendingPathComponent("cnn.svg").path
+    func nodes(_ outcome: ChildProcess.Outcome) -> Int? {
+      outcome.output.split(separator: " ").firstIndex(of: "nodes,").flatMap { i in
+        Int(outcome.output.split(separator: " ")[i - 1])
+      }
+    }
+    // conv2d, linear and crossEntropy as one node each, with the inputs the model gave them.
+    let calls = try autograd("graph", "--checkpoint", model, "--out", svg)
+    #expect(nodes(calls) == 26, "\(calls.output)")
+    let picture = try String(contentsOfFile: svg, encoding: .utf8)
+    #expect(picture.contains("t4 = conv2d(t3, 2.weight, 2.bias)") && picture.contains("crossEntropy(logits, 0)"))
+    #expect(!picture.contains("im2Col(") && !picture.contains("logSoftmax("))
+    // --every-op draws what they are made of.
+    let everyOp = try autograd("graph", "--checkpoint", model, "--out", svg, "--every-op")
+    #expect((nodes(everyOp) ?? 0) > 50, "\(everyOp.output)")
+    let everyOpPicture = try String(contentsOfFile: svg, encoding: .utf8)
+    #expect(everyOpPicture.contains("im2Col(") && everyOpPicture.contains("logSoftmax("))
+    let explained = try autograd("explain", "--checkpoint", model)
+    #expect(explained.output.contains("[Conv2dBackward]") && explained.output.contains("[CrossEntropyBackward]"))
+  }
 }

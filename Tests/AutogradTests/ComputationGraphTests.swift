@@ -278,6 +278,52 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     }
   }
 
+  @Test func compositeOpsAreOneNodeWithTheInputsTheyWereGiven() {
+    var g = RandomGenerator(seed: 3)
+    func parameter(_ shape: [Int]) -> Tensor {
+      let t = Tensor.randn(shape, dtype: .float64, generator: &g)
+      t.requiresGrad = true
+      return t
+    }
+    let x = Tensor.randn([2, 1, 6, 6], dtype: .float64, generator: &g)
+    let (k, b, w, c) = (parameter([3, 1, 3, 3]), parameter([3]), parameter([4, 12]), parameter([4]))
+    let labels = Tensor(integers: [1, 3])
+    let loss = ComputationGraph.recording {
+      let h = x.conv2d(weight: k, bias: b).relu().maxPool2d(kernelSize: 2).flattened(startAxis: 1)
+      return crossEntropy(h.linear(weight: w, bias: c), labels)
+    }
+    let names = ["x": x, "k": k, "b": b, "w": w, "c": c, "labels": labels]
+    let graph = ComputationGraph(of: loss, names: names)
+    #expect(graph.nodes.compactMap(\.op) == ["Conv2d", "Relu", "MaxPool2d", "View", "Linear", "CrossEntropy"])
+    let everyOp = ComputationGraph(of: loss, names: names, level: .recordedOps)
+    #expect(everyOp.nodes.count > graph.nodes.count + 10, "\(everyOp.nodes.compactMap(\.op))")
+    // The data the convolution was given is drawn although no op recorded it, as an input.
+    let conv = graph.nodes.first { $0.op == "Conv2d" }!
+    #expect(conv.formula == "conv2d(x, k, b)")
+    #expect(graph.nodes.first { $0.name == "x" }?.role == .input)
+    #expect(graph.nodes.first { $0.op == "CrossEntropy" }?.formula == "crossEntropy(t5, labels)")
+    // What each call sends its inputs is what backward gives them, and its local gradient is its
+    // product for ones.
+    loss.backward()
+    func edge(_ from: String, _ op: String) -> ComputationGraph.Edge {
+      graph.edges.first { graph.nodes[$0.from].name == from && graph.nodes[$0.to].op == op }!
+    }
+    for (tensor, name, op) in [(k, "k", "Conv2d"), (b, "b", "Conv2d"), (w, "w", "Linear"), (c, "c", "Linear")] {
+      let sent = edge(name, op).sentGradient!
+      #expect((sent - tensor.grad!).abs().max().item() < 1e-12, "\(name)")
+    }
+    #expect(edge("x", "Conv2d").sentGradient == nil && edge("x", "Conv2d").localGradient == nil)
+    let linearOutput = graph.nodes.first { $0.op == "Linear" }!
+    let local = edge("c", "Linear").localGradient!
+    #expect(local.shape == [4] && local.scalars(as: Double.self) == [2, 2, 2, 2])  // Σ over the 2 rows of ones
+    #expect(
+      graph.backwardOrder.map { graph.nodes[$0].op! } == [
+        "CrossEntropy", "Linear", "View", "MaxPool2d", "Relu", "Conv2d",
+      ])
+    #expect(graph.explanation().contains("t5 = linear(t4, w, c)   [LinearBackward]"), "\(graph.explanation())")
+    #expect(linearOutput.gradient != nil)
+  }
+
   @Test func onlyRecordedGraphsKeepTheirIntermediateValues() {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     weak var doubled: Tensor?

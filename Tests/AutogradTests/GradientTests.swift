@@ -173,7 +173,8 @@ private func check(
     w.requiresGrad = true
     let y = ComputationGraph.recording { x.linear(weight: w) }
     #expect(y.shape == [2, 3, 5])
-    let products = ComputationGraph(of: ComputationGraph.recording { y.sum() }, gradients: false).nodes.filter {
+    let recorded = ComputationGraph(of: ComputationGraph.recording { y.sum() }, gradients: false, level: .recordedOps)
+    let products = recorded.nodes.filter {
       $0.op == "Mm"
     }
     #expect(products.map(\.shape) == [[6, 5]])

@@ -26,8 +26,10 @@ private func sameShape(_ input: Tensor, _ target: Tensor, _ op: StaticString) {
 
 /// Mean squared error: (input - target)².
 public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: LossReduction = .mean) -> Tensor {
-  sameShape(input, target, "mseLoss")
-  return reduction.apply((input - target).pow(2))
+  CompositeCall.run("MseLoss", inputs: [input, target]) {
+    sameShape(input, target, "mseLoss")
+    return reduction.apply((input - target).pow(2))
+  }
 }
 
 /// Mean absolute error: |input - target|.
@@ -65,8 +67,11 @@ public func nllLoss(
   _ logProbabilities: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
   reduction: LossReduction = .mean
 ) -> Tensor {
-  let (picked, weights) = pickClasses(logProbabilities, target, weight: weight, ignoreIndex: ignoreIndex, op: "nllLoss")
-  return weightedReduction(-picked * weights, weights, reduction)
+  CompositeCall.run("NllLoss", inputs: [logProbabilities, target, weight]) {
+    let (picked, weights) = pickClasses(
+      logProbabilities, target, weight: weight, ignoreIndex: ignoreIndex, op: "nllLoss")
+    return weightedReduction(-picked * weights, weights, reduction)
+  }
 }
 
 /// Cross-entropy between logits and targets, as PyTorch's `cross_entropy`: log-softmax over the
@@ -79,32 +84,37 @@ public func crossEntropy(
   _ logits: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
   labelSmoothing: Double = 0, reduction: LossReduction = .mean
 ) -> Tensor {
-  trapUnless(
-    labelSmoothing >= 0 && labelSmoothing <= 1, "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
-  let classAxis = logits.rank == 1 ? 0 : 1
-  let classes = logits.shape[classAxis]
-  let logProbabilities = logits.logSoftmax(axis: classAxis)
-  let classWeights = weight.map { $0.reshaped(to: [classes] + Array(repeating: 1, count: logits.rank - classAxis - 1)) }
-  if target.dtype.isFloatingPoint {
-    sameShape(logits, target, "crossEntropy")
-    let smoothed = labelSmoothing > 0 ? target * (1 - labelSmoothing) + labelSmoothing / Double(classes) : target
-    var terms = smoothed * logProbabilities
-    if let classWeights { terms = terms * classWeights }
-    let losses = -terms.sum(axis: classAxis)
-    return reduction.apply(losses)
+  CompositeCall.run("CrossEntropy", inputs: [logits, target, weight]) {
+    trapUnless(
+      labelSmoothing >= 0 && labelSmoothing <= 1,
+      "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
+    let classAxis = logits.rank == 1 ? 0 : 1
+    let classes = logits.shape[classAxis]
+    let logProbabilities = logits.logSoftmax(axis: classAxis)
+    let classWeights = weight.map {
+      $0.reshaped(to: [classes] + Array(repeating: 1, count: logits.rank - classAxis - 1))
+    }
+    if target.dtype.isFloatingPoint {
+      sameShape(logits, target, "crossEntropy")
+      let smoothed = labelSmoothing > 0 ? target * (1 - labelSmoothing) + labelSmoothing / Double(classes) : target
+      var terms = smoothed * logProbabilities
+      if let classWeights { terms = terms * classWeights }
+      let losses = -terms.sum(axis: classAxis)
+      return reduction.apply(losses)
+    }
+    let (picked, weights) = pickClasses(
+      logProbabilities, target, weight: weight, ignoreIndex: ignoreIndex, op: "crossEntropy")
+    let nll = weightedReduction(-picked * weights, weights, reduction)
+    guard labelSmoothing > 0 else { return nll }
+    // The uniform part: -Σ_c w_c log p_c / C per sample, zero where the target is ignored.
+    var all = logProbabilities
+    if let classWeights { all = all * classWeights }
+    let kept = (target .!= Double(ignoreIndex)).cast(to: logits.dtype)
+    let smooth = -all.sum(axis: classAxis) * kept / Double(classes)
+    let smoothReduced =
+      reduction == .mean ? smooth.sum() / (weight == nil ? kept.sum() : weights.sum()) : reduction.apply(smooth)
+    return (1 - labelSmoothing) * nll + labelSmoothing * smoothReduced
   }
-  let (picked, weights) = pickClasses(
-    logProbabilities, target, weight: weight, ignoreIndex: ignoreIndex, op: "crossEntropy")
-  let nll = weightedReduction(-picked * weights, weights, reduction)
-  guard labelSmoothing > 0 else { return nll }
-  // The uniform part: -Σ_c w_c log p_c / C per sample, zero where the target is ignored.
-  var all = logProbabilities
-  if let classWeights { all = all * classWeights }
-  let kept = (target .!= Double(ignoreIndex)).cast(to: logits.dtype)
-  let smooth = -all.sum(axis: classAxis) * kept / Double(classes)
-  let smoothReduced =
-    reduction == .mean ? smooth.sum() / (weight == nil ? kept.sum() : weights.sum()) : reduction.apply(smooth)
-  return (1 - labelSmoothing) * nll + labelSmoothing * smoothReduced
 }
 
 /// log p[i, target[i]] and the weight of each target (0 where ignored).
@@ -147,18 +157,20 @@ public func binaryCrossEntropy(
   _ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
   reduction: LossReduction = .mean
 ) -> Tensor {
-  sameShape(input, target, "binaryCrossEntropy")
-  let (p, t) = Tensor.promoted(input, target, op: "binaryCrossEntropy", floating: true)
-  let values = withNoGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
-  var losses = values.recorded("BinaryCrossEntropyBackward", inputs: TensorList(p, t), saving: TensorList(p, t)) {
-    g, s, needs in
-    let (p, t) = (s[0], s[1])
-    return GradientList(
-      needs[0] ? g * (p - t) / (p * (1 - p)).clamped(min: Double(Float(1e-12))) : nil,
-      needs[1] ? g * ((1 - p).log() - p.log()) : nil)
+  CompositeCall.run("BinaryCrossEntropy", inputs: [input, target, weight]) {
+    sameShape(input, target, "binaryCrossEntropy")
+    let (p, t) = Tensor.promoted(input, target, op: "binaryCrossEntropy", floating: true)
+    let values = withNoGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
+    var losses = values.recorded("BinaryCrossEntropyBackward", inputs: TensorList(p, t), saving: TensorList(p, t)) {
+      g, s, needs in
+      let (p, t) = (s[0], s[1])
+      return GradientList(
+        needs[0] ? g * (p - t) / (p * (1 - p)).clamped(min: Double(Float(1e-12))) : nil,
+        needs[1] ? g * ((1 - p).log() - p.log()) : nil)
+    }
+    if let weight { losses = losses * weight }
+    return reduction.apply(losses)
   }
-  if let weight { losses = losses * weight }
-  return reduction.apply(losses)
 }
 
 /// Binary cross-entropy of logits, computed stably: (1 - t) x + (1 + (pw - 1) t) softplus(-x),
@@ -167,11 +179,13 @@ public func binaryCrossEntropyWithLogits(
   _ logits: Tensor, _ target: Tensor, weight: Tensor? = nil,
   positiveWeight: Tensor? = nil, reduction: LossReduction = .mean
 ) -> Tensor {
-  sameShape(logits, target, "binaryCrossEntropyWithLogits")
-  let logWeight = positiveWeight.map { 1 + ($0 - 1) * target } ?? Tensor.ones([], dtype: logits.dtype)
-  var losses = (1 - target) * logits + logWeight * (-logits).softplus()
-  if let weight { losses = losses * weight }
-  return reduction.apply(losses)
+  CompositeCall.run("BinaryCrossEntropyWithLogits", inputs: [logits, target, weight, positiveWeight]) {
+    sameShape(logits, target, "binaryCrossEntropyWithLogits")
+    let logWeight = positiveWeight.map { 1 + ($0 - 1) * target } ?? Tensor.ones([], dtype: logits.dtype)
+    var losses = (1 - target) * logits + logWeight * (-logits).softplus()
+    if let weight { losses = losses * weight }
+    return reduction.apply(losses)
+  }
 }
 
 /// Kullback-Leibler divergence with `input` as log-probabilities: target (log target - input)

@@ -3,12 +3,14 @@ extension Tensor {
   ///
   /// `self` is `[..., in]`, `weight` is `[out, in]`, `bias` is `[out]`; the result is `[..., out]`.
   public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    requireFloatingPoint("linear")
-    trapUnless(
-      weight.rank == 2 && shape.last == weight.shape[1],
-      "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
-    let y = matmul(weight.transposed())
-    return bias.map { y + $0 } ?? y
+    CompositeCall.run("Linear", inputs: [self, weight, bias]) {
+      requireFloatingPoint("linear")
+      trapUnless(
+        weight.rank == 2 && shape.last == weight.shape[1],
+        "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
+      let y = matmul(weight.transposed())
+      return bias.map { y + $0 } ?? y
+    }
   }
 
   /// 2-D cross-correlation, as PyTorch's `conv2d`.
@@ -20,31 +22,33 @@ extension Tensor {
     weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0, dilation: Size2D = 1,
     groups: Int = 1
   ) -> Tensor {
-    requireFloatingPoint("conv2d")
-    if rank == 3 {
-      return unsqueezed(at: 0).conv2d(
-        weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
-        groups: groups
-      ).squeezed(at: 0)
+    CompositeCall.run("Conv2d", inputs: [self, weight, bias]) {
+      requireFloatingPoint("conv2d")
+      if rank == 3 {
+        return unsqueezed(at: 0).conv2d(
+          weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+          groups: groups
+        ).squeezed(at: 0)
+      }
+      trapUnless(
+        rank == 4 && weight.rank == 4,
+        "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
+      let (n, c, o) = (shape[0], shape[1], weight.shape[0])
+      trapUnless(
+        groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
+        "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
+      let window = checkedWindow(
+        (weight.shape[2], weight.shape[3]), stride.pair, padding.pair, dilation.pair, op: "conv2d")
+      let (oh, ow) = window.outputSize((shape[2], shape[3]))
+      let cols = unfolded(window)  // [N, C kh kw, L]
+      let k = c / groups * weight.shape[2] * weight.shape[3]
+      // [N, G, C/G kh kw, L] and [G, O/G, C/G kh kw]: one batched matrix product per group.
+      let grouped = cols.reshaped(to: [n, groups, k, oh * ow])
+      let kernels = weight.reshaped(to: [groups, o / groups, k])
+      var y = kernels.matmul(grouped).reshaped(to: [n, o, oh, ow])
+      if let bias { y = y + bias.reshaped(to: [1, o, 1, 1]) }
+      return y
     }
-    trapUnless(
-      rank == 4 && weight.rank == 4,
-      "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
-    let (n, c, o) = (shape[0], shape[1], weight.shape[0])
-    trapUnless(
-      groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
-      "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
-    let window = checkedWindow(
-      (weight.shape[2], weight.shape[3]), stride.pair, padding.pair, dilation.pair, op: "conv2d")
-    let (oh, ow) = window.outputSize((shape[2], shape[3]))
-    let cols = unfolded(window)  // [N, C kh kw, L]
-    let k = c / groups * weight.shape[2] * weight.shape[3]
-    // [N, G, C/G kh kw, L] and [G, O/G, C/G kh kw]: one batched matrix product per group.
-    let grouped = cols.reshaped(to: [n, groups, k, oh * ow])
-    let kernels = weight.reshaped(to: [groups, o / groups, k])
-    var y = kernels.matmul(grouped).reshaped(to: [n, o, oh, ow])
-    if let bias { y = y + bias.reshaped(to: [1, o, 1, 1]) }
-    return y
   }
 
   /// 1-D cross-correlation: `self` is `[N, C, L]` (or `[C, L]`), `weight` is `[O, C / groups, k]`.
@@ -52,13 +56,15 @@ extension Tensor {
     weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0, dilation: Int = 1,
     groups: Int = 1
   ) -> Tensor {
-    requireFloatingPoint("conv1d")
-    trapUnless(rank == 2 || rank == 3, "conv1d: expected input [N, C, L] or [C, L], got \(shape)")
-    trapUnless(weight.rank == 3, "conv1d: expected weight [O, C/groups, k], got \(weight.shape)")
-    return unsqueezed(at: -2).conv2d(
-      weight: weight.unsqueezed(at: 2), bias: bias, stride: Size2D(1, stride), padding: Size2D(0, padding),
-      dilation: Size2D(1, dilation), groups: groups
-    ).squeezed(at: -2)
+    CompositeCall.run("Conv1d", inputs: [self, weight, bias]) {
+      requireFloatingPoint("conv1d")
+      trapUnless(rank == 2 || rank == 3, "conv1d: expected input [N, C, L] or [C, L], got \(shape)")
+      trapUnless(weight.rank == 3, "conv1d: expected weight [O, C/groups, k], got \(weight.shape)")
+      return unsqueezed(at: -2).conv2d(
+        weight: weight.unsqueezed(at: 2), bias: bias, stride: Size2D(1, stride), padding: Size2D(0, padding),
+        dilation: Size2D(1, dilation), groups: groups
+      ).squeezed(at: -2)
+    }
   }
 
   /// The transposed convolution (the gradient of `conv2d` with respect to its input), as PyTorch's
@@ -68,39 +74,42 @@ extension Tensor {
     weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0, outputPadding: Size2D = 0,
     dilation: Size2D = 1, groups: Int = 1
   ) -> Tensor {
-    requireFloatingPoint("convTranspose2d")
-    if rank == 3 {
-      return unsqueezed(at: 0).convTranspose2d(
-        weight: weight, bias: bias, stride: stride, padding: padding,
-        outputPadding: outputPadding, dilation: dilation, groups: groups
-      ).squeezed(at: 0)
+    CompositeCall.run("ConvTranspose2d", inputs: [self, weight, bias]) {
+      requireFloatingPoint("convTranspose2d")
+      if rank == 3 {
+        return unsqueezed(at: 0).convTranspose2d(
+          weight: weight, bias: bias, stride: stride, padding: padding,
+          outputPadding: outputPadding, dilation: dilation, groups: groups
+        ).squeezed(at: 0)
+      }
+      trapUnless(
+        rank == 4 && weight.rank == 4,
+        "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)"
+      )
+      let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+      let (stride, padding, outputPadding, dilation) = (stride.pair, padding.pair, outputPadding.pair, dilation.pair)
+      trapUnless(
+        groups > 0 && c % groups == 0 && weight.shape[0] == c,
+        "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
+      trapUnless(
+        outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
+        "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
+      let (kh, kw) = (weight.shape[2], weight.shape[3])
+      let oPerGroup = weight.shape[1]
+      let o = oPerGroup * groups
+      let window = checkedWindow((kh, kw), stride, padding, dilation, op: "convTranspose2d", fitting: false)
+      let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
+      let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
+      trapUnless(outH > 0 && outW > 0, "convTranspose2d: the output size (\(outH), \(outW)) is not positive")
+      trapUnless(window.outputSize((outH, outW)) == (h, w), "convTranspose2d: inconsistent geometry for input \(shape)")
+      // Columns [N, O kh kw, H W] from each group's weightᵀ · x, then summed into place by fold.
+      let x = reshaped(to: [n, groups, c / groups, h * w])
+      let kernels = weight.reshaped(to: [groups, c / groups, oPerGroup * kh * kw]).transposed()
+      let cols = kernels.matmul(x).reshaped(to: [n, o * kh * kw, h * w])
+      var y = cols.folded(channels: o, size: (outH, outW), window)
+      if let bias { y = y + bias.reshaped(to: [1, o, 1, 1]) }
+      return y
     }
-    trapUnless(
-      rank == 4 && weight.rank == 4,
-      "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)")
-    let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-    let (stride, padding, outputPadding, dilation) = (stride.pair, padding.pair, outputPadding.pair, dilation.pair)
-    trapUnless(
-      groups > 0 && c % groups == 0 && weight.shape[0] == c,
-      "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
-    trapUnless(
-      outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
-      "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
-    let (kh, kw) = (weight.shape[2], weight.shape[3])
-    let oPerGroup = weight.shape[1]
-    let o = oPerGroup * groups
-    let window = checkedWindow((kh, kw), stride, padding, dilation, op: "convTranspose2d", fitting: false)
-    let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
-    let outW = (w - 1) * stride.1 - 2 * padding.1 + dilation.1 * (kw - 1) + outputPadding.1 + 1
-    trapUnless(outH > 0 && outW > 0, "convTranspose2d: the output size (\(outH), \(outW)) is not positive")
-    trapUnless(window.outputSize((outH, outW)) == (h, w), "convTranspose2d: inconsistent geometry for input \(shape)")
-    // Columns [N, O kh kw, H W] from each group's weightᵀ · x, then summed into place by fold.
-    let x = reshaped(to: [n, groups, c / groups, h * w])
-    let kernels = weight.reshaped(to: [groups, c / groups, oPerGroup * kh * kw]).transposed()
-    let cols = kernels.matmul(x).reshaped(to: [n, o * kh * kw, h * w])
-    var y = cols.folded(channels: o, size: (outH, outW), window)
-    if let bias { y = y + bias.reshaped(to: [1, o, 1, 1]) }
-    return y
   }
 
   /// The window, checked; with `fitting`, also that it fits this `[N, C, H, W]` input at least once.

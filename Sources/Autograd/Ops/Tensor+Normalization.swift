@@ -75,37 +75,39 @@ extension Tensor {
     bias: Tensor? = nil, training: Bool, momentum: Double = 0.1,
     epsilon: Double = 1e-5
   ) -> Tensor {
-    trapUnless(rank >= 2, "batchNorm: expected at least [N, C], got \(shape)")
-    let c = shape[1]
-    let axes = [0] + Array(2..<rank)
-    let statShape = [1, c] + Array(repeating: 1, count: rank - 2)
-    let mean: Tensor
-    let variance: Tensor
-    if training {
-      let n = axes.reduce(1) { $0 * shape[$1] }
-      trapUnless(n > 1, "batchNorm: training needs more than one value per channel, got shape \(shape)")
-      mean = self.mean(axes: axes, keepDims: true)
-      variance = (self - mean).pow(2).mean(axes: axes, keepDims: true)
-      withNoGrad {
-        if let runningMean {
-          runningMean.copy(from: (1 - momentum) * runningMean + momentum * mean.detached().reshaped(to: [c]))
+    CompositeCall.run("BatchNorm", inputs: [self, weight, bias]) {
+      trapUnless(rank >= 2, "batchNorm: expected at least [N, C], got \(shape)")
+      let c = shape[1]
+      let axes = [0] + Array(2..<rank)
+      let statShape = [1, c] + Array(repeating: 1, count: rank - 2)
+      let mean: Tensor
+      let variance: Tensor
+      if training {
+        let n = axes.reduce(1) { $0 * shape[$1] }
+        trapUnless(n > 1, "batchNorm: training needs more than one value per channel, got shape \(shape)")
+        mean = self.mean(axes: axes, keepDims: true)
+        variance = (self - mean).pow(2).mean(axes: axes, keepDims: true)
+        withNoGrad {
+          if let runningMean {
+            runningMean.copy(from: (1 - momentum) * runningMean + momentum * mean.detached().reshaped(to: [c]))
+          }
+          if let runningVariance {
+            let unbiased = variance.detached().reshaped(to: [c]) * (Double(n) / Double(n - 1))
+            runningVariance.copy(from: (1 - momentum) * runningVariance + momentum * unbiased)
+          }
         }
-        if let runningVariance {
-          let unbiased = variance.detached().reshaped(to: [c]) * (Double(n) / Double(n - 1))
-          runningVariance.copy(from: (1 - momentum) * runningVariance + momentum * unbiased)
+      } else {
+        guard let runningMean, let runningVariance else {
+          trap("batchNorm: evaluation needs runningMean and runningVariance")
         }
+        mean = runningMean.reshaped(to: statShape)
+        variance = runningVariance.reshaped(to: statShape)
       }
-    } else {
-      guard let runningMean, let runningVariance else {
-        trap("batchNorm: evaluation needs runningMean and runningVariance")
-      }
-      mean = runningMean.reshaped(to: statShape)
-      variance = runningVariance.reshaped(to: statShape)
+      var y = (self - mean) * (variance + epsilon).rsqrt()
+      if let weight { y = y * weight.reshaped(to: statShape) }
+      if let bias { y = y + bias.reshaped(to: statShape) }
+      return y
     }
-    var y = (self - mean) * (variance + epsilon).rsqrt()
-    if let weight { y = y * weight.reshaped(to: statShape) }
-    if let bias { y = y + bias.reshaped(to: statShape) }
-    return y
   }
 
   /// Zeros each element with probability `probability` and scales the rest by 1 / (1 - p), in
@@ -113,9 +115,11 @@ extension Tensor {
   public func dropout(probability: Double, training: Bool = true, generator: inout RandomGenerator) -> Tensor {
     trapUnless(probability >= 0 && probability <= 1, "dropout: probability must be in [0, 1], got \(probability)")
     guard training && probability > 0 else { return self }
-    if probability == 1 { return self * 0 }
-    let keep = Tensor.rand(shape, dtype: .float64, generator: &generator) .>= probability
-    return self * (keep.cast(to: dtype) / (1 - probability))
+    return CompositeCall.run("Dropout", inputs: [self]) {
+      if probability == 1 { return self * 0 }
+      let keep = Tensor.rand(shape, dtype: .float64, generator: &generator) .>= probability
+      return self * (keep.cast(to: dtype) / (1 - probability))
+    }
   }
 
   /// `dropout` with a generator seeded from the global one (see `manualSeed`).
@@ -146,14 +150,16 @@ extension Tensor {
 ///   - paddingIndex: A row (negative counts from the end) that gets no gradient, as
 ///     PyTorch's `padding_idx`: the padding token's vector stays as it is in training.
 public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = nil) -> Tensor {
-  trapUnless(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
-  let picked = weight[indices]
-  guard let paddingIndex else { return picked }
-  let rows = weight.shape[0]
-  trapUnless(
-    paddingIndex >= -rows && paddingIndex < rows,
-    "embedding: paddingIndex \(paddingIndex) is out of range for \(rows) rows")
-  let isPadding = (indices .== Double(paddingIndex < 0 ? paddingIndex + rows : paddingIndex)).unsqueezed(at: -1)
-  // The same values; only the rows picked for other indices pass a gradient back.
-  return Tensor.where(isPadding, picked.detached(), picked)
+  CompositeCall.run("Embedding", inputs: [indices, weight]) {
+    trapUnless(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
+    let picked = weight[indices]
+    guard let paddingIndex else { return picked }
+    let rows = weight.shape[0]
+    trapUnless(
+      paddingIndex >= -rows && paddingIndex < rows,
+      "embedding: paddingIndex \(paddingIndex) is out of range for \(rows) rows")
+    let isPadding = (indices .== Double(paddingIndex < 0 ? paddingIndex + rows : paddingIndex)).unsqueezed(at: -1)
+    // The same values; only the rows picked for other indices pass a gradient back.
+    return Tensor.where(isPadding, picked.detached(), picked)
+  }
 }

@@ -6,39 +6,47 @@ extension Tensor {
   public func maxPool2d(
     kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1
   ) -> Tensor {
-    requireFloatingPoint("maxPool2d")
-    return pool2d(
-      kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, dilation.pair, op: "maxPool2d", padValue: -.infinity
-    ) {
-      $0.max(axis: 2)
+    CompositeCall.run("MaxPool2d", inputs: [self]) {
+      requireFloatingPoint("maxPool2d")
+      return pool2d(
+        kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, dilation.pair, op: "maxPool2d", padValue: -.infinity
+      ) {
+        $0.max(axis: 2)
+      }
     }
   }
 
   /// The mean of each `kernelSize` window; padding counts as zeros in the mean (PyTorch's
   /// `count_include_pad=True`).
   public func avgPool2d(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0) -> Tensor {
-    requireFloatingPoint("avgPool2d")
-    return pool2d(kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, (1, 1), op: "avgPool2d", padValue: 0) {
-      $0.mean(axis: 2)
+    CompositeCall.run("AvgPool2d", inputs: [self]) {
+      requireFloatingPoint("avgPool2d")
+      return pool2d(kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, (1, 1), op: "avgPool2d", padValue: 0) {
+        $0.mean(axis: 2)
+      }
     }
   }
 
   /// The 1-D maximum pooling of a `[N, C, L]` (or `[C, L]`) tensor.
   public func maxPool1d(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) -> Tensor {
-    requireFloatingPoint("maxPool1d")
-    return unsqueezed(at: -2).maxPool2d(
-      kernelSize: Size2D(1, kernelSize), stride: Size2D(1, stride ?? kernelSize), padding: Size2D(0, padding),
-      dilation: Size2D(1, dilation)
-    ).squeezed(at: -2)
+    CompositeCall.run("MaxPool1d", inputs: [self]) {
+      requireFloatingPoint("maxPool1d")
+      return unsqueezed(at: -2).maxPool2d(
+        kernelSize: Size2D(1, kernelSize), stride: Size2D(1, stride ?? kernelSize), padding: Size2D(0, padding),
+        dilation: Size2D(1, dilation)
+      ).squeezed(at: -2)
+    }
   }
 
   /// The 1-D average pooling of a `[N, C, L]` (or `[C, L]`) tensor.
   public func avgPool1d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
-    requireFloatingPoint("avgPool1d")
-    return unsqueezed(at: -2).avgPool2d(
-      kernelSize: Size2D(1, kernelSize), stride: Size2D(1, stride ?? kernelSize), padding: Size2D(0, padding)
-    )
-    .squeezed(at: -2)
+    CompositeCall.run("AvgPool1d", inputs: [self]) {
+      requireFloatingPoint("avgPool1d")
+      return unsqueezed(at: -2).avgPool2d(
+        kernelSize: Size2D(1, kernelSize), stride: Size2D(1, stride ?? kernelSize), padding: Size2D(0, padding)
+      )
+      .squeezed(at: -2)
+    }
   }
 
   private func pool2d(
@@ -63,22 +71,24 @@ extension Tensor {
   /// The mean over adaptive windows giving an `outputSize` result, as PyTorch's
   /// `adaptive_avg_pool2d`: output cell i covers input rows ⌊iH/Ho⌋ ..< ⌈(i+1)H/Ho⌉.
   public func adaptiveAvgPool2d(outputSize: Size2D) -> Tensor {
-    requireFloatingPoint("adaptiveAvgPool2d")
-    let outputSize = outputSize.pair
-    trapUnless(rank == 3 || rank == 4, "adaptiveAvgPool2d: expected [N, C, H, W] or [C, H, W], got \(shape)")
-    trapUnless(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size \(outputSize) must be positive")
-    // Averaging is linear: out = Pₕ · x · Pᵥᵀ with row-averaging matrices.
-    func averaging(_ outSize: Int, _ inSize: Int) -> Tensor {
-      var m = [Double](repeating: 0, count: outSize * inSize)
-      for i in 0..<outSize {
-        let start = i * inSize / outSize
-        let end = ((i + 1) * inSize + outSize - 1) / outSize
-        for j in start..<end { m[i * inSize + j] = 1 / Double(end - start) }
+    CompositeCall.run("AdaptiveAvgPool2d", inputs: [self]) {
+      requireFloatingPoint("adaptiveAvgPool2d")
+      let outputSize = outputSize.pair
+      trapUnless(rank == 3 || rank == 4, "adaptiveAvgPool2d: expected [N, C, H, W] or [C, H, W], got \(shape)")
+      trapUnless(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size \(outputSize) must be positive")
+      // Averaging is linear: out = Pₕ · x · Pᵥᵀ with row-averaging matrices.
+      func averaging(_ outSize: Int, _ inSize: Int) -> Tensor {
+        var m = [Double](repeating: 0, count: outSize * inSize)
+        for i in 0..<outSize {
+          let start = i * inSize / outSize
+          let end = ((i + 1) * inSize + outSize - 1) / outSize
+          for j in start..<end { m[i * inSize + j] = 1 / Double(end - start) }
+        }
+        return Tensor(m, shape: [outSize, inSize], dtype: dtype)
       }
-      return Tensor(m, shape: [outSize, inSize], dtype: dtype)
+      let ph = averaging(outputSize.0, shape[rank - 2])
+      let pw = averaging(outputSize.1, shape[rank - 1])
+      return ph.matmul(self).matmul(pw.transposed())
     }
-    let ph = averaging(outputSize.0, shape[rank - 2])
-    let pw = averaging(outputSize.1, shape[rank - 1])
-    return ph.matmul(self).matmul(pw.transposed())
   }
 }

@@ -27,6 +27,16 @@ public struct ComputationGraph {
     case output
   }
 
+  /// How much of the recording a picture shows.
+  public enum Level: Sendable {
+    /// Each function the program called as one node: a composite op (`conv2d`, `linear`,
+    /// `crossEntropy`, which record several ops) is drawn with the inputs it was given, and the
+    /// gradient it sends each of them.
+    case calls
+    /// Every op the engine recorded: the views, products and reductions a composite op is made of.
+    case recordedOps
+  }
+
   public struct Node {
     /// Position in `nodes`; inputs always come before the ops that read them.
     public var id: Int
@@ -47,6 +57,8 @@ public struct ComputationGraph {
     public var gradient: Tensor?
     public var shape: [Int] { value.shape }
     public var dtype: DType { value.dtype }
+    /// Whether `name` was made up (`t3`): such names are numbered once the nodes are final.
+    var isNameGenerated = false
   }
 
   public struct Edge {
@@ -63,14 +75,14 @@ public struct ComputationGraph {
     public var sentGradient: Tensor?
   }
 
-  public private(set) var nodes: [Node] = []
-  public private(set) var edges: [Edge] = []
+  public internal(set) var nodes: [Node] = []
+  public internal(set) var edges: [Edge] = []
   /// For each node, the indices in `edges` of its inputs' edges, in slot order.
-  public private(set) var inputEdges: [[Int]] = []
+  public internal(set) var inputEdges: [[Int]] = []
   /// Whether gradients could be computed (not when an earlier backward already freed the graph).
   public private(set) var hasGradients = false
   /// The ops (ids in `nodes`) in the order the engine ran their backward rules, output first.
-  public private(set) var backwardOrder: [Int] = []
+  public internal(set) var backwardOrder: [Int] = []
 
   /// Runs `body` with every op it records keeping its input tensors, so that a `ComputationGraph`
   /// of a result can show every value. Costs the memory of those values until the graph is freed.
@@ -88,8 +100,10 @@ public struct ComputationGraph {
   ///     output is seeded with ones.
   ///   - data: Leaves to draw as data inputs although they require grad (an input whose gradient
   ///     is wanted: which pixels of an image mattered).
+  ///   - level: Composite ops as one node each (the default), or every recorded op.
   public init(
-    of output: Tensor, names: [String: Tensor] = [:], gradients computeGradients: Bool = true, data: [Tensor] = []
+    of output: Tensor, names: [String: Tensor] = [:], gradients computeGradients: Bool = true, data: [Tensor] = [],
+    level: Level = .calls
   ) {
     let dataLeaves = Set(data.map(ObjectIdentifier.init))
     var nameOf: [ObjectIdentifier: String] = [:]
@@ -100,7 +114,6 @@ public struct ComputationGraph {
     for tensor in order {
       for saved in tensor.gradFn?.saved ?? [] { savedStorages.insert(ObjectIdentifier(saved.storage)) }
     }
-    var generated = 0
     for tensor in order {
       let id = nodes.count
       index[ObjectIdentifier(tensor)] = id
@@ -109,33 +122,49 @@ public struct ComputationGraph {
         ? .output
         : tensor.gradFn != nil
           ? .operation : tensor.requiresGrad && !dataLeaves.contains(ObjectIdentifier(tensor)) ? .parameter : .input
-      let name: String
-      if let given = nameOf[ObjectIdentifier(tensor)] {
-        name = given
-      } else if tensor.gradFn == nil && tensor.count == 1 && !tensor.requiresGrad {
-        name = pythonRepr(tensor.item())
-      } else {
-        generated += 1
-        name = tensor === output ? "output" : "t\(generated)"
-      }
+      let name = tensor === output ? nameOf[ObjectIdentifier(tensor)] ?? "output" : Self.name(of: tensor, nameOf)
       let op = tensor.gradFn.map { String(describing: $0.name).replacingOccurrences(of: "Backward", with: "") }
       nodes.append(
         Node(
-          id: id, name: name, role: role, op: op, detail: tensor.gradFn?.detail, formula: nil,
+          id: id, name: name ?? "", role: role, op: op, detail: tensor.gradFn?.detail, formula: nil,
           isSaved: savedStorages.contains(ObjectIdentifier(tensor.storage)),
-          value: tensor.detached(), gradient: nil))
+          value: tensor.detached(), gradient: nil, isNameGenerated: name == nil))
       inputEdges.append([])
       for (slot, input) in (tensor.gradFn?.recordedInputs ?? []).enumerated() {
         inputEdges[id].append(edges.count)
         edges.append(Edge(from: index[ObjectIdentifier(input)]!, to: id, slot: slot))
       }
-      if let op {
-        let inputNames = inputEdges[id].map { nodes[edges[$0].from].name }
-        nodes[id].formula = Self.formula(op: op, detail: nodes[id].detail, inputs: inputNames)
-      }
     }
     if computeGradients && output.requiresGrad && Self.isIntact(order) {
       addGradients(order: order, output: output)
+    }
+    if level == .calls {
+      collapseCompositeCalls(order: order, nameOf: nameOf) { tensor in
+        tensor.requiresGrad && !dataLeaves.contains(ObjectIdentifier(tensor)) ? .parameter : .input
+      }
+    }
+    // Made-up names numbered in order, then each op written with its inputs' names.
+    var generated = 0
+    for id in nodes.indices where nodes[id].isNameGenerated {
+      generated += 1
+      nodes[id].name = "t\(generated)"
+    }
+    for id in nodes.indices {
+      guard let op = nodes[id].op else { continue }
+      let inputNames = inputEdges[id].map { nodes[edges[$0].from].name }
+      nodes[id].formula = Self.formula(op: op, detail: nodes[id].detail, inputs: inputNames)
+    }
+  }
+
+  /// The name given to `tensor`, a constant's value, or `nil` for one to be made up.
+  static func name(of tensor: Tensor, _ nameOf: [ObjectIdentifier: String]) -> String? {
+    if let given = nameOf[ObjectIdentifier(tensor)] { return given }
+    guard tensor.gradFn == nil && tensor.count == 1 && !tensor.requiresGrad else { return nil }
+    // As Python writes the value: 0.5, 2 (an int64 label), True.
+    switch tensor.dtype {
+    case .bool: return tensor.item() != 0 ? "True" : "False"
+    case let dtype where !dtype.isFloatingPoint: return String(Int64(tensor.item()))
+    default: return pythonRepr(tensor.item())
     }
   }
 
