@@ -1,21 +1,33 @@
 import Autograd
 import Testing
 
-/// Checks the first (and, unless turned off, second) derivatives of `f` against finite differences,
-/// at seeded inputs of `shapes` uniform in `range`, recording a test issue with the worst element.
+/// The one gradient check of the op tests: the first (and, unless turned off, second) derivatives
+/// of `f` at `inputs` against central finite differences in Float64, recording a test issue with
+/// the worst element. `secondOrderOf` is what the second-order check differentiates (`f` itself
+/// unless given: ops that are linear in their input, as indexing, have a zero second derivative, so
+/// their checks square the result to have something to see). `label` names the case in messages.
+func checkBothOrders(
+  inputs: [Tensor], secondOrder: Bool = true, secondOrderOf: ((Tensor) -> Tensor)? = nil, label: String = "",
+  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
+) {
+  let first = gradCheckReport(inputs, f)
+  #expect(first.passed, "\(label) first order: \(first)", sourceLocation: sourceLocation)
+  if secondOrder {
+    let second = gradGradCheckReport(inputs, secondOrderOf.map { g in { g(f($0)) } } ?? f)
+    #expect(second.passed, "\(label) second order: \(second)", sourceLocation: sourceLocation)
+  }
+}
+
+/// `checkBothOrders` at seeded inputs of `shapes`, uniform in `range`.
 func checkBothOrders(
   _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64,
-  secondOrder: Bool = true, sourceLocation: SourceLocation = #_sourceLocation,
-  _ f: @escaping ([Tensor]) -> Tensor
+  secondOrder: Bool = true, secondOrderOf: ((Tensor) -> Tensor)? = nil,
+  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
 ) {
   var g = RandomGenerator(seed: seed)
   let inputs = shapes.map {
     Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound
   }
-  let first = gradCheckReport(inputs, f)
-  #expect(first.passed, "first order: \(first)", sourceLocation: sourceLocation)
-  if secondOrder {
-    let second = gradGradCheckReport(inputs, f)
-    #expect(second.passed, "second order: \(second)", sourceLocation: sourceLocation)
-  }
+  checkBothOrders(
+    inputs: inputs, secondOrder: secondOrder, secondOrderOf: secondOrderOf, sourceLocation: sourceLocation, f)
 }

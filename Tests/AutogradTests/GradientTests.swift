@@ -10,19 +10,13 @@ private let broadcastPairs: [([Int], [Int])] = [
   ([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3]), ([2, 3, 4], [3, 1]),
 ]
 
+/// Both orders (the backward rules are themselves differentiated correctly); inputs from seed 1
+/// unless given.
 private func check(
   _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
-  _ f: @escaping ([Tensor]) -> Tensor
+  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
 ) {
-  var g = RandomGenerator(seed: seed)
-  let inputs = shapes.map {
-    Tensor.rand($0, dtype: .float64, generator: &g) * (range.upperBound - range.lowerBound) + range.lowerBound
-  }
-  let report = gradCheckReport(inputs, f)
-  #expect(report.passed, "\(report)")
-  // Second order: the backward rules are themselves differentiated correctly.
-  let second = gradGradCheckReport(inputs, f)
-  #expect(second.passed, "second order: \(second)")
+  checkBothOrders(shapes, in: range, seed: seed, sourceLocation: sourceLocation, f)
 }
 
 @Suite("Gradients of element-wise ops") struct UnaryGradientTests {

@@ -15,13 +15,11 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     }
 }
 
-private func checkGradients(_ inputs: [Tensor], secondOrder: Bool = true, _ f: @escaping ([Tensor]) -> Tensor) {
-  let first = gradCheckReport(inputs, f)
-  #expect(first.passed, "first order: \(first)")
-  if secondOrder {
-    let second = gradGradCheckReport(inputs, f)
-    #expect(second.passed, "second order: \(second)")
-  }
+private func checkGradients(
+  _ inputs: [Tensor], secondOrder: Bool = true, sourceLocation: SourceLocation = #_sourceLocation,
+  _ f: @escaping ([Tensor]) -> Tensor
+) {
+  checkBothOrders(inputs: inputs, secondOrder: secondOrder, sourceLocation: sourceLocation, f)
 }
 
 /// Direct 2-D cross-correlation by its definition, for comparison.
