@@ -62,7 +62,8 @@ private func close(_ a: Tensor, _ b: Tensor) -> Bool {
     {
       let inputs = shapes.enumerated().map { random($0.element, seed: 20 + UInt64($0.offset)) }
       // Products are linear in each operand: the second-order check squares the result.
-      checkBothOrders(inputs: inputs, secondOrderOf: { $0.pow(2) }, label: equation) { Tensor.einsum(equation, $0) }
+      let squared: (Tensor) -> Tensor = { $0.pow(2) }
+      checkBothOrders(inputs: inputs, secondOrderOf: squared, label: equation) { Tensor.einsum(equation, $0) }
     }
     #expect(gradCheck([random([3], seed: 30), random([3], seed: 31)]) { $0[0].dot($0[1]) })
     #expect(gradCheck([random([3], seed: 32), random([2], seed: 33)]) { $0[0].outer($0[1]) })
