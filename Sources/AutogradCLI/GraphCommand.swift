@@ -23,10 +23,10 @@ struct GraphCommand: ParsableCommand {
   var html: String?
 
   func run() throws {
-    let graph = try source.graph()
+    let (graph, everyOp) = try source.graphs()
     if let html {
       let url = URL(fileURLWithPath: html)
-      try write(graph.html(), to: url)
+      try write(graph.html(everyOp: everyOp), to: url)
       print("wrote \(url.path): \(graph.nodes.count) nodes, \(graph.backwardOrder.count) backward steps")
       return
     }

@@ -42,11 +42,18 @@ struct GraphSource: ParsableArguments {
   var everyOp = false
 
   /// The description of the graph to draw or explain.
-  func graph() throws -> ComputationGraph {
+  func graph() throws -> ComputationGraph { try graphs().shown }
+
+  /// The description at the level asked for, and, when that is the calls the program made and a
+  /// composite op is among them, the same graph with every recorded op (for the page to expand).
+  func graphs() throws -> (shown: ComputationGraph, everyOp: ComputationGraph?) {
     let (output, names) = try build()
     // The checkpoint's digit requires grad (the picture shows which pixels mattered), but it is data.
     let data = checkpoint == nil ? [] : names["input"].map { [$0] } ?? []
-    return ComputationGraph(of: output, names: names, data: data, level: everyOp ? .recordedOps : .calls)
+    let everyOpGraph = ComputationGraph(of: output, names: names, data: data, level: .recordedOps)
+    if everyOp { return (everyOpGraph, nil) }
+    let calls = ComputationGraph(of: output, names: names, data: data, level: .calls)
+    return (calls, calls.nodes.count < everyOpGraph.nodes.count ? everyOpGraph : nil)
   }
 
   /// The output tensor, with names for the tensors of its graph, recorded with every value for the picture.

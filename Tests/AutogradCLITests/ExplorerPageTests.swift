@@ -66,4 +66,30 @@ import Testing
       element("narration", in: page).contains("b now holds 6.0 + 6.0 = 12.0, its whole gradient"),
       "\(element("narration", in: page))")
   }
+
+  @Test func aModelsPageExpandsItsCompositeOpsIntoEveryOp() throws {
+    guard Self.chromium != nil || Self.isRequired else {
+      print("notice: chromium is not installed, so the explorer page is not checked in a browser")
+      return
+    }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-explorer-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let model = folder.appendingPathComponent("cnn.safetensors").path
+    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd") }
+    #expect(try ChildProcess.run(tool, ["train", "--model", "cnn", "--epochs", "1", "--save", model]).status == 0)
+    // The calls: 26 boxes, so step 26 starts backward and step 27 is the loss's own rule.
+    let calls = try #require(try dom(["--checkpoint", model], fragment: "#step=27"))
+    #expect(element("narration", in: calls).contains("[CrossEntropyBackward]"), "\(element("narration", in: calls))")
+    #expect(element("toggle", in: calls).contains(">every op</button>"))
+    #expect(calls.contains("<section id=\"picture-every\" class=\"picture\" hidden"))
+    // Every op: the cross-entropy is the ops it recorded, the first of them a sum.
+    let everyOp = try #require(try dom(["--checkpoint", model], fragment: "#view=every&step=59"))
+    let narration = element("narration", in: everyOp)
+    #expect(!narration.contains("CrossEntropy") && narration.contains("Backward]"), "\(narration)")
+    #expect(element("toggle", in: everyOp).contains(">calls</button>"))
+    #expect(everyOp.contains("<section id=\"picture\" class=\"picture\" hidden"))
+    // The op being stepped through is highlighted in the expanded picture.
+    #expect(everyOp.contains(/class="node[^"]* active[^"]*" id="xn\d+"/), "\(everyOp.prefix(3000))")
+  }
 }

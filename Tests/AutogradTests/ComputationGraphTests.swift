@@ -222,7 +222,7 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     let urls = page.matches(of: /https?:\/\/[^"' ]+/).map { String(page[$0.range]) }
     #expect(urls.allSatisfy { $0 == "http://www.w3.org/2000/svg" }, "\(urls)")
     #expect(page.components(separatedBy: "<script").count == 3)
-    let start = try #require(page.range(of: "<script id=\"graph-data\" type=\"application/json\">"))
+    let start = try #require(page.range(of: "<script id=\"picture-data\" type=\"application/json\" data-prefix=\"\">"))
     let end = try #require(page[start.upperBound...].range(of: "</script>"))
     let json = String(page[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "<\\/", with: "</")
     // JSONDecoder, which reads numbers back exactly (as a browser does).
@@ -302,6 +302,10 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     #expect(conv.formula == "conv2d(x, k, b)")
     #expect(graph.nodes.first { $0.name == "x" }?.role == .input)
     #expect(graph.nodes.first { $0.op == "CrossEntropy" }?.formula == "crossEntropy(t5, labels)")
+    // Integer and bool values as Python prints them.
+    #expect(ComputationGraph.summary(labels) == "[2] [1, 3]")
+    #expect(ComputationGraph.summary(Tensor(integers: [7], shape: [])) == "7")
+    #expect(ComputationGraph.summary(Tensor(bools: [true, false])) == "[2] [True, False]")
     // What each call sends its inputs is what backward gives them, and its local gradient is its
     // product for ones.
     loss.backward()

@@ -247,8 +247,16 @@ public struct ComputationGraph {
   /// always written in full, as Python writes them: `2.0`).
   public static func summary(_ t: Tensor, showingShape: Bool = true, significantDigits: Int? = 4) -> String {
     let values = t.scalars(as: Double.self)
-    if values.count == 1 { return number(values[0], significantDigits: significantDigits) }
-    let shown = values.prefix(4).map { number($0, significantDigits: significantDigits ?? 17) }
+    // Integers and bools as Python prints them (a class label is 3, not 3.0).
+    func text(_ v: Double) -> String {
+      switch t.dtype {
+      case .bool: v != 0 ? "True" : "False"
+      case let dtype where !dtype.isFloatingPoint: String(Int64(v))
+      default: number(v, significantDigits: values.count == 1 ? significantDigits : significantDigits ?? 17)
+      }
+    }
+    if values.count == 1 { return text(values[0]) }
+    let shown = values.prefix(4).map(text)
     let list = "[\(shown.joined(separator: ", "))\(values.count > 4 ? ", …" : "")]"
     return showingShape ? "\(t.shape) \(list)" : list
   }

@@ -15,12 +15,27 @@ extension ComputationGraph {
   /// Every number on the page was computed by the forward pass and by the engine's backward rules
   /// (in the order it ran them) when this description was built; the page's script only shows
   /// them.
-  public func html(title: String = "Back-propagation, step by step") -> String {
-    let data = HTMLExplorerData(graph: self).json()
-    // A "</" inside the JSON would end the script element.
-    let safeData = data.replacingOccurrences(of: "</", with: "<\\/")
-    let svg = GraphPicture(graph: self, collapse: false).svg()
-      .replacingOccurrences(of: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", with: "")
+  ///
+  /// With `everyOp` (the same output described at `.recordedOps` level), a button switches to
+  /// that picture, where each composite op is expanded into the ops it recorded, and back
+  /// (`#view=every` in the address opens it).
+  public func html(title: String = "Back-propagation, step by step", everyOp: ComputationGraph? = nil) -> String {
+    func view(_ graph: ComputationGraph, id: String, prefix: String, hidden: Bool) -> (section: String, data: String) {
+      // A "</" inside the JSON would end the script element.
+      let data = HTMLExplorerData(graph: graph).json().replacingOccurrences(of: "</", with: "<\\/")
+      let svg = GraphPicture(graph: graph, collapse: false).svg(idPrefix: prefix)
+        .replacingOccurrences(of: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", with: "")
+      return (
+        "  <section id=\"\(id)\" class=\"picture\"\(hidden ? " hidden" : "")>\n\(svg)  </section>\n",
+        "<script id=\"\(id)-data\" type=\"application/json\" data-prefix=\"\(prefix)\">\(data)</script>\n"
+      )
+    }
+    let views =
+      [view(self, id: "picture", prefix: "", hidden: false)]
+      + (everyOp.map { [view($0, id: "picture-every", prefix: "x", hidden: true)] } ?? [])
+    let toggle =
+      everyOp == nil
+      ? "" : "\n    <button id=\"toggle\" title=\"expand composite ops into the ops they recorded\">every op</button>"
     return """
       <!DOCTYPE html>
       <html lang="en">
@@ -41,13 +56,11 @@ extension ComputationGraph {
           <button id="next" title="step on">▶</button>
           <button id="last" title="last step">▶|</button>
           <input id="slider" type="range" min="0" value="0" aria-label="step">
-          <span id="position"></span>
+          <span id="position"></span>\(toggle)
         </div>
       </header>
       <main>
-        <section id="picture">
-      \(svg)
-        </section>
+      \(views.map(\.section).joined())
         <aside>
           <h2 id="phase"></h2>
           <pre id="narration"></pre>
@@ -57,7 +70,7 @@ extension ComputationGraph {
           <ol id="story"></ol>
         </aside>
       </main>
-      <script id="graph-data" type="application/json">\(safeData)</script>
+      \(views.map(\.data).joined())
       <script>
       \(Self.explorerScript)
       </script>
@@ -73,7 +86,7 @@ extension ComputationGraph {
     h1 { font-size: 18px; margin: 4px 0; } h2 { font-size: 14px; margin: 12px 0 4px; }
     #controls button { font-size: 14px; margin-right: 4px; } #slider { width: 40%; vertical-align: middle; }
     main { display: flex; gap: 16px; padding: 8px 16px; }
-    #picture { flex: 3; overflow: auto; } aside { flex: 2; min-width: 280px; }
+    section.picture { flex: 3; overflow: auto; } section.picture[hidden] { display: none; } aside { flex: 2; min-width: 280px; }
     #narration { background: #f6f8fa; padding: 8px; white-space: pre-wrap; font-size: 13px; min-height: 5em; }
     #details { font-size: 13px; } #details pre { white-space: pre-wrap; max-height: 16em; overflow: auto; background: #f6f8fa; padding: 6px; }
     #story { font-size: 12px; padding-left: 24px; } #story li { cursor: pointer; white-space: pre-wrap; }
@@ -85,19 +98,35 @@ extension ComputationGraph {
     """
 
   static let explorerScript = """
-    const data = JSON.parse(document.getElementById('graph-data').textContent);
-    const steps = data.steps;
+    // One view per picture: the calls the program made, and (when the page has it) every op.
+    const views = Array.from(document.querySelectorAll('script[type="application/json"]')).map(script => ({
+      name: script.id === 'picture-every-data' ? 'every' : 'calls',
+      data: JSON.parse(script.textContent),
+      prefix: script.dataset.prefix,
+      section: document.getElementById(script.id.replace(/-data$/, '')),
+    }));
+    let view = views[0], data = view.data, steps = data.steps;
     const slider = document.getElementById('slider');
-    slider.max = String(steps.length - 1);
-    let current = 0, timer = null;
+    let current = 0, timer = null, selected = null;
     const story = document.getElementById('story');
-    steps.forEach((step, i) => {
-      const item = document.createElement('li');
-      item.textContent = step.text;
-      item.addEventListener('click', () => show(i));
-      story.appendChild(item);
-    });
-    function nodeGroup(i) { return document.getElementById('n' + i); }
+    function choose(name) {
+      view = views.find(v => v.name === name) || views[0];
+      data = view.data;
+      steps = data.steps;
+      views.forEach(v => { v.section.hidden = v !== view; });
+      const toggle = document.getElementById('toggle');
+      if (toggle) toggle.textContent = view.name === 'every' ? 'calls' : 'every op';
+      slider.max = String(steps.length - 1);
+      story.innerHTML = '';
+      steps.forEach((step, i) => {
+        const item = document.createElement('li');
+        item.textContent = step.text;
+        item.addEventListener('click', () => show(i));
+        story.appendChild(item);
+      });
+    }
+    choose('calls');
+    function nodeGroup(i) { return document.getElementById(view.prefix + 'n' + i); }
     function show(index) {
       current = Math.max(0, Math.min(steps.length - 1, index));
       const step = steps[current];
@@ -120,7 +149,7 @@ extension ComputationGraph {
         }
       });
       data.edges.forEach((edge, k) => {
-        const group = document.getElementById('e' + k);
+        const group = document.getElementById(view.prefix + 'e' + k);
         if (group) group.classList.toggle('active', (step.edges || []).includes(k));
       });
       document.getElementById('phase').textContent = step.phase;
@@ -128,11 +157,13 @@ extension ComputationGraph {
       document.getElementById('position').textContent = 'step ' + current + ' (0 to ' + (steps.length - 1) + ')';
       slider.value = String(current);
       Array.from(story.children).forEach((item, i) => item.classList.toggle('current', i === current));
-      const hash = '#step=' + current + (selected !== null ? '&node=' + selected : '');
+      const hash = '#step=' + current + (selected !== null ? '&node=' + selected : '')
+        + (view.name === 'every' ? '&view=every' : '');
       if (location.hash !== hash) history.replaceState(null, '', hash);
     }
-    let selected = null;
     function fromHash() {
+      const wanted = /view=every/.test(location.hash) ? 'every' : 'calls';
+      if (wanted !== view.name) { selected = null; choose(wanted); }
       const step = /step=(\\d+)/.exec(location.hash);
       const node = /node=(\\d+)/.exec(location.hash);
       if (node && data.nodes[parseInt(node[1], 10)]) details(parseInt(node[1], 10));
@@ -164,10 +195,18 @@ extension ComputationGraph {
         }
       }
     }
-    data.nodes.forEach((node, i) => {
-      const group = nodeGroup(i);
+    views.forEach(v => v.data.nodes.forEach((node, i) => {
+      const group = document.getElementById(v.prefix + 'n' + i);
       if (group) group.addEventListener('click', () => { details(i); show(current); });
-    });
+    }));
+    const toggle = document.getElementById('toggle');
+    if (toggle) toggle.onclick = () => {
+      pause();
+      selected = null;
+      document.getElementById('details').textContent = 'Click a box to see its full value, its gradient and its local gradients.';
+      choose(view.name === 'every' ? 'calls' : 'every');
+      show(0);
+    };
     function pause() { if (timer) { clearInterval(timer); timer = null; } document.getElementById('play').textContent = '▶ play'; }
     document.getElementById('first').onclick = () => { pause(); show(0); };
     document.getElementById('back').onclick = () => { pause(); show(current - 1); };

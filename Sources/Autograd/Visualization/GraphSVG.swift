@@ -168,7 +168,8 @@ struct GraphPicture {
     layer.sort { key[$0]! < key[$1]! || key[$0]! == key[$1]! && position[$0] < position[$1] }
   }
 
-  func svg() -> String {
+  /// The picture as SVG; each box's and arrow's element id (`n3`, `e5`) starts with `idPrefix`.
+  func svg(idPrefix: String = "") -> String {
     let legendWidth = GraphStyle.legend.map { 48 + Double($0.0.count) * Self.charWidth }.reduce(20, +)
     let width = Swift.max((boxes.map { $0.x + $0.width }.max() ?? 0) + 20, legendWidth)
     let height = Swift.max((boxes.map { $0.y + $0.height }.max() ?? 0) + 20, 90)
@@ -207,7 +208,7 @@ struct GraphPicture {
           "M\(Self.number(x1)),\(Self.number(y1)) C\(Self.number(x1 + bend)),\(Self.number(y1)) \(Self.number(x2 - bend)),\(Self.number(y2)) \(Self.number(x2)),\(Self.number(y2))"
       }
       out +=
-        "<g class=\"edge\" id=\"e\(arrowIndex)\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
+        "<g class=\"edge\" id=\"\(idPrefix)e\(arrowIndex)\"><path class=\"edge\" d=\"\(path)\" fill=\"none\" stroke=\"#444444\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>"
       if !arrow.label.isEmpty { out += "<title>\(Self.escaped(arrow.label))</title>" }
       if let placed = placements[arrowIndex] {
         out +=
@@ -217,7 +218,7 @@ struct GraphPicture {
     }
     for (i, box) in boxes.enumerated() {
       out +=
-        "<g class=\"node\" id=\"n\(i)\">\(Self.rect(x: box.x, y: box.y, width: box.width, height: box.height, style: box.style))"
+        "<g class=\"node\" id=\"\(idPrefix)n\(i)\">\(Self.rect(x: box.x, y: box.y, width: box.width, height: box.height, style: box.style))"
       out += "<text x=\"\(Self.number(box.x + Self.padding))\" y=\"\(Self.number(box.y + Self.padding + 8))\">"
       for (k, line) in box.lines.enumerated() {
         let weight = k == 0 ? " font-weight=\"bold\"" : ""
