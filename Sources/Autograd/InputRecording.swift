@@ -53,3 +53,17 @@ final class CompositeCall: @unchecked Sendable {
     return $current.withValue(CompositeCall(name: name, inputs: inputs.compactMap { $0 }), operation: body)
   }
 }
+
+/// The modules whose computation is running, outermost first, while pictures are recorded: the
+/// ops recorded inside point to them, so that a picture can group a model's ops by module.
+/// AutogradNN's modules enter here (`Module.grouped`); Autograd knows them only by identity.
+package enum ModuleScope {
+  /// The modules running now, outermost first (empty outside any, or when not recording).
+  @TaskLocal package static var current: [ObjectIdentifier] = []
+
+  /// Runs `body` as the computation of the module `module`.
+  package static func run<R>(_ module: ObjectIdentifier, _ body: () -> R) -> R {
+    guard InputRecording.isEnabled else { return body() }
+    return $current.withValue(current + [module], operation: body)
+  }
+}

@@ -117,6 +117,7 @@ final class Node {
     var creationTrace: CreationTrace?
     var recordedInputs = TensorList()
     var compositeCall: CompositeCall?
+    var modules: [ObjectIdentifier] = []
   }
   @exclusivity(unchecked) private var extras: Extras?
   private var ensuredExtras: Extras {
@@ -160,6 +161,11 @@ final class Node {
   var compositeCall: CompositeCall? {
     get { extras?.compositeCall }
     set { ensuredExtras.compositeCall = newValue }
+  }
+  /// The modules whose computation recorded this op, outermost first (pictures only).
+  var modules: [ObjectIdentifier] {
+    get { extras?.modules ?? [] }
+    set { ensuredExtras.modules = newValue }
   }
   /// Moves the composite call out (for teardown).
   func takeCompositeCall() -> CompositeCall? {
@@ -219,6 +225,7 @@ extension Tensor {
     if InputRecording.isEnabled {
       node.recordedInputs = inputs
       node.compositeCall = CompositeCall.current
+      node.modules = ModuleScope.current
     }
     gradFn = node
     return self

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Autograd
 import AutogradExamples
+import AutogradNN
 import Foundation
 
 /// Which computation `graph` and `explain` show: the lecture's model, an expression, or the
@@ -47,25 +48,31 @@ struct GraphSource: ParsableArguments {
   /// The description at the level asked for, and, when that is the calls the program made and a
   /// composite op is among them, the same graph with every recorded op (for the page to expand).
   func graphs() throws -> (shown: ComputationGraph, everyOp: ComputationGraph?) {
-    let (output, names) = try build()
+    let (output, names, model) = try build()
     // The checkpoint's digit requires grad (the picture shows which pixels mattered), but it is data.
     let data = checkpoint == nil ? [] : names["input"].map { [$0] } ?? []
-    let everyOpGraph = ComputationGraph(of: output, names: names, data: data, level: .recordedOps)
+    func describe(_ level: ComputationGraph.Level) -> ComputationGraph {
+      guard let model else { return ComputationGraph(of: output, names: names, data: data, level: level) }
+      return ComputationGraph(of: output, model: model, names: names, data: data, level: level)
+    }
+    let everyOpGraph = describe(.recordedOps)
     if everyOp { return (everyOpGraph, nil) }
-    let calls = ComputationGraph(of: output, names: names, data: data, level: .calls)
+    let calls = describe(.calls)
     return (calls, calls.nodes.count < everyOpGraph.nodes.count ? everyOpGraph : nil)
   }
 
-  /// The output tensor, with names for the tensors of its graph, recorded with every value for the picture.
-  func build() throws -> (output: Tensor, names: [String: Tensor]) {
-    try ComputationGraph.recording { try buildGraph() }
+  /// The output tensor, with names for the tensors of its graph, recorded with every value for the
+  /// picture, and the model that computed it (a checkpoint's), whose modules group the picture.
+  func build() throws -> (output: Tensor, names: [String: Tensor], model: Module?) {
+    if let checkpoint {
+      guard expr == nil else { throw CommandError("give either --checkpoint or --expr, not both") }
+      return try ComputationGraph.recording { try checkpointGraph(checkpoint) }
+    }
+    let (output, names) = try ComputationGraph.recording { try buildGraph() }
+    return (output, names, nil)
   }
 
   private func buildGraph() throws -> (output: Tensor, names: [String: Tensor]) {
-    if let checkpoint {
-      guard expr == nil else { throw CommandError("give either --checkpoint or --expr, not both") }
-      return try checkpointGraph(checkpoint)
-    }
     if expr == nil && model == .twoLayerNet {
       let (loss, names) = TwoLayerNet.pictureExample()
       return (loss, names)
@@ -93,13 +100,13 @@ struct GraphSource: ParsableArguments {
   }
 
   /// The saved model's forward pass on one digit, with the cross-entropy loss of its label.
-  private func checkpointGraph(_ path: String) throws -> (output: Tensor, names: [String: Tensor]) {
+  private func checkpointGraph(_ path: String) throws -> (output: Tensor, names: [String: Tensor], model: Module?) {
     let (network, _) = try DigitsClassifier.loadModel(URL(fileURLWithPath: path))
     let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
     guard (0..<features.shape[0]).contains(sample) else {
       throw CommandError("--sample must be in 0..<\(features.shape[0]), got \(sample)")
     }
     let (loss, names) = DigitsClassifier.lossOnOneDigit(network, features: features, labels: labels, sample: sample)
-    return (loss, names)
+    return (loss, names, network)
   }
 }

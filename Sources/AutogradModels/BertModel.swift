@@ -66,33 +66,38 @@ public final class BertModel: Module {
   public func callAsFunction(
     _ ids: Tensor, attentionMask: Tensor? = nil, tokenTypes: Tensor? = nil, skippingPadding: Bool = true
   ) -> Tensor {
-    trapUnless(
-      ids.rank == 2 && ids.dtype == .int64,
-      "BertModel: expected int64 token ids [batch, tokens], got \(ids.dtype) \(ids.shape)")
-    trapUnless(
-      ids.shape[1] <= configuration.maxPositions,
-      "BertModel: \(ids.shape[1]) tokens is more than the \(configuration.maxPositions) positions the model knows")
-    if let tokenTypes {
+    grouped {
+
       trapUnless(
-        tokenTypes.shape == ids.shape && tokenTypes.dtype == .int64,
-        "BertModel: token types must be int64 \(ids.shape) as the ids, got \(tokenTypes.dtype) \(tokenTypes.shape)")
+        ids.rank == 2 && ids.dtype == .int64,
+        "BertModel: expected int64 token ids [batch, tokens], got \(ids.dtype) \(ids.shape)")
+      trapUnless(
+        ids.shape[1] <= configuration.maxPositions,
+        "BertModel: \(ids.shape[1]) tokens is more than the \(configuration.maxPositions) positions the model knows")
+      if let tokenTypes {
+        trapUnless(
+          tokenTypes.shape == ids.shape && tokenTypes.dtype == .int64,
+          "BertModel: token types must be int64 \(ids.shape) as the ids, got \(tokenTypes.dtype) \(tokenTypes.shape)")
+      }
+      if let mask = attentionMask {
+        trapUnless(
+          mask.shape == ids.shape, "BertModel: attention mask \(mask.shape) does not match the ids \(ids.shape)")
+      }
+      let types = tokenTypes ?? Tensor.zeros(ids.shape, dtype: .int64)
+      if skippingPadding, let mask = attentionMask, case let tokens = PackedTokens(attentionMask: mask), !tokens.isDense
+      {
+        var hidden = embeddings(tokens.pack(ids), positions: tokens.positions, tokenTypes: tokens.pack(types))
+        for layer in layers { hidden = layer(hidden) { layer.attention.selfAttention($0, tokens: tokens) } }
+        return tokens.unpack(hidden)
+      }
+      let padding = attentionMask.map { mask in mask.dtype == .bool ? mask.logicalNot() : mask .== 0 }
+      var hidden = embeddings(
+        ids, positions: Tensor.arange(Double(ids.shape[1]), dtype: .int64), tokenTypes: types)
+      for layer in layers {
+        hidden = layer(hidden) { layer.attention(query: $0, key: $0, value: $0, keyPaddingMask: padding).output }
+      }
+      return hidden
     }
-    if let mask = attentionMask {
-      trapUnless(mask.shape == ids.shape, "BertModel: attention mask \(mask.shape) does not match the ids \(ids.shape)")
-    }
-    let types = tokenTypes ?? Tensor.zeros(ids.shape, dtype: .int64)
-    if skippingPadding, let mask = attentionMask, case let tokens = PackedTokens(attentionMask: mask), !tokens.isDense {
-      var hidden = embeddings(tokens.pack(ids), positions: tokens.positions, tokenTypes: tokens.pack(types))
-      for layer in layers { hidden = layer(hidden) { layer.attention.selfAttention($0, tokens: tokens) } }
-      return tokens.unpack(hidden)
-    }
-    let padding = attentionMask.map { mask in mask.dtype == .bool ? mask.logicalNot() : mask .== 0 }
-    var hidden = embeddings(
-      ids, positions: Tensor.arange(Double(ids.shape[1]), dtype: .int64), tokenTypes: types)
-    for layer in layers {
-      hidden = layer(hidden) { layer.attention(query: $0, key: $0, value: $0, keyPaddingMask: padding).output }
-    }
-    return hidden
   }
 }
 
@@ -113,7 +118,10 @@ public final class BertEmbeddings: Module {
   /// The embeddings of token `ids` at position ids `positionIDs` (which broadcast against them)
   /// with segment ids `types`.
   func callAsFunction(_ ids: Tensor, positions positionIDs: Tensor, tokenTypes types: Tensor) -> Tensor {
-    dropout(norm(words(ids) + positions(positionIDs) + tokenTypes(types)))
+    grouped {
+
+      dropout(norm(words(ids) + positions(positionIDs) + tokenTypes(types)))
+    }
   }
 }
 
@@ -142,8 +150,11 @@ public final class BertLayer: Module {
   /// The layer on `hidden`, `[N, L, hiddenSize]` or packed tokens `[count, hiddenSize]`, with
   /// `attend` its self-attention on that layout: everything else treats each token on its own.
   func callAsFunction(_ hidden: Tensor, attend: (Tensor) -> Tensor) -> Tensor {
-    let afterAttention = attentionNorm(dropout(attend(hidden)) + hidden)
-    let fed = output(intermediate(afterAttention).gelu(approximateTanh: approximateGELU))
-    return outputNorm(dropout(fed) + afterAttention)
+    grouped {
+
+      let afterAttention = attentionNorm(dropout(attend(hidden)) + hidden)
+      let fed = output(intermediate(afterAttention).gelu(approximateTanh: approximateGELU))
+      return outputNorm(dropout(fed) + afterAttention)
+    }
   }
 }

@@ -87,15 +87,18 @@ public final class MultiheadAttention: Module {
     query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
     attentionMask: Tensor? = nil
   ) -> (output: Tensor, weights: Tensor) {
-    let (q0, k0, v0) =
-      batchFirst ? (query, key, value) : (query.transposed(0, 1), key.transposed(0, 1), value.transposed(0, 1))
-    trapUnless(
-      q0.rank == 3 && q0.shape[2] == embedDimension,
-      "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
-    let (q, k, v) = (projected(q0, 0), projected(k0, 1), projected(v0, 2))
-    let (merged, weights) = attend(q, k, v, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask)
-    let output = outProjection(merged)
-    return (batchFirst ? output : output.transposed(0, 1), weights.mean(axis: 1))
+    grouped {
+
+      let (q0, k0, v0) =
+        batchFirst ? (query, key, value) : (query.transposed(0, 1), key.transposed(0, 1), value.transposed(0, 1))
+      trapUnless(
+        q0.rank == 3 && q0.shape[2] == embedDimension,
+        "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
+      let (q, k, v) = (projected(q0, 0), projected(k0, 1), projected(v0, 2))
+      let (merged, weights) = attend(q, k, v, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask)
+      let output = outProjection(merged)
+      return (batchFirst ? output : output.transposed(0, 1), weights.mean(axis: 1))
+    }
   }
 
   /// Self-attention over the real tokens of a padded batch, packed as rows (`PackedTokens`): the
@@ -194,15 +197,18 @@ public final class TransformerEncoderLayer: Layer {
 
   /// The encoded sequence; `mask` is an attention mask as for `MultiheadAttention`.
   public func callAsFunction(_ input: Tensor, mask: Tensor?, keyPaddingMask: Tensor? = nil) -> Tensor {
-    func attend(_ x: Tensor) -> Tensor {
-      dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, attentionMask: mask).output)
+    grouped {
+
+      func attend(_ x: Tensor) -> Tensor {
+        dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, attentionMask: mask).output)
+      }
+      func feedForward(_ x: Tensor) -> Tensor { dropout2(linear2(dropout(activation(linear1(x))))) }
+      if normFirst {
+        let x = input + attend(norm1(input))
+        return x + feedForward(norm2(x))
+      }
+      let x = norm1(input + attend(input))
+      return norm2(x + feedForward(x))
     }
-    func feedForward(_ x: Tensor) -> Tensor { dropout2(linear2(dropout(activation(linear1(x))))) }
-    if normFirst {
-      let x = input + attend(norm1(input))
-      return x + feedForward(norm2(x))
-    }
-    let x = norm1(input + attend(input))
-    return norm2(x + feedForward(x))
   }
 }

@@ -59,7 +59,10 @@ public final class Embedding: Module {
 
   /// The vectors of int64 `indices`: shape `indices.shape + [dimension]`.
   public func callAsFunction(_ indices: Tensor) -> Tensor {
-    embedding(indices, weight: weight, paddingIndex: paddingIndex)
+    grouped {
+
+      embedding(indices, weight: weight, paddingIndex: paddingIndex)
+    }
   }
 
   public override var summary: String {

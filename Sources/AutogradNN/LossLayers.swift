@@ -7,7 +7,7 @@ open class Loss: Module {
   open func compute(_ input: Tensor, _ target: Tensor) -> Tensor {
     trap("\(type(of: self)): compute is not implemented")
   }
-  public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { compute(input, target) }
+  public func callAsFunction(_ input: Tensor, _ target: Tensor) -> Tensor { grouped { compute(input, target) } }
 }
 
 public final class MSELoss: Loss {

@@ -89,6 +89,12 @@ open class Module {
   /// Every parameter, in the order of `namedParameters()`.
   public func parameters() -> [Tensor] { namedParameters().map(\.1) }
 
+  /// Runs `body` as this module's computation: a picture of the graph described with the model
+  /// (`ComputationGraph(of:model:)`) draws the ops recorded inside in this module's frame.
+  /// `Layer` does it for `forward(_:)`; a module with a `callAsFunction` of its own wraps its body
+  /// in it. Outside `ComputationGraph.recording { }` it costs one check.
+  public func grouped<R>(_ body: () -> R) -> R { ModuleScope.run(ObjectIdentifier(self), body) }
+
   /// Every module below this one (itself first), with dotted names.
   public func namedModules() -> [(String, Module)] {
     var result: [(String, Module)] = [("", self)]
@@ -173,6 +179,6 @@ open class Layer: Module {
     trap("\(type(of: self)): forward(_:) is not implemented")
   }
 
-  /// Runs `forward(_:)`.
-  public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
+  /// Runs `forward(_:)` (grouped, for pictures of the graph, as this layer's computation).
+  public func callAsFunction(_ input: Tensor) -> Tensor { grouped { forward(input) } }
 }

@@ -91,13 +91,16 @@ public final class RecurrentCell: Module {
   public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil) -> (
     hidden: Tensor, cell: Tensor?
   ) {
-    trapUnless(
-      input.rank == 2 && input.shape[1] == inputSize,
-      "\(kind)Cell: expected input [N, \(inputSize)], got \(input.shape)")
-    let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype)
-    let c: Tensor? = if case .lstm = kind { cell ?? zeros } else { nil }
-    let (h, newC) = weights.step(kind, input, hidden ?? zeros, c)
-    return (h, newC)
+    grouped {
+
+      trapUnless(
+        input.rank == 2 && input.shape[1] == inputSize,
+        "\(kind)Cell: expected input [N, \(inputSize)], got \(input.shape)")
+      let zeros = Tensor.zeros([input.shape[0], hiddenSize], dtype: input.dtype)
+      let c: Tensor? = if case .lstm = kind { cell ?? zeros } else { nil }
+      let (h, newC) = weights.step(kind, input, hidden ?? zeros, c)
+      return (h, newC)
+    }
   }
 }
 
@@ -145,30 +148,34 @@ public final class Recurrent: Module {
   public func callAsFunction(_ input: Tensor, hidden: Tensor? = nil, cell: Tensor? = nil)
     -> (output: Tensor, hidden: Tensor, cell: Tensor?)
   {
-    trapUnless(
-      input.rank == 3 && input.shape[2] == inputSize, "\(kind): expected input [T, N, \(inputSize)], got \(input.shape)"
-    )
-    let sequence = batchFirst ? input.transposed(0, 1) : input
-    let (steps, batch) = (sequence.shape[0], sequence.shape[1])
-    let zeros = Tensor.zeros([layerCount, batch, hiddenSize], dtype: input.dtype)
-    let isLSTM: Bool = if case .lstm = kind { true } else { false }
-    var layerInput = (0..<steps).map { sequence[$0] }
-    var finalH: [Tensor] = []
-    var finalC: [Tensor] = []
-    for (l, weights) in layers.enumerated() {
-      var h = (hidden ?? zeros)[l]
-      var c: Tensor? = isLSTM ? (cell ?? zeros)[l] : nil
-      var outputs: [Tensor] = []
-      for x in layerInput {
-        (h, c) = weights.step(kind, x, h, c)
-        outputs.append(h)
+    grouped {
+
+      trapUnless(
+        input.rank == 3 && input.shape[2] == inputSize,
+        "\(kind): expected input [T, N, \(inputSize)], got \(input.shape)"
+      )
+      let sequence = batchFirst ? input.transposed(0, 1) : input
+      let (steps, batch) = (sequence.shape[0], sequence.shape[1])
+      let zeros = Tensor.zeros([layerCount, batch, hiddenSize], dtype: input.dtype)
+      let isLSTM: Bool = if case .lstm = kind { true } else { false }
+      var layerInput = (0..<steps).map { sequence[$0] }
+      var finalH: [Tensor] = []
+      var finalC: [Tensor] = []
+      for (l, weights) in layers.enumerated() {
+        var h = (hidden ?? zeros)[l]
+        var c: Tensor? = isLSTM ? (cell ?? zeros)[l] : nil
+        var outputs: [Tensor] = []
+        for x in layerInput {
+          (h, c) = weights.step(kind, x, h, c)
+          outputs.append(h)
+        }
+        finalH.append(h)
+        if let c { finalC.append(c) }
+        layerInput = outputs
       }
-      finalH.append(h)
-      if let c { finalC.append(c) }
-      layerInput = outputs
+      let output = Tensor.stack(layerInput)
+      return (batchFirst ? output.transposed(0, 1) : output, Tensor.stack(finalH), isLSTM ? Tensor.stack(finalC) : nil)
     }
-    let output = Tensor.stack(layerInput)
-    return (batchFirst ? output.transposed(0, 1) : output, Tensor.stack(finalH), isLSTM ? Tensor.stack(finalC) : nil)
   }
 }
 
@@ -187,7 +194,10 @@ public final class Bilinear: Module {
   }
 
   public func callAsFunction(_ x1: Tensor, _ x2: Tensor) -> Tensor {
-    let y = Tensor.einsum("ni,oij,nj->no", x1, weight, x2)
-    return bias.map { y + $0 } ?? y
+    grouped {
+
+      let y = Tensor.einsum("ni,oij,nj->no", x1, weight, x2)
+      return bias.map { y + $0 } ?? y
+    }
   }
 }

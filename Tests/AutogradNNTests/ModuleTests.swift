@@ -39,6 +39,29 @@ private final class TwoLayers: Module {
     #expect(model.encoder.layers[2].isTraining)
   }
 
+  @Test func aGraphDescribedWithItsModelIsGroupedByModule() {
+    let model = TwoLayers()
+    model.eval()
+    let x = Tensor.ones([2, 3])
+    let loss = ComputationGraph.recording { (model.head(model.encoder(x)) * model.scale).sum() }
+    let graph = ComputationGraph(of: loss, model: model, names: ["x": x])
+    // Parameters are named as the model names them; each op lies in the innermost module that ran it.
+    func node(_ name: String) -> ComputationGraph.Node { graph.nodes.first { $0.name == name }! }
+    #expect(node("encoder.0.weight").module == "encoder.0" && node("head.bias").module == "head")
+    #expect(node("x").module == nil && node("scale").module == nil)
+    #expect(graph.nodes.first { $0.op == "Relu" }?.module == "encoder.1")
+    #expect(graph.nodes.filter { $0.op == "Linear" }.map(\.module) == ["encoder.0", "head"])
+    #expect(graph.nodes.first { $0.op == "Mul" }?.module == nil)
+    #expect(
+      graph.moduleTypes == ["encoder": "Sequential", "encoder.0": "Linear", "encoder.1": "ReLU", "head": "Linear"])
+    let svg = graph.svg()
+    for label in ["encoder · Sequential", "encoder.0 · Linear", "encoder.1 · ReLU", "head · Linear"] {
+      #expect(svg.contains(">\(label)</text>"), "\(label)")
+    }
+    // Without the model, no module.
+    #expect(ComputationGraph(of: loss).nodes.allSatisfy { $0.module == nil })
+  }
+
   @Test func zeroGradClearsGradients() {
     let layer = Linear(inputSize: 3, outputSize: 2)
     layer(Tensor.ones([1, 3])).sum().backward()

@@ -328,6 +328,67 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
     #expect(linearOutput.gradient != nil)
   }
 
+  /// Two nested modules, known by identity as AutogradNN's are: their ops and parameters lie in
+  /// them, and each gets a frame that takes in its boxes and no other.
+  @Test(arguments: [2, 12]) func framesGroupEachModulesBoxesAndTakeInNoOtherBox(innerSteps: Int) {
+    final class Identity {}
+    let (outer, inner) = (Identity(), Identity())
+    var modules = ComputationGraph.Modules()
+    modules.names[ObjectIdentifier(outer)] = ("encoder", "Encoder")
+    modules.names[ObjectIdentifier(inner)] = ("encoder.block", "Block")
+    let x = Tensor([0.5, -1.5], dtype: .float64)
+    let (w1, w2) = (
+      Tensor([0.3, 0.7], dtype: .float64, requiresGrad: true), Tensor([1.1, -0.2], dtype: .float64, requiresGrad: true)
+    )
+    modules.owners[ObjectIdentifier(w1)] = "encoder"
+    modules.owners[ObjectIdentifier(w2)] = "encoder.block"
+    // Enough steps inside the inner module, with innerSteps = 12, to be drawn top to bottom.
+    let loss = ComputationGraph.recording {
+      ModuleScope.run(ObjectIdentifier(outer)) {
+        let h = (x * w1).tanh()
+        return ModuleScope.run(ObjectIdentifier(inner)) {
+          var y = h * w2
+          for _ in 0..<innerSteps { y = y.sigmoid() }
+          return y
+        } + h
+      }.sum()
+    }
+    let graph = ComputationGraph(
+      of: loss, names: ["x": x, "w1": w1, "w2": w2], gradients: true, data: [], level: .calls, modules: modules)
+    func module(_ name: String) -> String? { graph.nodes.first { $0.name == name }!.module }
+    #expect(module("w1") == "encoder" && module("w2") == "encoder.block" && module("x") == nil)
+    #expect(graph.nodes.first { $0.op == "Tanh" }?.module == "encoder")
+    #expect(graph.nodes.filter { $0.op == "Sigmoid" }.allSatisfy { $0.module == "encoder.block" })
+    #expect(graph.nodes.first { $0.op == "Add" }?.module == "encoder" && graph.nodes.last?.module == nil)
+    #expect(graph.moduleTypes == ["encoder": "Encoder", "encoder.block": "Block"])
+    let picture = GraphPicture(graph: graph, collapse: false)
+    #expect(picture.frames.map(\.path) == ["encoder", "encoder.block"])
+    let boxes = picture.boxRects
+    for frame in picture.frames {
+      let members = Set(picture.boxes.indices.filter { picture.boxes[$0].modules.contains(frame.path) })
+      for (i, box) in boxes.enumerated() {
+        let covered = (frame.rects + frame.bridges).contains { $0.overlaps(box) }
+        #expect(covered == members.contains(i), "\(frame.path), box \(i) (\(picture.boxes[i].lines[0]))")
+      }
+      guard let label = frame.label else {
+        Issue.record("\(frame.path) has no label")
+        continue
+      }
+      #expect(label.text == "\(frame.path) · \(graph.moduleTypes[frame.path]!)")
+      #expect(!boxes.contains { $0.overlaps(label.rect) })
+    }
+    let frameLabels = picture.frames.compactMap(\.label?.rect)
+    for label in picture.labelPlacements().compactMap({ $0?.rect }) {
+      #expect(!frameLabels.contains { $0.overlaps(label) }, "an arrow's label covers a module's")
+    }
+    // The inner frame lies inside the outer one, layer by layer.
+    let (outerFrame, innerFrame) = (picture.frames[0], picture.frames[1])
+    for rect in innerFrame.rects {
+      #expect(outerFrame.rects.contains { $0.x < rect.x && $0.y < rect.y && $0.x + $0.width > rect.x + rect.width })
+    }
+    #expect(picture.svg().contains("data-module=\"encoder.block\""))
+  }
+
   @Test func onlyRecordedGraphsKeepTheirIntermediateValues() {
     let x = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
     weak var doubled: Tensor?

@@ -11,9 +11,10 @@ extension ComputationGraph {
   /// - Parameters:
   ///   - order: The graph's tensors, `nodes`' order.
   ///   - nameOf: The names given to tensors.
+  ///   - modules: The model's modules, for an input that was not in the graph.
   ///   - leafRole: The role of an input that was not in the graph (data the call did not record).
   mutating func collapseCompositeCalls(
-    order: [Tensor], nameOf: [ObjectIdentifier: String], leafRole: (Tensor) -> Role
+    order: [Tensor], nameOf: [ObjectIdentifier: String], modules: Modules, leafRole: (Tensor) -> Role
   ) {
     var opsOfCall: [ObjectIdentifier: [Int]] = [:]
     var calls: [ObjectIdentifier: CompositeCall] = [:]
@@ -79,7 +80,8 @@ extension ComputationGraph {
           nodes.append(
             Node(
               id: id, name: name ?? "", role: leafRole(input), op: nil, detail: nil, formula: nil, isSaved: false,
-              value: input.detached(), gradient: nil, isNameGenerated: name == nil))
+              value: input.detached(), gradient: nil, isNameGenerated: name == nil,
+              module: Self.module(of: input, modules)))
           inputEdges.append([])
           inputIDs.append(id)
         }

@@ -59,7 +59,23 @@ public struct ComputationGraph {
     public var dtype: DType { value.dtype }
     /// Whether `name` was made up (`t3`): such names are numbered once the nodes are final.
     var isNameGenerated = false
+    /// The dotted name of the innermost module whose computation made this tensor, or that owns
+    /// this parameter (`layers.0.attention`), when the graph was described with its model; `nil`
+    /// outside any.
+    public var module: String?
   }
+
+  /// The modules of a model, for grouping its graph (see AutogradNN's `ComputationGraph(of:model:)`).
+  package struct Modules {
+    /// Each module's dotted name and type name, by identity (the root left out).
+    package var names: [ObjectIdentifier: (path: String, type: String)] = [:]
+    /// The module that owns each parameter and buffer.
+    package var owners: [ObjectIdentifier: String] = [:]
+    package init() {}
+  }
+
+  /// The type of each module that appears in `nodes`' `module` paths, by dotted name (`2`: `Conv2d`).
+  public private(set) var moduleTypes: [String: String] = [:]
 
   public struct Edge {
     /// The input tensor's node.
@@ -105,6 +121,14 @@ public struct ComputationGraph {
     of output: Tensor, names: [String: Tensor] = [:], gradients computeGradients: Bool = true, data: [Tensor] = [],
     level: Level = .calls
   ) {
+    self.init(of: output, names: names, gradients: computeGradients, data: data, level: level, modules: Modules())
+  }
+
+  /// The description, with each node's `module` from `modules`.
+  package init(
+    of output: Tensor, names: [String: Tensor], gradients computeGradients: Bool, data: [Tensor], level: Level,
+    modules: Modules
+  ) {
     let dataLeaves = Set(data.map(ObjectIdentifier.init))
     var nameOf: [ObjectIdentifier: String] = [:]
     for (name, tensor) in names { nameOf[ObjectIdentifier(tensor)] = name }
@@ -138,10 +162,15 @@ public struct ComputationGraph {
     if computeGradients && output.requiresGrad && Self.isIntact(order) {
       addGradients(order: order, output: output)
     }
+    for (id, tensor) in order.enumerated() { nodes[id].module = Self.module(of: tensor, modules) }
     if level == .calls {
-      collapseCompositeCalls(order: order, nameOf: nameOf) { tensor in
+      collapseCompositeCalls(order: order, nameOf: nameOf, modules: modules) { tensor in
         tensor.requiresGrad && !dataLeaves.contains(ObjectIdentifier(tensor)) ? .parameter : .input
       }
+    }
+    for (_, (path, type)) in modules.names
+    where nodes.contains(where: { $0.module.map { $0 == path || $0.hasPrefix(path + ".") } ?? false }) {
+      moduleTypes[path] = type
     }
     // Made-up names numbered in order, then each op written with its inputs' names.
     var generated = 0
@@ -154,6 +183,14 @@ public struct ComputationGraph {
       let inputNames = inputEdges[id].map { nodes[edges[$0].from].name }
       nodes[id].formula = Self.formula(op: op, detail: nodes[id].detail, inputs: inputNames)
     }
+  }
+
+  /// The innermost named module that recorded `tensor`, or that owns it.
+  static func module(of tensor: Tensor, _ modules: Modules) -> String? {
+    if let node = tensor.gradFn {
+      return node.modules.last { modules.names[$0] != nil }.map { modules.names[$0]!.path }
+    }
+    return modules.owners[ObjectIdentifier(tensor)]
   }
 
   /// The name given to `tensor`, a constant's value, or `nil` for one to be made up.

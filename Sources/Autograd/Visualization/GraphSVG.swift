@@ -17,6 +17,8 @@ struct GraphPicture {
   struct Box {
     var lines: [String]
     var style: GraphStyle
+    /// The modules the box lies in, outermost first (dotted names).
+    var modules: [String] = []
     var layer = 0
     var width = 0.0, height = 0.0, x = 0.0, y = 0.0
   }
@@ -24,12 +26,17 @@ struct GraphPicture {
 
   var boxes: [Box] = []
   var arrows: [Arrow] = []
+  /// The frames drawn around each module's boxes (`ModuleFrames.swift`).
+  var frames: [Frame] = []
+  /// Each module's type name, by dotted name.
+  let moduleTypes: [String: String]
   /// How many input slots each box has: its arrows' ports are spread along one side.
   private var slotCount: [Int] = []
 
   static let charWidth = 7.2, lineHeight = 16.0, padding = 8.0, columnGap = 110.0, rowGap = 22.0
 
   init(graph: ComputationGraph, collapse: Bool) {
+    moduleTypes = graph.moduleTypes
     let count = graph.nodes.count
     var consumers = [[Int]](repeating: [], count: count)
     for edge in graph.edges { consumers[edge.from].append(edge.to) }
@@ -59,7 +66,7 @@ struct GraphPicture {
         length[node.id] > 1
         ? Self.runLines(first: node, last: graph.nodes[last[node.id]], count: length[node.id])
         : graph.labelLines(node)
-      boxes.append(Box(lines: lines, style: GraphStyle(node)))
+      boxes.append(Box(lines: lines, style: GraphStyle(node), modules: Self.chain(node.module, graph.moduleTypes)))
     }
     for i in 0..<count { boxOf[i] = boxOf[head[i]] }
     var seen = Set<[Int]>()
@@ -119,16 +126,20 @@ struct GraphPicture {
         number()
       }
     }
+    // Each module's boxes side by side in every layer, so that a frame can go around them.
+    for l in layers.indices { keepModulesTogether(&layers[l], position: position) }
     for i in boxes.indices {
       boxes[i].width = Double(boxes[i].lines.map(\.count).max() ?? 1) * Self.charWidth + 2 * Self.padding
       boxes[i].height = Double(boxes[i].lines.count) * Self.lineHeight + 2 * Self.padding - 4
     }
     // Deep graphs read better downwards: boxes are much wider than tall.
     vertical = layerCount > 8
+    // Below the legend, with room for the outermost module frames and their labels.
+    let top = moduleTypes.isEmpty ? 70.0 : 70 + 16 + 5 * Double(boxes.map(\.modules.count).max() ?? 0)
     if vertical {
       let widths = layers.map { layer in layer.map { boxes[$0].width + Self.rowGap * 2 }.reduce(0, +) }
       let widest = widths.max() ?? 0
-      var y = 70.0
+      var y = top
       for (l, layer) in layers.enumerated() {
         let height = layer.map { boxes[$0].height }.max() ?? 0
         var x = 20 + (widest - widths[l]) / 2
@@ -139,6 +150,7 @@ struct GraphPicture {
         }
         y += height + Self.columnGap * 0.6
       }
+      frames = moduleFrames(layers: layers)
       return
     }
     let heights = layers.map { layer in layer.map { boxes[$0].height + Self.rowGap }.reduce(0, +) }
@@ -146,7 +158,7 @@ struct GraphPicture {
     var x = 20.0
     for (l, layer) in layers.enumerated() {
       let width = layer.map { boxes[$0].width }.max() ?? 0
-      var y = 70 + (tallest - heights[l]) / 2
+      var y = top + (tallest - heights[l]) / 2
       for i in layer {
         boxes[i].x = x + (width - boxes[i].width) / 2
         boxes[i].y = y
@@ -154,6 +166,7 @@ struct GraphPicture {
       }
       x += width + Self.columnGap
     }
+    frames = moduleFrames(layers: layers)
   }
 
   private func reorder(_ layer: inout [Int], by neighbours: [[Int]], position: [Double]) {
@@ -171,8 +184,9 @@ struct GraphPicture {
   /// The picture as SVG; each box's and arrow's element id (`n3`, `e5`) starts with `idPrefix`.
   func svg(idPrefix: String = "") -> String {
     let legendWidth = GraphStyle.legend.map { 48 + Double($0.0.count) * Self.charWidth }.reduce(20, +)
-    let width = Swift.max((boxes.map { $0.x + $0.width }.max() ?? 0) + 20, legendWidth)
-    let height = Swift.max((boxes.map { $0.y + $0.height }.max() ?? 0) + 20, 90)
+    let drawn = boxRects + frames.flatMap { $0.rects + ($0.label.map { [$0.rect] } ?? []) }
+    let width = Swift.max((drawn.map { $0.x + $0.width }.max() ?? 0) + 20, legendWidth)
+    let height = Swift.max((drawn.map { $0.y + $0.height }.max() ?? 0) + 20, 90)
     var out = """
       <?xml version="1.0" encoding="UTF-8"?>
       <svg xmlns="http://www.w3.org/2000/svg" width="\(Self.number(width))" height="\(Self.number(height))" \
@@ -192,6 +206,7 @@ struct GraphPicture {
     }
     out +=
       "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient; inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")</text>\n</g>\n"
+    out += framesSVG()
     let placements = labelPlacements()
     for (arrowIndex, arrow) in arrows.enumerated() {
       let (x1, y1, x2, y2) = endpoints(arrow)
@@ -267,7 +282,7 @@ struct GraphPicture {
     let (ascent, descent) = (10.0, 3.0)
     let maxCharacters = Int(((vertical ? 2 * Self.rowGap + 60 : Self.columnGap) - 20) / Self.charWidth)
     let boxes = boxRects
-    var placed: [Rect] = []
+    var placed: [Rect] = frames.compactMap(\.label?.rect)
     return arrows.map { arrow in
       guard !arrow.label.isEmpty else { return nil }
       let text =
