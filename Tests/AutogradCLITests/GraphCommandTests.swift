@@ -37,6 +37,12 @@ import Testing
     let picture = try String(contentsOfFile: svg, encoding: .utf8)
     #expect(picture.contains("t4 = conv2d(t3, 2.weight, 2.bias)") && picture.contains("crossEntropy(logits, 0)"))
     #expect(!picture.contains("im2Col(") && !picture.contains("logSoftmax("))
+    // A model's picture fits a screen: one line a box (the rest in its tooltip), a frame per module.
+    let size = try #require(picture.firstMatch(of: /<svg [^>]*width="([0-9.]+)" height="([0-9.]+)"/))
+    let (width, height) = (Double(size.1)!, Double(size.2)!)
+    #expect(width <= 1920 && height <= 1080, "\(width) x \(height)")
+    #expect(picture.contains(">2 · Conv2d</text>") && picture.contains(">11 · Linear</text>"))
+    #expect(picture.contains("<title>t4 = conv2d(t3, 2.weight, 2.bias)\n[1, 16, 8, 8] float32\nvalue ["))
     // --every-op draws what they are made of.
     let everyOp = try autograd("graph", "--checkpoint", model, "--out", svg, "--every-op")
     #expect((nodes(everyOp) ?? 0) > 50, "\(everyOp.output)")

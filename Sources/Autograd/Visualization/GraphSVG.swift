@@ -16,6 +16,8 @@ extension ComputationGraph {
 struct GraphPicture {
   struct Box {
     var lines: [String]
+    /// The lines a compact box leaves out, shown as its tooltip.
+    var details: [String] = []
     var style: GraphStyle
     /// The modules the box lies in, outermost first (dotted names).
     var modules: [String] = []
@@ -34,6 +36,11 @@ struct GraphPicture {
   private var slotCount: [Int] = []
 
   static let charWidth = 7.2, lineHeight = 16.0, padding = 8.0, columnGap = 110.0, rowGap = 22.0
+  /// Above this many boxes a picture is a model's: each box is one line (its formula and shape),
+  /// the rest in its tooltip, so that the whole graph fits a screen.
+  static let compactAbove = 20
+  /// Whether boxes are one line each.
+  private(set) var compact = false
 
   init(graph: ComputationGraph, collapse: Bool) {
     moduleTypes = graph.moduleTypes
@@ -60,13 +67,23 @@ struct GraphPicture {
       }
     }
     var boxOf = [Int](repeating: -1, count: count)
+    compact = graph.nodes.indices.filter { head[$0] == $0 }.count > Self.compactAbove
     for node in graph.nodes where head[node.id] == node.id {
       boxOf[node.id] = boxes.count
       let lines =
         length[node.id] > 1
         ? Self.runLines(first: node, last: graph.nodes[last[node.id]], count: length[node.id])
         : graph.labelLines(node)
-      boxes.append(Box(lines: lines, style: GraphStyle(node), modules: Self.chain(node.module, graph.moduleTypes)))
+      var box = Box(lines: lines, style: GraphStyle(node), modules: Self.chain(node.module, graph.moduleTypes))
+      if compact {
+        let value = node.value
+        let summary = value.count == 1 ? "= \(ComputationGraph.summary(value))" : "\(value.shape)"
+        // A constant named by its value says it once.
+        let isNamedByValue = value.count == 1 && node.name == ComputationGraph.summary(value)
+        box.lines = length[node.id] > 1 || isNamedByValue ? [lines[0]] : ["\(lines[0])  \(summary)"]
+        box.details = lines
+      }
+      boxes.append(box)
     }
     for i in 0..<count { boxOf[i] = boxOf[head[i]] }
     var seen = Set<[Int]>()
@@ -148,7 +165,7 @@ struct GraphPicture {
           boxes[i].y = y + (height - boxes[i].height) / 2
           x += boxes[i].width + Self.rowGap * 2
         }
-        y += height + Self.columnGap * 0.6
+        y += height + (compact ? 36 : Self.columnGap * 0.6)
       }
       frames = moduleFrames(layers: layers)
       return
@@ -242,7 +259,9 @@ struct GraphPicture {
         out +=
           "<tspan class=\"\(kind)\" x=\"\(Self.number(box.x + Self.padding))\" dy=\"\(k == 0 ? "0" : Self.number(Self.lineHeight))\"\(weight)>\(Self.escaped(line))</tspan>"
       }
-      out += "</text></g>\n"
+      out += "</text>"
+      if !box.details.isEmpty { out += "<title>\(Self.escaped(box.details.joined(separator: "\n")))</title>" }
+      out += "</g>\n"
     }
     return out + "</svg>\n"
   }
