@@ -37,6 +37,30 @@ import Testing
     return browser.output
   }
 
+  /// A PNG of the page for `arguments` at `fragment`, as a learner's window shows it, or `nil`
+  /// (with a notice) when Chromium is absent and not required.
+  func screenshot(_ arguments: [String], fragment: String) throws -> Data? {
+    guard let chromium = Self.chromium else {
+      #expect(!Self.isRequired, "AUTOGRAD_REQUIRE_CHROMIUM=1 but chromium is not installed")
+      print("notice: chromium is not installed, so the explorer page is not checked in a browser")
+      return nil
+    }
+    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd") }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-shot-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let (page, png) = (folder.appendingPathComponent("page.html"), folder.appendingPathComponent("step.png"))
+    #expect(try ChildProcess.run(tool, ["graph", "--html", page.path] + arguments).status == 0)
+    let browser = try ChildProcess.run(
+      chromium,
+      [
+        "--headless", "--disable-gpu", "--no-sandbox", "--user-data-dir=\(folder.appendingPathComponent("profile").path)",
+        "--hide-scrollbars", "--window-size=1400,900", "--screenshot=\(png.path)", page.absoluteString + fragment,
+      ], timeout: 120)
+    #expect(browser.status == 0, "\(browser.output)")
+    return try Data(contentsOf: png)
+  }
+
   /// The text of the element with `id` in `dom` (its first line of markup).
   func element(_ id: String, in dom: String) -> String {
     guard let start = dom.range(of: "id=\"\(id)\"") else { return "" }
@@ -57,6 +81,16 @@ import Testing
         || backward.contains("id=\"n2\" class=\"node computed graded"))
     let last = try #require(try dom([], fragment: "#step=10"))
     #expect(element("narration", in: last).contains("d(loss)/d(w) = -2.0"))
+  }
+
+  @Test func aScreenshotOfAStepIsAPicture() throws {
+    guard let png = try screenshot([], fragment: "#step=9&node=2") else { return }
+    // A PNG of the window, 1400 x 900 (its IHDR chunk), with the page drawn in it.
+    #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+    let header = png.dropFirst(16).prefix(8).map { UInt32($0) }
+    #expect(header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3] == 1400)
+    #expect(header[4] << 24 | header[5] << 16 | header[6] << 8 | header[7] == 900)
+    #expect(png.count > 20_000, "\(png.count) bytes: a blank page compresses to a few")
   }
 
   @Test func whereTwoPathsMeetThePageShowsTheSum() throws {

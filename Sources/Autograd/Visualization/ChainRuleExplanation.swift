@@ -16,8 +16,9 @@ extension ComputationGraph {
     lines.append("Forward pass: each value computed from its inputs, inputs first")
     let width = (nodes.map { ($0.formula.map { "\($0) = " } ?? "").count + $0.name.count }.max() ?? 0) + 20
     for node in nodes {
-      let text =
-        node.formula.map { "\(node.name) = \($0) = \(show(node.value))" } ?? "\(node.name) = \(show(node.value))"
+      // A constant named by its value (the label 0) says it once.
+      let value = show(node.value)
+      let text = node.formula.map { "\(node.name) = \($0) = \(value)" } ?? (node.name == value ? value : "\(node.name) = \(value)")
       let role =
         switch node.role {
         case .input: "input"

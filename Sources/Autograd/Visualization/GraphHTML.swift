@@ -326,7 +326,8 @@ struct HTMLExplorerData {
     for node in graph.nodes {
       let value = text(node.value)
       let text =
-        node.formula.map { "\(node.name) = \($0) = \(value)" } ?? "\(node.name) = \(value)   (\(node.role.rawValue))"
+        node.formula.map { "\(node.name) = \($0) = \(value)" }
+        ?? "\(node.name == value ? value : "\(node.name) = \(value)")   (\(node.role.rawValue))"
       steps.append(Step(phase: "Forward pass", node: node.id, text: text))
     }
     guard graph.hasGradients, let output = graph.nodes.last else { return steps }

@@ -202,7 +202,10 @@ struct GraphPicture {
   func svg(idPrefix: String = "") -> String {
     let legendWidth = GraphStyle.legend.map { 48 + Double($0.0.count) * Self.charWidth }.reduce(20, +)
     let drawn = boxRects + frames.flatMap { $0.rects + ($0.label.map { [$0.rect] } ?? []) }
-    let width = Swift.max((drawn.map { $0.x + $0.width }.max() ?? 0) + 20, legendWidth)
+    let arrowsNote =
+      "arrows: input → op, labelled with the op's local gradient (its shape, for a tensor); inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")"
+    let noteWidth = 40 + Double(arrowsNote.count) * Self.charWidth
+    let width = Swift.max((drawn.map { $0.x + $0.width }.max() ?? 0) + 20, legendWidth, noteWidth)
     let height = Swift.max((drawn.map { $0.y + $0.height }.max() ?? 0) + 20, 90)
     var out = """
       <?xml version="1.0" encoding="UTF-8"?>
@@ -222,7 +225,7 @@ struct GraphPicture {
       lx += 24 + Double(name.count) * Self.charWidth + 24
     }
     out +=
-      "  <text x=\"20\" y=\"50\" fill=\"#555555\">arrows: input → op, labelled with the op's local gradient; inputs \(vertical ? "at the top" : "on the left"), the output \(vertical ? "at the bottom" : "on the right")</text>\n</g>\n"
+      "  <text x=\"20\" y=\"50\" fill=\"#555555\">\(Self.escaped(arrowsNote))</text>\n</g>\n"
     out += framesSVG()
     let placements = labelPlacements()
     for (arrowIndex, arrow) in arrows.enumerated() {
