@@ -54,7 +54,8 @@ import Testing
     let browser = try ChildProcess.run(
       chromium,
       [
-        "--headless", "--disable-gpu", "--no-sandbox", "--user-data-dir=\(folder.appendingPathComponent("profile").path)",
+        "--headless", "--disable-gpu", "--no-sandbox",
+        "--user-data-dir=\(folder.appendingPathComponent("profile").path)",
         "--hide-scrollbars", "--window-size=1400,900", "--screenshot=\(png.path)", page.absoluteString + fragment,
       ], timeout: 120)
     #expect(browser.status == 0, "\(browser.output)")

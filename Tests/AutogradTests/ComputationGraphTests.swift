@@ -330,7 +330,7 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
 
   /// Two nested modules, known by identity as AutogradNN's are: their ops and parameters lie in
   /// them, and each gets a frame that takes in its boxes and no other.
-  @Test(arguments: [2, 12]) func framesGroupEachModulesBoxesAndTakeInNoOtherBox(innerSteps: Int) {
+  @Test(arguments: [2, 12]) func framesGroupEachModulesBoxesAndTakeInNoOtherBox(innerSteps: Int) throws {
     final class Identity {}
     let (outer, inner) = (Identity(), Identity())
     var modules = ComputationGraph.Modules()
@@ -387,6 +387,12 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
       #expect(outerFrame.rects.contains { $0.x < rect.x && $0.y < rect.y && $0.x + $0.width > rect.x + rect.width })
     }
     #expect(picture.svg().contains("data-module=\"encoder.block\""))
+    // In DOT, nested clusters.
+    let dot = graph.dot()
+    let outerCluster = try #require(dot.range(of: "subgraph \"cluster_encoder\" {"))
+    let innerCluster = try #require(dot.range(of: "subgraph \"cluster_encoder.block\" {"))
+    #expect(outerCluster.upperBound < innerCluster.lowerBound)
+    #expect(dot.contains("label=\"encoder.block · Block\""))
   }
 
   @Test func onlyRecordedGraphsKeepTheirIntermediateValues() {

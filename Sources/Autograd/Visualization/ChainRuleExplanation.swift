@@ -18,7 +18,9 @@ extension ComputationGraph {
     for node in nodes {
       // A constant named by its value (the label 0) says it once.
       let value = show(node.value)
-      let text = node.formula.map { "\(node.name) = \($0) = \(value)" } ?? (node.name == value ? value : "\(node.name) = \(value)")
+      let text =
+        node.formula.map { "\(node.name) = \($0) = \(value)" }
+        ?? (node.name == value ? value : "\(node.name) = \(value)")
       let role =
         switch node.role {
         case .input: "input"

@@ -1,6 +1,7 @@
 extension ComputationGraph {
   /// The graph in Graphviz's DOT language, inputs on the left and the output on the right: each
-  /// node shows its name, op, shape, value and gradient; each edge its local gradient.
+  /// node shows its name, op, shape, value and gradient; each edge its local gradient. A model's
+  /// modules (`moduleTypes`) are clusters, nested as the modules are.
   public func dot() -> String {
     func quoted(_ s: String) -> String {
       "\""
@@ -8,14 +9,34 @@ extension ComputationGraph {
         .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
     var out = "digraph computation {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\", fontsize=11];\n"
-    for node in nodes {
-      let style = GraphStyle(node)
-      var attributes =
-        "label=\(quoted(labelLines(node).joined(separator: "\n"))), style=\"\(style.dotStyle)\", "
-        + "fillcolor=\"\(style.fill)\", color=\"\(style.stroke)\""
-      if node.role == .output { attributes += ", penwidth=2" }
-      out += "  n\(node.id) [\(attributes)];\n"
+    var nodesIn: [String: [Int]] = [:]  // by innermost module ("" outside any)
+    for node in nodes { nodesIn[GraphPicture.chain(node.module, moduleTypes).last ?? "", default: []].append(node.id) }
+    func emit(_ module: String, indent: String) {
+      for id in nodesIn[module] ?? [] {
+        let node = nodes[id]
+        let style = GraphStyle(node)
+        var attributes =
+          "label=\(quoted(labelLines(node).joined(separator: "\n"))), style=\"\(style.dotStyle)\", "
+          + "fillcolor=\"\(style.fill)\", color=\"\(style.stroke)\""
+        if node.role == .output { attributes += ", penwidth=2" }
+        out += "\(indent)n\(node.id) [\(attributes)];\n"
+      }
+      // The modules directly inside this one, as clusters.
+      let children = moduleTypes.keys.filter { child in
+        GraphPicture.chain(child, moduleTypes).dropLast().last ?? "" == module && child != module
+      }
+      func first(_ module: String) -> Int {
+        nodes.firstIndex { $0.module.map { $0 == module || $0.hasPrefix(module + ".") } ?? false } ?? nodes.count
+      }
+      for child in children.sorted(by: { first($0) < first($1) }) {
+        out += "\(indent)subgraph \(quoted("cluster_" + child)) {\n"
+        out +=
+          "\(indent)  label=\(quoted("\(child) · \(moduleTypes[child]!)")); style=\"rounded\"; color=\"#6a5acd\";\n"
+        emit(child, indent: indent + "  ")
+        out += "\(indent)}\n"
+      }
     }
+    emit("", indent: "  ")
     for edge in edges {
       let label = edge.localGradient.map { "local \(Self.summary($0))" } ?? ""
       out += "  n\(edge.from) -> n\(edge.to) [label=\(quoted(label))];\n"
