@@ -15,12 +15,7 @@ import Testing
   /// Writes the page for `arguments` (after `graph --html PAGE`) and returns its DOM at `fragment`,
   /// or `nil` (with a notice) when Chromium is absent and not required.
   func dom(_ arguments: [String], fragment: String) throws -> String? {
-    guard let chromium = Self.chromium else {
-      #expect(!Self.isRequired, "AUTOGRAD_REQUIRE_CHROMIUM=1 but chromium is not installed")
-      print("notice: chromium is not installed, so the explorer page is not checked in a browser")
-      return nil
-    }
-    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd") }
+    guard let (chromium, tool) = try browserAndTool() else { return nil }
     let page = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID()).html")
     defer { try? FileManager.default.removeItem(at: page) }
     let written = try ChildProcess.run(tool, ["graph", "--html", page.path] + arguments)
@@ -40,12 +35,7 @@ import Testing
   /// A PNG of the page for `arguments` at `fragment`, as a learner's window shows it, or `nil`
   /// (with a notice) when Chromium is absent and not required.
   func screenshot(_ arguments: [String], fragment: String) throws -> Data? {
-    guard let chromium = Self.chromium else {
-      #expect(!Self.isRequired, "AUTOGRAD_REQUIRE_CHROMIUM=1 but chromium is not installed")
-      print("notice: chromium is not installed, so the explorer page is not checked in a browser")
-      return nil
-    }
-    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd") }
+    guard let (chromium, tool) = try browserAndTool() else { return nil }
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-shot-\(UUID())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -60,6 +50,18 @@ import Testing
       ], timeout: 120)
     #expect(browser.status == 0, "\(browser.output)")
     return try Data(contentsOf: png)
+  }
+
+  /// Chromium and the built `autograd`, or `nil` (with a notice) when Chromium is absent and not
+  /// required.
+  func browserAndTool() throws -> (chromium: URL, tool: URL)? {
+    guard let chromium = Self.chromium else {
+      #expect(!Self.isRequired, "AUTOGRAD_REQUIRE_CHROMIUM=1 but chromium is not installed")
+      print("notice: chromium is not installed, so the explorer page is not checked in a browser")
+      return nil
+    }
+    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd") }
+    return (chromium, tool)
   }
 
   /// The text of the element with `id` in `dom` (its first line of markup).
@@ -103,15 +105,11 @@ import Testing
   }
 
   @Test func aModelsPageExpandsItsCompositeOpsIntoEveryOp() throws {
-    guard Self.chromium != nil || Self.isRequired else {
-      print("notice: chromium is not installed, so the explorer page is not checked in a browser")
-      return
-    }
+    guard let (_, tool) = try browserAndTool() else { return }
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-explorer-\(UUID())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let model = folder.appendingPathComponent("cnn.safetensors").path
-    guard let tool = ChildProcess.builtProgram("autograd") else { throw ChildProcess.Failure.missing("autograd") }
     #expect(try ChildProcess.run(tool, ["train", "--model", "cnn", "--epochs", "1", "--save", model]).status == 0)
     // The calls: 26 boxes, so step 26 starts backward and step 27 is the loss's own rule.
     let calls = try #require(try dom(["--checkpoint", model], fragment: "#step=27"))
