@@ -377,7 +377,7 @@ private final class SVGCounter: NSObject, XMLParserDelegate {
       #expect(label.text == "\(frame.path) · \(graph.moduleTypes[frame.path]!)")
       #expect(!boxes.contains { $0.overlaps(label.rect) })
     }
-    let frameLabels = picture.frames.compactMap(\.label?.rect)
+    let frameLabels = picture.frames.compactMap { $0.label?.rect }
     for label in picture.labelPlacements().compactMap({ $0?.rect }) {
       #expect(!frameLabels.contains { $0.overlaps(label) }, "an arrow's label covers a module's")
     }

@@ -304,7 +304,8 @@ struct GraphPicture {
     let (ascent, descent) = (10.0, 3.0)
     let maxCharacters = Int(((vertical ? 2 * Self.rowGap + 60 : Self.columnGap) - 20) / Self.charWidth)
     let boxes = boxRects
-    var placed: [Rect] = frames.compactMap(\.label?.rect)
+    // A closure, not the key path \.label?.rect: projecting it copies overlapping memory (AddressSanitizer).
+    var placed: [Rect] = frames.compactMap { $0.label?.rect }
     return arrows.map { arrow in
       guard !arrow.label.isEmpty else { return nil }
       let text =
