@@ -23,7 +23,7 @@ struct GraphCommand: ParsableCommand {
   var html: String?
 
   func run() throws {
-    let (graph, everyOp) = try source.graphs()
+    let (graph, everyOp) = try source.graphs(withEveryOp: html != nil)
     if let html {
       let url = URL(fileURLWithPath: html)
       try write(graph.html(everyOp: everyOp), to: url)

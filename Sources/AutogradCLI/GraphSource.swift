@@ -43,11 +43,12 @@ struct GraphSource: ParsableArguments {
   var everyOp = false
 
   /// The description of the graph to draw or explain.
-  func graph() throws -> ComputationGraph { try graphs().shown }
+  func graph() throws -> ComputationGraph { try graphs(withEveryOp: false).shown }
 
-  /// The description at the level asked for, and, when that is the calls the program made and a
-  /// composite op is among them, the same graph with every recorded op (for the page to expand).
-  func graphs() throws -> (shown: ComputationGraph, everyOp: ComputationGraph?) {
+  /// The description at the level asked for and, `withEveryOp` (for the page to expand), when
+  /// that level is the calls the program made and a composite op is among them, the same graph
+  /// with every recorded op.
+  func graphs(withEveryOp: Bool) throws -> (shown: ComputationGraph, everyOp: ComputationGraph?) {
     let (output, names, model) = try build()
     // The checkpoint's digit requires grad (the picture shows which pixels mattered), but it is data.
     let data = checkpoint == nil ? [] : names["input"].map { [$0] } ?? []
@@ -55,9 +56,10 @@ struct GraphSource: ParsableArguments {
       guard let model else { return ComputationGraph(of: output, names: names, data: data, level: level) }
       return ComputationGraph(of: output, model: model, names: names, data: data, level: level)
     }
-    let everyOpGraph = describe(.recordedOps)
-    if everyOp { return (everyOpGraph, nil) }
+    if everyOp { return (describe(.recordedOps), nil) }
     let calls = describe(.calls)
+    guard withEveryOp else { return (calls, nil) }
+    let everyOpGraph = describe(.recordedOps)
     return (calls, calls.nodes.count < everyOpGraph.nodes.count ? everyOpGraph : nil)
   }
 
