@@ -10,7 +10,7 @@ extension GraphPicture {
   /// The frame of one module: a rectangle per layer it spans, the bridges between them, and its
   /// label (`nil` where no free place was found for it).
   struct Frame {
-    var path: String, depth: Int
+    var path: String
     var rects: [Rect] = [], bridges: [Rect] = []
     var label: LabelPlacement?
   }
@@ -63,7 +63,7 @@ extension GraphPicture {
     for (module, depth) in depthOf.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
       // Outer frames wider than the ones inside them.
       let margin = 5 + 5 * Double(deepest - 1 - depth)
-      var frame = Frame(path: module, depth: depth)
+      var frame = Frame(path: module)
       var spanned: [Int] = []
       var apart = false
       for (l, layer) in layers.enumerated() {
