@@ -31,3 +31,18 @@ func checkBothOrders(
   checkBothOrders(
     inputs: inputs, secondOrder: secondOrder, secondOrderOf: secondOrderOf, sourceLocation: sourceLocation, f)
 }
+
+/// Values from the standard normal distribution in Float64, the same for the same seed.
+func seededNormal(_ shape: [Int], seed: UInt64) -> Tensor {
+  var g = RandomGenerator(seed: seed)
+  return Tensor.randn(shape, dtype: .float64, generator: &g)
+}
+
+/// Whether `a` and `b` have one shape and agree element by element within `tolerance`, relative
+/// to the larger of 1 and the expected value `b`.
+func isClose(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Bool {
+  a.shape == b.shape
+    && zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).allSatisfy {
+      Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1))
+    }
+}

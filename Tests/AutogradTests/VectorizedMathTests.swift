@@ -49,7 +49,7 @@ import Testing
       #expect(worst <= 5, "gelu: \(worst) ulp at \(at)")
       // The derivative, Φ + x φ, crosses zero near x = -0.75, where its terms cancel: its error is
       // measured in units of the larger term's last place.
-      let d = Kernels.map(x, .geluDerivative).scalars(as: Float.self)
+      let d = Kernels.map(x, Tensor.GeluDerivative()).scalars(as: Float.self)
       let derivativeErrors = zip(xs, d).map { input, value -> Double in
         let (cdf, density) = (Self.normalCDF(Double(input)), Double(input) * Self.normalPDF(Double(input)))
         let scale = Double(Float(Swift.max(Swift.abs(cdf), Swift.abs(density))).ulp)
@@ -65,7 +65,7 @@ import Testing
         "nan", "inf", "nan", "0.0",
       ])
     #expect(
-      Kernels.map(Tensor([Float.infinity, -.infinity, 20, -20]), .geluDerivative).scalars(as: Float.self) == [
+      Kernels.map(Tensor([Float.infinity, -.infinity, 20, -20]), Tensor.GeluDerivative()).scalars(as: Float.self) == [
         1, 0, 1, 0,
       ])
   }

@@ -1,253 +1,79 @@
 import CAutogradKernels
 
-/// Element-wise functions of one tensor, evaluated by `Kernels.map`.
-///
-/// One line per function: this is the whole table of element-wise math the ops build on.
-enum UnaryOp: Equatable {
-  case neg, exp, log, sqrt, abs, sign, tanh, sigmoid, relu
-  case exp2, expm1, log2, log10, log1p, rsqrt, reciprocal
-  case sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erf, erfc
-  case floor, ceil, round, trunc
-  /// log(1 + e^(βx)) / β, and x itself where βx > threshold (as PyTorch, to avoid overflow).
-  case softplus(beta: Double, threshold: Double)
-  case elu(alpha: Double)
-  /// x Φ(x) = 0.5 x (1 + erf(x / √2)), with Φ from erfc so that the negative tail keeps its precision.
-  case gelu
-  /// Φ(x) + x φ(x), gelu's derivative.
-  case geluDerivative
-  /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
-  case geluTanh
-  /// 1 where min < x < max, else 0; a missing bound does not limit (the derivative of clamp and
-  /// hardtanh: open bounds, as PyTorch 2.15).
-  case strictlyWithin(min: Double?, max: Double?)
-  /// 1 where x > 0, else 0 (relu's derivative; 0 at the kink, as in PyTorch).
-  case positive
-  /// 1 where x == 0, else 0.
-  case isZero
-  case pow(Double)
-  /// x + c, x * c, c - x and x / c for a number c, which is first converted to the element type
-  /// (as PyTorch converts a Python number next to a tensor).
-  case plus(Double)
-  case times(Double)
-  case subtractedFrom(Double)
-  case dividedBy(Double)
-  case clamp(min: Double?, max: Double?)
-
-  @inline(__always)
-  private static func loop<T>(
-    _ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>,
-    _ n: Int, _ f: (T) -> T
-  ) {
-    if ss == 1 {
-      for i in 0..<n { dst[i] = f(src[i]) }
-    } else {
-      for i in 0..<n { dst[i] = f(src[i &* ss]) }
-    }
-  }
-
-  /// Φ(x) = ½ erfc(-x/√2), the standard normal distribution function (erfc keeps the negative
-  /// tail's precision, where 1 + erf(x/√2) cancels).
-  @inline(__always)
-  private static func normalCDF<T: FloatingElement>(_ x: T) -> T { 0.5 * .erfc(-x / T(2).squareRoot()) }
-
-  /// The fewest elements worth a thread of their own: about 100 µs of work (ARCHITECTURE.md, "Threads").
-  var elementsPerThread: Int {
-    switch self {
-    case .neg, .abs, .sign, .relu, .positive, .isZero, .clamp, .strictlyWithin, .floor, .ceil, .round, .trunc,
-      .reciprocal, .sqrt, .rsqrt, .plus, .times, .subtractedFrom, .dividedBy:
-      1 << 20
-    case .exp, .tanh, .sigmoid:
-      1 << 17
-    default:
-      1 << 15
-    }
-  }
-
-  /// The C loop for this op on contiguous float32, where there is one (vectorized; see vecmath.c).
-  private var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? {
-    switch self {
-    case .exp: ag_exp_f32
-    case .tanh: ag_tanh_f32
-    case .sigmoid: ag_sigmoid_f32
-    case .gelu: ag_gelu_f32
-    case .geluDerivative: ag_gelu_derivative_f32
-    default: nil
-    }
-  }
-
-  func run<T: FloatingElement>(_ src: UnsafePointer<T>, _ ss: Int, _ dst: UnsafeMutablePointer<T>, _ n: Int) {
-    if T.self == Float.self, let loop = float32Loop {
-      let x = UnsafeRawPointer(src).assumingMemoryBound(to: Float.self)
-      let y = UnsafeMutableRawPointer(dst).assumingMemoryBound(to: Float.self)
-      if ss == 1 { return loop(x, y, n) }
-      // Strided rows are gathered in blocks, so a view gets exactly the values its copy would.
-      return withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { block in
-        for start in stride(from: 0, to: n, by: 256) {
-          let count = Swift.min(256, n - start)
-          for i in 0..<count { block[i] = x[(start + i) &* ss] }
-          loop(block.baseAddress!, y + start, count)
-        }
-      }
-    }
-    switch self {
-    case .neg: Self.loop(src, ss, dst, n) { -$0 }
-    case .exp: Self.loop(src, ss, dst, n) { .exp($0) }
-    case .log: Self.loop(src, ss, dst, n) { .log($0) }
-    case .sqrt: Self.loop(src, ss, dst, n) { $0.squareRoot() }
-    case .abs: Self.loop(src, ss, dst, n) { Swift.abs($0) }
-    case .sign: Self.loop(src, ss, dst, n) { $0 > 0 ? 1 : ($0 < 0 ? -1 : $0) }
-    case .tanh: Self.loop(src, ss, dst, n) { .tanh($0) }
-    case .sigmoid: Self.loop(src, ss, dst, n) { 1 / (1 + .exp(-$0)) }
-    case .relu: Self.loop(src, ss, dst, n) { $0 > 0 ? $0 : ($0.isNaN ? $0 : 0) }
-    case .positive: Self.loop(src, ss, dst, n) { $0 > 0 ? 1 : 0 }
-    case .isZero: Self.loop(src, ss, dst, n) { $0 == 0 ? 1 : 0 }
-    case .pow(let p):
-      let e = T(p)
-      if p == 2 {
-        Self.loop(src, ss, dst, n) { $0 * $0 }
-      } else if let k = Int(exactly: p), Swift.abs(k) < 1 << 30 {
-        // An integral exponent is defined for negative bases too (RealModule's real pow is not).
-        Self.loop(src, ss, dst, n) { .pow($0, k) }
-      } else {
-        Self.loop(src, ss, dst, n) { .pow($0, e) }
-      }
-    case .plus(let c):
-      let k = T(c)
-      Self.loop(src, ss, dst, n) { $0 + k }
-    case .times(let c):
-      let k = T(c)
-      Self.loop(src, ss, dst, n) { $0 * k }
-    case .subtractedFrom(let c):
-      let k = T(c)
-      Self.loop(src, ss, dst, n) { k - $0 }
-    case .dividedBy(let c):
-      let k = T(c)
-      Self.loop(src, ss, dst, n) { $0 / k }
-    case .clamp(let lo, let hi):
-      let l = lo.map(T.init) ?? -.infinity
-      let h = hi.map(T.init) ?? .infinity
-      // NaN stays NaN, as in PyTorch.
-      Self.loop(src, ss, dst, n) { $0.isNaN ? $0 : Swift.min(Swift.max($0, l), h) }
-    case .strictlyWithin(let lo, let hi):
-      let l = lo.map(T.init) ?? -.infinity
-      let h = hi.map(T.init) ?? .infinity
-      Self.loop(src, ss, dst, n) { $0 > l && $0 < h ? 1 : 0 }
-    case .exp2: Self.loop(src, ss, dst, n) { .exp2($0) }
-    case .expm1: Self.loop(src, ss, dst, n) { .expMinusOne($0) }
-    case .log2: Self.loop(src, ss, dst, n) { .log2($0) }
-    case .log10: Self.loop(src, ss, dst, n) { .log10($0) }
-    case .log1p: Self.loop(src, ss, dst, n) { .log(onePlus: $0) }
-    case .rsqrt: Self.loop(src, ss, dst, n) { 1 / $0.squareRoot() }
-    case .reciprocal: Self.loop(src, ss, dst, n) { 1 / $0 }
-    case .sin: Self.loop(src, ss, dst, n) { .sin($0) }
-    case .cos: Self.loop(src, ss, dst, n) { .cos($0) }
-    case .tan: Self.loop(src, ss, dst, n) { .tan($0) }
-    case .asin: Self.loop(src, ss, dst, n) { .asin($0) }
-    case .acos: Self.loop(src, ss, dst, n) { .acos($0) }
-    case .atan: Self.loop(src, ss, dst, n) { .atan($0) }
-    case .sinh: Self.loop(src, ss, dst, n) { .sinh($0) }
-    case .cosh: Self.loop(src, ss, dst, n) { .cosh($0) }
-    case .asinh: Self.loop(src, ss, dst, n) { .asinh($0) }
-    case .acosh: Self.loop(src, ss, dst, n) { .acosh($0) }
-    case .atanh: Self.loop(src, ss, dst, n) { .atanh($0) }
-    case .erf: Self.loop(src, ss, dst, n) { .erf($0) }
-    case .erfc: Self.loop(src, ss, dst, n) { .erfc($0) }
-    case .floor: Self.loop(src, ss, dst, n) { $0.rounded(.down) }
-    case .ceil: Self.loop(src, ss, dst, n) { $0.rounded(.up) }
-    // Halves go to the even neighbour, as torch.round does.
-    case .round: Self.loop(src, ss, dst, n) { $0.rounded(.toNearestOrEven) }
-    case .trunc: Self.loop(src, ss, dst, n) { $0.rounded(.towardZero) }
-    case .softplus(let beta, let threshold):
-      let b = T(beta)
-      let t = T(threshold)
-      Self.loop(src, ss, dst, n) { b * $0 > t ? $0 : .log(onePlus: .exp(b * $0)) / b }
-    case .elu(let alpha):
-      let a = T(alpha)
-      Self.loop(src, ss, dst, n) { $0 > 0 ? $0 : a * .expMinusOne($0) }
-    case .gelu:
-      Self.loop(src, ss, dst, n) { $0 * Self.normalCDF($0) }
-    case .geluDerivative:
-      let density = 1 / T(2 * Double.pi).squareRoot()
-      Self.loop(src, ss, dst, n) { Self.normalCDF($0) + $0 * .exp(-$0 * $0 / 2) * density }
-    case .geluTanh:
-      let k = T(2 / Double.pi).squareRoot()
-      Self.loop(src, ss, dst, n) { 0.5 * $0 * (1 + .tanh(k * ($0 + 0.044715 * $0 * $0 * $0))) }
-    }
-  }
-}
-
 /// The loops that touch memory. Ops in `Ops/` call these and record the graph.
 enum Kernels {
-  /// Applies `op` to every element of a floating-point tensor; the result is contiguous.
-  static func map(_ x: Tensor, _ op: UnaryOp) -> Tensor {
+  /// Applies `f` to every element of a floating-point tensor; the result is contiguous.
+  static func map<F: ElementFunction>(_ x: Tensor, _ f: F) -> Tensor {
     let out = Tensor(empty: x.shape, dtype: x.dtype)
     switch x.dtype {
-    case .float32: map(x, op, out, Float.self)
-    case .float64: map(x, op, out, Double.self)
-    default: trap("\(op): expected a floating-point tensor, got \(x.dtype)")
+    case .float32: map(x, f, out, Float.self)
+    case .float64: map(x, f, out, Double.self)
+    default: trap("\(F.self): expected a floating-point tensor, got \(x.dtype)")
     }
     return out
   }
 
-  private static func map<T: FloatingElement>(_ x: Tensor, _ op: UnaryOp, _ out: Tensor, _: T.Type) {
+  private static func map<F: ElementFunction, T: FloatingElement>(_ x: Tensor, _ f: F, _ out: Tensor, _: T.Type) {
     let src = x.basePointer(T.self)
     let dst = out.basePointer(T.self)
     if x.isContiguous {
       let base = UnsafePointer(src + x.offset)
-      return Threading.forEachRange(x.count, minimumPerThread: op.elementsPerThread) { r in
-        op.run(base + r.lowerBound, 1, dst + r.lowerBound, r.count)
+      return Threading.forEachRange(x.count, minimumPerThread: f.elementsPerThread) { r in
+        f.apply(base + r.lowerBound, 1, dst + r.lowerBound, r.count)
       }
     }
     let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
     let n = walk.rowLength
     let ss = walk.rowStride(1)
-    walk.forEachRow(from: (0, x.offset, 0)) { o, s, _ in op.run(src + s, ss, dst + o, n) }
+    walk.forEachRow(from: (0, x.offset, 0)) { o, s, _ in f.apply(src + s, ss, dst + o, n) }
   }
 
   /// Applies `op` to pairs of elements of `a` and `b` broadcast together; the result is contiguous.
-  /// Both must have the same floating-point dtype.
+  /// Both must have the same dtype.
   static func zip(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, name: StaticString) -> Tensor {
-    trapUnless(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
-    let shape = Shape.broadcast(a.shape, b.shape, op: name)
-    let out = Tensor(empty: shape, dtype: a.dtype)
-    // Contiguous operands of the output's shape, or single values (also expanded ones, as a sum's
-    // gradient), need no strided walk: this skips the walk's bookkeeping on the per-op path of
-    // small tensors, and lets large ones be split across threads.
-    let simpleA = a.isSingleValue ? 0 : (a.shape == shape && a.isContiguous ? 1 : -1)
-    let simpleB = b.isSingleValue ? 0 : (b.shape == shape && b.isContiguous ? 1 : -1)
-    let walk: StridedWalk? =
-      simpleA >= 0 && simpleB >= 0
-      ? nil
-      : StridedWalk(
-        shape: out.shape,
-        strides: [
-          out.strides,
-          Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
-          Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
-        ])
-    let n = walk?.rowLength ?? out.count
-    let sa = walk?.rowStride(1) ?? simpleA
-    let sb = walk?.rowStride(2) ?? simpleB
-    func run<T>(_: T.Type, _ body: (UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void) {
-      let pa = a.basePointer(T.self)
-      let pb = b.basePointer(T.self)
-      let dst = out.basePointer(T.self)
-      guard let walk else {
-        // Contiguous or single-value operands: split large arrays across threads.
-        let (ia, ib) = (UnsafePointer(pa + a.offset), UnsafePointer(pb + b.offset))
-        return Threading.forEachRange(n, minimumPerThread: op.elementsPerThread) { r in
-          body(ia + r.lowerBound * sa, ib + r.lowerBound * sb, dst + r.lowerBound, r.count)
-        }
-      }
-      walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in body(pa + ia, pb + ib, dst + o, n) }
+    let pairs = BroadcastPairs(a, b, name: name)
+    switch a.dtype {
+    case .float32: pairs.run(Float.self, op.elementsPerThread) { op.run($0, $1, $2, $3, $4, $5) }
+    case .float64: pairs.run(Double.self, op.elementsPerThread) { op.run($0, $1, $2, $3, $4, $5) }
+    case .int64: pairs.run(Int64.self, op.elementsPerThread) { op.runIntegers($0, $1, $2, $3, $4, $5) }
+    case .bool: pairs.run(Bool.self, op.elementsPerThread) { op.runBools($0, $1, $2, $3, $4, $5, name: name) }
+    }
+    return pairs.out
+  }
+
+  /// Applies `f` to pairs of elements of `a` and `b` broadcast together (a fused backward rule);
+  /// the result is contiguous. Both must have the same floating-point dtype.
+  static func zip<F: ElementPairFunction>(_ a: Tensor, _ b: Tensor, _ f: F, name: StaticString) -> Tensor {
+    let pairs = BroadcastPairs(a, b, name: name)
+    func run<T: FloatingElement>(_: T.Type) {
+      pairs.run(T.self, 1 << 20) { applyPairwise($0, $1, $2, $3, $4, $5) { f($0, $1) } }
     }
     switch a.dtype {
-    case .float32: run(Float.self) { op.run($0, sa, $1, sb, $2, $3) }
-    case .float64: run(Double.self) { op.run($0, sa, $1, sb, $2, $3) }
-    case .int64: run(Int64.self) { op.runIntegers($0, sa, $1, sb, $2, $3) }
-    case .bool: run(Bool.self) { op.runBools($0, sa, $1, sb, $2, $3, name: name) }
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: trap("\(name): expected a floating-point tensor, got \(a.dtype)")
     }
-    return out
+    return pairs.out
+  }
+
+  /// `dst = op(dst, src)` in place, with `src` broadcast to `dst`'s shape. Computed out of place
+  /// first, so overlapping operands and non-contiguous destinations are handled alike.
+  static func zipInPlace(_ dst: Tensor, _ src: Tensor, _ op: BinaryOp) {
+    // The common case (an optimizer step, a gradient accumulation): a contiguous destination and a
+    // same-shaped contiguous or single-value source in another buffer, updated directly.
+    let direct =
+      dst.isContiguous && src.dtype == dst.dtype && dst.dtype.isFloatingPoint && src.storage !== dst.storage
+      && (src.count == 1 || (src.shape == dst.shape && src.isContiguous))
+    guard direct else { return copy(zip(dst, src, op, name: "in-place op"), into: dst) }
+    let step = src.count == 1 ? 0 : 1
+    func run<T: FloatingElement>(_: T.Type) {
+      let d = dst.basePointer(T.self) + dst.offset
+      let s = UnsafePointer(src.basePointer(T.self) + src.offset)
+      Threading.forEachRange(dst.count, minimumPerThread: op.elementsPerThread) { r in
+        op.run(UnsafePointer(d + r.lowerBound), 1, s + r.lowerBound * step, step, d + r.lowerBound, r.count)
+      }
+    }
+    if dst.dtype == .float32 { run(Float.self) } else { run(Double.self) }
   }
 
   /// Writes `src`, broadcast to `dst`'s shape and converted to its dtype, into `dst`'s view.
@@ -327,5 +153,61 @@ enum Kernels {
     case .int64: run(Int64.self)
     case .bool: run(Bool.self)
     }
+  }
+}
+
+/// Two tensors broadcast together and the output they make: how `Kernels.zip` walks them.
+private struct BroadcastPairs {
+  let a: Tensor
+  let b: Tensor
+  let out: Tensor
+  /// Nil when both operands are contiguous with the output's shape, or single values (also
+  /// expanded ones, as a sum's gradient): this skips the walk's bookkeeping on the per-op path
+  /// of small tensors, and lets large ones be split across threads.
+  let walk: StridedWalk?
+  /// Elements per row, and each operand's step along a row.
+  let rowLength: Int
+  let strideA: Int
+  let strideB: Int
+
+  init(_ a: Tensor, _ b: Tensor, name: StaticString) {
+    trapUnless(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
+    let shape = Shape.broadcast(a.shape, b.shape, op: name)
+    let out = Tensor(empty: shape, dtype: a.dtype)
+    let simpleA = a.isSingleValue ? 0 : (a.shape == shape && a.isContiguous ? 1 : -1)
+    let simpleB = b.isSingleValue ? 0 : (b.shape == shape && b.isContiguous ? 1 : -1)
+    let walk: StridedWalk? =
+      simpleA >= 0 && simpleB >= 0
+      ? nil
+      : StridedWalk(
+        shape: out.shape,
+        strides: [
+          out.strides,
+          Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
+          Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
+        ])
+    (self.a, self.b, self.out, self.walk) = (a, b, out, walk)
+    rowLength = walk?.rowLength ?? out.count
+    strideA = walk?.rowStride(1) ?? simpleA
+    strideB = walk?.rowStride(2) ?? simpleB
+  }
+
+  /// Calls `body(a, strideA, b, strideB, out, count)` on every row, or on ranges split across
+  /// threads when there is no walk.
+  func run<T>(
+    _: T.Type, _ elementsPerThread: Int,
+    _ body: (UnsafePointer<T>, Int, UnsafePointer<T>, Int, UnsafeMutablePointer<T>, Int) -> Void
+  ) {
+    let pa = a.basePointer(T.self)
+    let pb = b.basePointer(T.self)
+    let dst = out.basePointer(T.self)
+    let (n, sa, sb) = (rowLength, strideA, strideB)
+    guard let walk else {
+      let (ia, ib) = (UnsafePointer(pa + a.offset), UnsafePointer(pb + b.offset))
+      return Threading.forEachRange(n, minimumPerThread: elementsPerThread) { r in
+        body(ia + r.lowerBound * sa, sa, ib + r.lowerBound * sb, sb, dst + r.lowerBound, r.count)
+      }
+    }
+    walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in body(pa + ia, sa, pb + ib, sb, dst + o, n) }
   }
 }

@@ -1,8 +1,42 @@
+import CAutogradKernels
 import Foundation
 
 /// The activation functions of neural networks. Most are compositions of other ops, so their
-/// gradients (of any order) come from those ops; the rest have their derivative beside them.
+/// gradients (of any order) come from those ops; the rest have their derivative beside them, and
+/// below it the function their kernel applies to every element.
 extension Tensor {
+  /// The element-wise max(x, 0). Backward: dx where x > 0, and 0 elsewhere, at 0 included (as PyTorch).
+  public func relu() -> Tensor {
+    unary(Relu(), "ReluBackward") { g, x in
+      GradMode.isEnabled ? g * x.mask(.positive) : Kernels.zip(g, x, ReluGradient(), name: "ReluBackward")
+    }
+  }
+  private struct Relu: CheapElementFunction {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { x > 0 ? x : (x.isNaN ? x : 0) }
+  }
+  /// g where x > 0, else 0, in one pass (a NaN gradient at x <= 0 gives 0, as PyTorch).
+  private struct ReluGradient: ElementPairFunction {
+    func callAsFunction<T: FloatingElement>(_ g: T, _ x: T) -> T { x > 0 ? g : 0 }
+  }
+
+  /// The element-wise logistic function 1 / (1 + e⁻ˣ). Backward: dσ = σ (1 - σ) dx.
+  public func sigmoid() -> Tensor {
+    unaryUsingOutput(
+      Sigmoid(), "SigmoidBackward", differentiable: { $0.sigmoid() },
+      derivative: { g, x, y in
+        GradMode.isEnabled ? g * y * (1 - y) : Kernels.zip(g, y, SigmoidGradient(), name: "SigmoidBackward")
+      })
+  }
+  private struct Sigmoid: ElementFunction {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { 1 / (1 + .exp(-x)) }
+    var elementsPerThread: Int { 1 << 17 }
+    var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { ag_sigmoid_f32 }
+  }
+  /// g y (1 - y) in one pass, from the gradient g and the output y.
+  private struct SigmoidGradient: ElementPairFunction {
+    func callAsFunction<T: FloatingElement>(_ g: T, _ y: T) -> T { g * y * (1 - y) }
+  }
+
   /// log σ(x) = -softplus(-x), computed without overflow.
   public func logSigmoid() -> Tensor { -(-self).softplus() }
 
@@ -18,11 +52,15 @@ extension Tensor {
 
   /// x where x > 0, else α (eˣ - 1). Backward: 1, or α eˣ.
   public func elu(alpha: Double = 1) -> Tensor {
-    unary(.elu(alpha: alpha), "EluBackward", detail: "alpha: \(pythonRepr(alpha))") { g, x in
+    unary(Elu(alpha: alpha), "EluBackward", detail: "alpha: \(pythonRepr(alpha))") { g, x in
       let positive = x.mask(.positive)
       // exp of the clamped input: the unused branch must not overflow to inf (inf x 0 is NaN).
       return g * (positive + (1 - positive) * alpha * x.clamped(max: 0).exp())
     }
+  }
+  private struct Elu: ElementFunction {
+    let alpha: Double
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { x > 0 ? x : T(alpha) * .expMinusOne(x) }
   }
 
   /// Self-normalizing ELU: λ elu(x, α) with the constants of Klambauer et al. (2017).
@@ -44,17 +82,35 @@ extension Tensor {
   /// returns -0.0 below about x = -5.5, where the true value is a tiny negative number.
   public func gelu(approximateTanh: Bool = false) -> Tensor {
     if approximateTanh {
-      return unary(.geluTanh, "GeluBackward", detail: "tanh") { g, x in
+      return unary(GeluTanh(), "GeluBackward", detail: "tanh") { g, x in
         let k = (2 / Double.pi).squareRoot()
         let t = (k * (x + 0.044715 * x.pow(3))).tanh()
         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x))
       }
     }
-    return unary(.gelu, "GeluBackward") { g, x in
-      guard GradMode.isEnabled else { return g * Kernels.map(x, .geluDerivative) }
+    return unary(Gelu(), "GeluBackward") { g, x in
+      guard GradMode.isEnabled else { return g * Kernels.map(x, GeluDerivative()) }
       // Recorded (gradients of gradients): the same derivative from differentiable ops.
       return g
         * (0.5 * (1 + (x * 0.5.squareRoot()).erf()) + x * (-0.5 * x * x).exp() * (0.5 * M_2_SQRTPI * 0.5.squareRoot()))
+    }
+  }
+  /// x Φ(x).
+  private struct Gelu: ElementFunction {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { x * normalCDF(x) }
+    var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { ag_gelu_f32 }
+  }
+  /// Φ(x) + x φ(x), gelu's derivative (not private: the vectorized math's tests measure its error).
+  struct GeluDerivative: ElementFunction {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T {
+      normalCDF(x) + x * .exp(-x * x / 2) * (1 / T(2 * Double.pi).squareRoot())
+    }
+    var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { ag_gelu_derivative_f32 }
+  }
+  /// 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+  private struct GeluTanh: ElementFunction {
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T {
+      0.5 * x * (1 + .tanh(T(2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
     }
   }
 
@@ -66,9 +122,17 @@ extension Tensor {
 
   /// log(1 + e^(βx)) / β, and x itself where βx > `threshold`. Backward: σ(βx), or 1 above the threshold.
   public func softplus(beta: Double = 1, threshold: Double = 20) -> Tensor {
-    unary(.softplus(beta: beta, threshold: threshold), "SoftplusBackward") { g, x in
+    unary(Softplus(beta: beta, threshold: threshold), "SoftplusBackward") { g, x in
       let linear = (beta * x - threshold).mask(.positive)
       return g * (linear + (1 - linear) * (beta * x).sigmoid())
+    }
+  }
+  private struct Softplus: ElementFunction {
+    let beta: Double
+    let threshold: Double
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T {
+      let bx = T(beta) * x
+      return bx > T(threshold) ? x : .log(onePlus: .exp(bx)) / T(beta)
     }
   }
 
@@ -78,7 +142,7 @@ extension Tensor {
   /// min(max(x, min), max). Backward: 1 strictly between the bounds, 0 elsewhere (as PyTorch).
   public func hardtanh(min: Double = -1, max: Double = 1) -> Tensor {
     trapUnless(min <= max, "hardtanh: min (\(min)) must not exceed max (\(max))")
-    return unary(.clamp(min: min, max: max), "HardtanhBackward") { g, x in
+    return unary(Clamp(min: min, max: max), "HardtanhBackward") { g, x in
       g * x.mask(.strictlyWithin(min: min, max: max))
     }
   }
@@ -89,3 +153,8 @@ extension Tensor {
   /// x · relu6(x + 3) / 6.
   public func hardswish() -> Tensor { self * hardsigmoid() }
 }
+
+/// Φ(x) = ½ erfc(-x/√2), the standard normal distribution function (erfc keeps the negative
+/// tail's precision, where 1 + erf(x/√2) cancels).
+@inline(__always)
+private func normalCDF<T: FloatingElement>(_ x: T) -> T { 0.5 * .erfc(-x / T(2).squareRoot()) }

@@ -86,14 +86,15 @@ extension Tensor {
   public static prefix func - (x: Tensor) -> Tensor {
     if x.dtype == .int64 { return Tensor(integers: [0]).reshaped(to: []) - x }
     x.requireFloatingPoint("neg")
-    return Kernels.map(x, .neg).recorded("NegBackward", inputs: TensorList(x)) { g, _, _ in GradientList(-g) }
+    return Kernels.map(x, Negate()).recorded("NegBackward", inputs: TensorList(x)) { g, _, _ in GradientList(-g) }
   }
 
   // A number next to a floating-point tensor is applied directly, with one input: a constant
   // tensor for it was three allocations more per op, and its gradient was never needed.
   public static func + (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs + scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .plus(rhs)).recorded("AddBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in
+    return Kernels.map(lhs, AddNumber(c: rhs)).recorded("AddBackward", scalar: rhs, inputs: TensorList(lhs)) {
+      g, _, _ in
       GradientList(g)
     }
   }
@@ -106,14 +107,15 @@ extension Tensor {
   public static func - (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs - scalar(rhs, like: lhs) }
     // x + (-c) is exactly x - c in IEEE arithmetic.
-    return Kernels.map(lhs, .plus(-rhs)).recorded("SubBackward", scalar: rhs, inputs: TensorList(lhs)) { g, _, _ in
+    return Kernels.map(lhs, AddNumber(c: -rhs)).recorded("SubBackward", scalar: rhs, inputs: TensorList(lhs)) {
+      g, _, _ in
       GradientList(g)
     }
   }
 
   public static func - (lhs: Double, rhs: Tensor) -> Tensor {
     guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) - rhs }
-    return Kernels.map(rhs, .subtractedFrom(lhs)).recorded("RsubBackward", scalar: lhs, inputs: TensorList(rhs)) {
+    return Kernels.map(rhs, SubtractFromNumber(c: lhs)).recorded("RsubBackward", scalar: lhs, inputs: TensorList(rhs)) {
       g, _, _ in
       GradientList(-g)
     }
@@ -121,7 +123,7 @@ extension Tensor {
 
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs * scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .times(rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) {
+    return Kernels.map(lhs, MultiplyByNumber(c: rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) {
       g, _, context in
       GradientList(g * context.scalar)
     }
@@ -134,7 +136,7 @@ extension Tensor {
 
   public static func / (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs / scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, .dividedBy(rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) {
+    return Kernels.map(lhs, DivideByNumber(c: rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) {
       g, _, context in
       GradientList(g / context.scalar)
     }
@@ -142,15 +144,54 @@ extension Tensor {
 
   public static func / (lhs: Double, rhs: Tensor) -> Tensor { scalar(lhs, like: rhs) / rhs }
 
+  // The functions of the ops above. A number is converted to the element type first, as
+  // PyTorch converts a Python number next to a tensor.
+  private struct Negate: CheapElementFunction { func callAsFunction<T: FloatingElement>(_ x: T) -> T { -x } }
+  private struct AddNumber: CheapElementFunction {
+    let c: Double
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { x + T(c) }
+  }
+  private struct SubtractFromNumber: CheapElementFunction {
+    let c: Double
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { T(c) - x }
+  }
+  private struct MultiplyByNumber: CheapElementFunction {
+    let c: Double
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { x * T(c) }
+  }
+  private struct DivideByNumber: CheapElementFunction {
+    let c: Double
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { x / T(c) }
+  }
+
   /// Raises each element to the power `exponent`. Backward: d(xᵖ) = p xᵖ⁻¹ dx.
   public func pow(_ exponent: Double) -> Tensor {
     requireFloatingPoint("pow")
     if exponent == 1 { return self * 1 }
-    return Kernels.map(self, .pow(exponent))
-      .recorded("PowBackward", scalar: exponent, inputs: TensorList(self), saving: TensorList(self)) { g, s, context in
-        let p = context.scalar
-        return GradientList(p == 2 ? g * 2 * s[0] : g * p * s[0].pow(p - 1))
+    let y =
+      if exponent == 2 {
+        Kernels.map(self, Square())
+      } else if let k = Int(exactly: exponent), Swift.abs(k) < 1 << 30 {
+        Kernels.map(self, IntegerPower(k: k))
+      } else {
+        Kernels.map(self, RealPower(p: exponent))
       }
+    return y.recorded("PowBackward", scalar: exponent, inputs: TensorList(self), saving: TensorList(self)) {
+      g, s, context in
+      let p = context.scalar
+      return GradientList(p == 2 ? g * 2 * s[0] : g * p * s[0].pow(p - 1))
+    }
+  }
+
+  private struct Square: CheapElementFunction { func callAsFunction<T: FloatingElement>(_ x: T) -> T { x * x } }
+  /// An integral exponent is defined for negative bases too (RealModule's real pow is not).
+  private struct IntegerPower: ElementFunction {
+    let k: Int
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .pow(x, k) }
+  }
+  private struct RealPower: ElementFunction {
+    let p: Double
+    func callAsFunction<T: FloatingElement>(_ x: T) -> T { .pow(x, T(p)) }
   }
 
   /// Raises each element to the power of the matching element of `exponent`, with broadcasting.
@@ -165,7 +206,7 @@ extension Tensor {
         var grads = GradientList(nil, nil)
         if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
         if needs[1] {
-          let zero = Kernels.map(a.detached(), .isZero)
+          let zero = a.mask(.isZero)
           grads[1] = (g * a.pow(b) * (a + zero).log()).unbroadcast(to: b.shape)
         }
         return grads

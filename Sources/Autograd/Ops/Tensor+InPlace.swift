@@ -42,7 +42,7 @@ extension Tensor {
   /// Limits every element to `[min, max]`, in place (as `clamp_`).
   public func clamp(min: Double? = nil, max: Double? = nil) {
     requireInPlaceAllowed("clamp_", nil)
-    Kernels.copy(Kernels.map(self, .clamp(min: min, max: max)), into: self)
+    Kernels.copy(Kernels.map(self, Clamp(min: min, max: max)), into: self)
     bumpVersion()
   }
 
@@ -64,27 +64,5 @@ extension Tensor {
       "copy_: a tensor of shape \(source.shape) cannot be written into one of shape \(shape)")
     Kernels.copy(source, into: self)
     bumpVersion()
-  }
-}
-
-extension Kernels {
-  /// `dst = op(dst, src)` in place, with `src` broadcast to `dst`'s shape. Computed out of place
-  /// first, so overlapping operands and non-contiguous destinations are handled alike.
-  static func zipInPlace(_ dst: Tensor, _ src: Tensor, _ op: BinaryOp) {
-    // The common case (an optimizer step, a gradient accumulation): a contiguous destination and a
-    // same-shaped contiguous or single-value source in another buffer, updated directly.
-    let direct =
-      dst.isContiguous && src.dtype == dst.dtype && dst.dtype.isFloatingPoint && src.storage !== dst.storage
-      && (src.count == 1 || (src.shape == dst.shape && src.isContiguous))
-    guard direct else { return copy(zip(dst, src, op, name: "in-place op"), into: dst) }
-    let step = src.count == 1 ? 0 : 1
-    func run<T: FloatingElement>(_: T.Type) {
-      let d = dst.basePointer(T.self) + dst.offset
-      let s = UnsafePointer(src.basePointer(T.self) + src.offset)
-      Threading.forEachRange(dst.count, minimumPerThread: op.elementsPerThread) { r in
-        op.run(UnsafePointer(d + r.lowerBound), 1, s + r.lowerBound * step, step, d + r.lowerBound, r.count)
-      }
-    }
-    if dst.dtype == .float32 { run(Float.self) } else { run(Double.self) }
   }
 }

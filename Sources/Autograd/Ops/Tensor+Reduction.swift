@@ -158,25 +158,3 @@ extension Tensor {
     return rank == 0 ? [] : result
   }
 }
-
-extension Kernels {
-  /// Sets `mask[..., indices[...], ...] = 1` along `axis`; `indices` has `mask`'s shape with
-  /// `axis` of size 1.
-  static func scatterOnes(into mask: Tensor, axis: Int, indices: Tensor) {
-    let idx = indices.scalars(as: Int64.self)
-    let inner = mask.shape[(axis + 1)...].reduce(1, *)
-    let size = mask.shape[axis]
-    func run<T: FloatingElement>(_: T.Type) {
-      let p = mask.basePointer(T.self)
-      for (i, j) in idx.enumerated() {
-        let outer = i / inner
-        let rest = i % inner
-        p[(outer * size + Int(j)) * inner + rest] = 1
-      }
-    }
-    switch mask.dtype {
-    case .float32: run(Float.self)
-    default: run(Double.self)
-    }
-  }
-}

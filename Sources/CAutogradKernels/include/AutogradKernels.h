@@ -49,7 +49,7 @@ void ag_gelu_f32(const float *x, float *y, long n);
 /// y[i] = Φ(x[i]) + x[i] φ(x[i]), GELU's derivative, for float32 (y may be x).
 void ag_gelu_derivative_f32(const float *x, float *y, long n);
 
-/// The constants of one Adam step, converted to float32 (see `Tensor.fusedAdamStep`).
+/// The constants of one Adam step, converted to float32 (see `Kernels.adamStep`).
 typedef struct {
   float decay, lambda, beta1, beta2, keep1, keep2, inv_root2, epsilon, step_size;
   bool decoupled, coupled;

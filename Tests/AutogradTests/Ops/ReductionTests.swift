@@ -3,6 +3,19 @@ import Testing
 
 @testable import Autograd
 
+/// Every differentiable op against central finite differences in Float64, on a scalar, a vector,
+/// a matrix, and (for ops of two tensors) broadcast pairs of shapes.
+private let shapes: [[Int]] = [[], [4], [3, 4]]
+
+/// Both orders (the backward rules are themselves differentiated correctly); inputs from seed 1
+/// unless given.
+private func check(
+  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
+  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
+) {
+  checkBothOrders(shapes, in: range, seed: seed, sourceLocation: sourceLocation, f)
+}
+
 /// This file's inputs come from seed 5.
 private func checkBothOrders(
   _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
@@ -11,7 +24,7 @@ private func checkBothOrders(
   AutogradTests.checkBothOrders(shapes, in: range, seed: 5, secondOrder: secondOrder, sourceLocation: sourceLocation, f)
 }
 
-@Suite("Reductions and normalizations") struct ReductionOpTests {
+@Suite("Reductions and normalizations") struct ReductionTests {
   @Test func values() {
     let x = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3], dtype: .float64)
     #expect(x.prod().item() == 720)
@@ -106,7 +119,7 @@ private func checkBothOrders(
   @Test func logSoftmaxAlongTheLastAxisMatchesTheComposedOps() {
     // The last axis of a contiguous tensor takes a one-pass kernel; the composed ops are the
     // reference, for values, gradients and rows with infinities (an all -inf row is NaN in both).
-    func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double) -> Bool {
+    func agrees(_ a: Tensor, _ b: Tensor, _ tolerance: Double) -> Bool {
       zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).allSatisfy { x, y in
         x.isNaN ? y.isNaN : (x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y)))
       }
@@ -117,7 +130,7 @@ private func checkBothOrders(
         [-.infinity, 0, 1, 2, 1000, 1001, 999, -5, -.infinity, -.infinity, -.infinity, -.infinity],
         shape: [3, 4], dtype: dtype)
       for x in [Tensor.randn([7, 13], dtype: dtype, generator: &g) * 30, special] {
-        #expect(close(x.logSoftmax(axis: 1), x - x.logSumExp(axis: 1, keepDims: true), tolerance))
+        #expect(agrees(x.logSoftmax(axis: 1), x - x.logSumExp(axis: 1, keepDims: true), tolerance))
         let leaf = x.detached()
         leaf.requiresGrad = true
         let upstream = Tensor.randn(x.shape, dtype: dtype, generator: &g)
@@ -125,7 +138,7 @@ private func checkBothOrders(
         let composed = grad(
           of: leaf - leaf.logSumExp(axis: 1, keepDims: true), withRespectTo: [leaf],
           outputGradient: upstream)[0]!
-        #expect(close(fused, composed, tolerance * 10))
+        #expect(agrees(fused, composed, tolerance * 10))
       }
     }
   }
@@ -193,5 +206,60 @@ private func checkBothOrders(
   @Test func normOfZeroHasZeroGradient() {
     let x = Tensor.zeros([3], dtype: .float64, requiresGrad: true)
     #expect(grad(of: x.norm(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0])
+  }
+}
+
+@Suite("Gradients of reductions") struct ReductionGradientTests {
+  @Test(arguments: shapes) func sumAndMeanOfAll(shape: [Int]) {
+    check([shape]) { $0[0].sum() }
+    check([shape]) { $0[0].mean() }
+    check([shape]) { $0[0].max() }
+    check([shape]) { $0[0].min() }
+  }
+
+  @Test(arguments: [[4], [3, 4], [2, 3, 4]] as [[Int]]) func overAxes(shape: [Int]) {
+    for axis in -1..<shape.count {
+      for keep in [false, true] {
+        check([shape]) { $0[0].sum(axis: axis, keepDims: keep) }
+        check([shape]) { $0[0].mean(axis: axis, keepDims: keep) }
+        check([shape]) { $0[0].max(axis: axis, keepDims: keep) }
+        check([shape]) { $0[0].min(axis: axis, keepDims: keep) }
+      }
+    }
+    if shape.count > 1 { check([shape]) { $0[0].sum(axes: [0, -1], keepDims: true) } }
+  }
+
+  @Test func maxAlongAnAxisSendsTheGradientToTheFirstMaximum() {
+    // As PyTorch's max(dim): the index it returns gets it all.
+    let x = Tensor([1.0, 3.0, 3.0], dtype: .float64, requiresGrad: true)
+    #expect(grad(of: x.max(axis: 0), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 1, 0])
+  }
+
+  @Test func maxAndMinOfAllSplitTheGradientAmongTies() {
+    // As PyTorch's max() and min(), amax and amin: ties share the gradient evenly.
+    let x = Tensor([1.0, 3.0, 3.0, -2.0, 3.0, -2.0], dtype: .float64, requiresGrad: true)
+    let third = 1.0 / 3
+    #expect(grad(of: x.max(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, third, third, 0, third, 0])
+    #expect(grad(of: x.min(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0, 0, 0.5, 0, 0.5])
+    #expect(grad(of: x.amax(), withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, third, third, 0, third, 0])
+    let rows = x.reshaped(to: [2, 3]).amax(axis: 1).sum()
+    let columns = x.reshaped(to: [2, 3]).amin(axis: 0).sum()
+    #expect(grad(of: rows, withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0.5, 0.5, 0, 1, 0])
+    #expect(grad(of: columns, withRespectTo: [x])[0]!.scalars(as: Double.self) == [0, 0.5, 0, 1, 0.5, 1])
+    // The infinity norm too, by magnitude: |-3| ties with 3.
+    let v = Tensor([3.0, -3.0, 1.0], dtype: .float64, requiresGrad: true)
+    #expect(grad(of: v.norm(.infinity), withRespectTo: [v])[0]!.scalars(as: Double.self) == [0.5, -0.5, 0])
+    // NaN is the maximum, and NaNs tie with each other.
+    let n = Tensor([1.0, .nan, .nan], dtype: .float64, requiresGrad: true)
+    #expect(grad(of: n.max(), withRespectTo: [n])[0]!.scalars(as: Double.self) == [0, 0.5, 0.5])
+    // amax along an axis does not: a row with NaN gets NaN gradients (PyTorch 2.15 gives the same).
+    let rowsWithNaN = Tensor([1.0, .nan, 2.0, 3.0], shape: [2, 2], dtype: .float64, requiresGrad: true)
+    let split = grad(of: rowsWithNaN.amax(axis: 1).sum(), withRespectTo: [rowsWithNaN])[0]!.scalars(as: Double.self)
+    #expect(split[0].isNaN && split[1].isNaN && split[2...] == [0, 1])
+  }
+
+  @Test(arguments: shapes) func amaxAndAminWithoutTies(shape: [Int]) {
+    check([shape]) { $0[0].amax() }
+    check([shape]) { $0[0].amin(axes: shape.isEmpty ? [] : [0], keepDims: true) }
   }
 }

@@ -1,0 +1,154 @@
+import Testing
+
+@testable import Autograd
+
+/// Direct 2-D cross-correlation by its definition, for comparison.
+private func naiveConv2d(
+  _ x: Tensor, _ w: Tensor, stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int
+) -> Tensor {
+  let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+  let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+  let oh = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
+  let ow = (wd + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
+  let xv = x.scalars(as: Double.self)
+  let wv = w.scalars(as: Double.self)
+  var out = [Double](repeating: 0, count: n * o * oh * ow)
+  for b in 0..<n {
+    for oc in 0..<o {
+      for y in 0..<oh {
+        for xo in 0..<ow {
+          var sum = 0.0
+          let group = oc / (o / groups)
+          for ic in 0..<cg {
+            for i in 0..<kh {
+              for j in 0..<kw {
+                let iy = y * stride.0 - padding.0 + i * dilation.0
+                let ix = xo * stride.1 - padding.1 + j * dilation.1
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                sum += xv[((b * c + group * cg + ic) * h + iy) * wd + ix] * wv[((oc * cg + ic) * kh + i) * kw + j]
+              }
+            }
+          }
+          out[((b * o + oc) * oh + y) * ow + xo] = sum
+        }
+      }
+    }
+  }
+  return Tensor(out, shape: [n, o, oh, ow], dtype: .float64)
+}
+
+@Suite("Convolution and pooling") struct ConvolutionTests {
+  @Test(
+    arguments: [
+      ((1, 1), (0, 0), (1, 1), 1), ((2, 1), (1, 2), (1, 1), 1), ((1, 2), (1, 0), (2, 1), 1),
+      ((2, 2), (1, 1), (1, 1), 2),
+    ]
+      as [((Int, Int), (Int, Int), (Int, Int), Int)])
+  func conv2dMatchesTheDefinition(stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int) {
+    let x = seededNormal([2, 4, 7, 6], seed: 1)
+    let w = seededNormal([6, 4 / groups, 3, 2], seed: 2)
+    let b = seededNormal([6], seed: 3)
+    let y = x.conv2d(
+      weight: w, bias: b, stride: Size2D(stride.0, stride.1), padding: Size2D(padding.0, padding.1),
+      dilation: Size2D(dilation.0, dilation.1), groups: groups)
+    let expected =
+      naiveConv2d(x, w, stride: stride, padding: padding, dilation: dilation, groups: groups)
+      + b.reshaped(to: [1, 6, 1, 1])
+    #expect(isClose(y, expected))
+  }
+
+  @Test(
+    arguments: [((1, 1), (0, 0), (1, 1), 1), ((2, 2), (1, 0), (1, 1), 1), ((2, 1), (1, 1), (2, 1), 2)]
+      as [((Int, Int), (Int, Int), (Int, Int), Int)])
+  func convTransposeIsTheAdjointOfConv(stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int) {
+    // <conv(x, w), y> = <x, convᵀ(y, w)> for the same weight and geometry.
+    let x = seededNormal([2, 4, 7, 8], seed: 4)
+    let w = seededNormal([6, 4 / groups, 3, 3], seed: 5)
+    let (s, p, d) = (Size2D(stride.0, stride.1), Size2D(padding.0, padding.1), Size2D(dilation.0, dilation.1))
+    let y0 = x.conv2d(weight: w, stride: s, padding: p, dilation: d, groups: groups)
+    let y = seededNormal(y0.shape, seed: 6)
+    let h = y0.shape[2]
+    let wd = y0.shape[3]
+    let outputPadding = (
+      7 - ((h - 1) * stride.0 - 2 * padding.0 + dilation.0 * 2 + 1),
+      8 - ((wd - 1) * stride.1 - 2 * padding.1 + dilation.1 * 2 + 1)
+    )
+    // conv_transpose2d's weight layout [in, out/groups, kh, kw] is conv2d's [out, in/groups, kh, kw]:
+    // the adjoint uses the very same tensor.
+    let xt = y.convTranspose2d(
+      weight: w, stride: s, padding: p, outputPadding: Size2D(outputPadding.0, outputPadding.1), dilation: d,
+      groups: groups)
+    #expect(xt.shape == x.shape)
+    #expect(Swift.abs((y0 * y).sum().item() - (x * xt).sum().item()) < 1e-9)
+  }
+
+  @Test func convTransposeOutputSize() {
+    let y = Tensor.zeros([1, 2, 4, 5]).convTranspose2d(
+      weight: Tensor.zeros([2, 3, 3, 3]), stride: 2, padding: 1, outputPadding: [1, 0])
+    #expect(y.shape == [1, 3, 8, 9])
+  }
+
+  @Test func conv1dIsConv2dWithHeightOne() {
+    let x = seededNormal([2, 3, 9], seed: 7)
+    let w = seededNormal([4, 3, 3], seed: 8)
+    let y = x.conv1d(weight: w, stride: 2, padding: 1, dilation: 2)
+    let expected = naiveConv2d(
+      x.unsqueezed(at: 2), w.unsqueezed(at: 2), stride: (1, 2), padding: (0, 1), dilation: (1, 2), groups: 1
+    ).squeezed(at: 2)
+    #expect(isClose(y, expected))
+    #expect(Tensor.zeros([3, 9]).conv1d(weight: Tensor.zeros([4, 3, 3])).shape == [4, 7])
+  }
+
+  @Test func poolingValues() {
+    let x = Tensor.arange(0, 16, dtype: .float64).reshaped(to: [1, 1, 4, 4])
+    #expect(x.maxPool2d(kernelSize: 2).scalars(as: Double.self) == [5, 7, 13, 15])
+    #expect(x.avgPool2d(kernelSize: 2).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
+    #expect(x.maxPool2d(kernelSize: 3, stride: 1, padding: 1).scalars(as: Double.self)[0] == 5)
+    #expect(x.avgPool2d(kernelSize: 3, stride: 2, padding: 1).scalars(as: Double.self)[0] == 10.0 / 9)
+    #expect(x.adaptiveAvgPool2d(outputSize: 2).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
+    #expect(x.adaptiveAvgPool2d(outputSize: 1).item() == 7.5)
+    // 4 rows into 3 cells: rows 0-1, 1-2, 2-3.
+    #expect(x.adaptiveAvgPool2d(outputSize: [3, 1]).scalars(as: Double.self) == [3.5, 7.5, 11.5])
+    let v = Tensor([1, 3, 2, 5, 4], dtype: .float64).reshaped(to: [1, 1, 5])
+    #expect(v.maxPool1d(kernelSize: 2).scalars(as: Double.self) == [3, 5])
+    let averages: [Double] = [2, 10.0 / 3, 11.0 / 3]
+    #expect(v.avgPool1d(kernelSize: 3, stride: 1).scalars(as: Double.self) == averages)
+  }
+
+  @Test func gradients() {
+    checkBothOrders(inputs: [
+      seededNormal([1, 2, 5, 4], seed: 10), seededNormal([3, 2, 2, 3], seed: 11), seededNormal([3], seed: 12),
+    ]) {
+      $0[0].conv2d(weight: $0[1], bias: $0[2], stride: [2, 1], padding: 1)
+    }
+    checkBothOrders(inputs: [seededNormal([1, 4, 4, 4], seed: 13), seededNormal([4, 2, 2, 2], seed: 14)]) {
+      $0[0].conv2d(weight: $0[1], dilation: [2, 1], groups: 2)
+    }
+    checkBothOrders(inputs: [seededNormal([2, 2, 7], seed: 15), seededNormal([3, 2, 3], seed: 16)]) {
+      $0[0].conv1d(weight: $0[1], stride: 2, padding: 1)
+    }
+    checkBothOrders(inputs: [
+      seededNormal([1, 2, 3, 3], seed: 17), seededNormal([2, 3, 2, 2], seed: 18), seededNormal([3], seed: 19),
+    ]) {
+      $0[0].convTranspose2d(weight: $0[1], bias: $0[2], stride: 2, padding: [0, 1], outputPadding: [1, 0])
+    }
+    checkBothOrders(inputs: [seededNormal([1, 2, 4, 5], seed: 20)]) {
+      $0[0].maxPool2d(kernelSize: 2, stride: [1, 2], padding: 1)
+    }
+    checkBothOrders(inputs: [seededNormal([1, 2, 4, 5], seed: 21)]) {
+      $0[0].avgPool2d(kernelSize: [3, 2], stride: 1, padding: 1)
+    }
+    checkBothOrders(inputs: [seededNormal([2, 3, 5, 7], seed: 22)]) { $0[0].adaptiveAvgPool2d(outputSize: [2, 3]) }
+    checkBothOrders(inputs: [seededNormal([2, 6], seed: 23)]) {
+      $0[0].unsqueezed(at: 0).maxPool1d(kernelSize: 3, stride: 2)
+    }
+  }
+
+  @Test func linear() {
+    let x = seededNormal([5, 3], seed: 30)
+    let w = seededNormal([4, 3], seed: 31)
+    let b = seededNormal([4], seed: 32)
+    #expect(isClose(x.linear(weight: w, bias: b), x.matmul(w.transposed()) + b))
+    checkBothOrders(inputs: [x, w, b]) { $0[0].linear(weight: $0[1], bias: $0[2]) }
+  }
+}
