@@ -87,7 +87,8 @@ let package = Package(
         "AutogradDistributed", "Autograd", "AutogradNN", "DistributedTestWorker", "AutogradCLI", "TestSupport",
       ]
     ),
-    .testTarget(name: "AutogradCLITests", dependencies: ["AutogradCLI", "TestSupport"]),
+    .testTarget(
+      name: "AutogradCLITests", dependencies: ["AutogradCLI", "Autograd", "AutogradExamples", "TestSupport"]),
     .testTarget(
       name: "AutogradModelsTests", dependencies: ["AutogradModels", "AutogradNN", "Autograd"], exclude: ["Fixtures"]),
     .testTarget(

@@ -1,13 +1,13 @@
 import Autograd
 
 /// An error in an expression or a `name=value` list, pointing at the column that is wrong.
-public struct ExpressionError: Error, CustomStringConvertible, Equatable {
-  public var message: String
+struct ExpressionError: Error, CustomStringConvertible, Equatable {
+  var message: String
   /// 1-based column in `source`.
-  public var column: Int
-  public var source: String
+  var column: Int
+  var source: String
 
-  public var description: String {
+  var description: String {
     "column \(column): \(message)\n  \(source)\n  \(String(repeating: " ", count: Swift.max(column - 1, 0)))^"
   }
 }
@@ -18,20 +18,20 @@ public struct ExpressionError: Error, CustomStringConvertible, Equatable {
 /// Statements are separated by `;`; `name = expression` names an intermediate value; the last
 /// statement is the output. Operators `+ - * / ^` (also `**`), unary minus, parentheses, numbers,
 /// and the functions `exp log sqrt abs tanh sigmoid relu`.
-public struct ScalarExpression {
+struct ScalarExpression {
   /// The last statement's value, with its graph.
-  public private(set) var output: Tensor
+  private(set) var output: Tensor
   /// Every named value: the given ones and the intermediate ones the program assigns.
-  public private(set) var names: [String: Tensor]
+  private(set) var names: [String: Tensor]
   /// The names the program reads.
-  public private(set) var usedNames: Set<String>
+  private(set) var usedNames: Set<String>
 
-  public static let functions = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"]
+  static let functions = ["exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"]
 
   /// Evaluates `source` with `values` as float64 leaves; those in `parameters` (all of them when
   /// `nil`) require grad.
   /// - Throws: `ExpressionError` for a syntax error or an unknown name.
-  public init(_ source: String, values: [(String, Double)], parameters: Set<String>? = nil) throws {
+  init(_ source: String, values: [(String, Double)], parameters: Set<String>? = nil) throws {
     names = [:]
     for (name, value) in values {
       names[name] = Tensor(value, dtype: .float64, requiresGrad: parameters?.contains(name) ?? true)
@@ -46,7 +46,7 @@ public struct ScalarExpression {
 
   /// Parses `x=1,y=2.5,w=-1` into names and values, keeping their order.
   /// - Throws: `ExpressionError` pointing at the entry that is wrong.
-  public static func parseAssignments(_ text: String) throws -> [(String, Double)] {
+  static func parseAssignments(_ text: String) throws -> [(String, Double)] {
     var result: [(String, Double)] = []
     var column = 1
     for entry in text.split(separator: ",", omittingEmptySubsequences: false) {

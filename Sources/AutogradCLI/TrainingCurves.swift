@@ -2,7 +2,7 @@ import Foundation
 
 /// Draws the training loss and the test accuracy per epoch as a self-contained SVG line chart:
 /// loss on the left axis, accuracy (%) on the right, epochs below, with ticks, labels and a legend.
-public func trainingCurvesSVG(losses: [Double], accuracies: [Double], title: String = "Training") -> String {
+func trainingCurvesSVG(losses: [Double], accuracies: [Double], title: String = "Training") -> String {
   let (width, height) = (720.0, 420.0)
   let (left, right, top, bottom) = (70.0, 70.0, 66.0, 60.0)
   let plotWidth = width - left - right

@@ -1,7 +1,8 @@
 import Autograd
+import AutogradExamples
 import Testing
 
-@testable import AutogradExamples
+@testable import AutogradCLI
 
 @Suite("Scalar expressions") struct ScalarExpressionTests {
   @Test(arguments: [
