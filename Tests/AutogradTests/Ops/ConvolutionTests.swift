@@ -44,6 +44,7 @@ private func naiveConv2d(
       ((2, 2), (1, 1), (1, 1), 2),
     ]
       as [((Int, Int), (Int, Int), (Int, Int), Int)])
+
   func conv2dMatchesTheDefinition(stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int) {
     let x = seededNormal([2, 4, 7, 6], seed: 1)
     let w = seededNormal([6, 4 / groups, 3, 2], seed: 2)
@@ -60,6 +61,7 @@ private func naiveConv2d(
   @Test(
     arguments: [((1, 1), (0, 0), (1, 1), 1), ((2, 2), (1, 0), (1, 1), 1), ((2, 1), (1, 1), (2, 1), 2)]
       as [((Int, Int), (Int, Int), (Int, Int), Int)])
+
   func convTransposeIsTheAdjointOfConv(stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int) {
     // <conv(x, w), y> = <x, convᵀ(y, w)> for the same weight and geometry.
     let x = seededNormal([2, 4, 7, 8], seed: 4)
@@ -97,22 +99,6 @@ private func naiveConv2d(
     ).squeezed(at: 2)
     #expect(isClose(y, expected))
     #expect(Tensor.zeros([3, 9]).conv1d(weight: Tensor.zeros([4, 3, 3])).shape == [4, 7])
-  }
-
-  @Test func poolingValues() {
-    let x = Tensor.arange(0, 16, dtype: .float64).reshaped(to: [1, 1, 4, 4])
-    #expect(x.maxPool2d(kernelSize: 2).scalars(as: Double.self) == [5, 7, 13, 15])
-    #expect(x.avgPool2d(kernelSize: 2).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
-    #expect(x.maxPool2d(kernelSize: 3, stride: 1, padding: 1).scalars(as: Double.self)[0] == 5)
-    #expect(x.avgPool2d(kernelSize: 3, stride: 2, padding: 1).scalars(as: Double.self)[0] == 10.0 / 9)
-    #expect(x.adaptiveAvgPool2d(outputSize: 2).scalars(as: Double.self) == [2.5, 4.5, 10.5, 12.5])
-    #expect(x.adaptiveAvgPool2d(outputSize: 1).item() == 7.5)
-    // 4 rows into 3 cells: rows 0-1, 1-2, 2-3.
-    #expect(x.adaptiveAvgPool2d(outputSize: [3, 1]).scalars(as: Double.self) == [3.5, 7.5, 11.5])
-    let v = Tensor([1, 3, 2, 5, 4], dtype: .float64).reshaped(to: [1, 1, 5])
-    #expect(v.maxPool1d(kernelSize: 2).scalars(as: Double.self) == [3, 5])
-    let averages: [Double] = [2, 10.0 / 3, 11.0 / 3]
-    #expect(v.avgPool1d(kernelSize: 3, stride: 1).scalars(as: Double.self) == averages)
   }
 
   @Test func gradients() {
