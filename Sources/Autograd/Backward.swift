@@ -92,109 +92,26 @@ enum Engine {
     from root: Tensor, seed: Tensor, retainGraph: Bool, createGraph: Bool,
     targets: [Tensor]?, observe: ((Node) -> Void)? = nil
   ) -> [Tensor?] {
-    var results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
-    // Targets are found by identity: leaves when their gradient is complete, computed tensors
-    // through their node (whose pending gradient is then their total gradient).
-    var leafTargets: [ObjectIdentifier: [Int]] = [:]
-    var nodeTargets: [ObjectIdentifier: [Int]] = [:]
-    for (i, t) in (targets ?? []).enumerated() {
-      if let node = t.gradFn {
-        nodeTargets[ObjectIdentifier(node), default: []].append(i)
-      } else {
-        leafTargets[ObjectIdentifier(t), default: []].append(i)
-      }
-    }
-    var leafGradients = LeafGradients()
-    // The walk that counts dependencies and then the list of nodes ready to run, one array for both.
-    var ready: [Node] = []
-    ready.reserveCapacity(16)
-
-    // Two gradients that meet: added into the first when nothing else holds it (a tensor used
-    // twice, as w in the lecture's (y - x w)(y - x w)), which spares a tensor per sum.
-    func sum(_ first: consuming Tensor, _ second: Tensor) -> Tensor {
-      var first = first
-      if !createGraph && first.dtype == second.dtype && isPrivate(&first) {
-        Kernels.zipInPlace(first, second, .add)
-        return first
-      }
-      return first + second
-    }
-
-    func deliver(_ grad: consuming Tensor, to node: Node) {
-      if let earlier = node.pendingGrad.take() {
-        node.pendingGrad = sum(earlier, grad)
-      } else {
-        node.pendingGrad = grad
-      }
-    }
-
-    // A leaf's total gradient, complete: hooked, then returned or accumulated, as PyTorch does.
-    func finish(_ leaf: Tensor, _ total: consuming Tensor) {
-      // Consumed, not copied: a total nobody else holds becomes the leaf's `grad` without a copy.
-      var grad = consume total
-      for hook in leaf.leafHooks { grad = hook(grad) ?? grad }
-      for i in leafTargets[ObjectIdentifier(leaf)] ?? [] { results[i] = grad }
-      guard targets == nil && leaf.requiresGrad else { return }
-      accumulate(&grad, into: leaf, createGraph: createGraph)
-      for hook in leaf.postAccumulateHooks { hook(leaf) }
-    }
-
-    // Read once per pass: it is a task-local value, a lookup per node otherwise.
-    let anomalyMode = AnomalyMode.isEnabled
+    var pass = BackwardPass(targets: targets, retainGraph: retainGraph, createGraph: createGraph)
     let depth = BackwardCallbacks.enter()
     GradMode.holding(createGraph ? .on : .off) {
-      if let rootNode = root.gradFn {
-        // Every node the count reaches runs below, which leaves its scratch fields as they were
-        // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops
-        // a pass early, and that ends the process.
-        countDependencies(from: rootNode, stack: &ready, leaves: &leafGradients)
-        deliver(seed, to: rootNode)
-        ready.append(rootNode)
-        // Loops run over indices and values are moved out of nodes with `take()`: iterating a
-        // node's lists or copying its fields retained and released every tensor again, and those
-        // reference counts were most of the time of a long graph's backward pass.
-        while let node = ready.popLast() {
-          node.isVisited = false
-          observe?(node)
-          var grads = GradientList()
-          if var grad = node.pendingGrad.take() {
-            for hook in node.hooks { grad = hook(grad) ?? grad }
-            if targets == nil, let output = node.retainedOutput {
-              var copy = grad
-              accumulate(&copy, into: output, createGraph: createGraph)
-            }
-            if !nodeTargets.isEmpty {
-              for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
-            }
-            grads = apply(node, to: grad, keepingSaved: retainGraph, checkingAnomalies: anomalyMode)
-          }
-          for i in 0..<node.edges.count {
-            let grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
-            switch node.edges[i] {
-            case .none:
-              continue
-            case .node(let child):
-              if let grad { deliver(grad, to: child) }
-              child.pendingDependencies -= 1
-              if child.pendingDependencies == 0 { ready.append(child) }
-            case .leaf(let leaf):
-              if let grad {
-                trapUnless(
-                  grad.shape == leaf.shape,
-                  "backward: internal error, \(node.displayName) gave a gradient of shape \(grad.shape) for a tensor of shape \(leaf.shape)"
-                )
-              }
-              if let total = leafGradients.receive(consume grad, for: leaf, adding: sum) { finish(leaf, consume total) }
-            }
-          }
-          if !retainGraph { release(node) }
-        }
-      } else {
-        finish(root, seed)
+      guard let rootNode = root.gradFn else { return pass.finish(root, seed) }
+      // The walk that counts dependencies and then the list of nodes ready to run, one array for both.
+      var ready: [Node] = []
+      ready.reserveCapacity(16)
+      // Every node the count reaches runs below, which leaves its scratch fields as they were
+      // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops
+      // a pass early, and that ends the process.
+      countDependencies(from: rootNode, stack: &ready, leaves: &pass.leafGradients)
+      pass.deliver(seed, to: rootNode)
+      ready.append(rootNode)
+      while let node = ready.popLast() {
+        observe?(node)
+        pass.step(node, ready: &ready)
       }
     }
     BackwardCallbacks.leave(depth)
-    return results
+    return pass.results
   }
 
   /// Marks every node reachable from `root` along edges that need a gradient (the edges backward
@@ -229,8 +146,7 @@ enum Engine {
 
   /// Runs a node's rule. Unless the graph is kept, the rule and the saved values are moved out of
   /// the node for it (release would drop them next anyway), which spares copying them.
-  private static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList
-  {
+  static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList {
     for i in 0..<node.saved.count where !node.savedVersions.matches(node.saved[i].storage.version, at: i) {
       trap(
         """
@@ -247,7 +163,7 @@ enum Engine {
     return grads
   }
 
-  private static func release(_ node: Node) {
+  static func release(_ node: Node) {
     node.saved.removeAll()
     node.savedVersions = SavedVersions()
     node.rule = nil
@@ -256,7 +172,7 @@ enum Engine {
 
   /// Adds a gradient into a tensor's `grad`: in place normally, out of place with `createGraph` so
   /// that the sum stays differentiable.
-  private static func accumulate(_ grad: inout Tensor, into tensor: Tensor, createGraph: Bool) {
+  static func accumulate(_ grad: inout Tensor, into tensor: Tensor, createGraph: Bool) {
     if let existing = tensor.accumulatedGrad {
       if createGraph || existing.requiresGrad {
         tensor.grad = existing + grad
@@ -274,7 +190,7 @@ enum Engine {
 
   /// Whether `grad` is a whole contiguous buffer that no other tensor, node or caller holds, so
   /// it can become a `grad` without a copy.
-  private static func isPrivate(_ grad: inout Tensor) -> Bool {
+  static func isPrivate(_ grad: inout Tensor) -> Bool {
     grad.isContiguous && grad.offset == 0 && grad.count == grad.storage.count && !grad.requiresGrad
       && isKnownUniquelyReferenced(&grad) && isKnownUniquelyReferenced(&grad.storage)
   }
