@@ -73,7 +73,8 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
         let p = Dictionary(uniqueKeysWithValues: lstm.namedParameters())
         var (h, c) = (Tensor.zeros([2, 4], dtype: .float64), Tensor.zeros([2, 4], dtype: .float64))
         input = input.map { xt in
-          let gates = (xt.linear(weight: p["weight_ih_l\(l)"]!, bias: p["bias_ih_l\(l)"]!)
+          let gates =
+            (xt.linear(weight: p["weight_ih_l\(l)"]!, bias: p["bias_ih_l\(l)"]!)
             + h.linear(weight: p["weight_hh_l\(l)"]!, bias: p["bias_hh_l\(l)"]!)).split(size: 4, axis: 1)
           c = gates[1].sigmoid() * c + gates[0].sigmoid() * gates[2].tanh()
           h = gates[3].sigmoid() * c.tanh()
