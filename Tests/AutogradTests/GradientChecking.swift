@@ -46,3 +46,25 @@ func isClose(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Bool {
       Swift.abs($0 - $1) <= tolerance * Swift.max(1, Swift.abs($1))
     }
 }
+
+/// `checkBothOrders` at inputs from seed 1 unless given: the inputs the arithmetic, shape,
+/// indexing, product and reduction tests were written against.
+func check(
+  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
+  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
+) {
+  checkBothOrders(shapes, in: range, seed: seed, sourceLocation: sourceLocation, f)
+}
+
+/// `checkBothOrders` for ops that are linear in their input (gathers, layouts): inputs from seed
+/// 6, and the second-order check squares the result, since their own second derivative is zero.
+func checkLinearOp(
+  _ shapes: [[Int]], secondOrder: Bool = true, sourceLocation: SourceLocation = #_sourceLocation,
+  _ f: @escaping ([Tensor]) -> Tensor
+) {
+  checkBothOrders(
+    shapes, seed: 6, secondOrder: secondOrder, secondOrderOf: { $0.pow(2) }, sourceLocation: sourceLocation, f)
+}
+
+/// A 3 x 4 matrix of 0...11 in float64, row by row.
+var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3, 4]) }

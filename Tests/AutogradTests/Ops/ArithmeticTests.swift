@@ -11,15 +11,6 @@ private let broadcastPairs: [([Int], [Int])] = [
   ([3, 4], [4]), ([3, 1], [1, 4]), ([], [2, 3]), ([2, 3, 4], [3, 1]),
 ]
 
-/// Both orders (the backward rules are themselves differentiated correctly); inputs from seed 1
-/// unless given.
-private func check(
-  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
-  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
-) {
-  checkBothOrders(shapes, in: range, seed: seed, sourceLocation: sourceLocation, f)
-}
-
 @Suite("Gradients of negation, powers and casts") struct ArithmeticGradientTests {
   @Test(arguments: shapes) func neg(shape: [Int]) { check([shape]) { -$0[0] } }
   @Test(arguments: shapes) func powScalar(shape: [Int]) {

@@ -2,18 +2,6 @@ import Testing
 
 @testable import Autograd
 
-/// This file's inputs come from seed 6; indexing is linear, so the second-order check squares
-/// the result (a zero second derivative would leave it nothing to see).
-private func checkBothOrders(
-  _ shapes: [[Int]], secondOrder: Bool = true, sourceLocation: SourceLocation = #_sourceLocation,
-  _ f: @escaping ([Tensor]) -> Tensor
-) {
-  AutogradTests.checkBothOrders(
-    shapes, seed: 6, secondOrder: secondOrder, secondOrderOf: { $0.pow(2) }, sourceLocation: sourceLocation, f)
-}
-
-private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3, 4]) }
-
 @Suite("Gather, scatter and indexing") struct GatherTests {
   @Test func gatherAndScatterValues() {
     let index = Tensor(integers: [0, 3, 1, 1, 2, 0], shape: [3, 2])
@@ -47,16 +35,16 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
 
   @Test func gradients() {
     let index = Tensor(integers: [0, 3, 1, 1, 2, 0], shape: [3, 2])
-    checkBothOrders([[3, 4]]) { $0[0].gather(axis: 1, index: index) }
+    checkLinearOp([[3, 4]]) { $0[0].gather(axis: 1, index: index) }
     let at = Tensor(integers: [2, 0, 1, 1], shape: [2, 2])
-    checkBothOrders([[2, 3], [2, 2]]) { $0[0].scatterAdding(axis: 1, index: at, source: $0[1]) }
+    checkLinearOp([[2, 3], [2, 2]]) { $0[0].scatterAdding(axis: 1, index: at, source: $0[1]) }
     let distinct = Tensor(integers: [2, 0, 1, 2], shape: [2, 2])
-    checkBothOrders([[2, 3], [2, 2]]) { $0[0].scattering(axis: 1, index: distinct, source: $0[1]) }
-    checkBothOrders([[3, 4]]) { $0[0].indexSelect(axis: 1, indices: Tensor(integers: [3, 0, 3])) }
-    checkBothOrders([[3, 4], [3, 2]]) { $0[0].indexAdding(axis: 1, indices: Tensor(integers: [3, -4]), source: $0[1]) }
-    checkBothOrders([[3, 4]]) { $0[0][Tensor(integers: [2, 2, 0])] }
-    checkBothOrders([[3, 4]]) { $0[0][m34 .> 6] }
-    checkBothOrders([[3, 4]]) { $0[0].maskedFill(m34 .< 5, value: 3) }
+    checkLinearOp([[2, 3], [2, 2]]) { $0[0].scattering(axis: 1, index: distinct, source: $0[1]) }
+    checkLinearOp([[3, 4]]) { $0[0].indexSelect(axis: 1, indices: Tensor(integers: [3, 0, 3])) }
+    checkLinearOp([[3, 4], [3, 2]]) { $0[0].indexAdding(axis: 1, indices: Tensor(integers: [3, -4]), source: $0[1]) }
+    checkLinearOp([[3, 4]]) { $0[0][Tensor(integers: [2, 2, 0])] }
+    checkLinearOp([[3, 4]]) { $0[0][m34 .> 6] }
+    checkLinearOp([[3, 4]]) { $0[0].maskedFill(m34 .< 5, value: 3) }
   }
 
   @Test func badIndicesTrapWithAMessage() async {

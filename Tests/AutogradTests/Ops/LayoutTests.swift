@@ -2,18 +2,6 @@ import Testing
 
 @testable import Autograd
 
-/// This file's inputs come from seed 6; indexing is linear, so the second-order check squares
-/// the result (a zero second derivative would leave it nothing to see).
-private func checkBothOrders(
-  _ shapes: [[Int]], secondOrder: Bool = true, sourceLocation: SourceLocation = #_sourceLocation,
-  _ f: @escaping ([Tensor]) -> Tensor
-) {
-  AutogradTests.checkBothOrders(
-    shapes, seed: 6, secondOrder: secondOrder, secondOrderOf: { $0.pow(2) }, sourceLocation: sourceLocation, f)
-}
-
-private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3, 4]) }
-
 @Suite("Layout ops") struct LayoutOpTests {
   @Test func values() {
     let v = Tensor([1, 2, 3], dtype: .float64)
@@ -46,17 +34,17 @@ private var m34: Tensor { Tensor.arange(0, 12, dtype: .float64).reshaped(to: [3,
   }
 
   @Test func gradients() {
-    checkBothOrders([[2, 3]]) { $0[0].repeated([2, 1, 2]) }
-    checkBothOrders([[3]]) { $0[0].tiled([2, 2]) }
-    checkBothOrders([[2, 3]]) { $0[0].rolled(shift: 2, axis: 1) }
-    checkBothOrders([[4, 3]]) { x in Tensor.cat(x[0].split(sizes: [1, 3]).reversed(), axis: 0) }
-    checkBothOrders([[5]]) { x in x[0].chunked(2)[1] }
-    checkBothOrders([[2, 3]]) { $0[0].padded([(1, 2)], mode: .constant(0.5)) }
-    checkBothOrders([[2, 4]]) { $0[0].padded([(1, 1), (2, 3)], mode: .reflect) }
-    checkBothOrders([[2, 3]]) { $0[0].padded([(2, 1)], mode: .replicate) }
-    checkBothOrders([[3, 4]]) { $0[0].tril(diagonal: -1) }
-    checkBothOrders([[2, 3, 3]]) { $0[0].triu() }
-    checkBothOrders([[3, 4]]) { $0[0].diagonal(offset: 1) }
-    checkBothOrders([[2, 3, 4]]) { $0[0].flattened(startAxis: 1).unflattened(axis: 1, sizes: [4, 3]) }
+    checkLinearOp([[2, 3]]) { $0[0].repeated([2, 1, 2]) }
+    checkLinearOp([[3]]) { $0[0].tiled([2, 2]) }
+    checkLinearOp([[2, 3]]) { $0[0].rolled(shift: 2, axis: 1) }
+    checkLinearOp([[4, 3]]) { x in Tensor.cat(x[0].split(sizes: [1, 3]).reversed(), axis: 0) }
+    checkLinearOp([[5]]) { x in x[0].chunked(2)[1] }
+    checkLinearOp([[2, 3]]) { $0[0].padded([(1, 2)], mode: .constant(0.5)) }
+    checkLinearOp([[2, 4]]) { $0[0].padded([(1, 1), (2, 3)], mode: .reflect) }
+    checkLinearOp([[2, 3]]) { $0[0].padded([(2, 1)], mode: .replicate) }
+    checkLinearOp([[3, 4]]) { $0[0].tril(diagonal: -1) }
+    checkLinearOp([[2, 3, 3]]) { $0[0].triu() }
+    checkLinearOp([[3, 4]]) { $0[0].diagonal(offset: 1) }
+    checkLinearOp([[2, 3, 4]]) { $0[0].flattened(startAxis: 1).unflattened(axis: 1, sizes: [4, 3]) }
   }
 }

@@ -2,15 +2,6 @@ import Testing
 
 @testable import Autograd
 
-/// Both orders (the backward rules are themselves differentiated correctly); inputs from seed 1
-/// unless given.
-private func check(
-  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
-  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
-) {
-  checkBothOrders(shapes, in: range, seed: seed, sourceLocation: sourceLocation, f)
-}
-
 @Suite("Gradients of matmul") struct MatMulGradientTests {
   @Test(
     arguments: [

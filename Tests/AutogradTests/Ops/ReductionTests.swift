@@ -7,15 +7,6 @@ import Testing
 /// a matrix, and (for ops of two tensors) broadcast pairs of shapes.
 private let shapes: [[Int]] = [[], [4], [3, 4]]
 
-/// Both orders (the backward rules are themselves differentiated correctly); inputs from seed 1
-/// unless given.
-private func check(
-  _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, seed: UInt64 = 1,
-  sourceLocation: SourceLocation = #_sourceLocation, _ f: @escaping ([Tensor]) -> Tensor
-) {
-  checkBothOrders(shapes, in: range, seed: seed, sourceLocation: sourceLocation, f)
-}
-
 /// This file's inputs come from seed 5.
 private func checkBothOrders(
   _ shapes: [[Int]], in range: ClosedRange<Double> = -2...2, secondOrder: Bool = true,
