@@ -49,16 +49,25 @@ public func checkpoint(_ inputs: [Tensor], _ f: @escaping ([Tensor]) -> Tensor) 
   let output = withNoGrad { f(inputs.map { $0.detached() }) }.detached()
   return output.recorded("CheckpointBackward", inputs: TensorList(inputs), saving: TensorList(inputs)) {
     g, saved, needs in
-    let createGraph = GradMode.isEnabled
-    let xs = saved.map { x -> Tensor in
-      if createGraph && x.requiresGrad { return x }
-      let leaf = x.detached()
-      leaf.requiresGrad = x.dtype.isFloatingPoint
-      return leaf
-    }
-    let y = withGrad { f(xs) }
-    guard y.requiresGrad else { return GradientList(xs.lazy.map { _ in nil }) }
-    let grads = grad(of: y, withRespectTo: xs, outputGradient: g, createGraph: createGraph)
-    return GradientList(grads.enumerated().lazy.map { needs[$0.offset] ? $0.element : nil })
+    gradientsByRecomputing(f, inputs: Array(saved), outputGradient: g, needs: needs)
   }
+}
+
+/// A backward rule's gradients found by running `f` again on its inputs with the graph recorded
+/// and back-propagating `outputGradient` through it. Under `createGraph` (grad mode on during
+/// backward) the recomputed graph hangs from the inputs' own, so gradients of these gradients flow.
+func gradientsByRecomputing(
+  _ f: ([Tensor]) -> Tensor, inputs: [Tensor], outputGradient g: Tensor, needs: RuleContext
+) -> GradientList {
+  let createGraph = GradMode.isEnabled
+  let xs = inputs.map { x -> Tensor in
+    if createGraph && x.requiresGrad { return x }
+    let leaf = x.detached()
+    leaf.requiresGrad = x.dtype.isFloatingPoint
+    return leaf
+  }
+  let y = withGrad { f(xs) }
+  guard y.requiresGrad else { return GradientList(xs.lazy.map { _ in nil }) }
+  let grads = grad(of: y, withRespectTo: xs, outputGradient: g, createGraph: createGraph)
+  return GradientList(grads.enumerated().lazy.map { needs[$0.offset] ? $0.element : nil })
 }

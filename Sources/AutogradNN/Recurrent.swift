@@ -39,22 +39,24 @@ struct RecurrentWeights {
       + (biasIH.map { [("bias_ih\(suffix)", $0)] } ?? []) + (biasHH.map { [("bias_hh\(suffix)", $0)] } ?? [])
   }
 
+  /// An LSTM layer over a sequence `[T, N, I]`, as one op: every step's hidden state, and the last
+  /// hidden and cell states.
+  func sequence(_ x: Tensor, _ h: Tensor, _ c: Tensor) -> (output: Tensor, hidden: Tensor, cell: Tensor) {
+    lstmSequence(x, hidden: h, cell: c, weightIH: weightIH, weightHH: weightHH, biasIH: biasIH, biasHH: biasHH)
+  }
+
   /// One step: the new hidden state (and cell state for LSTM) from input `x` `[N, I]`.
   func step(_ kind: RecurrentKind, _ x: Tensor, _ h: Tensor, _ c: Tensor?) -> (Tensor, Tensor?) {
-    let gi = x.linear(weight: weightIH, bias: biasIH)
-    let gh = h.linear(weight: weightHH, bias: biasHH)
     switch kind {
     case .rnn(let relu):
-      let pre = gi + gh
+      let pre = x.linear(weight: weightIH, bias: biasIH) + h.linear(weight: weightHH, bias: biasHH)
       return (relu ? pre.relu() : pre.tanh(), nil)
     case .lstm:
-      let g = (gi + gh).chunked(4, axis: 1)
-      let (i, f, cell, o) = (g[0].sigmoid(), g[1].sigmoid(), g[2].tanh(), g[3].sigmoid())
-      let newC = f * c! + i * cell
-      return (o * newC.tanh(), newC)
+      let (_, hidden, cell) = sequence(x.unsqueezed(at: 0), h, c!)
+      return (hidden, cell)
     case .gru:
-      let a = gi.chunked(3, axis: 1)
-      let b = gh.chunked(3, axis: 1)
+      let a = x.linear(weight: weightIH, bias: biasIH).chunked(3, axis: 1)
+      let b = h.linear(weight: weightHH, bias: biasHH).chunked(3, axis: 1)
       let r = (a[0] + b[0]).sigmoid()
       let z = (a[1] + b[1]).sigmoid()
       let n = (a[2] + r * b[2]).tanh()
@@ -158,9 +160,20 @@ public final class Recurrent: Module {
       let (steps, batch) = (sequence.shape[0], sequence.shape[1])
       let zeros = Tensor.zeros([layerCount, batch, hiddenSize], dtype: input.dtype)
       let isLSTM: Bool = if case .lstm = kind { true } else { false }
-      var layerInput = (0..<steps).map { sequence[$0] }
       var finalH: [Tensor] = []
       var finalC: [Tensor] = []
+      if isLSTM {
+        var layerInput = sequence
+        for (l, weights) in layers.enumerated() {
+          let result = weights.sequence(layerInput, (hidden ?? zeros)[l], (cell ?? zeros)[l])
+          finalH.append(result.hidden)
+          finalC.append(result.cell)
+          layerInput = result.output
+        }
+        let output = batchFirst ? layerInput.transposed(0, 1) : layerInput
+        return (output, Tensor.stack(finalH), Tensor.stack(finalC))
+      }
+      var layerInput = (0..<steps).map { sequence[$0] }
       for (l, weights) in layers.enumerated() {
         var h = (hidden ?? zeros)[l]
         var c: Tensor? = isLSTM ? (cell ?? zeros)[l] : nil

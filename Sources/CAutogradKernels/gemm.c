@@ -404,6 +404,8 @@ typedef struct {
   // multiple of nrk), then C in row blocks; `next` is the next group, or the next row, to take.
   long threads, pack_nb, pack_groups;
   atomic_long next;
+  // Whether C's values are kept and the product added to them (a prepacked product asks for it).
+  bool accumulate;
 } gemm_state;
 
 // Packs rows ic..ic+mc of A for the current depth (into the calling thread's buffer) and computes
@@ -411,7 +413,7 @@ typedef struct {
 static void row_block(gemm_state *g, long ic, long mc) {
   float *ap = panel(&panels_of_this_thread()->a, (MC + MR - 1) / MR * MR * KC + 8);  // 8: room for pack_a's last store
   pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, ap);
-  bool add = g->pc > 0;
+  bool add = g->pc > 0 || g->accumulate;
   for (long jr = 0; jr < g->nc; jr += g->nrk) {
     long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
     micro_kernel kernel = g->narrow_kernel && 2 * nr <= g->nrk ? g->narrow_kernel : g->kernel;
@@ -466,6 +468,23 @@ typedef struct {
 static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
                   float *C, long ldc, long threads, ag_parallel_for parallel_for,
                   bool may_split_depth);
+
+// The micro-kernels for this CPU: the widest it runs.
+static void choose_kernels(gemm_state *g) {
+  g->kernel = kernel_portable;
+  g->narrow_kernel = NULL;
+  g->nrk = PORTABLE_NR;
+#if AG_X86
+  if (ag_has_avx512()) {
+    g->kernel = kernel_avx512;
+    g->narrow_kernel = kernel_avx512_narrow;
+    g->nrk = 32;
+  } else if (ag_has_avx2_fma()) {
+    g->kernel = kernel_avx2;
+    g->nrk = 16;
+  }
+#endif
+}
 
 // Each block is computed as the whole product would be on one thread, never cut along its depth
 // on its own (a block can qualify where the whole did not): one thread and several sum alike.
@@ -538,18 +557,8 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
   }
   if (!parallel_for) threads = 1;
   gemm_state g = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
-                  .C = C, .ldc = ldc, .kernel = kernel_portable, .nrk = PORTABLE_NR,
-                  .threads = threads};
-#if AG_X86
-  if (ag_has_avx512()) {
-    g.kernel = kernel_avx512;
-    g.narrow_kernel = kernel_avx512_narrow;
-    g.nrk = 32;
-  } else if (ag_has_avx2_fma()) {
-    g.kernel = kernel_avx2;
-    g.nrk = 16;
-  }
-#endif
+                  .C = C, .ldc = ldc, .threads = threads};
+  choose_kernels(&g);
   if (may_split_depth && splits_depth(m, n, k)) {
     depth_split d = {.g = &g, .k0 = k / 2, .threads_per_half = threads > 1 ? threads / 2 : 1,
                      .parallel_for = parallel_for};
@@ -594,6 +603,50 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
         pack_b(g.kc, g.nc, B + g.pc * rsb + g.jc * csb, rsb, csb, g.bp, g.nrk);
         for (long ic = 0; ic < m; ic += MC) row_block(&g, ic, m - ic < MC ? m - ic : MC);
       }
+    }
+  }
+}
+
+// A prepacked B is the panels sgemm would pack, one after another: for each NC-wide block of
+// columns, for each KC-deep block of rows, the columns in groups of the kernel's width.
+long ag_sgemm_packed_count(long k, long n) {
+  gemm_state g = {0};
+  choose_kernels(&g);
+  long total = 0;
+  for (long jc = 0; jc < n; jc += NC) total += round_up(n - jc < NC ? n - jc : NC, g.nrk) * k;
+  return total;
+}
+
+void ag_sgemm_pack(long k, long n, const float *B, long rsb, long csb, float *packed) {
+  gemm_state g = {0};
+  choose_kernels(&g);
+  for (long jc = 0; jc < n; jc += NC) {
+    long nc = n - jc < NC ? n - jc : NC;
+    for (long pc = 0; pc < k; pc += KC) {
+      long kc = k - pc < KC ? k - pc : KC;
+      pack_b(kc, nc, B + pc * rsb + jc * csb, rsb, csb, packed, g.nrk);
+      packed += round_up(nc, g.nrk) * kc;
+    }
+  }
+}
+
+void ag_sgemm_prepacked(long m, long n, long k, const float *A, long rsa, long csa, const float *packed,
+                        float *C, long ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) for (long i = 0; i < m; i++) memset(C + i * ldc, 0, (size_t)n * sizeof(float));
+    return;
+  }
+  gemm_state g = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .C = C, .ldc = ldc, .threads = 1,
+                  .accumulate = accumulate};
+  choose_kernels(&g);
+  for (g.jc = 0; g.jc < n; g.jc += NC) {
+    g.nc = n - g.jc < NC ? n - g.jc : NC;
+    for (g.pc = 0; g.pc < k; g.pc += KC) {
+      g.kc = k - g.pc < KC ? k - g.pc : KC;
+      g.bp = (float *)packed;
+      for (long ic = 0; ic < m; ic += MC) row_block(&g, ic, m - ic < MC ? m - ic : MC);
+      packed += round_up(g.nc, g.nrk) * g.kc;
     }
   }
 }

@@ -21,6 +21,19 @@ void ag_sgemm_threaded(long m, long n, long k,
                        float *C, long ldc,
                        long threads, ag_parallel_for parallel_for);
 
+/// How many floats B (k x n) takes once packed for ag_sgemm_prepacked.
+long ag_sgemm_packed_count(long k, long n);
+
+/// Packs B (k x n, element (p, j) at B[p * rsb + j * csb]) into `packed` (ag_sgemm_packed_count
+/// floats), once for many products against it: a recurrent layer multiplies by the same weight
+/// at every step, and packing it each time cost as much as the product.
+void ag_sgemm_pack(long k, long n, const float *B, long rsb, long csb, float *packed);
+
+/// C = A * B, or C += A * B when `accumulate`, on the calling thread, for B packed by
+/// ag_sgemm_pack with the same k and n. A and C are as in ag_sgemm_threaded.
+void ag_sgemm_prepacked(long m, long n, long k, const float *A, long rsa, long csa, const float *packed,
+                        float *C, long ldc, bool accumulate);
+
 /// The float64 counterpart of ag_sgemm_threaded, on the calling thread.
 void ag_dgemm(long m, long n, long k,
               const double *A, long rsa, long csa,

@@ -40,3 +40,33 @@ import Testing
     #expect(y.shape == [2, 3, 4] && y.scalars(as: Float.self).allSatisfy { $0 == 0 })
   }
 }
+
+@Suite("Products against a matrix packed once") struct RepeatedRightOperandTests {
+  /// Packed once, then multiplied into C or added to it: the same as the product that packs each
+  /// time, for row counts off the micro-kernel's 6, widths off its 32, depths past one 256-deep
+  /// panel, and a transposed matrix.
+  @Test(arguments: [DType.float32, .float64])
+  func equalsTheProductThatPacksEachTime(dtype: DType) {
+    for (m, k, n, transposed) in [(16, 128, 512, true), (7, 300, 45, false), (1, 3, 2100, false), (13, 1, 33, true)] {
+      var g = RandomGenerator(seed: 8)
+      let a = Tensor.randn([m, k], dtype: dtype, generator: &g)
+      let b =
+        transposed
+        ? Tensor.randn([n, k], dtype: dtype, generator: &g).transposed()
+        : Tensor.randn([k, n], dtype: dtype, generator: &g)
+      let start = Tensor.randn([m, n], dtype: dtype, generator: &g)
+      let operand = RepeatedRightOperand(b)
+      for accumulate in [false, true] {
+        let c = start * 1
+        func run<T: FloatingElement>(_: T.Type) {
+          operand.multiply(
+            a.basePointer(T.self), rows: m, rowStride: k, into: c.basePointer(T.self), rowStride: n,
+            accumulate: accumulate)
+        }
+        if dtype == .float32 { run(Float.self) } else { run(Double.self) }
+        let expected = accumulate ? start + a.matmul(b) : a.matmul(b)
+        #expect(isClose(c, expected, dtype == .float32 ? 1e-5 : 1e-12), "\(m)x\(k)x\(n), accumulate \(accumulate)")
+      }
+    }
+  }
+}
