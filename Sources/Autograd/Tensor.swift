@@ -154,6 +154,17 @@ public final class Tensor {
     Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
   }
 
+  /// A contiguous tensor seen with another shape of the same count: a view that records nothing,
+  /// for kernels.
+  func viewed(as newShape: [Int]) -> Tensor {
+    Tensor(storage: storage, shape: newShape, strides: Shape.contiguousStrides(newShape), offset: offset)
+  }
+
+  /// The transpose of a 2-D tensor, as a view that records nothing, for kernels.
+  var matrixTransposed: Tensor {
+    Tensor(storage: storage, shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset)
+  }
+
   /// Makes this view look at a different part of its storage (used by view ops on fresh tensors).
   func setView(shape: [Int], strides: [Int], offset: Int) {
     self.shape = shape

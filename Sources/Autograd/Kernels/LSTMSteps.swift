@@ -222,15 +222,3 @@ struct RepeatedRightOperand {
     }
   }
 }
-
-extension Tensor {
-  /// The transpose of a 2-D tensor, as an unrecorded view.
-  fileprivate var matrixTransposed: Tensor {
-    Tensor(storage: storage, shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset)
-  }
-
-  /// A contiguous tensor seen with another shape of the same count, unrecorded.
-  fileprivate func viewed(as newShape: [Int]) -> Tensor {
-    Tensor(storage: storage, shape: newShape, strides: Shape.contiguousStrides(newShape), offset: offset)
-  }
-}

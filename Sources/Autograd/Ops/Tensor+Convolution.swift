@@ -17,7 +17,10 @@ extension Tensor {
   ///
   /// `self` is `[N, C, H, W]` (or `[C, H, W]`), `weight` is `[O, C / groups, kh, kw]`, `bias` is `[O]`;
   /// the result is `[N, O, Ho, Wo]` with Ho = ⌊(H + 2p - d(kh - 1) - 1) / s⌋ + 1.
-  /// Computed as im2col and a matrix product per group, so gradients of any order follow.
+  ///
+  /// Without groups it is one op: the whole batch's windows as the columns of one matrix (im2col),
+  /// one product with the weight, and a backward rule of two products and a col2im. With groups it
+  /// is recorded as im2col and a batched product per group. Gradients of any order follow.
   public func conv2d(
     weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0, dilation: Size2D = 1,
     groups: Int = 1
@@ -33,22 +36,71 @@ extension Tensor {
       trapUnless(
         rank == 4 && weight.rank == 4,
         "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
-      let (n, c, o) = (shape[0], shape[1], weight.shape[0])
+      let (c, o) = (shape[1], weight.shape[0])
       trapUnless(
         groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
         "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
+      if let bias {
+        trapUnless(bias.shape == [o], "conv2d: expected bias [\(o)] for weight \(weight.shape), got \(bias.shape)")
+      }
+      trapUnless(
+        weight.dtype == dtype && bias.map { $0.dtype == dtype } ?? true,
+        "conv2d: input, weight and bias differ in dtype: \(dtype), \(weight.dtype), \(bias.map { "\($0.dtype)" } ?? "none")"
+      )
       let window = checkedWindow(
         (weight.shape[2], weight.shape[3]), stride.pair, padding.pair, dilation.pair, op: "conv2d")
-      let (oh, ow) = window.outputSize((shape[2], shape[3]))
-      let cols = unfolded(window)  // [N, C kh kw, L]
-      let k = c / groups * weight.shape[2] * weight.shape[3]
-      // [N, G, C/G kh kw, L] and [G, O/G, C/G kh kw]: one batched matrix product per group.
-      let grouped = cols.reshaped(to: [n, groups, k, oh * ow])
-      let kernels = weight.reshaped(to: [groups, o / groups, k])
-      var y = kernels.matmul(grouped).reshaped(to: [n, o, oh, ow])
-      if let bias { y = y + bias.reshaped(to: [1, o, 1, 1]) }
-      return y
+      return groups == 1
+        ? convolved(weight: weight, bias: bias, window)
+        : Tensor.composedConv2d([self, weight] + (bias.map { [$0] } ?? []), window, groups: groups)
     }
+  }
+
+  /// `conv2d` without groups as one recorded op.
+  private func convolved(weight: Tensor, bias: Tensor?, _ window: Window2D) -> Tensor {
+    let n = shape[0]
+    let columns = Kernels.unfold(self, window, acrossBatch: true)  // [C·kh·kw, N·L]
+    let matrix = Kernels.matrix(weight, rows: weight.shape[0])
+    let y = Kernels.conv2d(
+      columns: columns, weight: matrix, bias: bias?.detached(), batch: n,
+      outputSize: window.outputSize((shape[2], shape[3])))
+    let inputs: TensorList = bias.map { [self, weight, $0] } ?? [self, weight]
+    var saved = inputs
+    saved.append(columns)
+    return y.recorded("ConvolutionBackward", inputs: inputs, saving: saved) {
+      [window, size = (shape[2], shape[3]), c = shape[1]] g, s, needs in
+      let inputs = Array(s.dropLast())
+      if GradMode.isEnabled {
+        return gradientsByRecomputing(
+          { Tensor.composedConv2d($0, window, groups: 1) }, inputs: inputs, outputGradient: g, needs: needs)
+      }
+      let (weight, columns) = (inputs[1], s[s.count - 1])
+      let gradient = Kernels.channelsFirst(g)  // [O, N·L]
+      let matrix = Kernels.matrix(weight, rows: weight.shape[0])
+      var grads: GradientList = [nil, nil]
+      if needs[0] {
+        let gradColumns = Kernels.matmul(matrix.matrixTransposed, gradient)
+        grads[0] = Kernels.fold(gradColumns, channels: c, size: size, window, acrossBatch: g.shape[0])
+      }
+      if needs[1] { grads[1] = Kernels.matmul(gradient, columns.matrixTransposed).viewed(as: weight.shape) }
+      if inputs.count == 3 { grads.append(needs[2] ? Kernels.sum(gradient, axes: [1]) : nil) }
+      return grads
+    }
+  }
+
+  /// `conv2d` recorded as im2col and a batched product per group, from its inputs `[x, weight]` or
+  /// `[x, weight, bias]`: the reference the single op is tested against, and what its gradients
+  /// of gradients differentiate.
+  static func composedConv2d(_ inputs: [Tensor], _ window: Window2D, groups: Int) -> Tensor {
+    let (x, weight) = (inputs[0], inputs[1])
+    let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
+    let (oh, ow) = window.outputSize((x.shape[2], x.shape[3]))
+    let cols = x.unfolded(window)  // [N, C kh kw, L]
+    let k = c / groups * weight.shape[2] * weight.shape[3]
+    // [N, G, C/G kh kw, L] and [G, O/G, C/G kh kw]: one batched matrix product per group.
+    let grouped = cols.reshaped(to: [n, groups, k, oh * ow])
+    let kernels = weight.reshaped(to: [groups, o / groups, k])
+    let y = kernels.matmul(grouped).reshaped(to: [n, o, oh, ow])
+    return inputs.count == 3 ? y + inputs[2].reshaped(to: [1, o, 1, 1]) : y
   }
 
   /// 1-D cross-correlation: `self` is `[N, C, L]` (or `[C, L]`), `weight` is `[O, C / groups, k]`.

@@ -2,16 +2,29 @@ extension Tensor {
   /// The maximum of each `kernelSize` window of a `[N, C, H, W]` (or `[C, H, W]`) tensor; padding
   /// counts as -∞. `stride` defaults to the kernel size, as in PyTorch.
   ///
-  /// Backward: each window's gradient goes to its (first) maximum.
+  /// One op with a direct kernel. Backward: each window's gradient goes to its maximum, the first
+  /// one at a tie (a NaN, if any), as PyTorch's.
   public func maxPool2d(
     kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1
   ) -> Tensor {
     CompositeCall.run("MaxPool2d", inputs: [self]) {
       requireFloatingPoint("maxPool2d")
-      return pool2d(
-        kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, dilation.pair, op: "maxPool2d", padValue: -.infinity
-      ) {
-        $0.max(axis: 2)
+      if rank == 3 {
+        return unsqueezed(at: 0).maxPool2d(
+          kernelSize: kernelSize, stride: stride, padding: padding, dilation: dilation
+        ).squeezed(at: 0)
+      }
+      let window = checkedPoolWindow(
+        kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, dilation.pair, op: "maxPool2d")
+      let (values, indices) = Kernels.maxPool2d(self, window)
+      return values.recorded("MaxPool2DWithIndicesBackward", inputs: [self], saving: [self, indices]) {
+        [window, size = (shape[2], shape[3])] g, s, needs in
+        if GradMode.isEnabled {
+          return gradientsByRecomputing(
+            { $0[0].pool2d(window, padValue: -.infinity) { $0.max(axis: 2) } }, inputs: [s[0]], outputGradient: g,
+            needs: needs)
+        }
+        return [Kernels.maxPool2dBackward(g, indices: s[1], size: size)]
       }
     }
   }
@@ -57,15 +70,26 @@ extension Tensor {
       return unsqueezed(at: 0).pool2d(kernel, stride, padding, dilation, op: op, padValue: padValue, reduce: reduce)
         .squeezed(at: 0)
     }
+    return pool2d(checkedPoolWindow(kernel, stride, padding, dilation, op: op), padValue: padValue, reduce: reduce)
+  }
+
+  /// Pooling recorded as im2col and a reduction over each window's taps.
+  func pool2d(_ window: Window2D, padValue: Double, reduce: (Tensor) -> Tensor) -> Tensor {
+    let (oh, ow) = window.outputSize((shape[2], shape[3]))
+    let (n, c) = (shape[0], shape[1])
+    let cols = unfolded(window, padValue: padValue)
+    return reduce(cols.reshaped(to: [n, c, window.kernel.0 * window.kernel.1, oh * ow])).reshaped(to: [n, c, oh, ow])
+  }
+
+  /// The window of a pooling op on this `[N, C, H, W]` tensor, checked.
+  private func checkedPoolWindow(
+    _ kernel: (Int, Int), _ stride: (Int, Int), _ padding: (Int, Int), _ dilation: (Int, Int), op: StaticString
+  ) -> Window2D {
     trapUnless(rank == 4, "\(op): expected [N, C, H, W] or [C, H, W], got \(shape)")
     trapUnless(
       padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
       "\(op): padding \(padding) must be at most half the kernel size \(kernel)")
-    let window = checkedWindow(kernel, stride, padding, dilation, op: op)
-    let (oh, ow) = window.outputSize((shape[2], shape[3]))
-    let (n, c) = (shape[0], shape[1])
-    let cols = unfolded(window, padValue: padValue)
-    return reduce(cols.reshaped(to: [n, c, kernel.0 * kernel.1, oh * ow])).reshaped(to: [n, c, oh, ow])
+    return checkedWindow(kernel, stride, padding, dilation, op: op)
   }
 
   /// The mean over adaptive windows giving an `outputSize` result, as PyTorch's

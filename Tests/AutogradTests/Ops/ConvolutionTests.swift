@@ -130,6 +130,42 @@ private func naiveConv2d(
     }
   }
 
+  /// The single Conv2d op (groups 1) against the same convolution recorded as im2col and a
+  /// batched product: values and the gradients of input, weight and bias.
+  @Test(arguments: [DType.float64, .float32])
+  func theSingleOpEqualsTheComposedOne(dtype: DType) {
+    let geometries: [(Size2D, Size2D, Size2D, Bool)] = [
+      (1, 0, 1, true), ([2, 1], [1, 2], 1, true), (1, 1, [2, 1], false), (2, 0, 1, true),
+    ]
+    for (i, (stride, padding, dilation, bias)) in geometries.enumerated() {
+      // A permuted input: the op reads any layout.
+      let x = seededNormal([3, 2, 7, 6], seed: 40).cast(to: dtype).permuted([1, 0, 2, 3])
+      let w = seededNormal([5, 3, 3, 2], seed: 41).cast(to: dtype)
+      let b = seededNormal([5], seed: 42).cast(to: dtype)
+      let inputs = [x, w] + (bias ? [b] : [])
+      for t in inputs { t.requiresGrad = true }
+      let y = x.conv2d(weight: w, bias: bias ? b : nil, stride: stride, padding: padding, dilation: dilation)
+      let window = Window2D(
+        kernel: (3, 2), stride: stride.pair, padding: padding.pair, dilation: dilation.pair)
+      let reference = Tensor.composedConv2d(inputs, window, groups: 1)
+      let tolerance = dtype == .float64 ? 1e-12 : 1e-5
+      #expect(y.dtype == dtype && isClose(y, reference, tolerance), "geometry \(i)")
+      let weights = seededNormal(y.shape, seed: 43).cast(to: dtype)
+      let grads = grad(of: (y * weights).sum(), withRespectTo: inputs)
+      let expected = grad(of: (reference * weights).sum(), withRespectTo: inputs)
+      for (a, e) in zip(grads, expected) { #expect(isClose(a!, e!, tolerance * 10), "geometry \(i)") }
+    }
+  }
+
+  @Test func aConvolutionIsOneNodeOfTheGraph() {
+    let x = seededNormal([2, 1, 5, 5], seed: 44)
+    let w = seededNormal([4, 1, 3, 3], seed: 45)
+    w.requiresGrad = true
+    let graph = ComputationGraph(
+      of: ComputationGraph.recording { x.conv2d(weight: w, padding: 1).sum() }, gradients: false, level: .recordedOps)
+    #expect(graph.nodes.compactMap(\.op).sorted() == ["Convolution", "Sum"])
+  }
+
   @Test func linear() {
     let x = seededNormal([5, 3], seed: 30)
     let w = seededNormal([4, 3], seed: 31)

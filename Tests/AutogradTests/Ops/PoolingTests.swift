@@ -19,4 +19,31 @@ import Testing
     let averages: [Double] = [2, 10.0 / 3, 11.0 / 3]
     #expect(v.avgPool1d(kernelSize: 3, stride: 1).scalars(as: Double.self) == averages)
   }
+
+  /// The single MaxPool2d op against pooling recorded as im2col and a max: values and gradients,
+  /// on integer values full of ties (both send a window's gradient to its first maximum).
+  @Test(arguments: [DType.float64, .float32])
+  func maxPoolingEqualsTheComposedOne(dtype: DType) {
+    var g = RandomGenerator(seed: 46)
+    let x = (Tensor.rand([2, 3, 7, 6], dtype: .float64, generator: &g) * 4).floor().cast(to: dtype)
+    x.requiresGrad = true
+    for (kernel, stride, padding, dilation) in [
+      (Size2D(2), Size2D(2), Size2D(0), Size2D(1)), ([3, 2], 1, [1, 1], 1), (3, [2, 1], 1, [1, 2]),
+    ] as [(Size2D, Size2D, Size2D, Size2D)] {
+      let y = x.maxPool2d(kernelSize: kernel, stride: stride, padding: padding, dilation: dilation)
+      let window = Window2D(kernel: kernel.pair, stride: stride.pair, padding: padding.pair, dilation: dilation.pair)
+      let reference = x.pool2d(window, padValue: -.infinity) { $0.max(axis: 2) }
+      #expect(y.dtype == dtype && y.scalars(as: Double.self) == reference.scalars(as: Double.self))
+      let weights = Tensor.arange(0, Double(y.count), dtype: dtype).reshaped(to: y.shape)
+      let grads = grad(of: (y * weights).sum(), withRespectTo: [x])[0]!
+      let expected = grad(of: (reference * weights).sum(), withRespectTo: [x])[0]!
+      #expect(grads.scalars(as: Double.self) == expected.scalars(as: Double.self))
+    }
+    // PyTorch's rule at a NaN: it is the maximum, and takes the gradient.
+    let nan = Tensor([1, .nan, 3, 2], shape: [1, 1, 2, 2], dtype: dtype)
+    nan.requiresGrad = true
+    let pooled = nan.maxPool2d(kernelSize: 2)
+    #expect(pooled.item().isNaN)
+    #expect(grad(of: pooled.sum(), withRespectTo: [nan])[0]!.scalars(as: Double.self) == [0, 1, 0, 0])
+  }
 }
