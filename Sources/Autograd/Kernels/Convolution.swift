@@ -7,55 +7,67 @@ struct Window2D: Sendable, Equatable {
   }
 
   /// Walks every tap of every window over `[batch, channels, size]` inputs in the column order of
-  /// `unfold` (`[N, C·kh·kw, Ho·Wo]`), passing each tap's column index and the flat index of the
-  /// input value it reads, or -1 where it falls in the padding. `unfold` and `fold` share it.
+  /// `unfold` (`[N, C·kh·kw, Ho·Wo]`), one row of Wo columns at a time: `body` gets the row's first
+  /// column, the window positions `inside` whose tap falls in the input, and the flat input index
+  /// `first` that position 0 would read (position x reads `first + x·stride.1`; the others fall in
+  /// the padding). `unfold` and `fold` share it.
   @inline(__always)
-  func forEachTap(batch n: Int, channels c: Int, size: (Int, Int), _ body: (_ column: Int, _ input: Int) -> Void) {
+  func forEachTapRow(
+    batch n: Int, channels c: Int, size: (Int, Int), _ body: (_ column: Int, _ inside: Range<Int>, _ first: Int) -> Void
+  ) {
     var column = 0
     for plane in 0..<(n * c) {
       for ki in 0..<kernel.0 {
         for kj in 0..<kernel.1 {
-          forEachPosition(plane: plane, tap: (ki, kj), size: size, column: &column, body)
+          forEachRow(plane: plane, tap: (ki, kj), size: size, column: &column, body)
         }
       }
     }
   }
 
-  /// The same taps in the order of `unfoldAcrossBatch` (`[C·kh·kw, N·Ho·Wo]`): one row per tap of
-  /// a channel, with the window positions of every sample of the batch along it.
+  /// The same rows in the order of `unfold(acrossBatch:)` (`[C·kh·kw, N·Ho·Wo]`): one row of the
+  /// matrix per tap of a channel, with the window positions of every sample of the batch along it.
   @inline(__always)
-  func forEachTapAcrossBatch(
-    batch n: Int, channels c: Int, size: (Int, Int), _ body: (_ column: Int, _ input: Int) -> Void
+  func forEachTapRowAcrossBatch(
+    batch n: Int, channels c: Int, size: (Int, Int), _ body: (_ column: Int, _ inside: Range<Int>, _ first: Int) -> Void
   ) {
     var column = 0
     for channel in 0..<c {
       for ki in 0..<kernel.0 {
         for kj in 0..<kernel.1 {
           for sample in 0..<n {
-            forEachPosition(plane: sample * c + channel, tap: (ki, kj), size: size, column: &column, body)
+            forEachRow(plane: sample * c + channel, tap: (ki, kj), size: size, column: &column, body)
           }
         }
       }
     }
   }
 
-  /// One tap of one plane at every window position, counting `column` up from where it stands.
+  /// One tap of one plane at every window position, a row at a time, counting `column` on.
   @inline(__always)
-  private func forEachPosition(
-    plane: Int, tap: (Int, Int), size: (Int, Int), column: inout Int, _ body: (_ column: Int, _ input: Int) -> Void
+  private func forEachRow(
+    plane: Int, tap: (Int, Int), size: (Int, Int), column: inout Int,
+    _ body: (_ column: Int, _ inside: Range<Int>, _ first: Int) -> Void
   ) {
     let (h, wd) = size
     let (oh, ow) = outputSize(size)
-    let base = plane * h * wd
+    let shift = tap.1 * dilation.1 - padding.1  // the input column of position 0
+    let inside = Self.positions(reading: 0..<wd, from: shift, stride: stride.1, count: ow)
     for y in 0..<oh {
       let iy = y * stride.0 - padding.0 + tap.0 * dilation.0
       let rowInside = iy >= 0 && iy < h
-      for xo in 0..<ow {
-        let ix = xo * stride.1 - padding.1 + tap.1 * dilation.1
-        body(column, rowInside && ix >= 0 && ix < wd ? base + iy * wd + ix : -1)
-        column += 1
-      }
+      body(column, rowInside ? inside : 0..<0, plane * h * wd + iy * wd + shift)
+      column += ow
     }
+  }
+
+  /// The positions x in 0..<count whose `start + x·stride` lies in `range`.
+  static func positions(reading range: Range<Int>, from start: Int, stride: Int, count: Int) -> Range<Int> {
+    // The smallest x with start + x·stride >= lowerBound, and the first past the upper bound.
+    let low = start >= range.lowerBound ? 0 : (range.lowerBound - start + stride - 1) / stride
+    let high = start >= range.upperBound ? 0 : (range.upperBound - 1 - start) / stride + 1
+    let clampedHigh = Swift.min(count, high)
+    return Swift.min(low, clampedHigh)..<clampedHigh
   }
 
   /// The number of window positions along an axis of `size`, PyTorch's formula.
@@ -82,11 +94,23 @@ extension Kernels {
       let src = source.basePointer(T.self) + source.offset
       let dst = out.basePointer(T.self)
       let pad = T(padValue)
-      let write = { (column: Int, input: Int) in dst[column] = input >= 0 ? src[input] : pad }
+      // Unchecked arithmetic in the copies: the indices are in range by construction, and an
+      // overflow check per element kept the loops from being vectorized.
+      let step = w.stride.1
+      let write = { (column: Int, inside: Range<Int>, first: Int) in
+        let row = dst + column
+        for x in 0..<inside.lowerBound { row[x] = pad }
+        if step == 1 {
+          for x in inside { row[x] = src[first &+ x] }
+        } else {
+          for x in inside { row[x] = src[first &+ x &* step] }
+        }
+        for x in inside.upperBound..<ow { row[x] = pad }
+      }
       if acrossBatch {
-        w.forEachTapAcrossBatch(batch: n, channels: c, size: (h, wd), write)
+        w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), write)
       } else {
-        w.forEachTap(batch: n, channels: c, size: (h, wd), write)
+        w.forEachTapRow(batch: n, channels: c, size: (h, wd), write)
       }
     }
     switch x.dtype {
@@ -110,11 +134,19 @@ extension Kernels {
     func run<T: FloatingElement>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset
       let dst = out.basePointer(T.self)
-      let add = { (column: Int, input: Int) in if input >= 0 { dst[input] += src[column] } }
+      let step = w.stride.1
+      let add = { (column: Int, inside: Range<Int>, first: Int) in
+        let row = src + column
+        if step == 1 {
+          for x in inside { dst[first &+ x] += row[x] }
+        } else {
+          for x in inside { dst[first &+ x &* step] += row[x] }
+        }
+      }
       if batch != nil {
-        w.forEachTapAcrossBatch(batch: n, channels: c, size: (h, wd), add)
+        w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), add)
       } else {
-        w.forEachTap(batch: n, channels: c, size: (h, wd), add)
+        w.forEachTapRow(batch: n, channels: c, size: (h, wd), add)
       }
     }
     switch cols.dtype {

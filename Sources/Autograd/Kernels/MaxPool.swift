@@ -3,8 +3,8 @@ extension Kernels {
   /// in its plane (`y·W + x`) that each came from, as int64.
   ///
   /// As PyTorch's kernel: a window starts at its first tap inside the input, and a later tap
-  /// replaces it when larger or NaN, so ties go to the first maximum and a NaN wins. Taps in the
-  /// padding are never chosen.
+  /// replaces it when larger or NaN, so ties go to the first maximum and the last NaN wins. Taps in the
+  /// padding are never chosen; a window with none inside is -∞ with position -1.
   static func maxPool2d(_ x: Tensor, _ w: Window2D) -> (values: Tensor, indices: Tensor) {
     let source = x.isContiguous ? x : contiguousCopy(x)
     let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -14,25 +14,47 @@ extension Kernels {
     func run<T: FloatingElement>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset
       let (dst, origins) = (values.basePointer(T.self), indices.basePointer(Int64.self))
+      // Which taps of each window fall inside the input, per output row and column, worked out
+      // once (a division each) rather than per window.
+      let rowTaps = (0..<oh).map {
+        Window2D.positions(
+          reading: 0..<h, from: $0 * w.stride.0 - w.padding.0, stride: w.dilation.0, count: w.kernel.0)
+      }
+      let columnTaps = (0..<ow).map {
+        Window2D.positions(
+          reading: 0..<wd, from: $0 * w.stride.1 - w.padding.1, stride: w.dilation.1, count: w.kernel.1)
+      }
       var out = 0
       for plane in 0..<(n * c) {
         let input = src + plane * h * wd
         for y in 0..<oh {
+          let top = y * w.stride.0 - w.padding.0
+          let rows = rowTaps[y]
           for xo in 0..<ow {
-            var best = -T.infinity
-            var index = -1
-            for ki in 0..<w.kernel.0 {
-              let iy = y * w.stride.0 - w.padding.0 + ki * w.dilation.0
-              guard iy >= 0 && iy < h else { continue }
-              for kj in 0..<w.kernel.1 {
-                let ix = xo * w.stride.1 - w.padding.1 + kj * w.dilation.1
-                guard ix >= 0 && ix < wd else { continue }
-                let value = input[iy * wd + ix]
-                if index < 0 || value > best || value.isNaN {
-                  (best, index) = (value, iy * wd + ix)
-                }
+            let left = xo * w.stride.1 - w.padding.1
+            let columns = columnTaps[xo]
+            guard !rows.isEmpty && !columns.isEmpty else {
+              // A window wholly in the padding (dilation can make one): -∞, and no gradient.
+              (dst[out], origins[out]) = (-T.infinity, -1)
+              out += 1
+              continue
+            }
+            var index = (top + rows.lowerBound * w.dilation.0) * wd + left + columns.lowerBound * w.dilation.1
+            var best = input[index]
+            var lastNaN = -1
+            for ki in rows {
+              let row = (top &+ ki &* w.dilation.0) &* wd &+ left
+              for kj in columns {
+                let tap = row &+ kj &* w.dilation.1
+                let value = input[tap]
+                // Selects rather than branches: which tap is larger is a coin toss on real data.
+                index = value > best ? tap : index
+                best = value > best ? value : best
+                lastNaN = value.isNaN ? tap : lastNaN
               }
             }
+            // A NaN replaces the maximum wherever it stands, and the last one is kept.
+            if lastNaN >= 0 { (best, index) = (input[lastNaN], lastNaN) }
             dst[out] = best
             origins[out] = Int64(index)
             out += 1

@@ -45,5 +45,10 @@ import Testing
     let pooled = nan.maxPool2d(kernelSize: 2)
     #expect(pooled.item().isNaN)
     #expect(grad(of: pooled.sum(), withRespectTo: [nan])[0]!.scalars(as: Double.self) == [0, 1, 0, 0])
+    // Of two NaNs the last takes it (recorded from PyTorch 2.15: [nan, 1, nan, 2] -> [0, 0, 1, 0]).
+    let nans = Tensor([.nan, 1, .nan, 2], shape: [1, 1, 2, 2], dtype: dtype)
+    nans.requiresGrad = true
+    let twice = nans.maxPool2d(kernelSize: 2)
+    #expect(grad(of: twice.sum(), withRespectTo: [nans])[0]!.scalars(as: Double.self) == [0, 0, 1, 0])
   }
 }
