@@ -234,6 +234,9 @@ extension ComputationGraph {
       "Sum": "d(sum)/dxᵢ = 1 for every element", "Mean": "d(mean)/dxᵢ = 1/n for every element",
       "Mm": "for an upstream gradient G: d/dA = G · Bᵀ, d/dB = Aᵀ · G",
       "Clamp": "1 strictly between the bounds, 0 elsewhere",
+      "Convolution": "for an upstream gradient G and the windows as columns X: d/dW = G · Xᵀ, d/dx = col2im(Wᵀ · G)",
+      "MaxPool2DWithIndices": "1 at each window's maximum, 0 elsewhere",
+      "LSTM": "through time: each step's gate gradients from the next step's, then d/dW = Σₜ Gₜᵀ · inputₜ",
     ]
     return formulas[op]
   }
