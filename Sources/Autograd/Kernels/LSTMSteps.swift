@@ -41,23 +41,28 @@ extension Kernels {
           for j in 0..<width { row[j] += bi[j] + bh[j] }
         }
       }
-      for t in 0..<steps {
-        let gt = g + t * batch * width
-        let hPrevious = t == 0 ? UnsafePointer(h0) : UnsafePointer(s + (t - 1) * stepSize)
-        let cPrevious = t == 0 ? UnsafePointer(c0) : UnsafePointer(s + (steps + t - 1) * stepSize)
-        recurrent.multiply(hPrevious, rows: batch, rowStride: hiddenSize, into: gt, rowStride: width, accumulate: true)
-        for n in 0..<batch {
-          let row = gt + n * width
-          sigmoid(row, count: 2 * hiddenSize)
-          tanh(row + 2 * hiddenSize, into: row + 2 * hiddenSize, count: hiddenSize)
-          sigmoid(row + 3 * hiddenSize, count: hiddenSize)
-          let (i, f, candidate, o) = (row, row + hiddenSize, row + 2 * hiddenSize, row + 3 * hiddenSize)
-          let c = s + (steps + t) * stepSize + n * hiddenSize
-          let h = s + t * stepSize + n * hiddenSize
-          let cp = cPrevious + n * hiddenSize
-          for j in 0..<hiddenSize { c[j] = f[j] * cp[j] + i[j] * candidate[j] }
-          tanh(c, into: h, count: hiddenSize)
-          for j in 0..<hiddenSize { h[j] *= o[j] }
+      // The samples of a batch never meet: each thread runs every step for its own rows.
+      Threading.forEachRange(batch, minimumPerThread: rowsPerThread(steps: steps, hiddenSize: hiddenSize)) { rows in
+        for t in 0..<steps {
+          let gt = g + t * batch * width
+          let hPrevious = t == 0 ? UnsafePointer(h0) : UnsafePointer(s + (t - 1) * stepSize)
+          let cPrevious = t == 0 ? UnsafePointer(c0) : UnsafePointer(s + (steps + t - 1) * stepSize)
+          recurrent.multiply(
+            hPrevious + rows.lowerBound * hiddenSize, rows: rows.count, rowStride: hiddenSize,
+            into: gt + rows.lowerBound * width, rowStride: width, accumulate: true)
+          for n in rows {
+            let row = gt + n * width
+            sigmoid(row, count: 2 * hiddenSize)
+            tanh(row + 2 * hiddenSize, into: row + 2 * hiddenSize, count: hiddenSize)
+            sigmoid(row + 3 * hiddenSize, count: hiddenSize)
+            let (i, f, candidate, o) = (row, row + hiddenSize, row + 2 * hiddenSize, row + 3 * hiddenSize)
+            let c = s + (steps + t) * stepSize + n * hiddenSize
+            let h = s + t * stepSize + n * hiddenSize
+            let cp = cPrevious + n * hiddenSize
+            for j in 0..<hiddenSize { c[j] = f[j] * cp[j] + i[j] * candidate[j] }
+            tanh(c, into: h, count: hiddenSize)
+            for j in 0..<hiddenSize { h[j] *= o[j] }
+          }
         }
       }
     }
@@ -91,33 +96,35 @@ extension Kernels {
       let dG = gateGradients.basePointer(T.self)
       let (dh, dc) = (runningH.basePointer(T.self), runningC.basePointer(T.self))
       let c0 = cell.basePointer(T.self) + cell.offset
-      withUnsafeTemporaryAllocation(of: T.self, capacity: hiddenSize) { scratch in
-        let tanhC = scratch.baseAddress!
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-          let cPrevious = t == 0 ? UnsafePointer(c0) : UnsafePointer(s + (steps + t - 1) * stepSize)
-          for n in 0..<batch {
-            let row = g + (t * batch + n) * width
-            let (i, f, candidate, o) = (row, row + hiddenSize, row + 2 * hiddenSize, row + 3 * hiddenSize)
-            let out = dG + (t * batch + n) * width
-            let at = n * hiddenSize
-            let (dhOut, dcOut) = (dS + t * stepSize + at, dS + (steps + t) * stepSize + at)
-            let (c, cp) = (s + (steps + t) * stepSize + at, cPrevious + at)
-            tanh(c, into: tanhC, count: hiddenSize)
-            for j in 0..<hiddenSize {
-              let dhj = dh[at + j] + dhOut[j]
-              let tc = tanhC[j]
-              let dcj = dc[at + j] + dcOut[j] + dhj * o[j] * (1 - tc * tc)
-              out[j] = dcj * candidate[j] * i[j] * (1 - i[j])
-              out[hiddenSize + j] = dcj * cp[j] * f[j] * (1 - f[j])
-              out[2 * hiddenSize + j] = dcj * i[j] * (1 - candidate[j] * candidate[j])
-              out[3 * hiddenSize + j] = dhj * tc * o[j] * (1 - o[j])
-              dc[at + j] = dcj * f[j]
+      Threading.forEachRange(batch, minimumPerThread: rowsPerThread(steps: steps, hiddenSize: hiddenSize)) { rows in
+        withUnsafeTemporaryAllocation(of: T.self, capacity: hiddenSize) { scratch in
+          let tanhC = scratch.baseAddress!
+          for t in stride(from: steps - 1, through: 0, by: -1) {
+            let cPrevious = t == 0 ? UnsafePointer(c0) : UnsafePointer(s + (steps + t - 1) * stepSize)
+            for n in rows {
+              let row = g + (t * batch + n) * width
+              let (i, f, candidate, o) = (row, row + hiddenSize, row + 2 * hiddenSize, row + 3 * hiddenSize)
+              let out = dG + (t * batch + n) * width
+              let at = n * hiddenSize
+              let (dhOut, dcOut) = (dS + t * stepSize + at, dS + (steps + t) * stepSize + at)
+              let (c, cp) = (s + (steps + t) * stepSize + at, cPrevious + at)
+              tanh(c, into: tanhC, count: hiddenSize)
+              for j in 0..<hiddenSize {
+                let dhj = dh[at + j] + dhOut[j]
+                let tc = tanhC[j]
+                let dcj = dc[at + j] + dcOut[j] + dhj * o[j] * (1 - tc * tc)
+                out[j] = dcj * candidate[j] * i[j] * (1 - i[j])
+                out[hiddenSize + j] = dcj * cp[j] * f[j] * (1 - f[j])
+                out[2 * hiddenSize + j] = dcj * i[j] * (1 - candidate[j] * candidate[j])
+                out[3 * hiddenSize + j] = dhj * tc * o[j] * (1 - o[j])
+                dc[at + j] = dcj * f[j]
+              }
             }
-          }
-          if t > 0 || needs[1] {
-            recurrent.multiply(
-              dG + t * batch * width, rows: batch, rowStride: width, into: dh, rowStride: hiddenSize,
-              accumulate: false)
+            if t > 0 || needs[1] {
+              recurrent.multiply(
+                dG + (t * batch + rows.lowerBound) * width, rows: rows.count, rowStride: width,
+                into: dh + rows.lowerBound * hiddenSize, rowStride: hiddenSize, accumulate: false)
+            }
           }
         }
       }
@@ -135,6 +142,12 @@ extension Kernels {
     if needs[4] { result.weightHH = matmul(transposedGates, previousHidden(hidden, forward.states)) }
     if needs.bits >> 5 != 0 { result.bias = sum(gateGradients, axes: [0]) }
     return result
+  }
+
+  /// The fewest samples worth a thread of their own: about 4 MFLOP of recurrent products over the
+  /// sequence (a wake-up costs 7-15 µs).
+  private static func rowsPerThread(steps: Int, hiddenSize: Int) -> Int {
+    Swift.max(1, 4_000_000 / Swift.max(1, steps * 8 * hiddenSize * hiddenSize))
   }
 
   /// h_{t-1} of every step, `[T·N, H]`: the initial state, then every state but the last.

@@ -55,6 +55,18 @@ private func weightedSum(_ r: (output: Tensor, hidden: Tensor, cell: Tensor)) ->
     }
   }
 
+  /// A sequence long and wide enough that the samples of the batch are split between threads.
+  @Test func aBatchSplitBetweenThreadsGivesTheSameValuesAndGradients() {
+    let x = lstmInputs(steps: 32, batch: 4, inputSize: 3, hiddenSize: 128, seed: 37)
+    for t in x { t.requiresGrad = true }
+    let fused = lstm(x)
+    let states = composedLSTMStates(x)
+    #expect(isClose(fused.output, states[0], 1e-12))
+    let fusedGrads = grad(of: weightedSum(fused), withRespectTo: x)
+    let composedGrads = grad(of: weightedSum((states[0], states[0, 31], states[1, 31])), withRespectTo: x)
+    for (i, (a, b)) in zip(fusedGrads, composedGrads).enumerated() { #expect(isClose(a!, b!, 1e-10), "input \(i)") }
+  }
+
   @Test func gradientsOfFirstAndSecondOrder() {
     for bias in [true, false] {
       let x = lstmInputs(steps: 3, batch: 2, inputSize: 2, hiddenSize: 2, bias: bias, seed: 32)
