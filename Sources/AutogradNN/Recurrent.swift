@@ -159,10 +159,10 @@ public final class Recurrent: Module {
       let sequence = batchFirst ? input.transposed(0, 1) : input
       let (steps, batch) = (sequence.shape[0], sequence.shape[1])
       let zeros = Tensor.zeros([layerCount, batch, hiddenSize], dtype: input.dtype)
-      let isLSTM: Bool = if case .lstm = kind { true } else { false }
       var finalH: [Tensor] = []
-      var finalC: [Tensor] = []
-      if isLSTM {
+      if case .lstm = kind {
+        // Each layer is one op over the whole sequence.
+        var finalC: [Tensor] = []
         var layerInput = sequence
         for (l, weights) in layers.enumerated() {
           let result = weights.sequence(layerInput, (hidden ?? zeros)[l], (cell ?? zeros)[l])
@@ -176,18 +176,16 @@ public final class Recurrent: Module {
       var layerInput = (0..<steps).map { sequence[$0] }
       for (l, weights) in layers.enumerated() {
         var h = (hidden ?? zeros)[l]
-        var c: Tensor? = isLSTM ? (cell ?? zeros)[l] : nil
         var outputs: [Tensor] = []
         for x in layerInput {
-          (h, c) = weights.step(kind, x, h, c)
+          h = weights.step(kind, x, h, nil).0
           outputs.append(h)
         }
         finalH.append(h)
-        if let c { finalC.append(c) }
         layerInput = outputs
       }
       let output = Tensor.stack(layerInput)
-      return (batchFirst ? output.transposed(0, 1) : output, Tensor.stack(finalH), isLSTM ? Tensor.stack(finalC) : nil)
+      return (batchFirst ? output.transposed(0, 1) : output, Tensor.stack(finalH), nil)
     }
   }
 }

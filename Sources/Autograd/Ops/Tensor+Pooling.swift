@@ -3,7 +3,7 @@ extension Tensor {
   /// counts as -∞. `stride` defaults to the kernel size, as in PyTorch.
   ///
   /// One op with a direct kernel. Backward: each window's gradient goes to its maximum, the first
-  /// one at a tie (a NaN, if any), as PyTorch's.
+  /// one at a tie, or the window's last NaN if it has any, as PyTorch's.
   public func maxPool2d(
     kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1
   ) -> Tensor {
