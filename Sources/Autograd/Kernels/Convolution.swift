@@ -191,15 +191,13 @@ extension Kernels {
     (x.isContiguous ? x : contiguousCopy(x)).viewed(as: [rows, rows == 0 ? 0 : x.count / rows])
   }
 
-  /// `[N, O, L...]` as a contiguous `[O, N·L]`: a convolution's output gradient in the layout of
-  /// its product.
+  /// A convolution's output gradient `[N, O, Ho, Wo]` as a contiguous `[O, N·Ho·Wo]`, the layout of
+  /// its product: one copy through a permuted view, whatever the gradient's strides.
   static func channelsFirst(_ g: Tensor) -> Tensor {
-    let source = g.isContiguous ? g : contiguousCopy(g)
-    let (n, o) = (g.shape[0], g.shape[1])
-    let positions = n * o == 0 ? 0 : g.count / (n * o)
+    let (n, o, oh, ow) = (g.shape[0], g.shape[1], g.shape[2], g.shape[3])
     let permuted = Tensor(
-      storage: source.storage, shape: [o, n, positions], strides: [positions, o * positions, 1],
-      offset: source.offset)
-    return contiguousCopy(permuted).viewed(as: [o, n * positions])
+      storage: g.storage, shape: [o, n, oh, ow], strides: [g.strides[1], g.strides[0], g.strides[2], g.strides[3]],
+      offset: g.offset)
+    return contiguousCopy(permuted).viewed(as: [o, n * oh * ow])
   }
 }

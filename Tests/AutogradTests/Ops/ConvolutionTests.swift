@@ -166,6 +166,22 @@ private func naiveConv2d(
     #expect(graph.nodes.compactMap(\.op).sorted() == ["Convolution", "Sum"])
   }
 
+  @Test(arguments: ["bias", "dtype"])
+  func badBiasOrDTypeTrapsNamingConv2d(name: String) async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) { [name] in
+      let x = Tensor.zeros([1, 2, 4, 4], dtype: .float64)
+      let w = Tensor.zeros([3, 2, 3, 3], dtype: name == "dtype" ? .float32 : .float64)
+      _ = x.conv2d(weight: w, bias: Tensor.zeros([name == "bias" ? 4 : 3], dtype: .float64))
+    }.map { result in
+      let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+      let expected =
+        name == "bias"
+        ? "conv2d: expected bias [3] for weight [3, 2, 3, 3], got [4]"
+        : "conv2d: input, weight and bias differ in dtype: float64, float32, float64"
+      #expect(text.contains(expected), "\(text.suffix(300))")
+    }
+  }
+
   @Test func linear() {
     let x = seededNormal([5, 3], seed: 30)
     let w = seededNormal([4, 3], seed: 31)
