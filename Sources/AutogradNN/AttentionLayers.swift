@@ -80,13 +80,15 @@ public final class MultiheadAttention: Module {
     return separate + [("out_proj", outProjection)]
   }
 
-  /// The attended values `[L, N, E]` and the attention weights averaged over heads `[N, L, S]`.
+  /// The attended values `[L, N, E]` and the attention weights averaged over heads `[N, L, S]`
+  /// (`nil` when `needWeights` is false, as PyTorch's `need_weights=False`; attention then runs as
+  /// one fused op per call, `scaledDotProductAttention`, unless dropout is on in training).
   /// `keyPaddingMask` `[N, S]` marks keys to ignore (true); `attentionMask` `[L, S]` is a bool mask
   /// of allowed positions (true) or an additive float mask.
   public func callAsFunction(
-    query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil,
+    query: Tensor, key: Tensor, value: Tensor, keyPaddingMask: Tensor? = nil, needWeights: Bool = true,
     attentionMask: Tensor? = nil
-  ) -> (output: Tensor, weights: Tensor) {
+  ) -> (output: Tensor, weights: Tensor?) {
     grouped {
 
       let (q0, k0, v0) =
@@ -95,9 +97,10 @@ public final class MultiheadAttention: Module {
         q0.rank == 3 && q0.shape[2] == embedDimension,
         "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
       let (q, k, v) = (projected(q0, 0), projected(k0, 1), projected(v0, 2))
-      let (merged, weights) = attend(q, k, v, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask)
+      let (merged, weights) = attend(
+        q, k, v, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, needWeights: needWeights)
       let output = outProjection(merged)
-      return (batchFirst ? output : output.transposed(0, 1), weights.mean(axis: 1))
+      return (batchFirst ? output : output.transposed(0, 1), weights?.mean(axis: 1))
     }
   }
 
@@ -114,7 +117,8 @@ public final class MultiheadAttention: Module {
     let (q, k, v) = (
       tokens.unpack(projected(packed, 0)), tokens.unpack(projected(packed, 1)), tokens.unpack(projected(packed, 2))
     )
-    let merged = attend(q, k, v, keyPaddingMask: tokens.padding, attentionMask: attentionMask).merged
+    let merged = attend(q, k, v, keyPaddingMask: tokens.padding, attentionMask: attentionMask, needWeights: false)
+      .merged
     return outProjection(tokens.pack(merged))
   }
 
@@ -129,16 +133,36 @@ public final class MultiheadAttention: Module {
   }
 
   /// Attention per head of projected queries `[N, L, E]` over keys and values `[N, S, E]`: the
-  /// heads' results merged back into `[N, L, E]`, and the weights `[N, heads, L, S]` (after
-  /// dropout in training, as PyTorch returns them).
+  /// heads' results merged back into `[N, L, E]`, and with `needWeights`, or with dropout in
+  /// training, the weights `[N, heads, L, S]` (after dropout, as PyTorch returns them).
   private func attend(
-    _ q: Tensor, _ k: Tensor, _ v: Tensor, keyPaddingMask: Tensor?, attentionMask: Tensor?
-  ) -> (merged: Tensor, weights: Tensor) {
+    _ q: Tensor, _ k: Tensor, _ v: Tensor, keyPaddingMask: Tensor?, attentionMask: Tensor?, needWeights: Bool
+  ) -> (merged: Tensor, weights: Tensor?) {
     let d = embedDimension / heads
-    // [N, L, E] -> [N, heads, L, d]
+    // [N, L, E] -> [N, heads, L, d], a view.
     func splitHeads(_ x: Tensor) -> Tensor { x.reshaped(to: [x.shape[0], x.shape[1], heads, d]).transposed(1, 2) }
+    func mergeHeads(_ x: Tensor) -> Tensor {
+      x.transposed(1, 2).reshaped(to: [q.shape[0], q.shape[1], embedDimension])
+    }
+    let negativeInfinity = Tensor.full([], value: -.infinity, dtype: q.dtype)
+    let dropping = dropout > 0 && isTraining
+    if !needWeights && !dropping {
+      // One fused op; both masks become one additive mask, [N, 1, L or 1, S] or [L, S].
+      var mask = attentionMask.map {
+        $0.dtype == .bool ? Tensor.where($0, Tensor.full([], value: 0, dtype: q.dtype), negativeInfinity) : $0
+      }
+      if let keyPaddingMask {
+        let padding = Tensor.where(
+          keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity,
+          Tensor.full([], value: 0, dtype: q.dtype))
+        mask = mask.map { $0 + padding } ?? padding
+      }
+      let attended = scaledDotProductAttention(
+        query: splitHeads(q), key: splitHeads(k), value: splitHeads(v), mask: mask,
+        scale: 1 / Double(d).squareRoot())
+      return (mergeHeads(attended), nil)
+    }
     var scores = splitHeads(q).matmul(splitHeads(k).transposed()) / Double(d).squareRoot()
-    let negativeInfinity = Tensor.full([], value: -.infinity, dtype: scores.dtype)
     if let attentionMask {
       scores =
         attentionMask.dtype == .bool ? Tensor.where(attentionMask, scores, negativeInfinity) : scores + attentionMask
@@ -148,11 +172,10 @@ public final class MultiheadAttention: Module {
         keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity, scores)
     }
     var weights = scores.softmax(axis: -1)
-    if dropout > 0 && isTraining {
+    if dropping {
       weights = weights.dropout(probability: dropout, training: true, generator: &dropoutGenerator)
     }
-    let merged = weights.matmul(splitHeads(v)).transposed(1, 2).reshaped(to: [q.shape[0], q.shape[1], embedDimension])
-    return (merged, weights)
+    return (mergeHeads(weights.matmul(splitHeads(v))), weights)
   }
 }
 
@@ -200,7 +223,10 @@ public final class TransformerEncoderLayer: Layer {
     grouped {
 
       func attend(_ x: Tensor) -> Tensor {
-        dropout1(selfAttention(query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, attentionMask: mask).output)
+        dropout1(
+          selfAttention(
+            query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false, attentionMask: mask
+          ).output)
       }
       func feedForward(_ x: Tensor) -> Tensor { dropout2(linear2(dropout(activation(linear1(x))))) }
       if normFirst {

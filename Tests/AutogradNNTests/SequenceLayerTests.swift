@@ -97,7 +97,10 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     #expect(mha.namedParameters().map(\.0) == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"])
     let x = Tensor.randn([2, 3, 4], dtype: .float64, generator: &g)
     let (out, weights) = mha(query: x, key: x, value: x)
-    #expect(out.shape == [2, 3, 4] && weights.shape == [2, 3, 3])
+    #expect(out.shape == [2, 3, 4] && weights?.shape == [2, 3, 3])
+    // Without weights, attention is one fused op; the output is the same.
+    let (fused, none) = mha(query: x, key: x, value: x, needWeights: false)
+    #expect(none == nil && close(fused, out))
     let w = mha.inProjectionWeight!.split(size: 4, axis: 0)
     func heads(_ t: Tensor) -> Tensor { t.reshaped(to: [2, 3, 2, 2]).transposed(1, 2) }
     let q = heads(x.linear(weight: w[0]))
@@ -107,9 +110,21 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     #expect(close(out, mha.outProjection(attended)))
     let causal = Tensor(bools: [true, false, false, true, true, false, true, true, true], shape: [3, 3])
     let (_, maskedWeights) = mha(query: x, key: x, value: x, attentionMask: causal)
-    #expect(maskedWeights[0, 0, 1].item() == 0)
+    #expect(maskedWeights![0, 0, 1].item() == 0)
     let padding = Tensor(bools: [false, false, true, false, false, false], shape: [2, 3])
-    #expect(mha(query: x, key: x, value: x, keyPaddingMask: padding).weights[0, .all, 2].sum().item() == 0)
+    #expect(mha(query: x, key: x, value: x, keyPaddingMask: padding).weights![0, .all, 2].sum().item() == 0)
+    for mask in [causal, Tensor.where(causal, Tensor(0.0, dtype: .float64), Tensor(-3.0, dtype: .float64))] {
+      let (withWeights, _) = mha(query: x, key: x, value: x, keyPaddingMask: padding, attentionMask: mask)
+      let (fused, _) = mha(query: x, key: x, value: x, keyPaddingMask: padding, needWeights: false, attentionMask: mask)
+      #expect(close(fused, withWeights))
+      #expect(
+        gradCheck([x]) {
+          mha(
+            query: $0[0], key: x, value: x, keyPaddingMask: padding, needWeights: false,
+            attentionMask: mask
+          ).output.sum()
+        })
+    }
   }
 
   @Test func separateProjectionsComputeWhatThePackedOnesDo() throws {
@@ -148,9 +163,9 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
     attention.train()
     let (dropped, droppedWeights) = attention(query: x, key: x, value: x)
     // Each weight is dropped or scaled by 1 / (1 - p); about half are dropped.
-    let pairs = zip(droppedWeights.scalars(as: Double.self), weights.scalars(as: Double.self))
+    let pairs = zip(droppedWeights!.scalars(as: Double.self), weights!.scalars(as: Double.self))
     #expect(pairs.allSatisfy { $0 == 0 || Swift.abs($0 - 2 * $1) < 1e-12 })
-    let zeros = droppedWeights.scalars(as: Double.self).filter { $0 == 0 }.count
+    let zeros = droppedWeights!.scalars(as: Double.self).filter { $0 == 0 }.count
     #expect(zeros > 20 && zeros < 52, "\(zeros) of 72 dropped")
     #expect(!close(dropped, output))
   }

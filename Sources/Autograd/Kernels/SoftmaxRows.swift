@@ -57,16 +57,21 @@ extension Kernels {
     func run<T: FloatingElement>(_: T.Type) -> Tensor {
       eachRow(T.self, [x]) { sources, target, n, rows in
         for r in rows { shiftByLargest(sources[0] + r * n, into: target + r * n, n) }
-        let block = target + rows.lowerBound * n
-        exponentials(UnsafePointer(block), block, rows.count * n)
-        for r in rows {
-          let result = target + r * n
-          let scale = T(1 / sumRun(UnsafePointer(result), n))
-          for j in 0..<n { result[j] *= scale }
-        }
+        normalizedExponentials(target + rows.lowerBound * n, rows: rows.count, n)
       }
     }
     return x.dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
+  /// Rows of values already shifted by their largest (`rows` rows of `n`, contiguous) become their
+  /// softmax in place: e^ of the whole block in one call, then each row over its sum.
+  static func normalizedExponentials<T: FloatingElement>(_ block: UnsafeMutablePointer<T>, rows: Int, _ n: Int) {
+    exponentials(UnsafePointer(block), block, rows * n)
+    for r in 0..<rows {
+      let row = block + r * n
+      let scale = T(1 / sumRun(UnsafePointer(row), n))
+      for j in 0..<n { row[j] *= scale }
+    }
   }
 
   /// The gradient of softmax along the last axis from its output y: y (g - Σ g y), row by row.
@@ -74,16 +79,20 @@ extension Kernels {
     let g = g.isContiguous ? g : contiguousCopy(g)
     func run<T: FloatingElement>(_: T.Type) -> Tensor {
       eachRow(T.self, [g, y]) { sources, target, n, rows in
-        for r in rows {
-          let (gRow, yRow, result) = (sources[0] + r * n, sources[1] + r * n, target + r * n)
-          var dot = 0.0
-          for j in 0..<n { dot += Double(gRow[j]) * Double(yRow[j]) }
-          let total = T(dot)
-          for j in 0..<n { result[j] = yRow[j] * (gRow[j] - total) }
-        }
+        for r in rows { softmaxBackwardRow(sources[0] + r * n, output: sources[1] + r * n, into: target + r * n, n) }
       }
     }
     return y.dtype == .float32 ? run(Float.self) : run(Double.self)
+  }
+
+  /// One row of softmax's gradient, y (g - Σ g y), times `scale`; `result` may be `g` itself.
+  static func softmaxBackwardRow<T: FloatingElement>(
+    _ g: UnsafePointer<T>, output y: UnsafePointer<T>, into result: UnsafeMutablePointer<T>, _ n: Int, scale: T = 1
+  ) {
+    var dot = 0.0
+    for j in 0..<n { dot += Double(g[j]) * Double(y[j]) }
+    let total = T(dot)
+    for j in 0..<n { result[j] = scale * y[j] * (g[j] - total) }
   }
 
   /// log softmax along the last axis: x - (log Σ e^(x - m) + m), with m the row's largest value
@@ -111,7 +120,7 @@ extension Kernels {
   /// Writes `row - m` into `result`, with m the row's largest value, or 0 when that is -∞; returns
   /// the shift.
   @discardableResult
-  private static func shiftByLargest<T: FloatingElement>(
+  static func shiftByLargest<T: FloatingElement>(
     _ row: UnsafePointer<T>, into result: UnsafeMutablePointer<T>, _ n: Int
   ) -> T {
     var largest = row[0]
