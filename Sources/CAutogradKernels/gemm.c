@@ -12,8 +12,11 @@
 #define AG_X86 1
 #endif
 
-// Each micro-kernel is MR rows by its own width (16 for AVX2 and portable, 32 for AVX-512).
-enum { MR = 6, KC = 256, MC = 96, NC = 2048 };
+// Each micro-kernel has its own height and width: 6 x 16 for AVX2 and portable, whose sixteen
+// registers hold no more accumulators, and 8 x 32 for AVX-512, whose thirty-two do. Eight rows
+// rather than six also fit the small products of real models (a recurrent step of 16 samples on
+// two threads is one tile each, not two tiles two-thirds full; a head of 32 tokens is four).
+enum { MR = 6, MR_AVX512 = 8, MR_MAX = 8, KC = 256, MC = 96, NC = 2048 };
 
 static long round_up(long x, long unit) { return (x + unit - 1) / unit * unit; }
 
@@ -68,15 +71,14 @@ static inline void transpose8x8(__m256 r[8]) {
 // column's MR, which the next store overwrites (the buffer has room for the last one). Returns
 // how many columns it packed.
 __attribute__((target("avx2")))
-static long pack_a_rows_avx2(long kc, const float *A, long rsa, float *out) {
+static long pack_a_rows_avx2(long kc, const float *A, long rsa, long mr, float *out) {
   long p = 0;
   for (; p + 8 <= kc; p += 8) {
     __m256 r[8];
-    for (int i = 0; i < MR; i++) r[i] = _mm256_loadu_ps(A + i * rsa + p);
-    r[6] = r[7] = _mm256_setzero_ps();
+    for (int i = 0; i < 8; i++) r[i] = i < mr ? _mm256_loadu_ps(A + i * rsa + p) : _mm256_setzero_ps();
     transpose8x8(r);
-    for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + j * MR, r[j]);
-    out += 8 * MR;
+    for (int j = 0; j < 8; j++) _mm256_storeu_ps(out + j * mr, r[j]);
+    out += 8 * mr;
   }
   return p;
 }
@@ -118,28 +120,29 @@ static void pack_b_rows_avx2(long kc, long cols, const float *B, long rsb, float
 }
 #endif
 
-// Packs rows [0, mc) x columns [0, kc) of A into panels of MR rows: panel r holds, for each p, the
-// MR values A[r*MR + 0..MR-1][p], zero-padded past mc.
-static void pack_a(long mc, long kc, const float *A, long rsa, long csa, float *out) {
-  for (long r = 0; r < mc; r += MR) {
-    long rows = mc - r < MR ? mc - r : MR, p = 0;
+// Packs rows [0, mc) x columns [0, kc) of A into panels of mr rows (the kernel's height): panel r
+// holds, for each p, the mr values A[r*mr + 0..mr-1][p], zero-padded past mc.
+static void pack_a(long mc, long kc, const float *A, long rsa, long csa, long mr, float *out) {
+  for (long r = 0; r < mc; r += mr) {
+    long rows = mc - r < mr ? mc - r : mr, p = 0;
 #if AG_X86
-    if (csa == 1 && rows == MR && ag_has_avx2_fma()) {
-      p = pack_a_rows_avx2(kc, A + r * rsa, rsa, out);
-      out += p * MR;
+    if (csa == 1 && rows == mr && ag_has_avx2_fma()) {
+      p = pack_a_rows_avx2(kc, A + r * rsa, rsa, mr, out);
+      out += p * mr;
     }
 #endif
-    if (rsa == 1 && rows == MR) {  // a transposed A: each column's MR values lie together
-      for (; p < kc; p++, out += MR) {
-        const float *column = A + r + p * csa;
-        out[0] = column[0], out[1] = column[1], out[2] = column[2];
-        out[3] = column[3], out[4] = column[4], out[5] = column[5];
+    if (rsa == 1 && rows == mr) {  // a transposed A: each column's mr values lie together
+      // Loops of a fixed length, which the compiler turns into vector moves.
+      if (mr == MR_AVX512) {
+        for (; p < kc; p++, out += MR_AVX512) memcpy(out, A + r + p * csa, MR_AVX512 * sizeof(float));
+      } else {
+        for (; p < kc; p++, out += MR) memcpy(out, A + r + p * csa, MR * sizeof(float));
       }
     }
     for (; p < kc; p++) {
       for (long i = 0; i < rows; i++) out[i] = A[(r + i) * rsa + p * csa];
-      for (long i = rows; i < MR; i++) out[i] = 0;
-      out += MR;
+      for (long i = rows; i < mr; i++) out[i] = 0;
+      out += mr;
     }
   }
 }
@@ -256,7 +259,7 @@ static void kernel_avx2(long kc, const float *a, const float *b, float *C, long 
   store_block(acc, 16, C, ldc, mr, nr, add);
 }
 
-// 6 x 32: twelve 16-wide accumulators, two B vectors and one broadcast A value per FMA pair.
+// 8 x 32: sixteen 16-wide accumulators, two B vectors and one broadcast A value per FMA pair.
 __attribute__((target("avx512f")))
 static void kernel_avx512(long kc, const float *a, const float *b, float *C, long ldc,
                           long mr, long nr, bool add) {
@@ -273,24 +276,33 @@ static void kernel_avx512(long kc, const float *a, const float *b, float *C, lon
   __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
   __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
   __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
+  __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
+  __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
   for (long p = 0; p < kc; p++) {
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-    __m512 a0 = _mm512_set1_ps(a[0]), a1 = _mm512_set1_ps(a[1]);
-    c00 = _mm512_fmadd_ps(a0, b0, c00); c01 = _mm512_fmadd_ps(a0, b1, c01);
-    c10 = _mm512_fmadd_ps(a1, b0, c10); c11 = _mm512_fmadd_ps(a1, b1, c11);
-    __m512 a2 = _mm512_set1_ps(a[2]), a3 = _mm512_set1_ps(a[3]);
-    c20 = _mm512_fmadd_ps(a2, b0, c20); c21 = _mm512_fmadd_ps(a2, b1, c21);
-    c30 = _mm512_fmadd_ps(a3, b0, c30); c31 = _mm512_fmadd_ps(a3, b1, c31);
-    __m512 a4 = _mm512_set1_ps(a[4]), a5 = _mm512_set1_ps(a[5]);
-    c40 = _mm512_fmadd_ps(a4, b0, c40); c41 = _mm512_fmadd_ps(a4, b1, c41);
-    c50 = _mm512_fmadd_ps(a5, b0, c50); c51 = _mm512_fmadd_ps(a5, b1, c51);
-    a += MR;
+#define AG_AVX512_ROW(i, ci0, ci1)             \
+    {                                          \
+      __m512 ai = _mm512_set1_ps(a[i]);        \
+      ci0 = _mm512_fmadd_ps(ai, b0, ci0);      \
+      ci1 = _mm512_fmadd_ps(ai, b1, ci1);      \
+    }
+    AG_AVX512_ROW(0, c00, c01)
+    AG_AVX512_ROW(1, c10, c11)
+    AG_AVX512_ROW(2, c20, c21)
+    AG_AVX512_ROW(3, c30, c31)
+    AG_AVX512_ROW(4, c40, c41)
+    AG_AVX512_ROW(5, c50, c51)
+    AG_AVX512_ROW(6, c60, c61)
+    AG_AVX512_ROW(7, c70, c71)
+#undef AG_AVX512_ROW
+    a += MR_AVX512;
     b += 32;
   }
-  if (mr == MR && nr == 32) {
-    // A whole tile goes straight to C; only edge tiles take the trip through a buffer.
-    __m512 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    for (int i = 0; i < MR; i++) {
+  __m512 rows[MR_AVX512][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                               {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+  if (nr == 32) {
+    // Whole rows go straight to C; only a tile narrower than the panel takes the masked path.
+    for (long i = 0; i < mr; i++) {
       float *c = C + i * ldc;
       if (add) {
         rows[i][0] = _mm512_add_ps(rows[i][0], _mm512_loadu_ps(c));
@@ -301,14 +313,18 @@ static void kernel_avx512(long kc, const float *a, const float *b, float *C, lon
     }
     return;
   }
-  float acc[MR * 32] __attribute__((aligned(64)));
-  _mm512_store_ps(acc + 0, c00);   _mm512_store_ps(acc + 16, c01);
-  _mm512_store_ps(acc + 32, c10);  _mm512_store_ps(acc + 48, c11);
-  _mm512_store_ps(acc + 64, c20);  _mm512_store_ps(acc + 80, c21);
-  _mm512_store_ps(acc + 96, c30);  _mm512_store_ps(acc + 112, c31);
-  _mm512_store_ps(acc + 128, c40); _mm512_store_ps(acc + 144, c41);
-  _mm512_store_ps(acc + 160, c50); _mm512_store_ps(acc + 176, c51);
-  store_block(acc, 32, C, ldc, mr, nr, add);
+  // nr < 32 columns exist: the first 16 (or fewer) and the rest, through masks.
+  __mmask16 first = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
+  __mmask16 second = (__mmask16)(nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+  for (long i = 0; i < mr; i++) {
+    float *c = C + i * ldc;
+    if (add) {
+      rows[i][0] = _mm512_add_ps(rows[i][0], _mm512_maskz_loadu_ps(first, c));
+      rows[i][1] = _mm512_add_ps(rows[i][1], _mm512_maskz_loadu_ps(second, c + 16));
+    }
+    _mm512_mask_storeu_ps(c, first, rows[i][0]);
+    _mm512_mask_storeu_ps(c + 16, second, rows[i][1]);
+  }
 }
 
 // The right edge of a 32-wide panel when at most 16 of its columns exist (n = 100 leaves 4): one
@@ -319,21 +335,21 @@ static void kernel_avx512_narrow(long kc, const float *a, const float *b, float 
                                  long mr, long nr, bool add) {
   // Two sets of accumulators, for even and odd p: with one, each FMA waited for the last one
   // into the same register. (Fixed-length loops over register arrays: the compiler unrolls them.)
-  __m512 c[MR], d[MR];
-  for (int i = 0; i < MR; i++) c[i] = d[i] = _mm512_setzero_ps();
+  __m512 c[MR_AVX512], d[MR_AVX512];
+  for (int i = 0; i < MR_AVX512; i++) c[i] = d[i] = _mm512_setzero_ps();
   long p = 0;
-  for (; p + 2 <= kc; p += 2, a += 2 * MR, b += 64) {
+  for (; p + 2 <= kc; p += 2, a += 2 * MR_AVX512, b += 64) {
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 32);
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < MR_AVX512; i++) {
       c[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c[i]);
-      d[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[MR + i]), b1, d[i]);
+      d[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[MR_AVX512 + i]), b1, d[i]);
     }
   }
   if (p < kc) {
     __m512 b0 = _mm512_loadu_ps(b);
-    for (int i = 0; i < MR; i++) c[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c[i]);
+    for (int i = 0; i < MR_AVX512; i++) c[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c[i]);
   }
-  for (int i = 0; i < MR; i++) c[i] = _mm512_add_ps(c[i], d[i]);
+  for (int i = 0; i < MR_AVX512; i++) c[i] = _mm512_add_ps(c[i], d[i]);
   __mmask16 columns = (__mmask16)((1u << nr) - 1);
   for (long i = 0; i < mr; i++) {
     float *out = C + i * ldc;
@@ -404,7 +420,8 @@ typedef struct {
   float *C;
   long ldc;
   micro_kernel kernel;
-  long nrk;
+  // The kernel's height and width.
+  long mrk, nrk;
   // For a panel's last columns when at most half of its width exists, or NULL.
   micro_kernel narrow_kernel;
   // The current B panel: columns jc..jc+nc, depth pc..pc+kc, packed in bp.
@@ -421,14 +438,14 @@ typedef struct {
 // Packs rows ic..ic+mc of A for the current depth (into the calling thread's buffer) and computes
 // that block of C against the whole packed B panel.
 static void row_block(gemm_state *g, long ic, long mc) {
-  float *ap = panel(&panels_of_this_thread()->a, (MC + MR - 1) / MR * MR * KC + 8);  // 8: room for pack_a's last store
-  pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, ap);
+  float *ap = panel(&panels_of_this_thread()->a, (MC + MR - 1) / MR * MR_MAX * KC + 8);  // 8: room for pack_a's last store
+  pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, g->mrk, ap);
   bool add = g->pc > 0 || g->accumulate;
   for (long jr = 0; jr < g->nc; jr += g->nrk) {
     long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
     micro_kernel kernel = g->narrow_kernel && 2 * nr <= g->nrk ? g->narrow_kernel : g->kernel;
-    for (long ir = 0; ir < mc; ir += MR) {
-      long mr = mc - ir < MR ? mc - ir : MR;
+    for (long ir = 0; ir < mc; ir += g->mrk) {
+      long mr = mc - ir < g->mrk ? mc - ir : g->mrk;
       kernel(g->kc, ap + ir * g->kc, g->bp + jr * g->kc, g->C + (ic + ir) * g->ldc + g->jc + jr, g->ldc,
                 mr, nr, add);
     }
@@ -447,16 +464,17 @@ static void take_b_columns(void *context, long thread) {
 
 // One thread's share of computing against the panel: row blocks taken one at a time, so that a
 // thread slowed down by something else on the machine takes fewer rather than holding the others
-// up. Blocks shrink as the rows run out (down to MR), so that the threads finish together.
+// up. Blocks shrink as the rows run out (down to the kernel's height), so that the threads finish
+// together.
 static void take_row_blocks(void *context, long thread) {
   (void)thread;
   gemm_state *g = context;
   long start = atomic_load_explicit(&g->next, memory_order_relaxed);
   while (start < g->m) {
     long rows_left = g->m - start;
-    long size = round_up(rows_left / (2 * g->threads), MR);
+    long size = round_up(rows_left / (2 * g->threads), g->mrk);
     if (size > MC) size = MC;
-    if (size < MR) size = MR;
+    if (size < g->mrk) size = g->mrk;
     if (size > rows_left) size = rows_left;
     if (!atomic_compare_exchange_weak_explicit(&g->next, &start, start + size, memory_order_relaxed,
                                                memory_order_relaxed)) {
@@ -468,7 +486,8 @@ static void take_row_blocks(void *context, long thread) {
 }
 
 // A product cut into one independent block of C per thread, along C's longer side (rows in
-// multiples of MR, columns in multiples of the widest kernel), each packing its own operands.
+// multiples of the kernel's height, columns in multiples of the widest kernel), each packing its
+// own operands.
 typedef struct {
   const gemm_state *g;
   bool by_rows;
@@ -483,11 +502,13 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
 static void choose_kernels(gemm_state *g) {
   g->kernel = kernel_portable;
   g->narrow_kernel = NULL;
+  g->mrk = MR;
   g->nrk = PORTABLE_NR;
 #if AG_X86
   if (ag_has_avx512()) {
     g->kernel = kernel_avx512;
     g->narrow_kernel = kernel_avx512_narrow;
+    g->mrk = MR_AVX512;
     g->nrk = 32;
   } else if (ag_has_avx2_fma()) {
     g->kernel = kernel_avx2;
@@ -590,7 +611,7 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
   }
   if (threads > 1 && 2.0 * m * n * k < SHARED_PANELS_MIN_FLOPS) {
     split_product p = {.g = &g, .by_rows = m >= n};
-    p.block = round_up(((p.by_rows ? m : n) + threads - 1) / threads, p.by_rows ? MR : 32);
+    p.block = round_up(((p.by_rows ? m : n) + threads - 1) / threads, p.by_rows ? g.mrk : 32);
     parallel_for(threads, &p, run_block);
     return;
   }
