@@ -109,6 +109,12 @@ extension Kernels {
               let (dhOut, dcOut) = (dS + t * stepSize + at, dS + (steps + t) * stepSize + at)
               let (c, cp) = (s + (steps + t) * stepSize + at, cPrevious + at)
               tanh(c, into: tanhC, count: hiddenSize)
+              if T.self == Float.self {
+                float32GateGradients(
+                  hiddenSize, gates: row, tanhC: tanhC, cPrevious: cp, dh: dh + at, dhOut: dhOut, dcOut: dcOut,
+                  dc: dc + at, into: out)
+                continue
+              }
               for j in 0..<hiddenSize {
                 let dhj = dh[at + j] + dhOut[j]
                 let tc = tanhC[j]
@@ -142,6 +148,23 @@ extension Kernels {
     if needs[4] { result.weightHH = matmul(transposedGates, previousHidden(hidden, forward.states)) }
     if needs.bits >> 5 != 0 { result.bias = sum(gateGradients, axes: [0]) }
     return result
+  }
+
+  /// The float32 gate gradients of one sample's step in C, where they vectorize: `gates` and `out`
+  /// hold the four gates of `n` units one after another.
+  private static func float32GateGradients<T: FloatingElement>(
+    _ n: Int, gates: UnsafeMutablePointer<T>, tanhC: UnsafeMutablePointer<T>, cPrevious: UnsafePointer<T>,
+    dh: UnsafeMutablePointer<T>, dhOut: UnsafeMutablePointer<T>, dcOut: UnsafeMutablePointer<T>,
+    dc: UnsafeMutablePointer<T>, into out: UnsafeMutablePointer<T>
+  ) {
+    func float(_ x: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(x).assumingMemoryBound(to: Float.self) }
+    func float(_ x: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
+      UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
+    }
+    ag_lstm_gate_gradients_f32(
+      n, float(gates), float(gates + n), float(gates + 2 * n), float(gates + 3 * n), float(tanhC), float(cPrevious),
+      float(dh), float(dhOut), float(dcOut), float(dc), float(out), float(out + n), float(out + 2 * n),
+      float(out + 3 * n))
   }
 
   /// The fewest samples worth a thread of their own: about 4 MFLOP of recurrent products over the

@@ -55,6 +55,15 @@ void ag_tanh_f32(const float *x, float *y, long n);
 /// y[i] = 1 / (1 + e^-x[i]) for float32, vectorized where the CPU allows (y may be x).
 void ag_sigmoid_f32(const float *x, float *y, long n);
 
+/// One LSTM step's gate gradients for n hidden units of one sample, float32: from the forward
+/// gates i, f, g, o (after their nonlinearities), tanh(c), the previous cell, and the gradients
+/// reaching h (dh from the next step plus dh_out from the output) and c (dc, updated in place to
+/// the previous cell's share, plus dc_out), writes d_i, d_f, d_g and d_o. No two arrays overlap.
+void ag_lstm_gate_gradients_f32(long n, const float *i, const float *f, const float *g, const float *o,
+                                const float *tanh_c, const float *c_previous, const float *dh,
+                                const float *dh_out, const float *dc_out, float *dc, float *d_i, float *d_f,
+                                float *d_g, float *d_o);
+
 /// y[i] = x[i] Φ(x[i]) (GELU, Φ the standard normal distribution function) for float32,
 /// vectorized where the CPU allows (y may be x).
 void ag_gelu_f32(const float *x, float *y, long n);
