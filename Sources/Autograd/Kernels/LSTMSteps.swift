@@ -157,7 +157,9 @@ extension Kernels {
     dh: UnsafeMutablePointer<T>, dhOut: UnsafeMutablePointer<T>, dcOut: UnsafeMutablePointer<T>,
     dc: UnsafeMutablePointer<T>, into out: UnsafeMutablePointer<T>
   ) {
-    func float(_ x: UnsafePointer<T>) -> UnsafePointer<Float> { UnsafeRawPointer(x).assumingMemoryBound(to: Float.self) }
+    func float(_ x: UnsafePointer<T>) -> UnsafePointer<Float> {
+      UnsafeRawPointer(x).assumingMemoryBound(to: Float.self)
+    }
     func float(_ x: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<Float> {
       UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self)
     }
