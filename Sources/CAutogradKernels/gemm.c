@@ -357,6 +357,69 @@ static void kernel_avx512_narrow(long kc, const float *a, const float *b, float 
     _mm512_mask_storeu_ps(out, columns, value);
   }
 }
+
+// The AVX-512 kernels again, reading A where it lies (element (i, p) at a[i * rsa + p * csa])
+// instead of from a packed panel. A panel of A is packed to be read once per 32 columns of B; a
+// product of 64 columns or fewer (a head's attention, a linear layer of 64 outputs) reads it once
+// or twice, and packing it cost a third of the product. Rows past mr read row 0 again, and their
+// results are dropped.
+__attribute__((target("avx512f")))
+static void kernel_avx512_direct(long kc, const float *a, long rsa, long csa, const float *b, float *C, long ldc,
+                                 long mr, long nr, bool add) {
+  const float *r[MR_AVX512];
+  for (int i = 0; i < MR_AVX512; i++) r[i] = a + (i < mr ? i : 0) * rsa;
+  __m512 c[MR_AVX512][2];
+  for (int i = 0; i < MR_AVX512; i++) c[i][0] = c[i][1] = _mm512_setzero_ps();
+  for (long p = 0, at = 0; p < kc; p++, at += csa, b += 32) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    for (int i = 0; i < MR_AVX512; i++) {
+      __m512 ai = _mm512_set1_ps(r[i][at]);
+      c[i][0] = _mm512_fmadd_ps(ai, b0, c[i][0]);
+      c[i][1] = _mm512_fmadd_ps(ai, b1, c[i][1]);
+    }
+  }
+  __mmask16 first = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
+  __mmask16 second = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+  for (long i = 0; i < mr; i++) {
+    float *out = C + i * ldc;
+    if (add) {
+      c[i][0] = _mm512_add_ps(c[i][0], _mm512_maskz_loadu_ps(first, out));
+      c[i][1] = _mm512_add_ps(c[i][1], _mm512_maskz_loadu_ps(second, out + 16));
+    }
+    _mm512_mask_storeu_ps(out, first, c[i][0]);
+    _mm512_mask_storeu_ps(out + 16, second, c[i][1]);
+  }
+}
+
+// kernel_avx512_direct for a panel's last columns when at most 16 exist.
+__attribute__((target("avx512f")))
+static void kernel_avx512_direct_narrow(long kc, const float *a, long rsa, long csa, const float *b, float *C,
+                                        long ldc, long mr, long nr, bool add) {
+  const float *r[MR_AVX512];
+  for (int i = 0; i < MR_AVX512; i++) r[i] = a + (i < mr ? i : 0) * rsa;
+  __m512 c[MR_AVX512], d[MR_AVX512];
+  for (int i = 0; i < MR_AVX512; i++) c[i] = d[i] = _mm512_setzero_ps();
+  long p = 0, at = 0;
+  // Even and odd p in accumulators of their own, as in kernel_avx512_narrow.
+  for (; p + 2 <= kc; p += 2, at += 2 * csa, b += 64) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 32);
+    for (int i = 0; i < MR_AVX512; i++) {
+      c[i] = _mm512_fmadd_ps(_mm512_set1_ps(r[i][at]), b0, c[i]);
+      d[i] = _mm512_fmadd_ps(_mm512_set1_ps(r[i][at + csa]), b1, d[i]);
+    }
+  }
+  if (p < kc) {
+    __m512 b0 = _mm512_loadu_ps(b);
+    for (int i = 0; i < MR_AVX512; i++) c[i] = _mm512_fmadd_ps(_mm512_set1_ps(r[i][at]), b0, c[i]);
+  }
+  __mmask16 columns = (__mmask16)((1u << nr) - 1);
+  for (long i = 0; i < mr; i++) {
+    float *out = C + i * ldc;
+    __m512 value = _mm512_add_ps(c[i], d[i]);
+    if (add) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(columns, out));
+    _mm512_mask_storeu_ps(out, columns, value);
+  }
+}
 #endif
 
 // The packing buffers of the calling thread, kept between products (at most 2 MiB for B and
@@ -409,6 +472,8 @@ static float *panel(panel_buffer *buffer, long count) {
 }
 
 typedef void (*micro_kernel)(long, const float *, const float *, float *, long, long, long, bool);
+// A micro-kernel that reads A through its strides, unpacked.
+typedef void (*direct_kernel)(long, const float *, long, long, const float *, float *, long, long, long, bool);
 
 // One product, and where its loops stand: the workers of one B panel share it.
 typedef struct {
@@ -424,6 +489,10 @@ typedef struct {
   long mrk, nrk;
   // For a panel's last columns when at most half of its width exists, or NULL.
   micro_kernel narrow_kernel;
+  // The kernels that read A unpacked (NULL where there are none), and whether this product uses
+  // them.
+  direct_kernel direct, direct_narrow;
+  bool direct_a;
   // The current B panel: columns jc..jc+nc, depth pc..pc+kc, packed in bp.
   long jc, nc, pc, kc;
   float *bp;
@@ -438,9 +507,22 @@ typedef struct {
 // Packs rows ic..ic+mc of A for the current depth (into the calling thread's buffer) and computes
 // that block of C against the whole packed B panel.
 static void row_block(gemm_state *g, long ic, long mc) {
+  bool add = g->pc > 0 || g->accumulate;
+  if (g->direct_a) {
+    const float *a = g->A + ic * g->rsa + g->pc * g->csa;
+    for (long jr = 0; jr < g->nc; jr += g->nrk) {
+      long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
+      direct_kernel kernel = 2 * nr <= g->nrk ? g->direct_narrow : g->direct;
+      for (long ir = 0; ir < mc; ir += g->mrk) {
+        long mr = mc - ir < g->mrk ? mc - ir : g->mrk;
+        kernel(g->kc, a + ir * g->rsa, g->rsa, g->csa, g->bp + jr * g->kc, g->C + (ic + ir) * g->ldc + g->jc + jr,
+               g->ldc, mr, nr, add);
+      }
+    }
+    return;
+  }
   float *ap = panel(&panels_of_this_thread()->a, (MC + MR - 1) / MR * MR_MAX * KC + 8);  // 8: room for pack_a's last store
   pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, g->mrk, ap);
-  bool add = g->pc > 0 || g->accumulate;
   for (long jr = 0; jr < g->nc; jr += g->nrk) {
     long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
     micro_kernel kernel = g->narrow_kernel && 2 * nr <= g->nrk ? g->narrow_kernel : g->kernel;
@@ -502,12 +584,15 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
 static void choose_kernels(gemm_state *g) {
   g->kernel = kernel_portable;
   g->narrow_kernel = NULL;
+  g->direct = g->direct_narrow = NULL;
   g->mrk = MR;
   g->nrk = PORTABLE_NR;
 #if AG_X86
   if (ag_has_avx512()) {
     g->kernel = kernel_avx512;
     g->narrow_kernel = kernel_avx512_narrow;
+    g->direct = kernel_avx512_direct;
+    g->direct_narrow = kernel_avx512_direct_narrow;
     g->mrk = MR_AVX512;
     g->nrk = 32;
   } else if (ag_has_avx2_fma()) {
@@ -566,6 +651,12 @@ static bool splits_depth(long m, long n, long k) {
   return flops >= 4e6 && flops < 64e6 && k >= 2 * KC && k >= 4 * side;
 }
 
+// Up to this many columns, A is read where it lies rather than packed (where the CPU has kernels
+// for it): each row panel of A is then read at most twice.
+#ifndef DIRECT_A_MAX_COLUMNS
+#define DIRECT_A_MAX_COLUMNS 64
+#endif
+
 // Below this many flops, threads split C in independent blocks (one wake-up per product); above
 // it they share packed panels (two wake-ups per panel, which pay off only on larger products).
 #define SHARED_PANELS_MIN_FLOPS 64e6
@@ -590,6 +681,7 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
   gemm_state g = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
                   .C = C, .ldc = ldc, .threads = threads};
   choose_kernels(&g);
+  g.direct_a = g.direct && n <= DIRECT_A_MAX_COLUMNS;
   if (may_split_depth && splits_depth(m, n, k)) {
     depth_split d = {.g = &g, .k0 = k / 2, .threads_per_half = threads > 1 ? threads / 2 : 1,
                      .parallel_for = parallel_for};

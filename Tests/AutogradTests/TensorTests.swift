@@ -220,10 +220,12 @@ import Testing
 
   // From (64, 1000, 100) on they run on several threads (8 MFLOP or more): few rows (tiles split
   // columns too), many rows, several depth panels, and more columns than one B panel holds; whole
-  // tiles of either kernel height (6 or 8), and a last tile of one row and 16 columns.
+  // tiles of either kernel height (6 or 8), a last tile of one row and 16 columns, and products of
+  // 64 columns or fewer, whose A the AVX-512 kernels read unpacked (over two depth blocks in the last).
   @Test(arguments: [
     (1, 1, 1), (7, 5, 3), (13, 300, 37), (100, 17, 300), (64, 1000, 100), (70, 300, 450), (33, 257, 1001),
     (1000, 64, 100), (601, 150, 90), (40, 300, 2100), (8, 16, 32), (17, 40, 48), (16, 128, 512),
+    (70, 33, 64), (45, 512, 20),
   ])
   func float32GemmMatchesFloat64(m: Int, k: Int, n: Int) {
     var g = RandomGenerator(seed: UInt64(m * n))

@@ -237,6 +237,8 @@ extension ComputationGraph {
       "Convolution": "for an upstream gradient G and the windows as columns X: d/dW = G · Xᵀ, d/dx = col2im(Wᵀ · G)",
       "MaxPool2DWithIndices": "1 at each window's maximum, 0 elsewhere",
       "LSTM": "through time: each step's gate gradients from the next step's, then d/dW = Σₜ Gₜᵀ · inputₜ",
+      "ScaledDotProductAttention":
+        "for P = softmax(s·QKᵀ) and an upstream gradient G: d/dV = Pᵀ · G, dS = s·P ⊙ (G·Vᵀ - rowsum(P ⊙ G·Vᵀ)), d/dQ = dS · K, d/dK = dSᵀ · Q",
     ]
     return formulas[op]
   }
