@@ -21,8 +21,12 @@ extension Kernels {
   /// Sums `x` over `axes` (sorted, distinct, in range); the result has the kept axes' shape.
   /// Floats are summed in Double; int64 in int64, wrapping on overflow as PyTorch's does.
   static func sum(_ x: Tensor, axes: [Int]) -> Tensor {
-    if x.dtype.isFloatingPoint, x.isContiguous, !axes.isEmpty, axes.count < x.rank, axes.last == axes.count - 1 {
-      return sumOfLeadingAxes(x, count: axes.count)
+    // A block of consecutive axes that does not end the shape (a bias's gradient over the batch,
+    // attention weights averaged over heads): whole rows added, in memory order.
+    if x.dtype.isFloatingPoint, x.isContiguous, let first = axes.first, axes.last! < x.rank - 1,
+      axes.last! - first == axes.count - 1
+    {
+      return sumOfAxisBlock(x, from: first, count: axes.count)
     }
     let (values, kept, inner) = gatherReduced(x, axes: axes)
     let out = Tensor(empty: kept, dtype: x.dtype)
@@ -47,24 +51,27 @@ extension Kernels {
     return out
   }
 
-  /// Sums a contiguous `x` over its first `count` axes (a bias's gradient: the sum over the batch)
-  /// by adding whole rows, which reads memory in order instead of gathering columns into a copy.
-  private static func sumOfLeadingAxes(_ x: Tensor, count: Int) -> Tensor {
-    let kept = Array(x.shape[count...])
+  /// Sums a contiguous `x` over `count` consecutive axes from `from`, not the last (a bias's
+  /// gradient: the sum over the batch) by adding whole rows, which reads memory in order instead
+  /// of gathering columns into a copy.
+  private static func sumOfAxisBlock(_ x: Tensor, from first: Int, count: Int) -> Tensor {
+    let kept = Array(x.shape[..<first] + x.shape[(first + count)...])
     let out = Tensor(empty: kept, dtype: x.dtype)
-    let width = Shape.count(kept)
-    let rows = x.count / Swift.max(width, 1)
+    let (outer, reduced) = (Shape.count(Array(x.shape[..<first])), Shape.count(Array(x.shape[first..<(first + count)])))
+    let width = Shape.count(Array(x.shape[(first + count)...]))
     func run<T: FloatingElement>(_: T.Type) {
       let src = UnsafePointer(x.basePointer(T.self) + x.offset)
       let dst = out.basePointer(T.self)
       // Accumulated in Double, as every sum here.
       withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { total in
-        total.initialize(repeating: 0)
-        for r in 0..<rows {
-          let row = src + r * width
-          for j in 0..<width { total[j] += Double(row[j]) }
+        for o in 0..<outer {
+          total.initialize(repeating: 0)
+          for r in 0..<reduced {
+            let row = src + (o * reduced + r) * width
+            for j in 0..<width { total[j] += Double(row[j]) }
+          }
+          for j in 0..<width { dst[o * width + j] = T(total[j]) }
         }
-        for j in 0..<width { dst[j] = T(total[j]) }
       }
     }
     switch x.dtype {

@@ -74,6 +74,22 @@ private func checkBothOrders(
     }
   }
 
+  /// Sums over a block of middle axes add whole rows of a contiguous tensor; a permuted view of
+  /// the same values takes the gathering path. Both agree, in both float dtypes.
+  @Test(arguments: [DType.float64, .float32])
+  func sumsOverMiddleAxesMatchTheGatheringPath(dtype: DType) {
+    var g = RandomGenerator(seed: 60)
+    let x = Tensor.randn([3, 4, 5, 6], dtype: dtype, generator: &g)
+    let viaView = x.permuted([3, 0, 1, 2])  // not contiguous
+    for (axes, viewAxes) in [([1], [2]), ([1, 2], [2, 3]), ([0, 1], [1, 2]), ([0, 1, 2], [1, 2, 3])] {
+      let expected = viaView.sum(axes: viewAxes)
+      // The view's kept axes put x's last axis first.
+      let moved = [1: expected, 2: expected.transposed()][expected.rank] ?? expected.permuted([1, 2, 0])
+      #expect(isClose(x.sum(axes: axes), moved, dtype == .float64 ? 1e-12 : 1e-6), "axes \(axes)")
+    }
+    #expect(isClose(x.mean(axis: 1), x.sum(axis: 1) / 4))
+  }
+
   @Test func productGradientIsExactWithZeros() {
     // d/dx_i Π x = Π_{j≠i} x_j: with one zero only that position has a gradient; with two, none.
     let one = Tensor([2.0, 0.0, 3.0], dtype: .float64, requiresGrad: true)
