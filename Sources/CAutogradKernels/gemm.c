@@ -578,7 +578,7 @@ typedef struct {
 
 static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
                   float *C, long ldc, long threads, ag_parallel_for parallel_for,
-                  bool may_split_depth);
+                  bool may_split_depth, bool accumulate);
 
 // The micro-kernels for this CPU: the widest it runs.
 static void choose_kernels(gemm_state *g) {
@@ -612,10 +612,10 @@ static void run_block(void *context, long t) {
   long size = length - start < p->block ? length - start : p->block;
   if (p->by_rows) {
     sgemm(size, g->n, g->k, g->A + start * g->rsa, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C + start * g->ldc,
-          g->ldc, 1, NULL, false);
+          g->ldc, 1, NULL, false, g->accumulate);
   } else {
     sgemm(g->m, size, g->k, g->A, g->rsa, g->csa, g->B + start * g->csb, g->rsb, g->csb, g->C + start, g->ldc,
-          1, NULL, false);
+          1, NULL, false, g->accumulate);
   }
 }
 
@@ -636,10 +636,10 @@ static void run_depth_half(void *context, long half) {
   const gemm_state *g = d->g;
   if (half == 0) {
     sgemm(g->m, g->n, d->k0, g->A, g->rsa, g->csa, g->B, g->rsb, g->csb, g->C, g->ldc,
-          d->threads_per_half, d->parallel_for, false);
+          d->threads_per_half, d->parallel_for, false, g->accumulate);
   } else {
     sgemm(g->m, g->n, g->k - d->k0, g->A + d->k0 * g->csa, g->rsa, g->csa, g->B + d->k0 * g->rsb, g->rsb, g->csb,
-          d->second, g->n, d->threads_per_half, d->parallel_for, false);
+          d->second, g->n, d->threads_per_half, d->parallel_for, false, false);
   }
 }
 
@@ -666,20 +666,28 @@ void ag_sgemm_threaded(long m, long n, long k,
                        const float *B, long rsb, long csb,
                        float *C, long ldc,
                        long threads, ag_parallel_for parallel_for) {
-  sgemm(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, threads, parallel_for, true);
+  sgemm(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, threads, parallel_for, true, false);
+}
+
+void ag_sgemm_threaded_add(long m, long n, long k,
+                           const float *A, long rsa, long csa,
+                           const float *B, long rsb, long csb,
+                           float *C, long ldc,
+                           long threads, ag_parallel_for parallel_for) {
+  sgemm(m, n, k, A, rsa, csa, B, rsb, csb, C, ldc, threads, parallel_for, true, true);
 }
 
 static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb, long csb,
                   float *C, long ldc, long threads, ag_parallel_for parallel_for,
-                  bool may_split_depth) {
+                  bool may_split_depth, bool accumulate) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
-    for (long i = 0; i < m; i++) memset(C + i * ldc, 0, (size_t)n * sizeof(float));
+    if (!accumulate) for (long i = 0; i < m; i++) memset(C + i * ldc, 0, (size_t)n * sizeof(float));
     return;
   }
   if (!parallel_for) threads = 1;
   gemm_state g = {.m = m, .n = n, .k = k, .A = A, .rsa = rsa, .csa = csa, .B = B, .rsb = rsb, .csb = csb,
-                  .C = C, .ldc = ldc, .threads = threads};
+                  .C = C, .ldc = ldc, .threads = threads, .accumulate = accumulate};
   choose_kernels(&g);
   g.direct_a = g.direct && n <= DIRECT_A_MAX_COLUMNS;
   if (may_split_depth && splits_depth(m, n, k)) {

@@ -57,3 +57,22 @@ extension Kernels {
     return out
   }
 }
+
+extension Kernels {
+  /// x · weightᵀ + bias for float32: `x` `[M, in]` and `weight` `[out, in]` of any strides, `bias`
+  /// `[out]`. Each row of the result starts as the bias and the GEMM adds the product to it, so
+  /// the bias costs no pass of its own.
+  static func linear(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
+    let (m, k, n) = (x.shape[0], x.shape[1], weight.shape[0])
+    let out = Tensor(empty: [m, n], dtype: .float32)
+    let b = bias.isContiguous ? bias : contiguousCopy(bias)
+    let (source, target) = (UnsafePointer(b.basePointer(Float.self) + b.offset), out.basePointer(Float.self))
+    for i in 0..<m { (target + i * n).update(from: source, count: n) }
+    let threads = Threading.pieces(work: 2 * Double(m) * Double(n) * Double(k), minimum: 4e6)
+    ag_sgemm_threaded_add(
+      m, n, k, x.basePointer(Float.self) + x.offset, x.strides[0], x.strides[1],
+      weight.basePointer(Float.self) + weight.offset, weight.strides[1], weight.strides[0], target, n, threads,
+      Threading.parallelForC)
+    return out
+  }
+}

@@ -1,18 +1,4 @@
 extension Tensor {
-  /// `self · weightᵀ + bias`: the affine map of a fully connected layer.
-  ///
-  /// `self` is `[..., in]`, `weight` is `[out, in]`, `bias` is `[out]`; the result is `[..., out]`.
-  public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    CompositeCall.run("Linear", inputs: [self, weight, bias]) {
-      requireFloatingPoint("linear")
-      trapUnless(
-        weight.rank == 2 && shape.last == weight.shape[1],
-        "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
-      let y = matmul(weight.transposed())
-      return bias.map { y + $0 } ?? y
-    }
-  }
-
   /// 2-D cross-correlation, as PyTorch's `conv2d`.
   ///
   /// `self` is `[N, C, H, W]` (or `[C, H, W]`), `weight` is `[O, C / groups, kh, kw]`, `bias` is `[O]`;

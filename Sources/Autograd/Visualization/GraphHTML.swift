@@ -233,6 +233,7 @@ extension ComputationGraph {
       "Sigmoid": "dσ(x)/dx = σ(x)(1 - σ(x))", "Relu": "d relu(x)/dx = 1 where x > 0, else 0",
       "Sum": "d(sum)/dxᵢ = 1 for every element", "Mean": "d(mean)/dxᵢ = 1/n for every element",
       "Mm": "for an upstream gradient G: d/dA = G · Bᵀ, d/dB = Aᵀ · G",
+      "Addmm": "for y = x · Wᵀ + b and an upstream gradient G: d/dx = G · W, d/dW = Gᵀ · x, d/db = Σ over rows of G",
       "Clamp": "1 strictly between the bounds, 0 elsewhere",
       "Convolution": "for an upstream gradient G and the windows as columns X: d/dW = G · Xᵀ, d/dx = col2im(Wᵀ · G)",
       "MaxPool2DWithIndices": "1 at each window's maximum, 0 elsewhere",

@@ -21,6 +21,13 @@ void ag_sgemm_threaded(long m, long n, long k,
                        float *C, long ldc,
                        long threads, ag_parallel_for parallel_for);
 
+/// ag_sgemm_threaded that adds the product to C's values (C += A·B) instead of replacing them.
+void ag_sgemm_threaded_add(long m, long n, long k,
+                           const float *A, long rsa, long csa,
+                           const float *B, long rsb, long csb,
+                           float *C, long ldc,
+                           long threads, ag_parallel_for parallel_for);
+
 /// How many floats B (k x n) takes once packed for ag_sgemm_prepacked.
 long ag_sgemm_packed_count(long k, long n);
 

@@ -70,3 +70,74 @@ import Testing
     }
   }
 }
+
+@Suite("A linear layer with a bias as one op") struct FusedLinearTests {
+  /// float32 `linear` with a bias (one op) against the float64 product and sum, values and
+  /// gradients, on shapes that take each of the GEMM's paths with the bias added in: one thread,
+  /// row blocks on two threads, the depth cut in two halves, shared panels; and a stack of
+  /// matrices, a transposed input and a transposed weight.
+  @Test func valuesAndGradientsMatchTheProductAndTheSum() {
+    var g = RandomGenerator(seed: 61)
+    let cases: [(input: [Int], outputs: Int, transposedInput: Bool, transposedWeight: Bool)] = [
+      ([5, 3], 4, false, false), ([2, 3, 7], 33, false, true), ([300, 200], 150, true, false),
+      ([64, 1000], 100, false, false), ([512, 512], 256, false, false),
+    ]
+    for (shape, outputs, transposedInput, transposedWeight) in cases {
+      let inputs = shape.last!
+      let x64 =
+        transposedInput
+        ? Tensor.randn(shape.reversed(), dtype: .float64, generator: &g).transposed()
+        : Tensor.randn(shape, dtype: .float64, generator: &g)
+      let w64 =
+        transposedWeight
+        ? Tensor.randn([inputs, outputs], dtype: .float64, generator: &g).transposed()
+        : Tensor.randn([outputs, inputs], dtype: .float64, generator: &g)
+      let b64 = Tensor.randn([outputs], dtype: .float64, generator: &g)
+      let operands = [x64, w64, b64].map { t -> Tensor in
+        let leaf = t.cast(to: .float32)
+        leaf.requiresGrad = true
+        return leaf
+      }
+      let y = ComputationGraph.recording { operands[0].linear(weight: operands[1], bias: operands[2]) }
+      let reference = x64.matmul(w64.transposed()) + b64
+      let tolerance = 1e-4 * Double(inputs).squareRoot()
+      #expect(y.shape == reference.shape && isClose(y, reference, tolerance), "\(shape)")
+      if shape == [5, 3] {
+        let graph = ComputationGraph(of: y, gradients: false, level: .recordedOps)
+        #expect(graph.nodes.compactMap(\.op) == ["Addmm"])
+      }
+      let ramp = Tensor.arange(0, Double(y.count), dtype: .float64).reshaped(to: y.shape).sin()
+      let grads = grad(of: (y * ramp.cast(to: .float32)).sum(), withRespectTo: operands)
+      // The gradients by definition, for G = ramp: G · W, Gᵀ · X (over the stack's rows), Σ G.
+      let (rows, gradientRows) = (x64.reshaped(to: [-1, inputs]), ramp.reshaped(to: [-1, outputs]))
+      let expected = [ramp.matmul(w64), gradientRows.transposed().matmul(rows), gradientRows.sum(axis: 0)]
+      for (i, (a, b)) in zip(grads, expected).enumerated() {
+        #expect(a!.shape == operands[i].shape && isClose(a!, b, tolerance * 10), "\(shape), input \(i)")
+      }
+    }
+  }
+
+  /// Gradients of gradients go through the product and the sum recorded op by op.
+  @Test func secondOrderGradientsMatchFloat64() {
+    var g = RandomGenerator(seed: 62)
+    let shapes = [[3, 2, 4], [5, 4], [5]]
+    let doubles = shapes.map { Tensor.randn($0, dtype: .float64, generator: &g) }
+    func secondOrder(_ leaves: [Tensor]) -> [Tensor?] {
+      let y = leaves[0].linear(weight: leaves[1], bias: leaves[2]).tanh().sum()
+      let first = grad(of: y, withRespectTo: [leaves[0]], createGraph: true)[0]!
+      return grad(of: (first * first).sum(), withRespectTo: leaves)
+    }
+    let leaves64 = doubles.map { t -> Tensor in
+      t.requiresGrad = true
+      return t
+    }
+    let leaves32 = doubles.map { t -> Tensor in
+      let leaf = t.detached().cast(to: .float32)
+      leaf.requiresGrad = true
+      return leaf
+    }
+    for (i, (a, b)) in zip(secondOrder(leaves32), secondOrder(leaves64)).enumerated() {
+      #expect(a != nil && b != nil && isClose(a!, b!, 1e-4), "input \(i)")
+    }
+  }
+}
