@@ -327,37 +327,6 @@ static void kernel_avx512(long kc, const float *a, const float *b, float *C, lon
   }
 }
 
-// The right edge of a 32-wide panel when at most 16 of its columns exist (n = 100 leaves 4): one
-// 16-wide accumulator per row, reading the first half of each packed row, so the edge costs half a
-// tile instead of a whole one.
-__attribute__((target("avx512f")))
-static void kernel_avx512_narrow(long kc, const float *a, const float *b, float *C, long ldc,
-                                 long mr, long nr, bool add) {
-  // Two sets of accumulators, for even and odd p: with one, each FMA waited for the last one
-  // into the same register. (Fixed-length loops over register arrays: the compiler unrolls them.)
-  __m512 c[MR_AVX512], d[MR_AVX512];
-  for (int i = 0; i < MR_AVX512; i++) c[i] = d[i] = _mm512_setzero_ps();
-  long p = 0;
-  for (; p + 2 <= kc; p += 2, a += 2 * MR_AVX512, b += 64) {
-    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 32);
-    for (int i = 0; i < MR_AVX512; i++) {
-      c[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c[i]);
-      d[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[MR_AVX512 + i]), b1, d[i]);
-    }
-  }
-  if (p < kc) {
-    __m512 b0 = _mm512_loadu_ps(b);
-    for (int i = 0; i < MR_AVX512; i++) c[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c[i]);
-  }
-  for (int i = 0; i < MR_AVX512; i++) c[i] = _mm512_add_ps(c[i], d[i]);
-  __mmask16 columns = (__mmask16)((1u << nr) - 1);
-  for (long i = 0; i < mr; i++) {
-    float *out = C + i * ldc;
-    __m512 value = add ? _mm512_add_ps(c[i], _mm512_maskz_loadu_ps(columns, out)) : c[i];
-    _mm512_mask_storeu_ps(out, columns, value);
-  }
-}
-
 // The AVX-512 kernels again, reading A where it lies (element (i, p) at a[i * rsa + p * csa])
 // instead of from a packed panel. A panel of A is packed to be read once per 32 columns of B; a
 // product of 64 columns or fewer (a head's attention, a linear layer of 64 outputs) reads it once
@@ -391,7 +360,9 @@ static void kernel_avx512_direct(long kc, const float *a, long rsa, long csa, co
   }
 }
 
-// kernel_avx512_direct for a panel's last columns when at most 16 exist.
+// kernel_avx512_direct for a panel's last columns when at most 16 exist: one 16-wide accumulator
+// per row (two, for even and odd p, so that each FMA does not wait for the last one into the same
+// register), reading the first half of each packed row of B.
 __attribute__((target("avx512f")))
 static void kernel_avx512_direct_narrow(long kc, const float *a, long rsa, long csa, const float *b, float *C,
                                         long ldc, long mr, long nr, bool add) {
@@ -400,7 +371,6 @@ static void kernel_avx512_direct_narrow(long kc, const float *a, long rsa, long 
   __m512 c[MR_AVX512], d[MR_AVX512];
   for (int i = 0; i < MR_AVX512; i++) c[i] = d[i] = _mm512_setzero_ps();
   long p = 0, at = 0;
-  // Even and odd p in accumulators of their own, as in kernel_avx512_narrow.
   for (; p + 2 <= kc; p += 2, at += 2 * csa, b += 64) {
     __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 32);
     for (int i = 0; i < MR_AVX512; i++) {
@@ -419,6 +389,16 @@ static void kernel_avx512_direct_narrow(long kc, const float *a, long rsa, long 
     if (add) value = _mm512_add_ps(value, _mm512_maskz_loadu_ps(columns, out));
     _mm512_mask_storeu_ps(out, columns, value);
   }
+}
+
+// The right edge of a 32-wide panel when at most 16 of its columns exist (n = 100 leaves 4): one
+// 16-wide accumulator per row, reading the first half of each packed row, so the edge costs half a
+// tile instead of a whole one. A packed panel of A is A with its rows one apart and its columns
+// MR_AVX512 apart.
+__attribute__((target("avx512f")))
+static void kernel_avx512_narrow(long kc, const float *a, const float *b, float *C, long ldc,
+                                 long mr, long nr, bool add) {
+  kernel_avx512_direct_narrow(kc, a, 1, MR_AVX512, b, C, ldc, mr, nr, add);
 }
 #endif
 
