@@ -259,6 +259,23 @@ static void kernel_avx2(long kc, const float *a, const float *b, float *C, long 
   store_block(acc, 16, C, ldc, mr, nr, add);
 }
 
+// Writes the mr x nr part of an 8 x 32 tile of results into C (added to it with `add`), through
+// masks where fewer than 32 columns exist.
+__attribute__((target("avx512f")))
+static inline void store_tile_avx512(__m512 rows[MR_AVX512][2], float *C, long ldc, long mr, long nr, bool add) {
+  __mmask16 first = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
+  __mmask16 second = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+  for (long i = 0; i < mr; i++) {
+    float *c = C + i * ldc;
+    if (add) {
+      rows[i][0] = _mm512_add_ps(rows[i][0], _mm512_maskz_loadu_ps(first, c));
+      rows[i][1] = _mm512_add_ps(rows[i][1], _mm512_maskz_loadu_ps(second, c + 16));
+    }
+    _mm512_mask_storeu_ps(c, first, rows[i][0]);
+    _mm512_mask_storeu_ps(c + 16, second, rows[i][1]);
+  }
+}
+
 // 8 x 32: sixteen 16-wide accumulators, two B vectors and one broadcast A value per FMA pair.
 __attribute__((target("avx512f")))
 static void kernel_avx512(long kc, const float *a, const float *b, float *C, long ldc,
@@ -300,31 +317,7 @@ static void kernel_avx512(long kc, const float *a, const float *b, float *C, lon
   }
   __m512 rows[MR_AVX512][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                                {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-  if (nr == 32) {
-    // Whole rows go straight to C; only a tile narrower than the panel takes the masked path.
-    for (long i = 0; i < mr; i++) {
-      float *c = C + i * ldc;
-      if (add) {
-        rows[i][0] = _mm512_add_ps(rows[i][0], _mm512_loadu_ps(c));
-        rows[i][1] = _mm512_add_ps(rows[i][1], _mm512_loadu_ps(c + 16));
-      }
-      _mm512_storeu_ps(c, rows[i][0]);
-      _mm512_storeu_ps(c + 16, rows[i][1]);
-    }
-    return;
-  }
-  // nr < 32 columns exist: the first 16 (or fewer) and the rest, through masks.
-  __mmask16 first = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
-  __mmask16 second = (__mmask16)(nr > 16 ? (1u << (nr - 16)) - 1 : 0);
-  for (long i = 0; i < mr; i++) {
-    float *c = C + i * ldc;
-    if (add) {
-      rows[i][0] = _mm512_add_ps(rows[i][0], _mm512_maskz_loadu_ps(first, c));
-      rows[i][1] = _mm512_add_ps(rows[i][1], _mm512_maskz_loadu_ps(second, c + 16));
-    }
-    _mm512_mask_storeu_ps(c, first, rows[i][0]);
-    _mm512_mask_storeu_ps(c + 16, second, rows[i][1]);
-  }
+  store_tile_avx512(rows, C, ldc, mr, nr, add);
 }
 
 // The AVX-512 kernels again, reading A where it lies (element (i, p) at a[i * rsa + p * csa])
@@ -347,17 +340,7 @@ static void kernel_avx512_direct(long kc, const float *a, long rsa, long csa, co
       c[i][1] = _mm512_fmadd_ps(ai, b1, c[i][1]);
     }
   }
-  __mmask16 first = (__mmask16)(nr >= 16 ? 0xFFFF : (1u << nr) - 1);
-  __mmask16 second = (__mmask16)(nr >= 32 ? 0xFFFF : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
-  for (long i = 0; i < mr; i++) {
-    float *out = C + i * ldc;
-    if (add) {
-      c[i][0] = _mm512_add_ps(c[i][0], _mm512_maskz_loadu_ps(first, out));
-      c[i][1] = _mm512_add_ps(c[i][1], _mm512_maskz_loadu_ps(second, out + 16));
-    }
-    _mm512_mask_storeu_ps(out, first, c[i][0]);
-    _mm512_mask_storeu_ps(out + 16, second, c[i][1]);
-  }
+  store_tile_avx512(c, C, ldc, mr, nr, add);
 }
 
 // kernel_avx512_direct for a panel's last columns when at most 16 exist: one 16-wide accumulator
