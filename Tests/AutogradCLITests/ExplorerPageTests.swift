@@ -116,10 +116,11 @@ import Testing
     #expect(element("narration", in: calls).contains("[CrossEntropyBackward]"), "\(element("narration", in: calls))")
     #expect(element("toggle", in: calls).contains(">every op</button>"))
     #expect(calls.contains("<section id=\"picture-every\" class=\"picture\" hidden"))
-    // Every op: the cross-entropy is the ops it recorded, the first of them a sum.
-    let everyOp = try #require(try dom(["--checkpoint", model], fragment: "#view=every&step=59"))
+    // Every op: the cross-entropy is the ops it recorded. 34 boxes (a linear layer is one op,
+    // addmm), so step 35 is the first rule: the division that ends the cross-entropy's mean.
+    let everyOp = try #require(try dom(["--checkpoint", model], fragment: "#view=every&step=35"))
     let narration = element("narration", in: everyOp)
-    #expect(!narration.contains("CrossEntropy") && narration.contains("Backward]"), "\(narration)")
+    #expect(!narration.contains("CrossEntropy") && narration.contains("[DivBackward]"), "\(narration)")
     #expect(element("toggle", in: everyOp).contains(">calls</button>"))
     #expect(everyOp.contains("<section id=\"picture\" class=\"picture\" hidden"))
     // The op being stepped through is highlighted in the expanded picture.
