@@ -144,17 +144,14 @@ public final class MultiheadAttention: Module {
     func mergeHeads(_ x: Tensor) -> Tensor {
       x.transposed(1, 2).reshaped(to: [q.shape[0], q.shape[1], embedDimension])
     }
-    let negativeInfinity = Tensor.full([], value: -.infinity, dtype: q.dtype)
     let dropping = dropout > 0 && isTraining
     if !needWeights && !dropping {
       // One fused op; both masks become one additive mask, [N, 1, L or 1, S] or [L, S].
-      var mask = attentionMask.map {
-        $0.dtype == .bool ? Tensor.where($0, Tensor.full([], value: 0, dtype: q.dtype), negativeInfinity) : $0
-      }
+      var mask = attentionMask.map { additiveAttentionMask($0, dtype: q.dtype) }
       if let keyPaddingMask {
-        let padding = Tensor.where(
-          keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), negativeInfinity,
-          Tensor.full([], value: 0, dtype: q.dtype))
+        let padding = additiveAttentionMask(
+          keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), keeping: false,
+          dtype: q.dtype)
         mask = mask.map { $0 + padding } ?? padding
       }
       let attended = scaledDotProductAttention(
@@ -163,6 +160,7 @@ public final class MultiheadAttention: Module {
       return (mergeHeads(attended), nil)
     }
     var scores = splitHeads(q).matmul(splitHeads(k).transposed()) / Double(d).squareRoot()
+    let negativeInfinity = Tensor.full([], value: -.infinity, dtype: q.dtype)
     if let attentionMask {
       scores =
         attentionMask.dtype == .bool ? Tensor.where(attentionMask, scores, negativeInfinity) : scores + attentionMask

@@ -1,6 +1,9 @@
 import CAutogradKernels
 
 extension Kernels {
+  /// The fewest flops of a product worth a thread of its own (~40 µs, against a ~10 µs wake-up).
+  static let productFlopsPerThread = 4e6
+
   /// Batched matrix product: `a` is `[batch..., n, k]`, `b` is `[batch..., k, m]` with the same
   /// batch shape (strides may be 0 where a batch axis was broadcast); the result is a contiguous
   /// `[batch..., n, m]`. The GEMM reads any strides, so transposed operands are not copied.
@@ -18,7 +21,7 @@ extension Kernels {
     // wake-up), which share each packed panel of B and take row blocks of A as they go. A stack
     // of small ones (attention's, per sequence and head) is split between threads instead, whole
     // products each.
-    let threadsPerProduct = Threading.pieces(work: flops, minimum: 4e6)
+    let threadsPerProduct = Threading.pieces(work: flops, minimum: productFlopsPerThread)
     func product(_ i: Int, threads: Int) {
       // Decompose the batch index to find each operand's matrix.
       var rest = i
@@ -50,7 +53,8 @@ extension Kernels {
     if threadsPerProduct > 1 || count == 1 {
       for i in 0..<count { product(i, threads: threadsPerProduct) }
     } else {
-      Threading.forEachRange(count, minimumPerThread: Swift.max(1, Int(4e6 / Swift.max(1, flops)))) { range in
+      Threading.forEachRange(count, minimumPerThread: Swift.max(1, Int(productFlopsPerThread / Swift.max(1, flops)))) {
+        range in
         for i in range { product(i, threads: 1) }
       }
     }
@@ -68,7 +72,7 @@ extension Kernels {
     let b = bias.isContiguous ? bias : contiguousCopy(bias)
     let (source, target) = (UnsafePointer(b.basePointer(Float.self) + b.offset), out.basePointer(Float.self))
     for i in 0..<m { (target + i * n).update(from: source, count: n) }
-    let threads = Threading.pieces(work: 2 * Double(m) * Double(n) * Double(k), minimum: 4e6)
+    let threads = Threading.pieces(work: 2 * Double(m) * Double(n) * Double(k), minimum: productFlopsPerThread)
     ag_sgemm_threaded_add(
       m, n, k, x.basePointer(Float.self) + x.offset, x.strides[0], x.strides[1],
       weight.basePointer(Float.self) + weight.offset, weight.strides[1], weight.strides[0], target, n, threads,

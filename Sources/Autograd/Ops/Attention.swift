@@ -30,6 +30,16 @@ public func scaledDotProductAttention(
   }
 }
 
+/// A mask as attention adds it to the scores: a bool mask becomes 0 where it equals `keeping` and
+/// -∞ elsewhere, in `dtype`; a float mask is returned as it is.
+package func additiveAttentionMask(_ mask: Tensor, keeping: Bool = true, dtype: DType) -> Tensor {
+  guard mask.dtype == .bool else { return mask }
+  let (zero, negativeInfinity) = (
+    Tensor.full([], value: 0, dtype: dtype), Tensor.full([], value: -.infinity, dtype: dtype)
+  )
+  return keeping ? Tensor.where(mask, zero, negativeInfinity) : Tensor.where(mask, negativeInfinity, zero)
+}
+
 /// Attention recorded op by op, from `[query, key, value]` or `[query, key, value, mask]`: the
 /// reference for the fused op, and its path for gradients of gradients.
 func composedAttention(_ operands: [Tensor], isCausal: Bool, scale: Double) -> Tensor {
@@ -74,13 +84,7 @@ private func fusedAttention(
   // Every operand viewed at the common batch shape, without recording.
   let batchShape = batch
   let full = { (x: Tensor) in x.detached().expanded(to: batchShape + x.shape.suffix(2)) }
-  let additiveMask = mask.map { mask -> Tensor in
-    let additive =
-      mask.dtype == .bool
-      ? Tensor.where(
-        mask, Tensor.full([], value: 0, dtype: dtype), Tensor.full([], value: -.infinity, dtype: dtype)) : mask
-    return additive.detached().expanded(to: batchShape + [l, s])
-  }
+  let additiveMask = mask.map { additiveAttentionMask($0, dtype: dtype).detached().expanded(to: batchShape + [l, s]) }
   let (output, weights) = Kernels.attention(
     query: full(query), key: full(key), value: full(value), mask: additiveMask, isCausal: isCausal, scale: scale)
   // The mask is an input (it never needs a gradient here) so that the op's inputs are the call's.
