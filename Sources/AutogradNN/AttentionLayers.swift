@@ -96,9 +96,21 @@ public final class MultiheadAttention: Module {
       trapUnless(
         q0.rank == 3 && q0.shape[2] == embedDimension,
         "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
-      let (q, k, v) = (projected(q0, 0), projected(k0, 1), projected(v0, 2))
-      let (merged, weights) = attend(
-        q, k, v, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, needWeights: needWeights)
+      let merged: Tensor
+      let weights: Tensor?
+      if query === key && key === value, let packed = packedProjection(q0), !needWeights {
+        // Self-attention: one product for the three projections, and one op attending to it.
+        (merged, weights) = (
+          packedSelfAttention(
+            packed, heads: heads,
+            mask: fusedMask(keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, dtype: packed.dtype),
+            scale: 1 / Double(embedDimension / heads).squareRoot()), nil
+        )
+      } else {
+        let (q, k, v) = (projected(q0, 0), projected(k0, 1), projected(v0, 2))
+        (merged, weights) = attend(
+          q, k, v, keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, needWeights: needWeights)
+      }
       let output = outProjection(merged)
       return (batchFirst ? output : output.transposed(0, 1), weights?.mean(axis: 1))
     }
@@ -114,12 +126,38 @@ public final class MultiheadAttention: Module {
       packed.rank == 2 && packed.shape == [tokens.count, embedDimension],
       "MultiheadAttention.selfAttention: expected \(tokens.count) packed tokens of \(embedDimension), got \(packed.shape)"
     )
-    let (q, k, v) = (
-      tokens.unpack(projected(packed, 0)), tokens.unpack(projected(packed, 1)), tokens.unpack(projected(packed, 2))
-    )
-    let merged = attend(q, k, v, keyPaddingMask: tokens.padding, attentionMask: attentionMask, needWeights: false)
-      .merged
+    let merged: Tensor
+    if let projection = packedProjection(packed) {
+      merged = packedSelfAttention(
+        tokens.unpack(projection), heads: heads,
+        mask: fusedMask(keyPaddingMask: tokens.padding, attentionMask: attentionMask, dtype: projection.dtype),
+        scale: 1 / Double(embedDimension / heads).squareRoot())
+    } else {
+      let (q, k, v) = (
+        tokens.unpack(projected(packed, 0)), tokens.unpack(projected(packed, 1)), tokens.unpack(projected(packed, 2))
+      )
+      merged = attend(q, k, v, keyPaddingMask: tokens.padding, attentionMask: attentionMask, needWeights: false).merged
+    }
     return outProjection(tokens.pack(merged))
+  }
+
+  /// The three projections of `x` `[..., E]` as one product, `[..., 3E]`, when the weights are
+  /// packed and attention can run as one op (no dropout in training); else `nil`.
+  private func packedProjection(_ x: Tensor) -> Tensor? {
+    guard let weight = inProjectionWeight, !(dropout > 0 && isTraining) else { return nil }
+    return x.linear(weight: weight, bias: inProjectionBias)
+  }
+
+  /// Both masks as the one additive mask the fused ops take, `[N, 1, L or 1, S]` or `[L, S]`.
+  private func fusedMask(keyPaddingMask: Tensor?, attentionMask: Tensor?, dtype: DType) -> Tensor? {
+    var mask = attentionMask.map { additiveAttentionMask($0, dtype: dtype) }
+    if let keyPaddingMask {
+      let padding = additiveAttentionMask(
+        keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), keeping: false,
+        dtype: dtype)
+      mask = mask.map { $0 + padding } ?? padding
+    }
+    return mask
   }
 
   /// Projection `i` (0 query, 1 key, 2 value) of `x`, `[..., E]`.
@@ -146,16 +184,9 @@ public final class MultiheadAttention: Module {
     }
     let dropping = dropout > 0 && isTraining
     if !needWeights && !dropping {
-      // One fused op; both masks become one additive mask, [N, 1, L or 1, S] or [L, S].
-      var mask = attentionMask.map { additiveAttentionMask($0, dtype: q.dtype) }
-      if let keyPaddingMask {
-        let padding = additiveAttentionMask(
-          keyPaddingMask.reshaped(to: [keyPaddingMask.shape[0], 1, 1, keyPaddingMask.shape[1]]), keeping: false,
-          dtype: q.dtype)
-        mask = mask.map { $0 + padding } ?? padding
-      }
       let attended = scaledDotProductAttention(
-        query: splitHeads(q), key: splitHeads(k), value: splitHeads(v), mask: mask,
+        query: splitHeads(q), key: splitHeads(k), value: splitHeads(v),
+        mask: fusedMask(keyPaddingMask: keyPaddingMask, attentionMask: attentionMask, dtype: q.dtype),
         scale: 1 / Double(d).squareRoot())
       return (mergeHeads(attended), nil)
     }

@@ -124,6 +124,14 @@ private func close(_ a: Tensor, _ b: Tensor, _ tolerance: Double = 1e-10) -> Boo
             attentionMask: mask
           ).output.sum()
         })
+      // Self-attention, one tensor for all three: one projection, attended as one op.
+      #expect(
+        gradCheck([x]) {
+          mha(
+            query: $0[0], key: $0[0], value: $0[0], keyPaddingMask: padding, needWeights: false,
+            attentionMask: mask
+          ).output.sum()
+        })
     }
   }
 

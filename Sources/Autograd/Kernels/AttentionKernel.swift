@@ -32,16 +32,17 @@ extension Kernels {
 
   /// The forward pass: `query` `[B..., L, E]`, `key` `[B..., S, E]`, `value` `[B..., S, Ev]` and
   /// the additive `mask` `[B..., L, S]`, all with the batch shape `B...` (views of any strides,
-  /// broadcast ones too). Returns the attended values, laid out as the query is when it is a dense
-  /// view with unit column stride (heads cut from a projection stay in its row order), and the
-  /// softmax weights `[B..., L, S]`, contiguous, which backward reads.
+  /// broadcast ones too). Returns the attended values, written into `output` when given (a view
+  /// with unit column stride), else laid out as the query is when it is a dense view with unit
+  /// column stride (heads cut from a projection stay in its row order), and the softmax weights
+  /// `[B..., L, S]`, contiguous, which backward reads.
   static func attention(
-    query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, isCausal: Bool, scale: Double
+    query: Tensor, key: Tensor, value: Tensor, mask: Tensor?, isCausal: Bool, scale: Double, into output: Tensor? = nil
   ) -> (output: Tensor, weights: Tensor) {
     let r = query.rank
     let batchShape = Array(query.shape.prefix(r - 2))
     let (l, e, s, ev) = (query.shape[r - 2], query.shape[r - 1], key.shape[r - 2], value.shape[r - 1])
-    let output = emptyTensor(like: query, shape: batchShape + [l, ev])
+    let output = output ?? emptyTensor(like: query, shape: batchShape + [l, ev])
     let weights = Tensor(empty: batchShape + [l, s], dtype: query.dtype)
     func run<T: FloatingElement>(_: T.Type) {
       let (q, k, v) = (
@@ -76,19 +77,21 @@ extension Kernels {
   }
 
   /// The gradients of `attention` from the gradient `g` of its output, for the operands that
-  /// `needs` marks (query, key, value), each laid out as its operand is when that is dense.
+  /// `needs` marks (query, key, value), each laid out as its operand is when that is dense, or
+  /// written into the views `destinations` gives (unit column stride) for those it gives.
   /// `weights` are the forward pass's.
   static func attentionBackward(
     _ g: Tensor, query: Tensor, key: Tensor, value: Tensor, weights: Tensor, scale: Double,
-    needs: (query: Bool, key: Bool, value: Bool)
+    needs: (query: Bool, key: Bool, value: Bool),
+    into destinations: (query: Tensor, key: Tensor, value: Tensor)? = nil
   ) -> (query: Tensor?, key: Tensor?, value: Tensor?) {
     let r = query.rank
     let batchShape = Array(query.shape.prefix(r - 2))
     let (l, e, s, ev) = (query.shape[r - 2], query.shape[r - 1], key.shape[r - 2], value.shape[r - 1])
     let (dQuery, dKey, dValue) = (
-      needs.query ? emptyTensor(like: query, shape: query.shape) : nil,
-      needs.key ? emptyTensor(like: key, shape: key.shape) : nil,
-      needs.value ? emptyTensor(like: value, shape: value.shape) : nil
+      needs.query ? destinations?.query ?? emptyTensor(like: query, shape: query.shape) : nil,
+      needs.key ? destinations?.key ?? emptyTensor(like: key, shape: key.shape) : nil,
+      needs.value ? destinations?.value ?? emptyTensor(like: value, shape: value.shape) : nil
     )
     func run<T: FloatingElement>(_: T.Type) {
       let (q, k, v, dO) = (
