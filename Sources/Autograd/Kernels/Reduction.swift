@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 extension Kernels {
   /// Reorders `x` so that the kept axes come first and `axes` last, as one contiguous buffer:
   /// every output element then reduces one run of `inner` consecutive values.
@@ -66,10 +68,7 @@ extension Kernels {
       withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { total in
         for o in 0..<outer {
           total.initialize(repeating: 0)
-          for r in 0..<reduced {
-            let row = src + (o * reduced + r) * width
-            for j in 0..<width { total[j] += Double(row[j]) }
-          }
+          addRows(src + o * reduced * width, rows: reduced, width: width, into: total.baseAddress!)
           for j in 0..<width { dst[o * width + j] = T(total[j]) }
         }
       }
@@ -80,6 +79,18 @@ extension Kernels {
     default: trap("sum: expected a floating-point tensor, got \(x.dtype)")
     }
     return out
+  }
+
+  /// Adds `rows` consecutive rows of `width` values to `total`, in C (where it vectorizes).
+  private static func addRows<T: FloatingElement>(
+    _ src: UnsafePointer<T>, rows: Int, width: Int, into total: UnsafeMutablePointer<Double>
+  ) {
+    let raw = UnsafeRawPointer(src)
+    if T.self == Float.self {
+      ag_add_rows_f32(raw.assumingMemoryBound(to: Float.self), rows, width, total)
+    } else {
+      ag_add_rows_f64(raw.assumingMemoryBound(to: Double.self), rows, width, total)
+    }
   }
 
   /// The sum of `n` consecutive values, accumulated in Double with four independent accumulators:

@@ -71,6 +71,13 @@ void ag_lstm_gate_gradients_f32(long n, const float *i, const float *f, const fl
                                 const float *dh_out, const float *dc_out, float *dc, float *d_i, float *d_f,
                                 float *d_g, float *d_o);
 
+/// total[j] += Σ_r src[r * width + j] for j < width, over `rows` consecutive rows of float32,
+/// accumulated in double (total does not overlap src).
+void ag_add_rows_f32(const float *src, long rows, long width, double *total);
+
+/// ag_add_rows_f32 for float64 rows.
+void ag_add_rows_f64(const double *src, long rows, long width, double *total);
+
 /// y[i] = x[i] Φ(x[i]) (GELU, Φ the standard normal distribution function) for float32,
 /// vectorized where the CPU allows (y may be x).
 void ag_gelu_f32(const float *x, float *y, long n);
