@@ -1,5 +1,4 @@
 import CAutogradKernels
-import Dispatch
 import Foundation
 import Synchronization
 
@@ -28,28 +27,27 @@ public enum Threading {
   static func forEachRange(_ count: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
     let n = pieces(work: Double(count), minimum: Double(minimumPerThread))
     if n == 1 { return body(0..<count) }
-    let chunk = (count + n - 1) / n
     withoutActuallyEscaping(body) { body in
-      let shared = UncheckedSendable(body)
-      DispatchQueue.concurrentPerform(iterations: n) { i in
-        shared.value((i * chunk)..<Swift.min(count, (i + 1) * chunk))
+      var job = RangeJob(body: body, count: count, chunk: (count + n - 1) / n)
+      withUnsafeMutablePointer(to: &job) { job in
+        ag_pool_parallel_for(n, job) { context, i in
+          let job = context!.assumingMemoryBound(to: RangeJob.self).pointee
+          job.body((i * job.chunk)..<Swift.min(job.count, (i + 1) * job.chunk))
+        }
       }
     }
   }
 }
 
-extension Threading {
-  /// A `parallel_for` for C kernels that start their own workers (the GEMM): runs
-  /// `body(context, t)` for each t in `0..<count` with `DispatchQueue.concurrentPerform`.
-  static let parallelForC: ag_parallel_for = { count, context, body in
-    let shared = UncheckedSendable((context, body))
-    DispatchQueue.concurrentPerform(iterations: count) { t in shared.value.1?(shared.value.0, t) }
-  }
+/// What the threads of `forEachRange` share: the body and how the ranges are cut. Sound to share:
+/// each thread touches only its own range of the output, and the inputs are read-only.
+private struct RangeJob {
+  let body: (Range<Int>) -> Void
+  let count: Int, chunk: Int
 }
 
-/// Hands a value to the threads of `forEachRange`. Sound for its use there: each thread touches
-/// only its own range of the output, and the inputs are read-only.
-struct UncheckedSendable<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
+extension Threading {
+  /// A `parallel_for` for C kernels that start their own workers (the GEMM): the library's worker
+  /// pool, whose threads spin briefly between jobs (`worker_pool.c`).
+  static let parallelForC: ag_parallel_for = ag_pool_parallel_for
 }

@@ -8,6 +8,13 @@
 typedef void (*ag_parallel_body)(void *context, long index);
 typedef void (*ag_parallel_for)(long count, void *context, ag_parallel_body body);
 
+/// An ag_parallel_for on the library's own workers: runs body(context, t) for t in 0..<count on
+/// the calling thread and up to count - 1 workers, and returns when all have finished. Workers
+/// spin for a moment after each job before they sleep, so that jobs that follow each other start
+/// without a wake-up. One job runs at a time: a call made while another runs (from another
+/// thread, or from inside a body) runs its indices on the calling thread.
+void ag_pool_parallel_for(long count, void *context, ag_parallel_body body);
+
 /// C = A * B for float32, on up to `threads` threads started through `parallel_for` (NULL: the
 /// calling thread alone).
 ///
