@@ -28,11 +28,12 @@ public enum Threading {
     let n = pieces(work: Double(count), minimum: Double(minimumPerThread))
     if n == 1 { return body(0..<count) }
     withoutActuallyEscaping(body) { body in
-      var job = RangeJob(body: body, count: count, chunk: (count + n - 1) / n)
+      var job = RangeJob(body: body, count: count, pieces: n)
       withUnsafeMutablePointer(to: &job) { job in
         ag_pool_parallel_for(n, job) { context, i in
           let job = context!.assumingMemoryBound(to: RangeJob.self).pointee
-          job.body((i * job.chunk)..<Swift.min(job.count, (i + 1) * job.chunk))
+          // Piece i of n covers [i·count/n, (i+1)·count/n): sizes differ by at most one.
+          job.body((i * job.count / job.pieces)..<((i + 1) * job.count / job.pieces))
         }
       }
     }
@@ -43,7 +44,7 @@ public enum Threading {
 /// each thread touches only its own range of the output, and the inputs are read-only.
 private struct RangeJob {
   let body: (Range<Int>) -> Void
-  let count: Int, chunk: Int
+  let count: Int, pieces: Int
 }
 
 extension Threading {
