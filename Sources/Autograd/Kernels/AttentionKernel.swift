@@ -137,7 +137,7 @@ extension Kernels {
   /// Runs `body` for each of `count` matrices, split between threads when each thread's share
   /// would hold at least 2 MFLOP (~40 µs here, against ~10 µs to wake a thread).
   private static func eachMatrix(_ count: Int, flops: Int, _ body: (Int) -> Void) {
-    Threading.forEachRange(count, minimumPerThread: Swift.max(1, 2_000_000 / Swift.max(1, flops))) { range in
+    Threading.forEachRange(count, minimumPerThread: Swift.max(1, 500_000 / Swift.max(1, flops))) { range in
       for b in range { body(b) }
     }
   }
@@ -146,7 +146,7 @@ extension Kernels {
   private static func eachMatrix<T: FloatingElement>(
     _ count: Int, flops: Int, scratch: Int, _ body: (Int, UnsafeMutablePointer<T>) -> Void
   ) {
-    Threading.forEachRange(count, minimumPerThread: Swift.max(1, 2_000_000 / Swift.max(1, flops))) { range in
+    Threading.forEachRange(count, minimumPerThread: Swift.max(1, 500_000 / Swift.max(1, flops))) { range in
       let buffer = UnsafeMutablePointer<T>.allocate(capacity: Swift.max(1, scratch))
       defer { buffer.deallocate() }
       for b in range { body(b, buffer) }

@@ -44,7 +44,7 @@ extension ElementFunction {
 }
 
 extension CheapElementFunction {
-  var elementsPerThread: Int { 1 << 20 }
+  var elementsPerThread: Int { 1 << 17 }
 }
 
 /// A function of two floating-point elements, which `Kernels.zip` applies with broadcasting: the

@@ -2,7 +2,7 @@ import CAutogradKernels
 
 extension Kernels {
   /// The fewest flops of a product worth a thread of its own (~40 µs, against a ~10 µs wake-up).
-  static let productFlopsPerThread = 4e6
+  static let productFlopsPerThread = 2e6
 
   /// Batched matrix product: `a` is `[batch..., n, k]`, `b` is `[batch..., k, m]` with the same
   /// batch shape (strides may be 0 where a batch axis was broadcast); the result is a contiguous
