@@ -27,18 +27,20 @@ struct Window2D: Sendable, Equatable {
 
   /// The same rows in the order of `unfold(acrossBatch:)` (`[C·kh·kw, N·Ho·Wo]`): one row of the
   /// matrix per tap of a channel, with the window positions of every sample of the batch along it.
+  /// `taps` picks a range of those rows (channel-major, then kernel row, then kernel column; all of
+  /// them by default), so that threads can share the walk.
   @inline(__always)
   func forEachTapRowAcrossBatch(
-    batch n: Int, channels c: Int, size: (Int, Int), _ body: (_ column: Int, _ inside: Range<Int>, _ first: Int) -> Void
+    batch n: Int, channels c: Int, size: (Int, Int), taps: Range<Int>? = nil,
+    _ body: (_ column: Int, _ inside: Range<Int>, _ first: Int) -> Void
   ) {
-    var column = 0
-    for channel in 0..<c {
-      for ki in 0..<kernel.0 {
-        for kj in 0..<kernel.1 {
-          for sample in 0..<n {
-            forEachRow(plane: sample * c + channel, tap: (ki, kj), size: size, column: &column, body)
-          }
-        }
+    let (oh, ow) = outputSize(size)
+    let tapsPerChannel = kernel.0 * kernel.1
+    for tap in taps ?? 0..<(c * tapsPerChannel) {
+      let (channel, ki, kj) = (tap / tapsPerChannel, tap % tapsPerChannel / kernel.1, tap % kernel.1)
+      var column = tap * n * oh * ow
+      for sample in 0..<n {
+        forEachRow(plane: sample * c + channel, tap: (ki, kj), size: size, column: &column, body)
       }
     }
   }
@@ -108,7 +110,11 @@ extension Kernels {
         for x in inside.upperBound..<ow { row[x] = pad }
       }
       if acrossBatch {
-        w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), write)
+        // Rows of the matrix split between threads; a few thousand elements are worth one.
+        let rowLength = Swift.max(1, n * oh * ow)
+        Threading.forEachRange(c * kh * kw, minimumPerThread: Swift.max(1, 8192 / rowLength)) { taps in
+          w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: taps, write)
+        }
       } else {
         w.forEachTapRow(batch: n, channels: c, size: (h, wd), write)
       }
@@ -170,12 +176,14 @@ extension Kernels {
       let dst = out.basePointer(T.self)
       let b = bias.map { $0.isContiguous ? $0 : contiguousCopy($0) }
       let biasValues = b.map { $0.basePointer(T.self) + $0.offset }
-      for channel in 0..<o {
-        let shift = biasValues?[channel] ?? 0
-        for sample in 0..<n {
-          let from = src + (channel * n + sample) * positions
-          let to = dst + (sample * o + channel) * positions
-          for l in 0..<positions { to[l] = from[l] + shift }
+      Threading.forEachRange(o, minimumPerThread: Swift.max(1, 8192 / Swift.max(1, n * positions))) { channels in
+        for channel in channels {
+          let shift = biasValues?[channel] ?? 0
+          for sample in 0..<n {
+            let from = src + (channel * n + sample) * positions
+            let to = dst + (sample * o + channel) * positions
+            for l in 0..<positions { to[l] = from[l] + shift }
+          }
         }
       }
     }

@@ -24,40 +24,44 @@ extension Kernels {
         Window2D.positions(
           reading: 0..<wd, from: $0 * w.stride.1 - w.padding.1, stride: w.dilation.1, count: w.kernel.1)
       }
-      var out = 0
-      for plane in 0..<(n * c) {
-        let input = src + plane * h * wd
-        for y in 0..<oh {
-          let top = y * w.stride.0 - w.padding.0
-          let rows = rowTaps[y]
-          for xo in 0..<ow {
-            let left = xo * w.stride.1 - w.padding.1
-            let columns = columnTaps[xo]
-            guard !rows.isEmpty && !columns.isEmpty else {
-              // A window wholly in the padding (dilation can make one): -∞, and no gradient.
-              (dst[out], origins[out]) = (-T.infinity, -1)
-              out += 1
-              continue
-            }
-            var index = (top + rows.lowerBound * w.dilation.0) * wd + left + columns.lowerBound * w.dilation.1
-            var best = input[index]
-            var lastNaN = -1
-            for ki in rows {
-              let row = (top &+ ki &* w.dilation.0) &* wd &+ left
-              for kj in columns {
-                let tap = row &+ kj &* w.dilation.1
-                let value = input[tap]
-                // Selects rather than branches: which tap is larger is a coin toss on real data.
-                index = value > best ? tap : index
-                best = value > best ? value : best
-                lastNaN = value.isNaN ? tap : lastNaN
+      // Planes split between threads: a few thousand taps are worth one.
+      let tapsPerPlane = Swift.max(1, oh * ow * w.kernel.0 * w.kernel.1)
+      Threading.forEachRange(n * c, minimumPerThread: Swift.max(1, 8192 / tapsPerPlane)) { planes in
+        var out = planes.lowerBound * oh * ow
+        for plane in planes {
+          let input = src + plane * h * wd
+          for y in 0..<oh {
+            let top = y * w.stride.0 - w.padding.0
+            let rows = rowTaps[y]
+            for xo in 0..<ow {
+              let left = xo * w.stride.1 - w.padding.1
+              let columns = columnTaps[xo]
+              guard !rows.isEmpty && !columns.isEmpty else {
+                // A window wholly in the padding (dilation can make one): -∞, and no gradient.
+                (dst[out], origins[out]) = (-T.infinity, -1)
+                out += 1
+                continue
               }
+              var index = (top + rows.lowerBound * w.dilation.0) * wd + left + columns.lowerBound * w.dilation.1
+              var best = input[index]
+              var lastNaN = -1
+              for ki in rows {
+                let row = (top &+ ki &* w.dilation.0) &* wd &+ left
+                for kj in columns {
+                  let tap = row &+ kj &* w.dilation.1
+                  let value = input[tap]
+                  // Selects rather than branches: which tap is larger is a coin toss on real data.
+                  index = value > best ? tap : index
+                  best = value > best ? value : best
+                  lastNaN = value.isNaN ? tap : lastNaN
+                }
+              }
+              // A NaN replaces the maximum wherever it stands, and the last one is kept.
+              if lastNaN >= 0 { (best, index) = (input[lastNaN], lastNaN) }
+              dst[out] = best
+              origins[out] = Int64(index)
+              out += 1
             }
-            // A NaN replaces the maximum wherever it stands, and the last one is kept.
-            if lastNaN >= 0 { (best, index) = (input[lastNaN], lastNaN) }
-            dst[out] = best
-            origins[out] = Int64(index)
-            out += 1
           }
         }
       }

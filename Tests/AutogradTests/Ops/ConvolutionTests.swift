@@ -189,4 +189,19 @@ private func naiveConv2d(
     #expect(isClose(x.linear(weight: w, bias: b), x.matmul(w.transposed()) + b))
     checkBothOrders(inputs: [x, w, b]) { $0[0].linear(weight: $0[1], bias: $0[2]) }
   }
+
+  /// A batch large enough that im2col, the convolution's output layout and max pooling are split
+  /// between threads gives what the definitions give.
+  @Test func splitBetweenThreadsAsTheDefinitionSays() {
+    let limit = Threading.maxThreads
+    Threading.setMaxThreads(4)
+    defer { Threading.setMaxThreads(limit) }
+    let x = seededNormal([8, 6, 10, 10], seed: 70)
+    let w = seededNormal([24, 6, 3, 3], seed: 71)
+    let y = x.conv2d(weight: w, padding: 1)
+    #expect(isClose(y, naiveConv2d(x, w, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1)))
+    // 2 x 2 windows as a last axis of four, whose largest value each window keeps.
+    let windows = y.reshaped(to: [8, 24, 5, 2, 5, 2]).permuted([0, 1, 2, 4, 3, 5]).reshaped(to: [8, 24, 5, 5, 4])
+    #expect(isClose(y.maxPool2d(kernelSize: 2), windows.amax(axis: -1)))
+  }
 }
