@@ -141,6 +141,11 @@ void ag_pool_parallel_for(long count, void *context, ag_parallel_body body) {
     pthread_mutex_unlock(&pool.mutex);
   }
   work_on(generation);
-  while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) AG_PAUSE();
+  // The indices left are running on workers. If one of them lost its core (more threads than
+  // cores), spinning here would only keep it waiting: after a short spin, give the core away.
+  for (long spins = 0; atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0; spins++) {
+    if (spins < 2000) AG_PAUSE();
+    else sched_yield();
+  }
   atomic_flag_clear_explicit(&pool.busy, memory_order_release);
 }
