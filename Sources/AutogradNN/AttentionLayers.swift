@@ -98,7 +98,7 @@ public final class MultiheadAttention: Module {
         "MultiheadAttention: expected embeddings of \(embedDimension), got \(query.shape)")
       let merged: Tensor
       let weights: Tensor?
-      if query === key && key === value, let packed = packedProjection(q0), !needWeights {
+      if !needWeights, query === key, key === value, let packed = packedProjection(q0) {
         // Self-attention: one product for the three projections, and one op attending to it.
         (merged, weights) = (
           packedSelfAttention(

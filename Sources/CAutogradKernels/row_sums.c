@@ -8,46 +8,36 @@
 #define AG_X86 1
 #endif
 
-#define AG_ROW_SUMS_BODY                                                  \
+#define AG_ROW_SUMS_LOOP(ELEMENT)                                         \
   for (long r = 0; r < rows; r++) {                                       \
     const ELEMENT *restrict row = src + r * width;                        \
     for (long j = 0; j < width; j++) total[j] += (double)row[j];          \
   }
 
-#define ELEMENT float
-static void sums_f32_baseline(const float *restrict src, long rows, long width, double *restrict total) {
-  AG_ROW_SUMS_BODY
-}
+// One loop per element type, compiled for the baseline and (on x86) for AVX2.
 #if AG_X86
-__attribute__((target("avx2"))) static void sums_f32_avx2(const float *restrict src, long rows, long width,
-                                                           double *restrict total) {
-  AG_ROW_SUMS_BODY
-}
+#define AG_ROW_SUMS(ELEMENT, NAME)                                                                        \
+  static void NAME##_baseline(const ELEMENT *restrict src, long rows, long width, double *restrict total) { \
+    AG_ROW_SUMS_LOOP(ELEMENT)                                                                             \
+  }                                                                                                       \
+  __attribute__((target("avx2"))) static void NAME##_avx2(const ELEMENT *restrict src, long rows, long width, \
+                                                          double *restrict total) {                       \
+    AG_ROW_SUMS_LOOP(ELEMENT)                                                                             \
+  }                                                                                                       \
+  static void NAME(const ELEMENT *src, long rows, long width, double *total) {                            \
+    if (ag_has_avx2_fma()) return NAME##_avx2(src, rows, width, total);                                   \
+    NAME##_baseline(src, rows, width, total);                                                             \
+  }
+#else
+#define AG_ROW_SUMS(ELEMENT, NAME)                                                                        \
+  static void NAME(const ELEMENT *restrict src, long rows, long width, double *restrict total) {          \
+    AG_ROW_SUMS_LOOP(ELEMENT)                                                                             \
+  }
 #endif
-#undef ELEMENT
 
-#define ELEMENT double
-static void sums_f64_baseline(const double *restrict src, long rows, long width, double *restrict total) {
-  AG_ROW_SUMS_BODY
-}
-#if AG_X86
-__attribute__((target("avx2"))) static void sums_f64_avx2(const double *restrict src, long rows, long width,
-                                                           double *restrict total) {
-  AG_ROW_SUMS_BODY
-}
-#endif
-#undef ELEMENT
+AG_ROW_SUMS(float, sums_f32)
+AG_ROW_SUMS(double, sums_f64)
 
-void ag_add_rows_f32(const float *src, long rows, long width, double *total) {
-#if AG_X86
-  if (ag_has_avx2_fma()) return sums_f32_avx2(src, rows, width, total);
-#endif
-  sums_f32_baseline(src, rows, width, total);
-}
+void ag_add_rows_f32(const float *src, long rows, long width, double *total) { sums_f32(src, rows, width, total); }
 
-void ag_add_rows_f64(const double *src, long rows, long width, double *total) {
-#if AG_X86
-  if (ag_has_avx2_fma()) return sums_f64_avx2(src, rows, width, total);
-#endif
-  sums_f64_baseline(src, rows, width, total);
-}
+void ag_add_rows_f64(const double *src, long rows, long width, double *total) { sums_f64(src, rows, width, total); }

@@ -135,7 +135,8 @@ extension Kernels {
   }
 
   /// Runs `body` for each of `count` matrices, split between threads when each thread's share
-  /// would hold at least 2 MFLOP (~40 µs here, against ~10 µs to wake a thread).
+  /// would hold at least 0.5 MFLOP (~5-10 µs here, against about a microsecond to start a spinning
+  /// worker).
   private static func eachMatrix(_ count: Int, flops: Int, _ body: (Int) -> Void) {
     Threading.forEachRange(count, minimumPerThread: Swift.max(1, 500_000 / Swift.max(1, flops))) { range in
       for b in range { body(b) }

@@ -34,7 +34,7 @@ enum BinaryOp: Equatable {
     }
   }
 
-  /// The fewest elements worth a thread of their own: about 100 µs of work (ARCHITECTURE.md, "Threads").
+  /// The fewest elements worth a thread of their own: some tens of µs of work (ARCHITECTURE.md, "Threads").
   var elementsPerThread: Int { self == .pow || self == .atan2 ? 1 << 15 : 1 << 17 }
 
   /// The same ops on integers (int64 arithmetic wraps on overflow, as in PyTorch).

@@ -6,7 +6,7 @@
 /// function with the math inlined, as a hand-written switch would.
 protocol ElementFunction {
   func callAsFunction<T: FloatingElement>(_ x: T) -> T
-  /// The fewest elements worth a thread of their own: about 100 µs of work (ARCHITECTURE.md,
+  /// The fewest elements worth a thread of their own: some tens of µs of work (ARCHITECTURE.md,
   /// "Threads"). The default suits a call into the math library per element.
   var elementsPerThread: Int { get }
   /// A vectorized C loop for contiguous float32 (`vecmath.c`), where there is one.

@@ -170,7 +170,8 @@ extension Kernels {
   }
 
   /// The fewest samples worth a thread of their own: about 4 MFLOP of recurrent products over the
-  /// sequence (a wake-up costs 7-15 µs).
+  /// sequence (a worker spinning between jobs costs about a microsecond to start, a sleeping one
+  /// 10-50 µs).
   private static func rowsPerThread(steps: Int, hiddenSize: Int) -> Int {
     Swift.max(1, 4_000_000 / Swift.max(1, steps * 8 * hiddenSize * hiddenSize))
   }

@@ -1,7 +1,8 @@
 import CAutogradKernels
 
 extension Kernels {
-  /// The fewest flops of a product worth a thread of its own (~40 µs, against a ~10 µs wake-up).
+  /// The fewest flops of a product worth a thread of its own: ~20 µs, against a wake-up of about
+  /// a microsecond from the pool's spinning workers (1 MFLOP made an LSTM step's products slower).
   static let productFlopsPerThread = 2e6
 
   /// Batched matrix product: `a` is `[batch..., n, k]`, `b` is `[batch..., k, m]` with the same
@@ -17,10 +18,9 @@ extension Kernels {
     let (rsa, csa) = (a.strides[r - 2], a.strides[r - 1])
     let (rsb, csb) = (b.strides[r - 2], b.strides[r - 1])
     let flops = 2 * Double(n) * Double(m) * Double(k)
-    // Large products run on several threads (4 MFLOP or more each, ~40 µs against a ~10 µs
-    // wake-up), which share each packed panel of B and take row blocks of A as they go. A stack
-    // of small ones (attention's, per sequence and head) is split between threads instead, whole
-    // products each.
+    // Large products run on several threads (`productFlopsPerThread` or more each), which share
+    // each packed panel of B and take row blocks of A as they go. A stack of small ones
+    // (attention's, per sequence and head) is split between threads instead, whole products each.
     let threadsPerProduct = Threading.pieces(work: flops, minimum: productFlopsPerThread)
     func product(_ i: Int, threads: Int) {
       // Decompose the batch index to find each operand's matrix.

@@ -4,8 +4,8 @@ import Synchronization
 
 /// How many threads the kernels may use (default: the active processors).
 ///
-/// Work is split only when a cost model says it pays: waking a thread costs about 10 µs here, so a
-/// piece must hold well over that (see ARCHITECTURE.md, "Threads").
+/// Work is split only when a cost model says it pays, on the kernels' own pool of workers
+/// (`worker_pool.c`), which spin for a millisecond between jobs (see ARCHITECTURE.md, "Threads").
 public enum Threading {
   private static let limit = Atomic<Int>(ProcessInfo.processInfo.activeProcessorCount)
 
