@@ -239,7 +239,7 @@ extension ComputationGraph {
       "MaxPool2DWithIndices": "1 at each window's maximum, 0 elsewhere",
       "LSTM": "through time: each step's gate gradients from the next step's, then d/dW = Σₜ Gₜᵀ · inputₜ",
       "ScaledDotProductAttention":
-        "for P = softmax(s·QKᵀ) and an upstream gradient G: d/dV = Pᵀ · G, dS = s·P ⊙ (G·Vᵀ - rowsum(P ⊙ G·Vᵀ)), d/dQ = dS · K, d/dK = dSᵀ · Q",
+        "for P = softmax(s·QKᵀ) and an upstream gradient G: d/dV = Pᵀ · G, dS = s·P ⊙ (G·Vᵀ - rowsum(P ⊙ G·Vᵀ)), d/dQ = dS · K, d/dK = dSᵀ · Q (from one packed projection [Q | K | V], its gradient is [d/dQ | d/dK | d/dV])",
     ]
     return formulas[op]
   }
