@@ -150,7 +150,15 @@ extension Kernels {
         }
       }
       if batch != nil {
-        w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), add)
+        // Channels split between threads: a channel's taps add into its own planes alone, in the
+        // same order on any number of threads.
+        let (oh, ow) = w.outputSize(size)
+        let taps = w.kernel.0 * w.kernel.1
+        Threading.forEachRange(c, minimumPerThread: Swift.max(1, 8192 / Swift.max(1, taps * n * oh * ow))) {
+          channels in
+          let rows = (channels.lowerBound * taps)..<(channels.upperBound * taps)
+          w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: rows, add)
+        }
       } else {
         w.forEachTapRow(batch: n, channels: c, size: (h, wd), add)
       }

@@ -12,7 +12,9 @@ public enum Threading {
   /// The most threads a kernel uses.
   public static var maxThreads: Int { limit.load(ordering: .relaxed) }
 
-  /// Sets the most threads a kernel uses (at least 1).
+  /// Sets the most threads a kernel uses (at least 1). The workers spin for a millisecond after
+  /// each job, holding their cores; processes that share a machine's cores (MPI ranks on one
+  /// machine) should each take their share, and 1 keeps all work on the calling thread.
   public static func setMaxThreads(_ count: Int) {
     limit.store(Swift.max(1, count), ordering: .relaxed)
   }

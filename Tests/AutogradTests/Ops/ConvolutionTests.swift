@@ -200,6 +200,14 @@ private func naiveConv2d(
     let w = seededNormal([24, 6, 3, 3], seed: 71)
     let y = x.conv2d(weight: w, padding: 1)
     #expect(isClose(y, naiveConv2d(x, w, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1)))
+    // col2im, split by channel, adds in the same order as on one thread: the same bits.
+    x.requiresGrad = true
+    let ramp = Tensor.arange(0, Double(y.count), dtype: .float64).reshaped(to: y.shape).sin()
+    let split = grad(of: (x.conv2d(weight: w, padding: 1) * ramp).sum(), withRespectTo: [x])[0]!
+    Threading.setMaxThreads(1)
+    let alone = grad(of: (x.conv2d(weight: w, padding: 1) * ramp).sum(), withRespectTo: [x])[0]!
+    Threading.setMaxThreads(4)
+    #expect(split.scalars(as: Double.self) == alone.scalars(as: Double.self))
     // 2 x 2 windows as a last axis of four, whose largest value each window keeps.
     let windows = y.reshaped(to: [8, 24, 5, 2, 5, 2]).permuted([0, 1, 2, 4, 3, 5]).reshaped(to: [8, 24, 5, 5, 4])
     #expect(isClose(y.maxPool2d(kernelSize: 2), windows.amax(axis: -1)))
