@@ -82,6 +82,11 @@ struct Window2D: Sendable, Equatable {
 }
 
 extension Kernels {
+  /// The fewest elements (or pooling taps) of im2col, col2im, a convolution's output layout or
+  /// pooling worth a thread of their own: a few microseconds of copying, against about one to
+  /// start a spinning worker.
+  static let windowElementsPerThread = 8192
+
   /// im2col: `[N, C, H, W]` to `[N, C·kh·kw, Ho·Wo]`, each column one window position's values
   /// (`padValue` outside the input); `acrossBatch` lays them out as `[C·kh·kw, N·Ho·Wo]`, so that
   /// a convolution of the whole batch is one matrix product.
@@ -110,9 +115,10 @@ extension Kernels {
         for x in inside.upperBound..<ow { row[x] = pad }
       }
       if acrossBatch {
-        // Rows of the matrix split between threads; a few thousand elements are worth one.
+        // Rows of the matrix split between threads.
         let rowLength = Swift.max(1, n * oh * ow)
-        Threading.forEachRange(c * kh * kw, minimumPerThread: Swift.max(1, 8192 / rowLength)) { taps in
+        Threading.forEachRange(c * kh * kw, minimumPerThread: Swift.max(1, windowElementsPerThread / rowLength)) {
+          taps in
           w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: taps, write)
         }
       } else {
@@ -154,7 +160,9 @@ extension Kernels {
         // same order on any number of threads.
         let (oh, ow) = w.outputSize(size)
         let taps = w.kernel.0 * w.kernel.1
-        Threading.forEachRange(c, minimumPerThread: Swift.max(1, 8192 / Swift.max(1, taps * n * oh * ow))) {
+        Threading.forEachRange(
+          c, minimumPerThread: Swift.max(1, windowElementsPerThread / Swift.max(1, taps * n * oh * ow))
+        ) {
           channels in
           let rows = (channels.lowerBound * taps)..<(channels.upperBound * taps)
           w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: rows, add)
@@ -184,7 +192,8 @@ extension Kernels {
       let dst = out.basePointer(T.self)
       let b = bias.map { $0.isContiguous ? $0 : contiguousCopy($0) }
       let biasValues = b.map { $0.basePointer(T.self) + $0.offset }
-      Threading.forEachRange(o, minimumPerThread: Swift.max(1, 8192 / Swift.max(1, n * positions))) { channels in
+      Threading.forEachRange(o, minimumPerThread: Swift.max(1, windowElementsPerThread / Swift.max(1, n * positions))) {
+        channels in
         for channel in channels {
           let shift = biasValues?[channel] ?? 0
           for sample in 0..<n {

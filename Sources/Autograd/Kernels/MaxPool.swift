@@ -24,9 +24,9 @@ extension Kernels {
         Window2D.positions(
           reading: 0..<wd, from: $0 * w.stride.1 - w.padding.1, stride: w.dilation.1, count: w.kernel.1)
       }
-      // Planes split between threads: a few thousand taps are worth one.
+      // Planes split between threads.
       let tapsPerPlane = Swift.max(1, oh * ow * w.kernel.0 * w.kernel.1)
-      Threading.forEachRange(n * c, minimumPerThread: Swift.max(1, 8192 / tapsPerPlane)) { planes in
+      Threading.forEachRange(n * c, minimumPerThread: Swift.max(1, windowElementsPerThread / tapsPerPlane)) { planes in
         var out = planes.lowerBound * oh * ow
         for plane in planes {
           let input = src + plane * h * wd
