@@ -28,11 +28,13 @@ package func packedSelfAttention(_ projection: Tensor, heads: Int, mask: Tensor?
       Shape.broadcast(scoresShape, mask.shape, op: "scaledDotProductAttention") == scoresShape,
       "attention: mask \(mask.shape) does not broadcast to the scores \(scoresShape)")
   }
-  let operand = projection.detached()
+  // The queries, keys and values of a `[N, L, 3E]` tensor (the projection or its gradient) as
+  // unrecorded head views.
+  let thirds = { (t: Tensor) in (0..<3).map { headView(t, heads: heads, d: d, column: $0 * e) } }
   let output = Tensor(empty: [n, l, e], dtype: dtype)
+  let qkv = thirds(projection.detached())
   let (_, weights) = Kernels.attention(
-    query: headView(operand, heads: heads, d: d, column: 0), key: headView(operand, heads: heads, d: d, column: e),
-    value: headView(operand, heads: heads, d: d, column: 2 * e),
+    query: qkv[0], key: qkv[1], value: qkv[2],
     mask: mask.map { additiveAttentionMask($0, dtype: dtype).detached().expanded(to: scoresShape) },
     isCausal: false, scale: scale, into: headView(output, heads: heads, d: d, column: 0))
   var inputs: TensorList = [projection]
@@ -45,12 +47,10 @@ package func packedSelfAttention(_ projection: Tensor, heads: Int, mask: Tensor?
       return gradientsByRecomputing(
         { composedPackedAttention($0, heads: heads, scale: scale) }, inputs: operands, outputGradient: g, needs: needs)
     }
-    let p = saved[0].detached()
-    let gradient = Tensor(empty: p.shape, dtype: dtype)
-    let destinations = (0..<3).map { headView(gradient, heads: heads, d: d, column: $0 * e) }
+    let (qkv, gradient) = (thirds(saved[0].detached()), Tensor(empty: saved[0].shape, dtype: dtype))
+    let destinations = thirds(gradient)
     _ = Kernels.attentionBackward(
-      headView(g, heads: heads, d: d, column: 0), query: headView(p, heads: heads, d: d, column: 0),
-      key: headView(p, heads: heads, d: d, column: e), value: headView(p, heads: heads, d: d, column: 2 * e),
+      headView(g, heads: heads, d: d, column: 0), query: qkv[0], key: qkv[1], value: qkv[2],
       weights: saved[saved.count - 1], scale: scale, needs: (true, true, true),
       into: (destinations[0], destinations[1], destinations[2]))
     var list: GradientList = [gradient]
