@@ -158,8 +158,12 @@ enum Kernels {
 
 /// Two tensors broadcast together and the output they make: how `Kernels.zip` walks them.
 private struct BroadcastPairs {
-  let a: Tensor
-  let b: Tensor
+  // The operands as addresses, not references: the caller holds them for the walk, and holding
+  // them here too cost a retain and a release of each on every op.
+  let baseA: UnsafeMutableRawPointer
+  let baseB: UnsafeMutableRawPointer
+  let offsetA: Int
+  let offsetB: Int
   let out: Tensor
   /// Nil when both operands are contiguous with the output's shape, or single values (also
   /// expanded ones, as a sum's gradient): this skips the walk's bookkeeping on the per-op path
@@ -170,7 +174,7 @@ private struct BroadcastPairs {
   let strideA: Int
   let strideB: Int
 
-  init(_ a: Tensor, _ b: Tensor, name: StaticString) {
+  init(_ a: borrowing Tensor, _ b: borrowing Tensor, name: StaticString) {
     trapUnless(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
     let shape = Shape.broadcast(a.shape, b.shape, op: name)
     let out = Tensor(empty: shape, dtype: a.dtype)
@@ -186,7 +190,8 @@ private struct BroadcastPairs {
           Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
           Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
         ])
-    (self.a, self.b, self.out, self.walk) = (a, b, out, walk)
+    (baseA, baseB, offsetA, offsetB) = (a.storage.base, b.storage.base, a.offset, b.offset)
+    (self.out, self.walk) = (out, walk)
     rowLength = walk?.rowLength ?? out.count
     strideA = walk?.rowStride(1) ?? simpleA
     strideB = walk?.rowStride(2) ?? simpleB
@@ -198,16 +203,16 @@ private struct BroadcastPairs {
     _: T.Type, _ elementsPerThread: Int,
     _ body: (UnsafePointer<T>, Int, UnsafePointer<T>, Int, UnsafeMutablePointer<T>, Int) -> Void
   ) {
-    let pa = a.basePointer(T.self)
-    let pb = b.basePointer(T.self)
+    let pa = baseA.assumingMemoryBound(to: T.self)
+    let pb = baseB.assumingMemoryBound(to: T.self)
     let dst = out.basePointer(T.self)
     let (n, sa, sb) = (rowLength, strideA, strideB)
     guard let walk else {
-      let (ia, ib) = (UnsafePointer(pa + a.offset), UnsafePointer(pb + b.offset))
+      let (ia, ib) = (UnsafePointer(pa + offsetA), UnsafePointer(pb + offsetB))
       return Threading.forEachRange(n, minimumPerThread: elementsPerThread) { r in
         body(ia + r.lowerBound * sa, sa, ib + r.lowerBound * sb, sb, dst + r.lowerBound, r.count)
       }
     }
-    walk.forEachRow(from: (0, a.offset, b.offset)) { o, ia, ib in body(pa + ia, sa, pb + ib, sb, dst + o, n) }
+    walk.forEachRow(from: (0, offsetA, offsetB)) { o, ia, ib in body(pa + ia, sa, pb + ib, sb, dst + o, n) }
   }
 }
