@@ -5,7 +5,8 @@
 #
 #   bash Benchmarks/count_refcounts.sh [autograd-bench binary] [workload]
 #
-# Needs root (uprobes) and perf. The counts are exact, not sampled; divide by the workload's
+# Needs root (uprobes) and perf. Every event is counted, not sampled (runs differ by a few per
+# thousand where perf drops events under load); divide by the workload's
 # steps (W1 with `--runs 1`: 60,600 steps, a warm-up and a timed run of both its lines). Classes whose
 # metadata the runtime makes at launch (`Storage`, a `ManagedBuffer`) show as an address in the
 # runtime's `InitialAllocationPool`.
@@ -53,7 +54,8 @@ def name(address):
             symbols[path] = table
         table = symbols[path]
         i = bisect.bisect_right([a for a, _ in table], address - base) - 1
-        if i >= 0:
+        # Far past the nearest symbol is not that symbol: an address on the heap.
+        if i >= 0 and address - base - table[i][0] < 1 << 16:
             raw = table[i][1]
             shown = subprocess.run(["swift", "demangle", "--simplified", raw], capture_output=True, text=True).stdout.strip()
             return shown.split(" ---> ")[-1] + ("" if table[i][0] == address - base else " (+%#x)" % (address - base - table[i][0]))
