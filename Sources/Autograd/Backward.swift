@@ -97,18 +97,25 @@ enum Engine {
     GradMode.holding(createGraph ? .on : .off) {
       guard let rootNode = root.gradFn else { return pass.finish(root, seed) }
       // The walk that counts dependencies and then the list of nodes ready to run, one array for both.
-      var ready: [Node] = []
+      // It holds its nodes unretained (a retain and a release per node and list spared): the
+      // graph holds them. `rootNode` is held until the pass ends, and a live node's edges never
+      // change (only a node's teardown, once nobody holds it, empties them), so every node
+      // reached along edges outlives the pass, whatever hooks and rules do meanwhile.
+      var ready: [Unmanaged<Node>] = []
       ready.reserveCapacity(16)
       // Every node the count reaches runs below, which leaves its scratch fields as they were
       // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops
       // a pass early, and that ends the process.
       countDependencies(from: rootNode, stack: &ready, leaves: &pass.leafGradients)
       pass.deliver(seed, to: rootNode)
-      ready.append(rootNode)
-      while let node = ready.popLast() {
-        observe?(node)
-        pass.step(node, ready: &ready)
+      ready.append(Unmanaged.passUnretained(rootNode))
+      while let next = ready.popLast() {
+        next._withUnsafeGuaranteedRef { node in
+          observe?(node)
+          pass.step(node, ready: &ready)
+        }
       }
+      withExtendedLifetime(rootNode) {}
     }
     BackwardCallbacks.leave(depth)
     return pass.results
@@ -117,28 +124,36 @@ enum Engine {
   /// Marks every node reachable from `root` along edges that need a gradient (the edges backward
   /// follows) and counts, for each node and each leaf, the edges that lead into it. `stack` is scratch space; it is
   /// left empty.
-  private static func countDependencies(from root: Node, stack: inout [Node], leaves: inout LeafGradients) {
+  private static func countDependencies(
+    from root: Node, stack: inout [Unmanaged<Node>], leaves: inout LeafGradients
+  ) {
     root.isVisited = true
-    stack.append(root)
-    while let node = stack.popLast() {
-      trapUnless(
-        !node.isReleased,
-        """
-        backward: the graph behind \(node.displayName) was freed by an earlier backward; \
-        pass retainGraph: true to the first backward to run backward through it again
-        """)
-      for i in 0..<node.edges.count {
-        switch node.edges[i] {
-        case .none:
-          continue
-        case .leaf(let leaf):
-          leaves.expect(leaf)
-        case .node(let child):
-          child.pendingDependencies += 1
-          if !child.isVisited {
-            child.isVisited = true
-            stack.append(child)
-          }
+    stack.append(Unmanaged.passUnretained(root))
+    while let next = stack.popLast() {
+      next._withUnsafeGuaranteedRef { node in countEdges(of: node, stack: &stack, leaves: &leaves) }
+    }
+  }
+
+  /// One node of `countDependencies`: counts its edges and pushes the nodes first reached.
+  @inline(__always)
+  private static func countEdges(of node: Node, stack: inout [Unmanaged<Node>], leaves: inout LeafGradients) {
+    trapUnless(
+      !node.isReleased,
+      """
+      backward: the graph behind \(node.displayName) was freed by an earlier backward; \
+      pass retainGraph: true to the first backward to run backward through it again
+      """)
+    for i in 0..<node.edges.count {
+      switch node.edges[i] {
+      case .none:
+        continue
+      case .leaf(let leaf):
+        leaves.expect(leaf)
+      case .node(let child):
+        child.pendingDependencies += 1
+        if !child.isVisited {
+          child.isVisited = true
+          stack.append(Unmanaged.passUnretained(child))
         }
       }
     }

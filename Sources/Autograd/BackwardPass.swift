@@ -32,8 +32,8 @@ struct BackwardPass {
   }
 
   /// Runs `node`'s rule on its complete gradient and sends each input its share; a node whose
-  /// gradient is then complete goes to `ready`, a leaf's complete gradient to `finish`.
-  mutating func step(_ node: Node, ready: inout [Node]) {
+  /// gradient is then complete goes to `ready` (unretained: see `Engine.run`), a leaf's complete gradient to `finish`.
+  mutating func step(_ node: Node, ready: inout [Unmanaged<Node>]) {
     node.isVisited = false
     // Loops run over indices and values are moved out of nodes with `take()`: iterating a node's
     // lists or copying its fields retained and released every tensor again, and those reference
@@ -58,7 +58,7 @@ struct BackwardPass {
       case .node(let child):
         if let grad { deliver(grad, to: child) }
         child.pendingDependencies -= 1
-        if child.pendingDependencies == 0 { ready.append(child) }
+        if child.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(child)) }
       case .leaf(let leaf):
         if let grad {
           trapUnless(

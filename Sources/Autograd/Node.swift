@@ -221,13 +221,55 @@ extension Tensor {
     var edges = SmallList<Edge>()
     for i in 0..<inputs.count { edges.append(Edge(to: inputs[i])) }
     let node = Node(name: name, detail: detail(), scalar: scalar, edges: edges, needs: needs, saved: saved, rule: rule)
+    link(node, inputs: inputs)
+    return self
+  }
+
+  // The one- and two-input forms of `recorded`, for the ops every small graph is made of: they
+  // take the inputs themselves rather than a list, which would retain each input to build it and
+  // release it again once the edges are made (a list is built only while pictures are recorded).
+
+  /// `recorded` for an op of one input.
+  @discardableResult
+  @inline(__always)
+  func recorded(
+    _ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
+    input: Tensor, saving saved: consuming TensorList = TensorList(), rule: @escaping BackwardRule
+  ) -> Tensor {
+    guard input.requiresGrad, GradMode.isEnabled else { return self }
+    let node = Node(
+      name: name, detail: detail(), scalar: scalar, edges: SmallList(Edge(to: input)), needs: 1, saved: saved,
+      rule: rule)
+    link(node, inputs: TensorList(input))
+    return self
+  }
+
+  /// `recorded` for an op of two inputs.
+  @discardableResult
+  @inline(__always)
+  func recorded(
+    _ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
+    inputs first: Tensor, _ second: Tensor, saving saved: consuming TensorList = TensorList(),
+    rule: @escaping BackwardRule
+  ) -> Tensor {
+    let needs: UInt64 = (first.requiresGrad ? 1 : 0) | (second.requiresGrad ? 2 : 0)
+    guard needs != 0, GradMode.isEnabled else { return self }
+    let node = Node(
+      name: name, detail: detail(), scalar: scalar, edges: SmallList(Edge(to: first), Edge(to: second)),
+      needs: needs, saved: saved, rule: rule)
+    link(node, inputs: TensorList(first, second))
+    return self
+  }
+
+  /// Makes `node` this tensor's `gradFn`, with what anomaly mode and pictures keep besides.
+  @inline(__always)
+  private func link(_ node: Node, inputs: @autoclosure () -> TensorList) {
     if AnomalyMode.isEnabled { node.creationTrace = CreationTrace() }
     if InputRecording.isEnabled {
-      node.recordedInputs = inputs
+      node.recordedInputs = inputs()
       node.compositeCall = CompositeCall.current
       node.modules = ModuleScope.current
     }
     gradFn = node
-    return self
   }
 }

@@ -161,7 +161,7 @@ public func binaryCrossEntropy(
     sameShape(input, target, "binaryCrossEntropy")
     let (p, t) = Tensor.promoted(input, target, op: "binaryCrossEntropy", floating: true)
     let values = withNoGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
-    var losses = values.recorded("BinaryCrossEntropyBackward", inputs: TensorList(p, t), saving: TensorList(p, t)) {
+    var losses = values.recorded("BinaryCrossEntropyBackward", inputs: p, t, saving: TensorList(p, t)) {
       g, s, needs in
       let (p, t) = (s[0], s[1])
       return GradientList(

@@ -2,6 +2,9 @@ extension Tensor {
   /// Brings two operands to a common dtype by PyTorch's promotion rules: float64 wins over float32,
   /// floats win over integers, and integers (int64, bool) meet at int64. With `floating`, an integer
   /// result becomes float32 instead (true division, `pow`, `atan2`).
+  /// Inlined, so that the common case (two tensors of one floating dtype) hands its operands on
+  /// without retaining and releasing them for a returned pair.
+  @inline(__always)
   static func promoted(_ a: Tensor, _ b: Tensor, op: StaticString, floating: Bool = false) -> (Tensor, Tensor) {
     if a.dtype == b.dtype && a.dtype.isFloatingPoint { return (a, b) }
     let common = DType.promoted(a.dtype, b.dtype, floating: floating)
@@ -23,11 +26,11 @@ extension Tensor {
     // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
     // allocation.
     if a.shape == b.shape {
-      return out.recorded("AddBackward", inputs: TensorList(a, b)) { g, _, needs in
+      return out.recorded("AddBackward", inputs: a, b) { g, _, needs in
         GradientList(needs[0] ? g : nil, needs[1] ? g : nil)
       }
     }
-    return out.recorded("AddBackward", inputs: TensorList(a, b)) { [sa = a.shape, sb = b.shape] g, _, needs in
+    return out.recorded("AddBackward", inputs: a, b) { [sa = a.shape, sb = b.shape] g, _, needs in
       GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil)
     }
   }
@@ -37,11 +40,11 @@ extension Tensor {
     let (a, b) = promoted(lhs, rhs, op: "sub")
     let out = Kernels.zip(a, b, .sub, name: "sub")
     if a.shape == b.shape {
-      return out.recorded("SubBackward", inputs: TensorList(a, b)) { g, _, needs in
+      return out.recorded("SubBackward", inputs: a, b) { g, _, needs in
         GradientList(needs[0] ? g : nil, needs[1] ? -g : nil)
       }
     }
-    return out.recorded("SubBackward", inputs: TensorList(a, b)) { [sa = a.shape, sb = b.shape] g, _, needs in
+    return out.recorded("SubBackward", inputs: a, b) { [sa = a.shape, sb = b.shape] g, _, needs in
       GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil)
     }
   }
@@ -51,7 +54,7 @@ extension Tensor {
     let (a, b) = promoted(lhs, rhs, op: "mul")
     let out = Kernels.zip(a, b, .mul, name: "mul")
     if a.requiresGrad && b.requiresGrad {
-      return out.recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, _ in
+      return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, _ in
         GradientList((g * s[1]).unbroadcast(to: s[0].shape), (g * s[0]).unbroadcast(to: s[1].shape))
       }
     }
@@ -60,11 +63,11 @@ extension Tensor {
     // needs it, since a capturing rule is an allocation per op.
     let (x, factor) = a.requiresGrad ? (a, b) : (b, a)
     if x.shape == out.shape {
-      return out.recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(factor)) { g, s, needs in
+      return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) { g, s, needs in
         needs[0] ? GradientList(g * s[0], nil) : GradientList(nil, g * s[0])
       }
     }
-    return out.recorded("MulBackward", inputs: TensorList(a, b), saving: TensorList(factor)) {
+    return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) {
       [shape = x.shape] g, s, needs in
       let grad = (g * s[0]).unbroadcast(to: shape)
       return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
@@ -75,7 +78,7 @@ extension Tensor {
   public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "div", floating: true)
     return Kernels.zip(a, b, .div, name: "div")
-      .recorded("DivBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+      .recorded("DivBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
         GradientList(
           needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
           needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil)
@@ -86,14 +89,14 @@ extension Tensor {
   public static prefix func - (x: Tensor) -> Tensor {
     if x.dtype == .int64 { return Tensor(integers: [0]).reshaped(to: []) - x }
     x.requireFloatingPoint("neg")
-    return Kernels.map(x, Negate()).recorded("NegBackward", inputs: TensorList(x)) { g, _, _ in GradientList(-g) }
+    return Kernels.map(x, Negate()).recorded("NegBackward", input: x) { g, _, _ in GradientList(-g) }
   }
 
   // A number next to a floating-point tensor is applied directly, with one input: a constant
   // tensor for it was three allocations more per op, and its gradient was never needed.
   public static func + (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs + scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, AddNumber(c: rhs)).recorded("AddBackward", scalar: rhs, inputs: TensorList(lhs)) {
+    return Kernels.map(lhs, AddNumber(c: rhs)).recorded("AddBackward", scalar: rhs, input: lhs) {
       g, _, _ in
       GradientList(g)
     }
@@ -107,7 +110,7 @@ extension Tensor {
   public static func - (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs - scalar(rhs, like: lhs) }
     // x + (-c) is exactly x - c in IEEE arithmetic.
-    return Kernels.map(lhs, AddNumber(c: -rhs)).recorded("SubBackward", scalar: rhs, inputs: TensorList(lhs)) {
+    return Kernels.map(lhs, AddNumber(c: -rhs)).recorded("SubBackward", scalar: rhs, input: lhs) {
       g, _, _ in
       GradientList(g)
     }
@@ -115,7 +118,7 @@ extension Tensor {
 
   public static func - (lhs: Double, rhs: Tensor) -> Tensor {
     guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) - rhs }
-    return Kernels.map(rhs, SubtractFromNumber(c: lhs)).recorded("RsubBackward", scalar: lhs, inputs: TensorList(rhs)) {
+    return Kernels.map(rhs, SubtractFromNumber(c: lhs)).recorded("RsubBackward", scalar: lhs, input: rhs) {
       g, _, _ in
       GradientList(-g)
     }
@@ -123,7 +126,7 @@ extension Tensor {
 
   public static func * (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs * scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, MultiplyByNumber(c: rhs)).recorded("MulBackward", scalar: rhs, inputs: TensorList(lhs)) {
+    return Kernels.map(lhs, MultiplyByNumber(c: rhs)).recorded("MulBackward", scalar: rhs, input: lhs) {
       g, _, context in
       GradientList(g * context.scalar)
     }
@@ -136,7 +139,7 @@ extension Tensor {
 
   public static func / (lhs: Tensor, rhs: Double) -> Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs / scalar(rhs, like: lhs) }
-    return Kernels.map(lhs, DivideByNumber(c: rhs)).recorded("DivBackward", scalar: rhs, inputs: TensorList(lhs)) {
+    return Kernels.map(lhs, DivideByNumber(c: rhs)).recorded("DivBackward", scalar: rhs, input: lhs) {
       g, _, context in
       GradientList(g / context.scalar)
     }
@@ -176,7 +179,7 @@ extension Tensor {
       } else {
         Kernels.map(self, RealPower(p: exponent))
       }
-    return y.recorded("PowBackward", scalar: exponent, inputs: TensorList(self), saving: TensorList(self)) {
+    return y.recorded("PowBackward", scalar: exponent, input: self, saving: TensorList(self)) {
       g, s, context in
       let p = context.scalar
       return GradientList(p == 2 ? g * 2 * s[0] : g * p * s[0].pow(p - 1))
@@ -201,7 +204,7 @@ extension Tensor {
   public func pow(_ exponent: Tensor) -> Tensor {
     let (a, b) = Tensor.promoted(self, exponent, op: "pow", floating: true)
     return Kernels.zip(a, b, .pow, name: "pow")
-      .recorded("PowBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+      .recorded("PowBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
         let (a, b) = (s[0], s[1])
         var grads = GradientList(nil, nil)
         if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
@@ -219,7 +222,7 @@ extension Tensor {
     let out = Tensor(empty: shape, dtype: dtype)
     Kernels.copy(self, into: out)
     guard dtype.isFloatingPoint else { return out }
-    return out.recorded("ToCopyBackward", inputs: TensorList(self)) { [from = self.dtype] g, _, _ in
+    return out.recorded("ToCopyBackward", input: self) { [from = self.dtype] g, _, _ in
       GradientList(g.cast(to: from))
     }
   }

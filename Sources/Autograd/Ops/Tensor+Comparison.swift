@@ -99,7 +99,7 @@ extension Tensor {
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let (x, y) = promoted(a, b, op: "where")
     let c = condition.cast(to: .bool)
-    return Kernels.select(c, x, y).recorded("WhereBackward", inputs: TensorList(x, y), saving: TensorList(c)) {
+    return Kernels.select(c, x, y).recorded("WhereBackward", inputs: x, y, saving: TensorList(c)) {
       [sx = x.shape, sy = y.shape] g, s, needs in
       let zero = Tensor.zeros([], dtype: g.dtype)
       return GradientList(
@@ -118,7 +118,7 @@ extension Tensor {
 
   private func extremum(_ other: Tensor, _ op: BinaryOp, _ name: StaticString, _ wins: ComparisonOp) -> Tensor {
     let (a, b) = Tensor.promoted(self, other, op: name)
-    return Kernels.zip(a, b, op, name: name).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) {
+    return Kernels.zip(a, b, op, name: name).recorded(name, inputs: a, b, saving: TensorList(a, b)) {
       g, s, needs in
       let first = Kernels.compare(s[0].detached(), s[1].detached(), wins, name: name).cast(to: g.dtype)
       let tie = Kernels.compare(s[0].detached(), s[1].detached(), .equal, name: name).cast(to: g.dtype)
@@ -134,7 +134,7 @@ extension Tensor {
   public func atan2(_ other: Tensor) -> Tensor {
     let (y, x) = Tensor.promoted(self, other, op: "atan2", floating: true)
     return Kernels.zip(y, x, .atan2, name: "atan2")
-      .recorded("Atan2Backward", inputs: TensorList(y, x), saving: TensorList(y, x)) { g, s, needs in
+      .recorded("Atan2Backward", inputs: y, x, saving: TensorList(y, x)) { g, s, needs in
         let r2 = s[0] * s[0] + s[1] * s[1]
         return GradientList(
           needs[0] ? (g * s[1] / r2).unbroadcast(to: s[0].shape) : nil,
@@ -157,7 +157,7 @@ extension Tensor {
 
   private func remainder(_ other: Tensor, _ op: BinaryOp, _ opName: StaticString, _ name: StaticString) -> Tensor {
     let (a, b) = Tensor.promoted(self, other, op: opName)
-    return Kernels.zip(a, b, op, name: opName).recorded(name, inputs: TensorList(a, b), saving: TensorList(a, b)) {
+    return Kernels.zip(a, b, op, name: opName).recorded(name, inputs: a, b, saving: TensorList(a, b)) {
       g, s, needs in
       let quotient = s[0].detached() / s[1].detached()
       return GradientList(

@@ -9,7 +9,7 @@ extension Tensor {
     derivative: @escaping (_ g: Tensor, _ x: Tensor) -> Tensor
   ) -> Tensor {
     requireFloatingPoint(name)
-    return Kernels.map(self, f).recorded(name, detail: detail(), inputs: TensorList(self), saving: TensorList(self)) {
+    return Kernels.map(self, f).recorded(name, detail: detail(), input: self, saving: TensorList(self)) {
       g, s, _ in
       GradientList(derivative(g, s[0]))
     }
@@ -26,7 +26,7 @@ extension Tensor {
   ) -> Tensor {
     requireFloatingPoint(name)
     let y = Kernels.map(self, f)
-    return y.recorded(name, inputs: TensorList(self), saving: TensorList(self, y.detached())) { g, s, _ in
+    return y.recorded(name, input: self, saving: TensorList(self, y.detached())) { g, s, _ in
       let y = GradMode.isEnabled && s[0].requiresGrad ? differentiable(s[0]) : s[1]
       return GradientList(derivative(g, s[0], y))
     }
@@ -35,7 +35,7 @@ extension Tensor {
   /// An op that is flat almost everywhere: recorded so that gradients flow (as zeros), like PyTorch.
   func piecewiseConstant<F: ElementFunction>(_ f: F, _ name: StaticString) -> Tensor {
     requireFloatingPoint(name)
-    return Kernels.map(self, f).recorded(name, inputs: TensorList(self)) { g, _, _ in GradientList(g * 0) }
+    return Kernels.map(self, f).recorded(name, input: self) { g, _, _ in GradientList(g * 0) }
   }
 
   /// A 0/1 tensor computed from the values only (a constant of the backward pass, not differentiated).

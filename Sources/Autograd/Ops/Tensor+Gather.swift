@@ -9,7 +9,7 @@ extension Tensor {
     checkIndex(index, "gather")
     trapUnless(index.rank == rank, "gather: index has rank \(index.rank) but the tensor has rank \(rank)")
     return Kernels.gather(self, axis: axis, index: index)
-      .recorded("GatherBackward", inputs: TensorList(self), saving: TensorList(index)) { [shape] g, s, _ in
+      .recorded("GatherBackward", input: self, saving: TensorList(index)) { [shape] g, s, _ in
         GradientList(Tensor.zeros(shape, dtype: g.dtype).scatterAdding(axis: axis, index: s[0], source: g))
       }
   }
@@ -39,7 +39,7 @@ extension Tensor {
     let out = Kernels.contiguousCopy(base.detached())
     Kernels.scatter(into: out, axis: axis, index: index, source: src, accumulate: accumulate, op: name)
     return out.recorded(
-      accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: TensorList(base, src),
+      accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: base, src,
       saving: TensorList(index)
     ) {
       [sourceShape = src.shape] g, s, needs in
@@ -102,7 +102,7 @@ extension Tensor {
   /// Slices at (valid) `indices` along `axis`; differentiable to any order with `adding`.
   func selecting(axis: Int, indices: [Int]) -> Tensor {
     Kernels.indexSelect(self, axis: axis, indices: indices)
-      .recorded("IndexSelectBackward", inputs: TensorList(self)) { [shape] g, _, _ in
+      .recorded("IndexSelectBackward", input: self) { [shape] g, _, _ in
         GradientList(g.adding(into: shape, axis: axis, indices: indices))
       }
   }
@@ -110,7 +110,7 @@ extension Tensor {
   /// Zeros of `shape` with the slices of `self` added at `indices` along `axis`.
   func adding(into shape: [Int], axis: Int, indices: [Int]) -> Tensor {
     Kernels.indexAdd(self, shape: shape, axis: axis, indices: indices)
-      .recorded("IndexAddBackward", inputs: TensorList(self)) { g, _, _ in
+      .recorded("IndexAddBackward", input: self) { g, _, _ in
         GradientList(g.selecting(axis: axis, indices: indices))
       }
   }

@@ -169,7 +169,7 @@ extension Tensor {
   /// The view `spec` selects, recorded so the gradient goes back to the selected places.
   func sliced(_ spec: SliceSpec) -> Tensor {
     spec.view(storage: storage, strides: strides, offset: offset)
-      .recorded("SliceBackward", inputs: TensorList(self)) { [shape] g, _, _ in
+      .recorded("SliceBackward", input: self) { [shape] g, _, _ in
         GradientList(g.scattered(into: shape, spec))
       }
   }
@@ -178,7 +178,7 @@ extension Tensor {
   func scattered(into shape: [Int], _ spec: SliceSpec) -> Tensor {
     let out = Tensor.zeros(shape, dtype: dtype)
     Kernels.copy(self, into: spec.view(storage: out.storage, strides: out.strides, offset: 0))
-    return out.recorded("SliceScatterBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g.sliced(spec)) }
+    return out.recorded("SliceScatterBackward", input: self) { g, _, _ in GradientList(g.sliced(spec)) }
   }
 
   /// Joins tensors along an existing axis; all other sizes must agree.

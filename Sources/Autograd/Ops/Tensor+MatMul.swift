@@ -39,7 +39,7 @@ extension Tensor {
 
   /// Matrix products of two stacks with the same batch shape; differentiable to any order.
   static func batchedMatmul(_ a: Tensor, _ b: Tensor) -> Tensor {
-    Kernels.matmul(a, b).recorded("MmBackward", inputs: TensorList(a, b), saving: TensorList(a, b)) { g, s, needs in
+    Kernels.matmul(a, b).recorded("MmBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
       // An input that is a transposed view (a linear layer's weight) gets its gradient computed as
       // the transpose of the transposed product: the same sums in the same order, laid out so
       // that the gradient reaching the weight is contiguous and needs no copy.

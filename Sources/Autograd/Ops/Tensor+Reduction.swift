@@ -17,7 +17,7 @@ extension Tensor {
       shape: keepDims ? keptShape : out.shape, strides: Shape.contiguousStrides(keepDims ? keptShape : out.shape),
       offset: 0)
     let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
-    return out.recorded("SumBackward", detail: detail, inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+    return out.recorded("SumBackward", detail: detail, input: self) { [inputShape = shape] g, _, _ in
       GradientList(g.reshaped(to: keptShape).expanded(to: inputShape))
     }
   }
@@ -94,7 +94,7 @@ extension Tensor {
     let outShape = keepDims ? keptDimsShape : kept
     out.setView(shape: outShape, strides: Shape.contiguousStrides(outShape), offset: 0)
     let detail = axes.count == rank ? nil : "axes: \(axes)\(keepDims ? ", keepDims" : "")"
-    return out.recorded(name, detail: detail, inputs: TensorList(self), saving: TensorList(self, out.detached())) {
+    return out.recorded(name, detail: detail, input: self, saving: TensorList(self, out.detached())) {
       g, s, _ in
       let x = s[0]
       let y = s[1].reshaped(to: keptDimsShape)
@@ -145,7 +145,7 @@ extension Tensor {
     let mask = Tensor.zeros(shape, dtype: dtype)
     Kernels.scatterOnes(into: mask, axis: axis, indices: indices.reshaped(to: keptShape))
     let name: StaticString = largest ? "MaxBackward" : "MinBackward"
-    values.recorded(name, detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(mask)) { g, s, _ in
+    values.recorded(name, detail: "axis: \(axis)", input: self, saving: TensorList(mask)) { g, s, _ in
       GradientList(g.reshaped(to: keptShape) * s[0])
     }
     return (values, indices)

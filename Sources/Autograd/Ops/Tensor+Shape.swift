@@ -9,7 +9,7 @@ extension Tensor {
     let view = Tensor(
       storage: source.storage, shape: shape, strides: Shape.contiguousStrides(shape),
       offset: source.offset)
-    return view.recorded("ViewBackward", inputs: TensorList(source)) { [inputShape = self.shape] g, _, _ in
+    return view.recorded("ViewBackward", input: source) { [inputShape = self.shape] g, _, _ in
       GradientList(g.reshaped(to: inputShape))
     }
   }
@@ -35,7 +35,7 @@ extension Tensor {
 
   /// A copy with its own contiguous storage (as `clone()`); gradients flow through unchanged.
   public func clone() -> Tensor {
-    Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g) }
+    Kernels.contiguousCopy(self).recorded("CloneBackward", input: self) { g, _, _ in GradientList(g) }
   }
 
   /// The elements as a vector.
@@ -44,7 +44,7 @@ extension Tensor {
   /// A contiguous tensor with the same values: `self` when it already is, otherwise a copy.
   public func contiguous() -> Tensor {
     if isContiguous { return self }
-    return Kernels.contiguousCopy(self).recorded("CloneBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g)
+    return Kernels.contiguousCopy(self).recorded("CloneBackward", input: self) { g, _, _ in GradientList(g)
     }
   }
 
@@ -58,7 +58,7 @@ extension Tensor {
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
     return Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset)
-      .recorded("PermuteBackward", inputs: TensorList(self)) { g, _, _ in GradientList(g.permuted(inverse)) }
+      .recorded("PermuteBackward", input: self) { g, _, _ in GradientList(g.permuted(inverse)) }
   }
 
   /// Swaps two axes. A view.
@@ -90,7 +90,7 @@ extension Tensor {
       storage: storage, shape: target, strides: Shape.broadcastStrides(shape, strides, to: target),
       offset: offset
     )
-    .recorded("ExpandBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+    .recorded("ExpandBackward", input: self) { [inputShape = shape] g, _, _ in
       GradientList(g.unbroadcast(to: inputShape))
     }
   }
@@ -104,7 +104,7 @@ extension Tensor {
     var newStrides = strides
     newStrides.insert(a < rank ? strides[a] * shape[a] : 1, at: a)
     return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
-      .recorded("UnsqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+      .recorded("UnsqueezeBackward", input: self) { [inputShape = shape] g, _, _ in
         GradientList(g.reshaped(to: inputShape))
       }
   }
@@ -123,7 +123,7 @@ extension Tensor {
     if axes.isEmpty { return self }
     let keep = shape.indices.filter { !axes.contains($0) }
     return Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
-      .recorded("SqueezeBackward", inputs: TensorList(self)) { [inputShape = shape] g, _, _ in
+      .recorded("SqueezeBackward", input: self) { [inputShape = shape] g, _, _ in
         GradientList(g.reshaped(to: inputShape))
       }
   }

@@ -52,7 +52,7 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "cumsum")
     if rank == 0 { return self * 1 }
     return Kernels.cumulative(self, axis: axis, product: false)
-      .recorded("CumsumBackward", detail: "axis: \(axis)", inputs: TensorList(self)) { g, _, _ in
+      .recorded("CumsumBackward", detail: "axis: \(axis)", input: self) { g, _, _ in
         GradientList(g.flipped(axes: [axis]).cumsum(axis: axis).flipped(axes: [axis]))
       }
   }
@@ -67,7 +67,7 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "cumprod")
     if rank == 0 { return self * 1 }
     let y = Kernels.cumulative(self, axis: axis, product: true)
-    return y.recorded("CumprodBackward", detail: "axis: \(axis)", inputs: TensorList(self), saving: TensorList(self)) {
+    return y.recorded("CumprodBackward", detail: "axis: \(axis)", input: self, saving: TensorList(self)) {
       g, s, _ in
       let x = s[0]
       if (x.detached() .== 0).any().item() == 0 {
@@ -152,7 +152,7 @@ extension Tensor {
     default:
       requireFloatingPoint("norm")
       let n = withNoGrad { (self * self).sum(axes: axes, keepDims: true).sqrt() }
-      let result = n.recorded("NormBackward", inputs: TensorList(self), saving: TensorList(self, n.detached())) {
+      let result = n.recorded("NormBackward", input: self, saving: TensorList(self, n.detached())) {
         g, s, _ in
         let x = s[0]
         let norm = GradMode.isEnabled && x.requiresGrad ? x.norm(.two, axes: axes, keepDims: true) : s[1]
@@ -173,7 +173,7 @@ extension Tensor {
     if count == 0 { return self * 1 }  // nothing to normalize, as in PyTorch
     let y = Kernels.alongAxis(self, axis: axis, Kernels.softmaxRows)
     return y.recorded(
-      "SoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
+      "SoftmaxBackward", detail: "axis: \(axis)", input: self,
       saving: TensorList(self, y.detached())
     ) { g, s, _ in
       if !GradMode.isEnabled && Kernels.softmaxRowsApply(s[1], axis: axis) {
@@ -193,7 +193,7 @@ extension Tensor {
     if count == 0 { return self * 1 }  // nothing to normalize, as in PyTorch
     let y = Kernels.alongAxis(self, axis: axis, Kernels.logSoftmaxRows)
     return y.recorded(
-      "LogSoftmaxBackward", detail: "axis: \(axis)", inputs: TensorList(self),
+      "LogSoftmaxBackward", detail: "axis: \(axis)", input: self,
       saving: TensorList(self, y.detached())
     ) { g, s, _ in
       // Unrecorded, from the output in one pass; recorded, with differentiable ops of the input.
@@ -231,7 +231,7 @@ extension Tensor {
       newStrides[axis] = -strides[axis]
     }
     return Tensor(storage: storage, shape: shape, strides: newStrides, offset: newOffset)
-      .recorded("FlipBackward", detail: "axes: \(axes)", inputs: TensorList(self)) { g, _, _ in
+      .recorded("FlipBackward", detail: "axes: \(axes)", input: self) { g, _, _ in
         GradientList(g.flipped(axes: axes))
       }
   }
