@@ -23,6 +23,8 @@ extension Tensor {
   public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "add")
     let out = Kernels.zip(a, b, .add, name: "add")
+    // Nothing to record (as in a backward rule): skip comparing shapes.
+    if !a.requiresGrad && !b.requiresGrad { return out }
     // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
     // allocation.
     if a.shape == b.shape {
@@ -39,6 +41,7 @@ extension Tensor {
   public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "sub")
     let out = Kernels.zip(a, b, .sub, name: "sub")
+    if !a.requiresGrad && !b.requiresGrad { return out }
     if a.shape == b.shape {
       return out.recorded("SubBackward", inputs: a, b) { g, _, needs in
         GradientList(needs[0] ? g : nil, needs[1] ? -g : nil)
@@ -53,6 +56,8 @@ extension Tensor {
   public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
     let (a, b) = promoted(lhs, rhs, op: "mul")
     let out = Kernels.zip(a, b, .mul, name: "mul")
+    // Nothing to record (as in a backward rule): skip choosing what to save.
+    if !a.requiresGrad && !b.requiresGrad { return out }
     if a.requiresGrad && b.requiresGrad {
       return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, _ in
         GradientList((g * s[1]).unbroadcast(to: s[0].shape), (g * s[0]).unbroadcast(to: s[1].shape))
