@@ -32,7 +32,8 @@ struct BackwardPass {
   }
 
   /// Runs `node`'s rule on its complete gradient and sends each input its share; a node whose
-  /// gradient is then complete goes to `ready` (unretained: see `Engine.run`), a leaf's complete gradient to `finish`.
+  /// gradient is then complete goes to `ready` (unretained: see `Engine.run`), a leaf's complete
+  /// gradient to `finish`.
   mutating func step(_ node: Node, ready: inout [Unmanaged<Node>]) {
     node.isVisited = false
     // Loops run over indices and values are moved out of nodes with `take()`: iterating a node's
