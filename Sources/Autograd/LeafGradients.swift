@@ -8,17 +8,20 @@
 struct LeafGradients {
   // Parallel lists rather than a list of tuples, whose type metadata is built at run time, with
   // the first two inline; searched linearly while short, through an index once there are many.
-  private var leaves = TensorList()
+  // Leaves by identity only: the graph's edges hold the tensors for the pass, and holding them here
+  // too retained and released each one for every lookup.
+  private var leaves = SmallList<ObjectIdentifier>()
   private var totals = GradientList()
   private var pending = SmallList<Int>()
   private var index: [ObjectIdentifier: Int] = [:]
 
   private mutating func slot(of leaf: Tensor) -> Int? {
     if leaves.count < 16 {
-      for i in 0..<leaves.count where leaves[i] === leaf { return i }
+      let id = ObjectIdentifier(leaf)
+      for i in 0..<leaves.count where leaves[i] == id { return i }
       return nil
     }
-    if index.isEmpty { for i in 0..<leaves.count { index[ObjectIdentifier(leaves[i])] = i } }
+    if index.isEmpty { for i in 0..<leaves.count { index[leaves[i]] = i } }
     return index[ObjectIdentifier(leaf)]
   }
 
@@ -29,7 +32,7 @@ struct LeafGradients {
       return
     }
     if !index.isEmpty { index[ObjectIdentifier(leaf)] = leaves.count }
-    leaves.append(leaf)
+    leaves.append(ObjectIdentifier(leaf))
     totals.append(nil)
     pending.append(1)
   }
