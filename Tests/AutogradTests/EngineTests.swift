@@ -63,6 +63,19 @@ import Testing
     #expect(b.grad?.item() == 3)
   }
 
+  @Test func manyLeavesEachUsedSeveralTimesGetTheirWholeGradient() {
+    // Beyond 16 leaves the pass finds them through an index: y = Σ (k+1)·xₖ·xₖ + xₖ, each leaf
+    // reached by three edges, so dy/dxₖ = 2(k+1)xₖ + 1.
+    let leaves = (0..<40).map { Tensor(Double($0) / 10, requiresGrad: true) }
+    var y = Tensor(0.0)
+    for (k, x) in leaves.enumerated() { y = y + Double(k + 1) * x * x + x }
+    y.backward()
+    for (k, x) in leaves.enumerated() {
+      let expected = 2 * Double(k + 1) * (Double(k) / 10) + 1
+      #expect(Swift.abs((x.grad?.item() ?? 0) - expected) <= 1e-5 * expected, "leaf \(k)")
+    }
+  }
+
   @Test func gradientsMeetingInPlaceLeaveEveryoneElsesTensorsAlone() {
     // w reaches the loss three ways; its gradients are summed into the first one that nobody
     // else holds. A gradient passed through to two places (the add) or seen by a hook is not.
