@@ -108,7 +108,7 @@ static long pack_b_columns_avx2(long kc, long cols, const float *B, long csb, fl
 // A B whose columns are one apart, copied into panels `nr` wide (a multiple of 8), zero-padded
 // past `nc`: row by row, each row split among the panels, so that B is read in the order it lies.
 // Reading one panel's columns down all kc rows at a time (a short run every rsb floats) let the
-// hardware prefetchers fall behind: products of 512 on one core ran 3-8% slower.
+// hardware prefetchers fall behind: products of 512 on one core ran 2-8% slower.
 __attribute__((target("avx2")))
 static void pack_b_rows_avx2(long kc, long nc, const float *B, long rsb, float *out, long nr) {
   long full_panels = nc / nr, tail = nc - full_panels * nr;
