@@ -78,10 +78,12 @@ enum Engine {
       trapUnless(
         output.count == 1,
         "backward: output has shape \(output.shape); pass a gradient for outputs with more than one element")
-      return Tensor.ones(output.shape, dtype: output.dtype)
+      let ones = Tensor(empty: output.shapeDims, dtype: output.dtype)
+      Kernels.fill(ones, 1)
+      return ones
     }
     trapUnless(
-      gradient.shape == output.shape,
+      gradient.shapeDims == output.shapeDims,
       "backward: gradient has shape \(gradient.shape) but the output has shape \(output.shape)")
     return gradient.dtype == output.dtype ? gradient : gradient.cast(to: output.dtype)
   }

@@ -63,7 +63,7 @@ struct BackwardPass {
       case .leaf(let leaf):
         if let grad {
           trapUnless(
-            grad.shape == leaf.shape,
+            grad.shapeDims == leaf.shapeDims,
             "backward: internal error, \(node.displayName) gave a gradient of shape \(grad.shape) for a tensor of shape \(leaf.shape)"
           )
         }

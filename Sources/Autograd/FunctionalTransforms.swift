@@ -39,7 +39,7 @@ public func jvp(
   createGraph: Bool = false
 ) -> (value: Tensor, derivative: Tensor) {
   trapUnless(
-    tangents.count == inputs.count && zip(tangents, inputs).allSatisfy { $0.shape == $1.shape },
+    tangents.count == inputs.count && zip(tangents, inputs).allSatisfy { $0.shapeDims == $1.shape },
     "jvp: expected one tangent per input with the input's shape")
   let xs = leaves(inputs, createGraph: createGraph)
   let y = withGrad { f(xs) }
@@ -104,7 +104,7 @@ public func hvp(_ f: ([Tensor]) -> Tensor, at inputs: [Tensor], vectors: [Tensor
   value: Tensor, products: [Tensor]
 ) {
   trapUnless(
-    vectors.count == inputs.count && zip(vectors, inputs).allSatisfy { $0.shape == $1.shape },
+    vectors.count == inputs.count && zip(vectors, inputs).allSatisfy { $0.shapeDims == $1.shape },
     "hvp: expected one vector per input with the input's shape")
   let xs = leaves(inputs, createGraph: false)
   return withGrad {

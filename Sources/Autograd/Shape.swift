@@ -14,19 +14,25 @@ package enum Shape {
   /// of 0 count as 1 in the product because the row-major strides still multiply them: shape
   /// `[0, 2^62, 2^62]` has no elements, but its first stride would overflow.
   package static func checkedCount(_ shape: [Int], elementSize: Int = 1) -> Int? {
-    var span = elementSize
-    var isEmpty = false
-    for d in shape {
-      guard d >= 0 else { return nil }
-      if d == 0 {
-        isEmpty = true
-        continue
+    checkedCount(Dims(shape), elementSize: elementSize)
+  }
+
+  static func checkedCount(_ shape: Dims, elementSize: Int = 1) -> Int? {
+    shape.withValues { sizes in
+      var span = elementSize
+      var isEmpty = false
+      for d in sizes {
+        guard d >= 0 else { return nil }
+        if d == 0 {
+          isEmpty = true
+          continue
+        }
+        let (product, overflow) = span.multipliedReportingOverflow(by: d)
+        if overflow { return nil }
+        span = product
       }
-      let (product, overflow) = span.multipliedReportingOverflow(by: d)
-      if overflow { return nil }
-      span = product
+      return isEmpty ? 0 : span / elementSize
     }
-    return isEmpty ? 0 : span / elementSize
   }
 
   /// Row-major strides, in elements.
@@ -43,13 +49,17 @@ package enum Shape {
   }
 
   /// Whether a view with these shape and strides walks its elements in row-major order without gaps.
-  static func isContiguous(_ shape: [Int], _ strides: [Int]) -> Bool {
-    var expected = 1
-    for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
-      if strides[i] != expected { return false }
-      expected *= shape[i]
+  static func isContiguous(_ shape: Dims, _ strides: Dims) -> Bool {
+    shape.withValues { shape in
+      strides.withValues { strides in
+        var expected = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) where shape[i] != 1 {
+          if strides[i] != expected { return false }
+          expected &*= shape[i]
+        }
+        return true
+      }
     }
-    return true
   }
 
   private static let unitStride = [1]
@@ -80,6 +90,17 @@ package enum Shape {
   }
 
   /// Strides that read a tensor of `shape`/`strides` as if expanded to `target` (0 where it repeats).
+  static func broadcastStrides(_ shape: Dims, _ strides: Dims, to target: Dims) -> Dims {
+    if shape == target { return strides }
+    let lead = target.count - shape.count
+    var out = Dims(repeating: 0, count: target.count)
+    for i in 0..<shape.count where shape[i] != 1 || target[lead + i] == 1 {
+      out[lead + i] = strides[i]
+    }
+    return out
+  }
+
+  /// `broadcastStrides` on arrays.
   static func broadcastStrides(_ shape: [Int], _ strides: [Int], to target: [Int]) -> [Int] {
     let lead = target.count - shape.count
     var out = [Int](repeating: 0, count: target.count)

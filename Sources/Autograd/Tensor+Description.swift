@@ -10,7 +10,7 @@ extension Tensor: CustomStringConvertible {
     var suffixes: [String] = []
     if texts.isEmpty {
       // No nested brackets per row, which for shape [10^9, 0] would be gigabytes of "[]".
-      if rank != 1 { suffixes.append("size=(" + shape.map(String.init).joined(separator: ", ") + ")") }
+      if rank != 1 { suffixes.append("size=(" + shapeDims.map(String.init).joined(separator: ", ") + ")") }
     } else {
       body = ""
       write(texts: texts, shape: shape, axis: 0, start: 0, indent: 7, summarize: summarize, into: &body)

@@ -12,10 +12,10 @@ public final class Tensor {
   // The fields every op touches skip Swift's run-time exclusivity checks, which cost 6% of a small
   // op's time; none of them is ever passed inout while also read.
   @exclusivity(unchecked) var storage: Storage
-  /// The size of each axis; `[]` for a scalar.
-  @exclusivity(unchecked) public private(set) var shape: [Int]
-  /// The distance, in elements, between neighbours along each axis.
-  @exclusivity(unchecked) public private(set) var strides: [Int]
+  /// The size of each axis, held inline (see `Dims`); `shape` is the same as an array.
+  @exclusivity(unchecked) private(set) var shapeDims: Dims
+  /// The distance, in elements, between neighbours along each axis, held inline.
+  @exclusivity(unchecked) private(set) var strideDims: Dims
   /// The position of the first element in the storage.
   @exclusivity(unchecked) public private(set) var offset: Int
   /// The node that computed this tensor, or `nil` for a leaf.
@@ -81,34 +81,58 @@ public final class Tensor {
     set { ensuredGradientState.postAccumulateHooks = newValue }
   }
 
-  init(storage: Storage, shape: [Int], strides: [Int], offset: Int) {
+  init(storage: Storage, shapeDims: Dims, strideDims: Dims, offset: Int) {
     self.storage = storage
-    self.shape = shape
-    self.strides = strides
+    self.shapeDims = shapeDims
+    self.strideDims = strideDims
     self.offset = offset
+  }
+
+  convenience init(storage: Storage, shape: [Int], strides: [Int], offset: Int) {
+    self.init(storage: storage, shapeDims: Dims(shape), strideDims: Dims(strides), offset: offset)
   }
 
   /// A contiguous tensor that owns a fresh storage of `shape` (uninitialized unless `zeroed`).
   convenience init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
-    guard let count = Shape.checkedCount(shape, elementSize: dtype.byteSize) else {
-      trap(
-        "tensor: cannot make a tensor of shape \(shape) and dtype \(dtype): a negative size, or more bytes than Int can count"
-      )
-    }
-    let storage = Storage.make(dtype: dtype, count: count, zeroed: zeroed)
-    self.init(storage: storage, shape: shape, strides: Shape.contiguousStrides(shape), offset: 0)
+    self.init(empty: Dims(shape), dtype: dtype, zeroed: zeroed)
   }
 
+  /// A contiguous tensor that owns a fresh storage of these sizes (uninitialized unless `zeroed`).
+  init(empty dims: Dims, dtype: DType, zeroed: Bool = false) {
+    guard let layout = dims.contiguousLayout(elementSize: dtype.byteSize) else {
+      trap(
+        "tensor: cannot make a tensor of shape \(dims) and dtype \(dtype): a negative size, or more bytes than Int can count"
+      )
+    }
+    storage = Storage.make(dtype: dtype, count: layout.count, zeroed: zeroed)
+    shapeDims = dims
+    strideDims = layout.strides
+    offset = 0
+  }
+
+  /// The size of each axis; `[]` for a scalar.
+  public var shape: [Int] { shapeDims.array }
+  /// The strides that read this tensor as if expanded to `target` (0 along the axes it repeats).
+  func strideDims(broadcastTo target: Dims) -> Dims { Shape.broadcastStrides(shapeDims, strideDims, to: target) }
+  /// The distance, in elements, between neighbours along each axis.
+  public var strides: [Int] { strideDims.array }
   /// The element type.
   public var dtype: DType { storage.dtype }
   /// The number of axes.
-  public var rank: Int { shape.count }
+  public var rank: Int { shapeDims.count }
   /// The number of elements.
-  public var count: Int { Shape.count(shape) }
+  public var count: Int { shapeDims.product }
   /// Whether the elements lie in row-major order without gaps, starting at `offset`.
-  public var isContiguous: Bool { Shape.isContiguous(shape, strides) }
+  public var isContiguous: Bool {
+    // Scalars and vectors, most of the tensors of small ops, without the general loop.
+    switch rank {
+    case 0: return true
+    case 1: return shapeDims[0] == 1 || strideDims[0] == 1
+    default: return Shape.isContiguous(shapeDims, strideDims)
+    }
+  }
   /// Whether every element is the same stored value: one element, or one expanded to a shape.
-  var isSingleValue: Bool { count == 1 || strides.allSatisfy { $0 == 0 } }
+  var isSingleValue: Bool { count == 1 || strideDims.allZero }
   /// Whether this tensor was made by the user rather than computed by a recorded op.
   public var isLeaf: Bool { gradFn == nil }
   /// The name of the backward rule of the op that made this tensor (`MulBackward`), if any.
@@ -143,32 +167,34 @@ public final class Tensor {
         newValue.dtype == dtype || !requiresGrad,
         "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
       storage = newValue.storage
-      shape = newValue.shape
-      strides = newValue.strides
+      shapeDims = newValue.shapeDims
+      strideDims = newValue.strideDims
       offset = newValue.offset
     }
   }
 
   /// A view of the same storage that is cut from the graph: a leaf that does not require grad.
   public func detached() -> Tensor {
-    Tensor(storage: storage, shape: shape, strides: strides, offset: offset)
+    Tensor(storage: storage, shapeDims: shapeDims, strideDims: strideDims, offset: offset)
   }
 
   /// A contiguous tensor seen with another shape of the same count: a view that records nothing,
   /// for kernels.
   func viewed(as newShape: [Int]) -> Tensor {
-    Tensor(storage: storage, shape: newShape, strides: Shape.contiguousStrides(newShape), offset: offset)
+    let dims = Dims(newShape)
+    return Tensor(storage: storage, shapeDims: dims, strideDims: dims.contiguousStrides, offset: offset)
   }
 
   /// The transpose of a 2-D tensor, as a view that records nothing, for kernels.
   var matrixTransposed: Tensor {
-    Tensor(storage: storage, shape: [shape[1], shape[0]], strides: [strides[1], strides[0]], offset: offset)
+    Tensor(
+      storage: storage, shape: [shapeDims[1], shapeDims[0]], strides: [strideDims[1], strideDims[0]], offset: offset)
   }
 
   /// Makes this view look at a different part of its storage (used by view ops on fresh tensors).
   func setView(shape: [Int], strides: [Int], offset: Int) {
-    self.shape = shape
-    self.strides = strides
+    shapeDims = Dims(shape)
+    strideDims = Dims(strides)
     self.offset = offset
   }
 

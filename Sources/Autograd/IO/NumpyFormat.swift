@@ -94,8 +94,8 @@ public enum NumpyFormat {
       case .bool: "|b1"
       }
     let shape =
-      tensor.shape.count == 1
-      ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
+      tensor.shapeDims.count == 1
+      ? "(\(tensor.shapeDims[0]),)" : "(" + tensor.shapeDims.map(String.init).joined(separator: ", ") + ")"
     var header = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }".utf8)
     let version: UInt8 = header.count + 11 < 65_536 ? 1 : 2
     let prefix = 8 + (version == 1 ? 2 : 4)

@@ -16,12 +16,12 @@ extension Kernels {
     init(_ t: Tensor, batchShape: [Int]) {
       let r = t.rank
       base = t.basePointer(T.self)
-      rowStride = t.strides[r - 2]
-      columnStride = t.strides[r - 1]
+      rowStride = t.strideDims[r - 2]
+      columnStride = t.strideDims[r - 1]
       var offsets = [t.offset]
       // Batch index i's matrix, the last batch axis varying fastest, as in `matmul`.
       for axis in 0..<batchShape.count {
-        let stride = t.strides[axis]
+        let stride = t.strideDims[axis]
         offsets = offsets.flatMap { start in (0..<batchShape[axis]).map { start + $0 * stride } }
       }
       self.offsets = offsets
@@ -41,7 +41,7 @@ extension Kernels {
   ) -> (output: Tensor, weights: Tensor) {
     let r = query.rank
     let batchShape = Array(query.shape.prefix(r - 2))
-    let (l, e, s, ev) = (query.shape[r - 2], query.shape[r - 1], key.shape[r - 2], value.shape[r - 1])
+    let (l, e, s, ev) = (query.shapeDims[r - 2], query.shapeDims[r - 1], key.shapeDims[r - 2], value.shapeDims[r - 1])
     let output = output ?? emptyTensor(like: query, shape: batchShape + [l, ev])
     let weights = Tensor(empty: batchShape + [l, s], dtype: query.dtype)
     func run<T: FloatingElement>(_: T.Type) {
@@ -87,7 +87,7 @@ extension Kernels {
   ) -> (query: Tensor?, key: Tensor?, value: Tensor?) {
     let r = query.rank
     let batchShape = Array(query.shape.prefix(r - 2))
-    let (l, e, s, ev) = (query.shape[r - 2], query.shape[r - 1], key.shape[r - 2], value.shape[r - 1])
+    let (l, e, s, ev) = (query.shapeDims[r - 2], query.shapeDims[r - 1], key.shapeDims[r - 2], value.shapeDims[r - 1])
     let (dQuery, dKey, dValue) = (
       needs.query ? destinations?.query ?? emptyTensor(like: query, shape: query.shape) : nil,
       needs.key ? destinations?.key ?? emptyTensor(like: key, shape: key.shape) : nil,
@@ -180,12 +180,12 @@ extension Kernels {
   static func emptyTensor(like: Tensor, shape: [Int]) -> Tensor {
     let r = like.rank
     // Axes from outermost to innermost; size-1 axes may sit anywhere.
-    let order = (0..<r).sorted { (like.strides[$0], $1) > (like.strides[$1], $0) }
+    let order = (0..<r).sorted { (like.strideDims[$0], $1) > (like.strideDims[$1], $0) }
     var expected = 1
     var dense = true
-    for axis in order.reversed() where like.shape[axis] != 1 {
-      if like.strides[axis] != expected { dense = false }
-      expected *= like.shape[axis]
+    for axis in order.reversed() where like.shapeDims[axis] != 1 {
+      if like.strideDims[axis] != expected { dense = false }
+      expected *= like.shapeDims[axis]
     }
     guard dense, order.last == r - 1, order != Array(0..<r) else { return Tensor(empty: shape, dtype: like.dtype) }
     var strides = [Int](repeating: 0, count: r)

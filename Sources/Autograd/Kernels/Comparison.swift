@@ -24,12 +24,8 @@ extension Kernels {
   ) -> Tensor {
     let out = Tensor(empty: Shape.broadcast(a.shape, b.shape, op: name), dtype: dtype)
     let walk = StridedWalk(
-      shape: out.shape,
-      strides: [
-        out.strides,
-        Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
-        Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
-      ])
+      shape: out.shapeDims, strides: out.strideDims, a.strideDims(broadcastTo: out.shapeDims),
+      b.strideDims(broadcastTo: out.shapeDims))
     let n = walk.rowLength
     let sa = walk.rowStride(1)
     let sb = walk.rowStride(2)
@@ -44,8 +40,8 @@ extension Kernels {
 
   /// `f` applied to each element of type `A` (the tensor's dtype), writing a new tensor of `dtype`.
   static func mapTo<A, R>(_ x: Tensor, _: A.Type, to dtype: DType, _ f: (A) -> R) -> Tensor {
-    let out = Tensor(empty: x.shape, dtype: dtype)
-    let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
+    let out = Tensor(empty: x.shapeDims, dtype: dtype)
+    let walk = StridedWalk(shape: x.shapeDims, strides: out.strideDims, x.strideDims)
     let n = walk.rowLength
     let s = walk.rowStride(1)
     let src = x.basePointer(A.self)

@@ -92,7 +92,7 @@ extension Kernels {
   /// a convolution of the whole batch is one matrix product.
   static func unfold(_ x: Tensor, _ w: Window2D, padValue: Double = 0, acrossBatch: Bool = false) -> Tensor {
     let source = x.isContiguous ? x : contiguousCopy(x)
-    let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (n, c, h, wd) = (x.shapeDims[0], x.shapeDims[1], x.shapeDims[2], x.shapeDims[3])
     let (oh, ow) = w.outputSize((h, wd))
     let (kh, kw) = w.kernel
     let out = Tensor(
@@ -140,7 +140,7 @@ extension Kernels {
     _ cols: Tensor, channels c: Int, size: (Int, Int), _ w: Window2D, acrossBatch batch: Int? = nil
   ) -> Tensor {
     let source = cols.isContiguous ? cols : contiguousCopy(cols)
-    let n = batch ?? cols.shape[0]
+    let n = batch ?? cols.shapeDims[0]
     let (h, wd) = size
     let out = Tensor.zeros([n, c, h, wd], dtype: cols.dtype)
     func run<T: FloatingElement>(_: T.Type) {
@@ -183,7 +183,7 @@ extension Kernels {
   /// `[O, C·kh·kw]` (any strides), the columns of `x` from `unfold(acrossBatch:)`; the result is
   /// `[N, O, Ho, Wo]`, with `bias` `[O]` added on the way into that layout.
   static func conv2d(columns: Tensor, weight: Tensor, bias: Tensor?, batch n: Int, outputSize: (Int, Int)) -> Tensor {
-    let o = weight.shape[0]
+    let o = weight.shapeDims[0]
     let positions = outputSize.0 * outputSize.1
     let products = matmul(weight, columns)  // [O, N·L]
     let out = Tensor(empty: [n, o, outputSize.0, outputSize.1], dtype: columns.dtype)
@@ -219,9 +219,10 @@ extension Kernels {
   /// A convolution's output gradient `[N, O, Ho, Wo]` as a contiguous `[O, N·Ho·Wo]`, the layout of
   /// its product: one copy through a permuted view, whatever the gradient's strides.
   static func channelsFirst(_ g: Tensor) -> Tensor {
-    let (n, o, oh, ow) = (g.shape[0], g.shape[1], g.shape[2], g.shape[3])
+    let (n, o, oh, ow) = (g.shapeDims[0], g.shapeDims[1], g.shapeDims[2], g.shapeDims[3])
     let permuted = Tensor(
-      storage: g.storage, shape: [o, n, oh, ow], strides: [g.strides[1], g.strides[0], g.strides[2], g.strides[3]],
+      storage: g.storage, shape: [o, n, oh, ow],
+      strides: [g.strideDims[1], g.strideDims[0], g.strideDims[2], g.strideDims[3]],
       offset: g.offset)
     return contiguousCopy(permuted).viewed(as: [o, n * oh * ow])
   }

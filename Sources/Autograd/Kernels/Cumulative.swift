@@ -3,7 +3,7 @@ extension Kernels {
   static func cumulative(_ x: Tensor, axis: Int, product: Bool) -> Tensor {
     // Move the axis last so that each run is a contiguous row, then move it back.
     let moved = contiguousCopy(x.detached().movingAxisToEnd(axis))
-    let length = x.shape[axis]
+    let length = x.shapeDims[axis]
     let rows = length == 0 ? 0 : moved.count / length
     func run<T: FloatingElement>(_: T.Type) {
       let p = moved.basePointer(T.self)

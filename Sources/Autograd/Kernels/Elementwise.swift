@@ -4,7 +4,7 @@ import CAutogradKernels
 enum Kernels {
   /// Applies `f` to every element of a floating-point tensor; the result is contiguous.
   static func map<F: ElementFunction>(_ x: Tensor, _ f: F) -> Tensor {
-    let out = Tensor(empty: x.shape, dtype: x.dtype)
+    let out = Tensor(empty: x.shapeDims, dtype: x.dtype)
     switch x.dtype {
     case .float32: map(x, f, out, Float.self)
     case .float64: map(x, f, out, Double.self)
@@ -22,7 +22,7 @@ enum Kernels {
         f.apply(base + r.lowerBound, 1, dst + r.lowerBound, r.count)
       }
     }
-    let walk = StridedWalk(shape: x.shape, strides: [out.strides, x.strides])
+    let walk = StridedWalk(shape: x.shapeDims, strides: out.strideDims, x.strideDims)
     let n = walk.rowLength
     let ss = walk.rowStride(1)
     walk.forEachRow(from: (0, x.offset, 0)) { o, s, _ in f.apply(src + s, ss, dst + o, n) }
@@ -63,7 +63,7 @@ enum Kernels {
     // same-shaped contiguous or single-value source in another buffer, updated directly.
     let direct =
       dst.isContiguous && src.dtype == dst.dtype && dst.dtype.isFloatingPoint && src.storage !== dst.storage
-      && (src.count == 1 || (src.shape == dst.shape && src.isContiguous))
+      && (src.count == 1 || (src.shapeDims == dst.shapeDims && src.isContiguous))
     guard direct else { return copy(zip(dst, src, op, name: "in-place op"), into: dst) }
     let step = src.count == 1 ? 0 : 1
     func run<T: FloatingElement>(_: T.Type) {
@@ -88,8 +88,7 @@ enum Kernels {
   }
 
   private static func walk(_ src: Tensor, _ dst: Tensor) -> StridedWalk {
-    StridedWalk(
-      shape: dst.shape, strides: [dst.strides, Shape.broadcastStrides(src.shape, src.strides, to: dst.shape)])
+    StridedWalk(shape: dst.shapeDims, strides: dst.strideDims, src.strideDims(broadcastTo: dst.shapeDims))
   }
 
   private static func copySame<T>(_ src: Tensor, _ dst: Tensor, _: T.Type) {
@@ -140,7 +139,7 @@ enum Kernels {
       let p = dst.basePointer(T.self)
       let v = T(fromDouble: value)
       if dst.isContiguous { return (p + dst.offset).update(repeating: v, count: dst.count) }
-      let w = StridedWalk(shape: dst.shape, strides: [dst.strides])
+      let w = StridedWalk(shape: dst.shapeDims, strides: dst.strideDims)
       let n = w.rowLength
       let s = w.rowStride(0)
       w.forEachRow(from: (dst.offset, 0, 0)) { o, _, _ in
@@ -176,20 +175,15 @@ private struct BroadcastPairs {
 
   init(_ a: borrowing Tensor, _ b: borrowing Tensor, name: StaticString) {
     trapUnless(a.dtype == b.dtype, "\(name): dtypes differ, \(a.dtype) vs \(b.dtype)")
-    let shape = Shape.broadcast(a.shape, b.shape, op: name)
+    let shape = a.shapeDims == b.shapeDims ? a.shapeDims : Dims(Shape.broadcast(a.shape, b.shape, op: name))
     let out = Tensor(empty: shape, dtype: a.dtype)
-    let simpleA = a.isSingleValue ? 0 : (a.shape == shape && a.isContiguous ? 1 : -1)
-    let simpleB = b.isSingleValue ? 0 : (b.shape == shape && b.isContiguous ? 1 : -1)
+    let simpleA = a.isSingleValue ? 0 : (a.shapeDims == shape && a.isContiguous ? 1 : -1)
+    let simpleB = b.isSingleValue ? 0 : (b.shapeDims == shape && b.isContiguous ? 1 : -1)
     let walk: StridedWalk? =
       simpleA >= 0 && simpleB >= 0
       ? nil
       : StridedWalk(
-        shape: out.shape,
-        strides: [
-          out.strides,
-          Shape.broadcastStrides(a.shape, a.strides, to: out.shape),
-          Shape.broadcastStrides(b.shape, b.strides, to: out.shape),
-        ])
+        shape: shape, strides: out.strideDims, a.strideDims(broadcastTo: shape), b.strideDims(broadcastTo: shape))
     (baseA, baseB, offsetA, offsetB) = (a.storage.base, b.storage.base, a.offset, b.offset)
     (self.out, self.walk) = (out, walk)
     rowLength = walk?.rowLength ?? out.count

@@ -18,8 +18,8 @@ extension Kernels {
     let source = x.isContiguous ? x : contiguousCopy(x)
     let idx = index.scalars(as: Int64.self)
     let out = Tensor(empty: index.shape, dtype: x.dtype)
-    let size = x.shape[axis]
-    let inner = x.shape[(axis + 1)...].reduce(1, *)
+    let size = x.shapeDims[axis]
+    let inner = x.shapeDims[(axis + 1)...].reduce(1, *)
     func run<T>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset
       let dst = out.basePointer(T.self)
@@ -46,8 +46,8 @@ extension Kernels {
   ) {
     let values = contiguousCopy(src.detached().expanded(to: index.shape).cast(to: target.dtype))
     let idx = index.scalars(as: Int64.self)
-    let size = target.shape[axis]
-    let inner = target.shape[(axis + 1)...].reduce(1, *)
+    let size = target.shapeDims[axis]
+    let inner = target.shapeDims[(axis + 1)...].reduce(1, *)
     func run<T>(_ add: (T, T) -> T, _: T.Type) {
       let dst = target.basePointer(T.self)
       let s = values.basePointer(T.self)
@@ -72,9 +72,9 @@ extension Kernels {
     var shape = x.shape
     shape[axis] = indices.count
     let out = Tensor(empty: shape, dtype: x.dtype)
-    let size = x.shape[axis]
-    let inner = x.shape[(axis + 1)...].reduce(1, *)
-    let outer = x.shape[..<axis].reduce(1, *)
+    let size = x.shapeDims[axis]
+    let inner = x.shapeDims[(axis + 1)...].reduce(1, *)
+    let outer = x.shapeDims[..<axis].reduce(1, *)
     func run<T>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset
       let dst = out.basePointer(T.self)

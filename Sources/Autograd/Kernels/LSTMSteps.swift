@@ -24,7 +24,7 @@ extension Kernels {
     input: Tensor, hidden: Tensor, cell: Tensor, weightIH: Tensor, weightHH: Tensor, biasIH: Tensor?,
     biasHH: Tensor?
   ) -> LSTMForward {
-    let (steps, batch, hiddenSize) = (input.shape[0], input.shape[1], hidden.shape[1])
+    let (steps, batch, hiddenSize) = (input.shapeDims[0], input.shapeDims[1], hidden.shapeDims[1])
     let width = 4 * hiddenSize
     let gates = matmul(rows(input), weightIH.matrixTransposed).viewed(as: [steps, batch, width])
     let states = Tensor(empty: [2, steps, batch, hiddenSize], dtype: input.dtype)
@@ -83,7 +83,7 @@ extension Kernels {
     gradient: Tensor, input: Tensor, hidden: Tensor, cell: Tensor, weightIH: Tensor, weightHH: Tensor,
     forward: LSTMForward, needs: RuleContext
   ) -> LSTMGradients {
-    let (steps, batch, hiddenSize) = (input.shape[0], input.shape[1], hidden.shape[1])
+    let (steps, batch, hiddenSize) = (input.shapeDims[0], input.shapeDims[1], hidden.shapeDims[1])
     let width = 4 * hiddenSize
     let stepSize = batch * hiddenSize
     let gateGradients = Tensor(empty: [steps * batch, width], dtype: input.dtype)
@@ -178,7 +178,7 @@ extension Kernels {
 
   /// h_{t-1} of every step, `[T·N, H]`: the initial state, then every state but the last.
   private static func previousHidden(_ hidden: Tensor, _ states: Tensor) -> Tensor {
-    let (steps, batch, hiddenSize) = (states.shape[1], states.shape[2], states.shape[3])
+    let (steps, batch, hiddenSize) = (states.shapeDims[1], states.shapeDims[2], states.shapeDims[3])
     let out = Tensor(empty: [steps * batch, hiddenSize], dtype: states.dtype)
     let stepSize = batch * hiddenSize
     copy(hidden, into: out.viewed(as: [batch, hiddenSize]))
@@ -191,7 +191,7 @@ extension Kernels {
 
   /// A contiguous tensor's leading axes as the rows of a matrix.
   private static func rows(_ x: Tensor) -> Tensor {
-    x.viewed(as: [x.count / x.shape[x.rank - 1], x.shape[x.rank - 1]])
+    x.viewed(as: [x.count / x.shapeDims[x.rank - 1], x.shapeDims[x.rank - 1]])
   }
 
   private static func sigmoid<T: FloatingElement>(_ x: UnsafeMutablePointer<T>, count: Int) {
@@ -227,10 +227,10 @@ struct RepeatedRightOperand {
       packed = nil
       return
     }
-    let (k, n) = (matrix.shape[0], matrix.shape[1])
+    let (k, n) = (matrix.shapeDims[0], matrix.shapeDims[1])
     let packed = Tensor(empty: [ag_sgemm_packed_count(k, n)], dtype: .float32)
     ag_sgemm_pack(
-      k, n, matrix.basePointer(Float.self) + matrix.offset, matrix.strides[0], matrix.strides[1],
+      k, n, matrix.basePointer(Float.self) + matrix.offset, matrix.strideDims[0], matrix.strideDims[1],
       packed.basePointer(Float.self))
     self.packed = packed
   }
@@ -241,7 +241,7 @@ struct RepeatedRightOperand {
     _ a: UnsafePointer<T>, rows: Int, rowStride: Int, into c: UnsafeMutablePointer<T>, rowStride ldc: Int,
     accumulate: Bool
   ) {
-    let (k, n) = (matrix.shape[0], matrix.shape[1])
+    let (k, n) = (matrix.shapeDims[0], matrix.shapeDims[1])
     if let packed {
       return ag_sgemm_prepacked(
         rows, n, k, UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), rowStride, 1,
@@ -250,7 +250,7 @@ struct RepeatedRightOperand {
     }
     // float64 products are for checks, and small: a plain i-p-j loop.
     let b = matrix.basePointer(T.self) + matrix.offset
-    let (rsb, csb) = (matrix.strides[0], matrix.strides[1])
+    let (rsb, csb) = (matrix.strideDims[0], matrix.strideDims[1])
     for i in 0..<rows {
       let out = c + i * ldc
       if !accumulate { out.update(repeating: 0, count: n) }

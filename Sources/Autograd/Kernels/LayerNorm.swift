@@ -18,7 +18,7 @@ extension Kernels {
   {
     let (x, weight, bias) = (contiguous(x), weight.map(contiguous), bias.map(contiguous))
     let rows = x.count / n
-    let y = Tensor(empty: x.shape, dtype: x.dtype)
+    let y = Tensor(empty: x.shapeDims, dtype: x.dtype)
     let mean = Tensor(empty: [rows], dtype: .float64)
     let rstd = Tensor(empty: [rows], dtype: .float64)
     func run<T: FloatingElement & SIMDScalar>(_: T.Type) {
@@ -71,7 +71,7 @@ extension Kernels {
   ) -> (x: Tensor?, weight: Tensor?, bias: Tensor?) {
     let (g, x, weight) = (contiguous(g), contiguous(x), weight.map(contiguous))
     let rows = x.count / n
-    let dx = needs.0 ? Tensor(empty: x.shape, dtype: x.dtype) : nil
+    let dx = needs.0 ? Tensor(empty: x.shapeDims, dtype: x.dtype) : nil
     let dWeight = needs.1 ? Tensor(empty: [n], dtype: x.dtype, zeroed: true) : nil
     let dBias = needs.2 ? Tensor(empty: [n], dtype: x.dtype, zeroed: true) : nil
     func run<T: FloatingElement & SIMDScalar>(_: T.Type) {

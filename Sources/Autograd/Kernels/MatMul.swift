@@ -10,13 +10,13 @@ extension Kernels {
   /// `[batch..., n, m]`. The GEMM reads any strides, so transposed operands are not copied.
   static func matmul(_ a: Tensor, _ b: Tensor) -> Tensor {
     let r = a.rank
-    let n = a.shape[r - 2]
-    let k = a.shape[r - 1]
-    let m = b.shape[r - 1]
+    let n = a.shapeDims[r - 2]
+    let k = a.shapeDims[r - 1]
+    let m = b.shapeDims[r - 1]
     let batchShape = Array(a.shape.dropLast(2))
     let out = Tensor(empty: batchShape + [n, m], dtype: a.dtype)
-    let (rsa, csa) = (a.strides[r - 2], a.strides[r - 1])
-    let (rsb, csb) = (b.strides[r - 2], b.strides[r - 1])
+    let (rsa, csa) = (a.strideDims[r - 2], a.strideDims[r - 1])
+    let (rsb, csb) = (b.strideDims[r - 2], b.strideDims[r - 1])
     let flops = 2 * Double(n) * Double(m) * Double(k)
     // Large products run on several threads (`productFlopsPerThread` or more each), which share
     // each packed panel of B and take row blocks of A as they go. A stack of small ones
@@ -30,8 +30,8 @@ extension Kernels {
       for axis in stride(from: batchShape.count - 1, through: 0, by: -1) {
         let index = rest % batchShape[axis]
         rest /= batchShape[axis]
-        oa += index * a.strides[axis]
-        ob += index * b.strides[axis]
+        oa += index * a.strideDims[axis]
+        ob += index * b.strideDims[axis]
       }
       switch a.dtype {
       case .float32:
@@ -67,15 +67,15 @@ extension Kernels {
   /// `[out]`. Each row of the result starts as the bias and the GEMM adds the product to it, so
   /// the bias costs no pass of its own.
   static func linear(_ x: Tensor, weight: Tensor, bias: Tensor) -> Tensor {
-    let (m, k, n) = (x.shape[0], x.shape[1], weight.shape[0])
+    let (m, k, n) = (x.shapeDims[0], x.shapeDims[1], weight.shapeDims[0])
     let out = Tensor(empty: [m, n], dtype: .float32)
     let b = bias.isContiguous ? bias : contiguousCopy(bias)
     let (source, target) = (UnsafePointer(b.basePointer(Float.self) + b.offset), out.basePointer(Float.self))
     for i in 0..<m { (target + i * n).update(from: source, count: n) }
     let threads = Threading.pieces(work: 2 * Double(m) * Double(n) * Double(k), minimum: productFlopsPerThread)
     ag_sgemm_threaded_add(
-      m, n, k, x.basePointer(Float.self) + x.offset, x.strides[0], x.strides[1],
-      weight.basePointer(Float.self) + weight.offset, weight.strides[1], weight.strides[0], target, n, threads,
+      m, n, k, x.basePointer(Float.self) + x.offset, x.strideDims[0], x.strideDims[1],
+      weight.basePointer(Float.self) + weight.offset, weight.strideDims[1], weight.strideDims[0], target, n, threads,
       Threading.parallelForC)
     return out
   }

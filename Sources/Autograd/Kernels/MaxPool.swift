@@ -7,7 +7,7 @@ extension Kernels {
   /// padding are never chosen; a window with none inside is -∞ with position -1.
   static func maxPool2d(_ x: Tensor, _ w: Window2D) -> (values: Tensor, indices: Tensor) {
     let source = x.isContiguous ? x : contiguousCopy(x)
-    let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+    let (n, c, h, wd) = (x.shapeDims[0], x.shapeDims[1], x.shapeDims[2], x.shapeDims[3])
     let (oh, ow) = w.outputSize((h, wd))
     let values = Tensor(empty: [n, c, oh, ow], dtype: x.dtype)
     let indices = Tensor(empty: [n, c, oh, ow], dtype: .int64)
@@ -77,9 +77,9 @@ extension Kernels {
   /// giving `[N, C, H, W]` of spatial size `size`.
   static func maxPool2dBackward(_ g: Tensor, indices: Tensor, size: (Int, Int)) -> Tensor {
     let source = g.isContiguous ? g : contiguousCopy(g)
-    let (n, c) = (g.shape[0], g.shape[1])
+    let (n, c) = (g.shapeDims[0], g.shapeDims[1])
     let planeSize = size.0 * size.1
-    let positions = g.shape[2] * g.shape[3]
+    let positions = g.shapeDims[2] * g.shapeDims[3]
     let out = Tensor(empty: [n, c, size.0, size.1], dtype: g.dtype, zeroed: true)
     func run<T: FloatingElement>(_: T.Type) {
       let (src, dst) = (source.basePointer(T.self) + source.offset, out.basePointer(T.self))

@@ -4,18 +4,18 @@ extension Kernels {
   /// Reorders `x` so that the kept axes come first and `axes` last, as one contiguous buffer:
   /// every output element then reduces one run of `inner` consecutive values.
   static func gatherReduced(_ x: Tensor, axes: [Int]) -> (values: Tensor, kept: [Int], inner: Int) {
-    let kept = x.shape.indices.filter { !axes.contains($0) }
+    let kept = x.shapeDims.indices.filter { !axes.contains($0) }
     let order = kept + axes
     let permuted = Tensor(
-      storage: x.storage, shape: order.map { x.shape[$0] },
-      strides: order.map { x.strides[$0] }, offset: x.offset)
+      storage: x.storage, shape: order.map { x.shapeDims[$0] },
+      strides: order.map { x.strideDims[$0] }, offset: x.offset)
     let values = permuted.isContiguous ? permuted : contiguousCopy(permuted)
-    return (values, kept.map { x.shape[$0] }, axes.reduce(1) { $0 * x.shape[$1] })
+    return (values, kept.map { x.shapeDims[$0] }, axes.reduce(1) { $0 * x.shapeDims[$1] })
   }
 
   /// A contiguous copy of `x` with the same dtype.
   static func contiguousCopy(_ x: Tensor) -> Tensor {
-    let out = Tensor(empty: x.shape, dtype: x.dtype)
+    let out = Tensor(empty: x.shapeDims, dtype: x.dtype)
     copy(x, into: out)
     return out
   }
@@ -57,10 +57,12 @@ extension Kernels {
   /// gradient: the sum over the batch) by adding whole rows, which reads memory in order instead
   /// of gathering columns into a copy.
   private static func sumOfAxisBlock(_ x: Tensor, from first: Int, count: Int) -> Tensor {
-    let kept = Array(x.shape[..<first] + x.shape[(first + count)...])
+    let kept = Array(x.shapeDims[..<first]) + Array(x.shapeDims[(first + count)...])
     let out = Tensor(empty: kept, dtype: x.dtype)
-    let (outer, reduced) = (Shape.count(Array(x.shape[..<first])), Shape.count(Array(x.shape[first..<(first + count)])))
-    let width = Shape.count(Array(x.shape[(first + count)...]))
+    let (outer, reduced) = (
+      Shape.count(Array(x.shapeDims[..<first])), Shape.count(Array(x.shapeDims[first..<(first + count)]))
+    )
+    let width = Shape.count(Array(x.shapeDims[(first + count)...]))
     func run<T: FloatingElement>(_: T.Type) {
       let src = UnsafePointer(x.basePointer(T.self) + x.offset)
       let dst = out.basePointer(T.self)
@@ -157,8 +159,8 @@ extension Kernels {
   /// `axis` of size 1.
   static func scatterOnes(into mask: Tensor, axis: Int, indices: Tensor) {
     let idx = indices.scalars(as: Int64.self)
-    let inner = mask.shape[(axis + 1)...].reduce(1, *)
-    let size = mask.shape[axis]
+    let inner = mask.shapeDims[(axis + 1)...].reduce(1, *)
+    let size = mask.shapeDims[axis]
     func run<T: FloatingElement>(_: T.Type) {
       let p = mask.basePointer(T.self)
       for (i, j) in idx.enumerated() {

@@ -19,12 +19,12 @@ public func scaledDotProductAttention(
       query.rank >= 2 && key.rank >= 2 && value.rank >= 2,
       "attention: query, key and value need at least 2 axes, got \(query.shape), \(key.shape), \(value.shape)")
     trapUnless(
-      query.shape.last == key.shape.last,
+      query.shapeDims.last == key.shapeDims.last,
       "attention: query \(query.shape) and key \(key.shape) differ in the embedding size")
     trapUnless(
-      key.shape[key.rank - 2] == value.shape[value.rank - 2],
+      key.shapeDims[key.rank - 2] == value.shapeDims[value.rank - 2],
       "attention: key \(key.shape) and value \(value.shape) differ in the sequence length")
-    let scale = scale ?? 1 / Double(query.shape.last!).squareRoot()
+    let scale = scale ?? 1 / Double(query.shapeDims.last!).squareRoot()
     if let fused = fusedAttention(query, key, value, mask: mask, isCausal: isCausal, scale: scale) { return fused }
     return composedAttention([query, key, value] + (mask.map { [$0] } ?? []), isCausal: isCausal, scale: scale)
   }
@@ -48,7 +48,7 @@ func composedAttention(_ operands: [Tensor], isCausal: Bool, scale: Double) -> T
   var scores = query.matmul(key.transposed()) * scale
   let negativeInfinity = Tensor.full([], value: -.infinity, dtype: scores.dtype)
   if isCausal {
-    let (l, s) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
+    let (l, s) = (query.shapeDims[query.rank - 2], key.shapeDims[key.rank - 2])
     let allowed = Tensor(bools: (0..<(l * s)).map { $0 % s <= $0 / s }, shape: [l, s])
     scores = Tensor.where(allowed, scores, negativeInfinity)
   }
@@ -70,7 +70,7 @@ private func fusedAttention(
     query.count > 0, key.count > 0, value.count > 0
   else { return nil }
   if let mask, mask.requiresGrad || (mask.dtype != .bool && mask.dtype != dtype) { return nil }
-  let (l, s) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
+  let (l, s) = (query.shapeDims[query.rank - 2], key.shapeDims[key.rank - 2])
   var batch = Shape.broadcast(
     Array(query.shape.dropLast(2)), Array(key.shape.dropLast(2)), op: "scaledDotProductAttention")
   batch = Shape.broadcast(batch, Array(value.shape.dropLast(2)), op: "scaledDotProductAttention")

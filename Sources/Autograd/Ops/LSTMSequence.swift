@@ -47,7 +47,7 @@ public func lstmSequence(
     }
     return list
   }
-  let last = input.shape[0] - 1
+  let last = input.shapeDims[0] - 1
   return (states[0], states[0, last], states[1, last])
 }
 
@@ -58,7 +58,7 @@ func composedLSTMStates(_ inputs: [Tensor]) -> Tensor {
   let (biasIH, biasHH) = inputs.count == 7 ? (inputs[5], inputs[6]) : (nil, nil)
   var (h, c) = (inputs[1], inputs[2])
   var (hs, cs): ([Tensor], [Tensor]) = ([], [])
-  for t in 0..<x.shape[0] {
+  for t in 0..<x.shapeDims[0] {
     let gates = (x[t].linear(weight: weightIH, bias: biasIH) + h.linear(weight: weightHH, bias: biasHH)).chunked(
       4, axis: 1)
     c = gates[1].sigmoid() * c + gates[0].sigmoid() * gates[2].tanh()
@@ -76,18 +76,19 @@ private func checkLSTMOperands(
   trapUnless(
     input.dtype.isFloatingPoint, "lstm: expected a floating-point input, got \(input.dtype)")
   trapUnless(
-    input.rank == 3 && input.shape[0] > 0,
+    input.rank == 3 && input.shapeDims[0] > 0,
     "lstm: expected input [T, N, I] with at least one step, got \(input.shape)")
   trapUnless(
-    weightIH.rank == 2 && weightIH.shape[0] > 0 && weightIH.shape[0] % 4 == 0 && weightIH.shape[1] == input.shape[2],
-    "lstm: expected weightIH [4H, \(input.shape[2])] for input \(input.shape), got \(weightIH.shape)")
-  let hiddenSize = weightIH.shape[0] / 4
-  let (batch, gates) = (input.shape[1], 4 * hiddenSize)
+    weightIH.rank == 2 && weightIH.shapeDims[0] > 0 && weightIH.shapeDims[0] % 4 == 0
+      && weightIH.shapeDims[1] == input.shapeDims[2],
+    "lstm: expected weightIH [4H, \(input.shapeDims[2])] for input \(input.shape), got \(weightIH.shape)")
+  let hiddenSize = weightIH.shapeDims[0] / 4
+  let (batch, gates) = (input.shapeDims[1], 4 * hiddenSize)
   trapUnless(
-    weightHH.shape == [gates, hiddenSize],
+    weightHH.shapeDims == [gates, hiddenSize],
     "lstm: expected weightHH [\(gates), \(hiddenSize)] for weightIH \(weightIH.shape), got \(weightHH.shape)")
   trapUnless(
-    hidden.shape == [batch, hiddenSize] && cell.shape == [batch, hiddenSize],
+    hidden.shapeDims == [batch, hiddenSize] && cell.shapeDims == [batch, hiddenSize],
     "lstm: expected hidden and cell [\(batch), \(hiddenSize)] for input \(input.shape), got \(hidden.shape) and \(cell.shape)"
   )
   trapUnless(
@@ -96,7 +97,7 @@ private func checkLSTMOperands(
   )
   if let biasIH, let biasHH {
     trapUnless(
-      biasIH.shape == [gates] && biasHH.shape == [gates],
+      biasIH.shapeDims == [gates] && biasHH.shapeDims == [gates],
       "lstm: expected biases [\(gates)], got \(biasIH.shape) and \(biasHH.shape)")
   }
   for (name, t) in [("hidden", hidden), ("cell", cell), ("weightIH", weightIH), ("weightHH", weightHH)]

@@ -14,13 +14,14 @@ public enum LossReduction: Sendable {
     case .none: losses
     case .mean: losses.mean()
     case .sum: losses.sum()
-    case .batchMean: losses.sum() / Double(Swift.max(losses.shape.first ?? 1, 1))
+    case .batchMean: losses.sum() / Double(Swift.max(losses.shapeDims.first ?? 1, 1))
     }
   }
 }
 
 private func sameShape(_ input: Tensor, _ target: Tensor, _ op: StaticString) {
-  trapUnless(input.shape == target.shape, "\(op): input shape \(input.shape) and target shape \(target.shape) differ")
+  trapUnless(
+    input.shapeDims == target.shape, "\(op): input shape \(input.shape) and target shape \(target.shape) differ")
   input.requireFloatingPoint(op)
 }
 
@@ -89,7 +90,7 @@ public func crossEntropy(
       labelSmoothing >= 0 && labelSmoothing <= 1,
       "crossEntropy: labelSmoothing must be in [0, 1], got \(labelSmoothing)")
     let classAxis = logits.rank == 1 ? 0 : 1
-    let classes = logits.shape[classAxis]
+    let classes = logits.shapeDims[classAxis]
     let logProbabilities = logits.logSoftmax(axis: classAxis)
     let classWeights = weight.map {
       $0.reshaped(to: [classes] + Array(repeating: 1, count: logits.rank - classAxis - 1))
@@ -123,19 +124,19 @@ private func pickClasses(
   op: StaticString
 ) -> (Tensor, Tensor) {
   let classAxis = logProbabilities.rank == 1 ? 0 : 1
-  let classes = logProbabilities.shape[classAxis]
+  let classes = logProbabilities.shapeDims[classAxis]
   trapUnless(target.dtype == .int64, "\(op): class targets must be int64, got \(target.dtype)")
   var expected = logProbabilities.shape
   expected.remove(at: classAxis)
   trapUnless(
-    target.shape == expected,
+    target.shapeDims == expected,
     "\(op): target shape \(target.shape) does not fit input \(logProbabilities.shape) (expected \(expected))")
   let raw = target.scalars(as: Int64.self)
   for t in raw where Int(t) != ignoreIndex {
     trapUnless(t >= 0 && Int(t) < classes, "\(op): target \(t) is out of range for \(classes) classes")
   }
   if let weight {
-    trapUnless(weight.shape == [classes], "\(op): weight has shape \(weight.shape), expected [\(classes)]")
+    trapUnless(weight.shapeDims == [classes], "\(op): weight has shape \(weight.shape), expected [\(classes)]")
   }
   let safe = Tensor(values: raw.map { Int($0) == ignoreIndex ? 0 : $0 }, shape: target.shape, dtype: .int64)
   let kept = Tensor(raw.map { Int($0) == ignoreIndex ? 0.0 : 1.0 }, shape: target.shape, dtype: logProbabilities.dtype)

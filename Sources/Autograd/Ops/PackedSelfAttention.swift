@@ -11,9 +11,9 @@
 /// and gradients of gradients, go through `scaledDotProductAttention` on the views.
 package func packedSelfAttention(_ projection: Tensor, heads: Int, mask: Tensor?, scale: Double) -> Tensor {
   trapUnless(
-    projection.rank == 3 && heads > 0 && projection.shape[2] % (3 * heads) == 0,
+    projection.rank == 3 && heads > 0 && projection.shapeDims[2] % (3 * heads) == 0,
     "attention: a packed projection is [N, L, 3 · heads · d], got \(projection.shape) for \(heads) heads")
-  let (n, l, e) = (projection.shape[0], projection.shape[1], projection.shape[2] / 3)
+  let (n, l, e) = (projection.shapeDims[0], projection.shapeDims[1], projection.shapeDims[2] / 3)
   let (dtype, d) = (projection.dtype, e / heads)
   guard dtype.isFloatingPoint, projection.count > 0,
     mask.map({ !$0.requiresGrad && ($0.dtype == .bool || $0.dtype == dtype) }) ?? true
@@ -69,13 +69,13 @@ func composedPackedAttention(_ operands: [Tensor], heads: Int, scale: Double) ->
 /// The queries, keys and values of a packed projection `[N, L, 3E]` as recorded views
 /// `[N, heads, L, E / heads]`.
 private func projectionHeads(_ projection: Tensor, heads: Int) -> [Tensor] {
-  let (n, l, e) = (projection.shape[0], projection.shape[1], projection.shape[2] / 3)
+  let (n, l, e) = (projection.shapeDims[0], projection.shapeDims[1], projection.shapeDims[2] / 3)
   return projection.split(size: e, axis: 2).map { $0.reshaped(to: [n, l, heads, e / heads]).transposed(1, 2) }
 }
 
 /// Heads `[N, heads, L, d]` merged into `[N, L, heads · d]`.
 private func mergedHeads(_ x: Tensor) -> Tensor {
-  x.transposed(1, 2).reshaped(to: [x.shape[0], x.shape[2], x.shape[1] * x.shape[3]])
+  x.transposed(1, 2).reshaped(to: [x.shapeDims[0], x.shapeDims[2], x.shapeDims[1] * x.shapeDims[3]])
 }
 
 /// An unrecorded view `[N, heads, L, d]` of the `heads · d` columns of `t` `[N, L, W]` that start
@@ -83,6 +83,6 @@ private func mergedHeads(_ x: Tensor) -> Tensor {
 private func headView(_ t: Tensor, heads: Int, d: Int, column: Int) -> Tensor {
   let s = t.strides
   return Tensor(
-    storage: t.storage, shape: [t.shape[0], heads, t.shape[1], d], strides: [s[0], d * s[2], s[1], s[2]],
+    storage: t.storage, shape: [t.shapeDims[0], heads, t.shapeDims[1], d], strides: [s[0], d * s[2], s[1], s[2]],
     offset: t.offset + column * s[2])
 }

@@ -37,7 +37,8 @@ extension Tensor {
     _ step: AdamStep
   ) -> Bool {
     let all = [p, g, m, v]
-    guard p.dtype.isFloatingPoint, all.allSatisfy({ $0.dtype == p.dtype && $0.shape == p.shape && $0.isContiguous }),
+    guard p.dtype.isFloatingPoint,
+      all.allSatisfy({ $0.dtype == p.dtype && $0.shapeDims == p.shape && $0.isContiguous }),
       Set(all.map { ObjectIdentifier($0.storage) }).count == 4
     else { return false }
     Kernels.adamStep(parameter: p, gradient: g, expAvg: m, expAvgSq: v, step)

@@ -27,7 +27,7 @@ extension Tensor {
     if !a.requiresGrad && !b.requiresGrad { return out }
     // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
     // allocation.
-    if a.shape == b.shape {
+    if a.shapeDims == b.shapeDims {
       return out.recorded("AddBackward", inputs: a, b) { g, _, needs in
         GradientList(needs[0] ? g : nil, needs[1] ? g : nil)
       }
@@ -42,7 +42,7 @@ extension Tensor {
     let (a, b) = promoted(lhs, rhs, op: "sub")
     let out = Kernels.zip(a, b, .sub, name: "sub")
     if !a.requiresGrad && !b.requiresGrad { return out }
-    if a.shape == b.shape {
+    if a.shapeDims == b.shapeDims {
       return out.recorded("SubBackward", inputs: a, b) { g, _, needs in
         GradientList(needs[0] ? g : nil, needs[1] ? -g : nil)
       }
@@ -60,14 +60,14 @@ extension Tensor {
     if !a.requiresGrad && !b.requiresGrad { return out }
     if a.requiresGrad && b.requiresGrad {
       return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, _ in
-        GradientList((g * s[1]).unbroadcast(to: s[0].shape), (g * s[0]).unbroadcast(to: s[1].shape))
+        GradientList((g * s[1]).unbroadcast(to: s[0]), (g * s[0]).unbroadcast(to: s[1]))
       }
     }
     // One operand needs a gradient: only the other (a constant, a mask) is saved, so that
     // `x * constant` keeps no value of x alive. Its shape is captured only when broadcasting
     // needs it, since a capturing rule is an allocation per op.
     let (x, factor) = a.requiresGrad ? (a, b) : (b, a)
-    if x.shape == out.shape {
+    if x.shapeDims == out.shapeDims {
       return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) { g, s, needs in
         needs[0] ? GradientList(g * s[0], nil) : GradientList(nil, g * s[0])
       }

@@ -22,19 +22,19 @@ extension Tensor {
       trapUnless(
         rank == 4 && weight.rank == 4,
         "conv2d: expected input [N, C, H, W] and weight [O, C/groups, kh, kw], got \(shape) and \(weight.shape)")
-      let (c, o) = (shape[1], weight.shape[0])
+      let (c, o) = (shapeDims[1], weight.shapeDims[0])
       trapUnless(
-        groups > 0 && c % groups == 0 && o % groups == 0 && weight.shape[1] == c / groups,
+        groups > 0 && c % groups == 0 && o % groups == 0 && weight.shapeDims[1] == c / groups,
         "conv2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
       if let bias {
-        trapUnless(bias.shape == [o], "conv2d: expected bias [\(o)] for weight \(weight.shape), got \(bias.shape)")
+        trapUnless(bias.shapeDims == [o], "conv2d: expected bias [\(o)] for weight \(weight.shape), got \(bias.shape)")
       }
       trapUnless(
         weight.dtype == dtype && bias.map { $0.dtype == dtype } ?? true,
         "conv2d: input, weight and bias differ in dtype: \(dtype), \(weight.dtype), \(bias.map { "\($0.dtype)" } ?? "none")"
       )
       let window = checkedWindow(
-        (weight.shape[2], weight.shape[3]), stride.pair, padding.pair, dilation.pair, op: "conv2d")
+        (weight.shapeDims[2], weight.shapeDims[3]), stride.pair, padding.pair, dilation.pair, op: "conv2d")
       return groups == 1
         ? convolved(weight: weight, bias: bias, window)
         : Tensor.composedConv2d([self, weight] + (bias.map { [$0] } ?? []), window, groups: groups)
@@ -43,17 +43,17 @@ extension Tensor {
 
   /// `conv2d` without groups as one recorded op.
   private func convolved(weight: Tensor, bias: Tensor?, _ window: Window2D) -> Tensor {
-    let n = shape[0]
+    let n = shapeDims[0]
     let columns = Kernels.unfold(self, window, acrossBatch: true)  // [C·kh·kw, N·L]
-    let matrix = Kernels.matrix(weight, rows: weight.shape[0])
+    let matrix = Kernels.matrix(weight, rows: weight.shapeDims[0])
     let y = Kernels.conv2d(
       columns: columns, weight: matrix, bias: bias?.detached(), batch: n,
-      outputSize: window.outputSize((shape[2], shape[3])))
+      outputSize: window.outputSize((shapeDims[2], shapeDims[3])))
     let inputs: TensorList = bias.map { [self, weight, $0] } ?? [self, weight]
     var saved = inputs
     saved.append(columns)
     return y.recorded("ConvolutionBackward", inputs: inputs, saving: saved) {
-      [window, size = (shape[2], shape[3]), c = shape[1]] g, s, needs in
+      [window, size = (shapeDims[2], shapeDims[3]), c = shapeDims[1]] g, s, needs in
       let inputs = Array(s.dropLast())
       if GradMode.isEnabled {
         return gradientsByRecomputing(
@@ -61,11 +61,11 @@ extension Tensor {
       }
       let (weight, columns) = (inputs[1], s[s.count - 1])
       let gradient = Kernels.channelsFirst(g)  // [O, N·L]
-      let matrix = Kernels.matrix(weight, rows: weight.shape[0])
+      let matrix = Kernels.matrix(weight, rows: weight.shapeDims[0])
       var grads: GradientList = [nil, nil]
       if needs[0] {
         let gradColumns = Kernels.matmul(matrix.matrixTransposed, gradient)
-        grads[0] = Kernels.fold(gradColumns, channels: c, size: size, window, acrossBatch: g.shape[0])
+        grads[0] = Kernels.fold(gradColumns, channels: c, size: size, window, acrossBatch: g.shapeDims[0])
       }
       if needs[1] { grads[1] = Kernels.matmul(gradient, columns.matrixTransposed).viewed(as: weight.shape) }
       if inputs.count == 3 { grads.append(needs[2] ? Kernels.sum(gradient, axes: [1]) : nil) }
@@ -78,10 +78,10 @@ extension Tensor {
   /// of gradients differentiate.
   static func composedConv2d(_ inputs: [Tensor], _ window: Window2D, groups: Int) -> Tensor {
     let (x, weight) = (inputs[0], inputs[1])
-    let (n, c, o) = (x.shape[0], x.shape[1], weight.shape[0])
-    let (oh, ow) = window.outputSize((x.shape[2], x.shape[3]))
+    let (n, c, o) = (x.shapeDims[0], x.shapeDims[1], weight.shapeDims[0])
+    let (oh, ow) = window.outputSize((x.shapeDims[2], x.shapeDims[3]))
     let cols = x.unfolded(window)  // [N, C kh kw, L]
-    let k = c / groups * weight.shape[2] * weight.shape[3]
+    let k = c / groups * weight.shapeDims[2] * weight.shapeDims[3]
     // [N, G, C/G kh kw, L] and [G, O/G, C/G kh kw]: one batched matrix product per group.
     let grouped = cols.reshaped(to: [n, groups, k, oh * ow])
     let kernels = weight.reshaped(to: [groups, o / groups, k])
@@ -124,16 +124,16 @@ extension Tensor {
         rank == 4 && weight.rank == 4,
         "convTranspose2d: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got \(shape) and \(weight.shape)"
       )
-      let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+      let (n, c, h, w) = (shapeDims[0], shapeDims[1], shapeDims[2], shapeDims[3])
       let (stride, padding, outputPadding, dilation) = (stride.pair, padding.pair, outputPadding.pair, dilation.pair)
       trapUnless(
-        groups > 0 && c % groups == 0 && weight.shape[0] == c,
+        groups > 0 && c % groups == 0 && weight.shapeDims[0] == c,
         "convTranspose2d: input channels \(c) and weight \(weight.shape) do not fit groups \(groups)")
       trapUnless(
         outputPadding.0 < Swift.max(stride.0, dilation.0) && outputPadding.1 < Swift.max(stride.1, dilation.1),
         "convTranspose2d: outputPadding \(outputPadding) must be smaller than stride or dilation")
-      let (kh, kw) = (weight.shape[2], weight.shape[3])
-      let oPerGroup = weight.shape[1]
+      let (kh, kw) = (weight.shapeDims[2], weight.shapeDims[3])
+      let oPerGroup = weight.shapeDims[1]
       let o = oPerGroup * groups
       let window = checkedWindow((kh, kw), stride, padding, dilation, op: "convTranspose2d", fitting: false)
       let outH = (h - 1) * stride.0 - 2 * padding.0 + dilation.0 * (kh - 1) + outputPadding.0 + 1
@@ -162,7 +162,7 @@ extension Tensor {
     )
     let window = Window2D(kernel: kernel, stride: stride, padding: padding, dilation: dilation)
     if fitting && rank == 4 {
-      let (oh, ow) = window.outputSize((shape[2], shape[3]))
+      let (oh, ow) = window.outputSize((shapeDims[2], shapeDims[3]))
       trapUnless(
         oh > 0 && ow > 0,
         "\(op): kernel \(kernel) with dilation \(dilation) does not fit input \(shape) padded by \(padding)")
@@ -177,7 +177,7 @@ extension Tensor {
   /// Backward: `folded`.
   func unfolded(_ w: Window2D, padValue: Double = 0) -> Tensor {
     Kernels.unfold(self, w, padValue: padValue).recorded("Im2ColBackward", inputs: [self]) {
-      [c = shape[1], size = (shape[2], shape[3])] g, _, _ in
+      [c = shapeDims[1], size = (shapeDims[2], shapeDims[3])] g, _, _ in
       [g.folded(channels: c, size: size, w)]
     }
   }

@@ -58,7 +58,7 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: "indexSelect")
     checkIndex(indices, "indexSelect")
     trapUnless(indices.rank <= 1, "indexSelect: indices must be a vector, got shape \(indices.shape)")
-    return selecting(axis: axis, indices: resolved(indices, size: shape[axis], op: "indexSelect"))
+    return selecting(axis: axis, indices: resolved(indices, size: shapeDims[axis], op: "indexSelect"))
   }
 
   /// A copy of `self` with the slices of `source` added at `indices` along `axis`, as PyTorch's
@@ -73,11 +73,12 @@ extension Tensor {
     var expected = shape
     expected[axis] = indices.count
     trapUnless(
-      source.shape == expected,
+      source.shapeDims == expected,
       "indexAdd: source \(source.shape) does not fit \(shape) with \(indices.count) indices along axis \(axis)")
     trapUnless(
       source.dtype == dtype, "indexAdd: self (\(dtype)) and source (\(source.dtype)) must have the same dtype")
-    return self + source.adding(into: shape, axis: axis, indices: resolved(indices, size: shape[axis], op: "indexAdd"))
+    return self
+      + source.adding(into: shape, axis: axis, indices: resolved(indices, size: shapeDims[axis], op: "indexAdd"))
   }
 
   /// Elements picked by an int64 tensor along the first axis (`x[idx]`), or, for a bool mask
@@ -89,7 +90,7 @@ extension Tensor {
     }
     checkIndex(index, "subscript")
     trapUnless(rank >= 1, "subscript: cannot index a scalar with a tensor")
-    let picked = selecting(axis: 0, indices: resolved(index, size: shape[0], op: "subscript"))
+    let picked = selecting(axis: 0, indices: resolved(index, size: shapeDims[0], op: "subscript"))
     return picked.reshaped(to: index.shape + shape.dropFirst())
   }
 

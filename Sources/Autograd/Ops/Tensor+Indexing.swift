@@ -124,7 +124,7 @@ extension Tensor {
     func keepAll() {
       spec.starts.append(0)
       spec.steps.append(1)
-      spec.lengths.append(shape[axis])
+      spec.lengths.append(shapeDims[axis])
       spec.keeps.append(true)
       axis += 1
       resultAxes += 1
@@ -132,10 +132,10 @@ extension Tensor {
     for entry in entries {
       switch entry {
       case .index(let i):
-        let j = i < 0 ? i + shape[axis] : i
+        let j = i < 0 ? i + shapeDims[axis] : i
         trapUnless(
-          j >= 0 && j < shape[axis],
-          "subscript: index \(i) is out of range for axis \(axis) of size \(shape[axis]) (shape \(shape))")
+          j >= 0 && j < shapeDims[axis],
+          "subscript: index \(i) is out of range for axis \(axis) of size \(shapeDims[axis]) (shape \(shape))")
         spec.starts.append(j)
         spec.steps.append(1)
         spec.lengths.append(1)
@@ -143,7 +143,7 @@ extension Tensor {
         axis += 1
       case .range(let start, let end, let step):
         trapUnless(step > 0, "subscript: step must be positive, got \(step)")
-        let size = shape[axis]
+        let size = shapeDims[axis]
         func clamp(_ v: Int) -> Int { Swift.min(Swift.max(v < 0 ? v + size : v, 0), size) }
         let lo = clamp(start ?? 0)
         let hi = Swift.max(clamp(end ?? size), lo)
@@ -193,18 +193,18 @@ extension Tensor {
     shape[axis] = 0
     for t in tensors {
       var expected = first.shape
-      expected[axis] = t.rank == first.rank ? t.shape[axis] : -1
+      expected[axis] = t.rank == first.rank ? t.shapeDims[axis] : -1
       trapUnless(
-        t.shape == expected,
+        t.shapeDims == expected,
         "cat: shapes \(tensors.map(\.shape)) differ outside axis \(axis)")
-      shape[axis] += t.shape[axis]
+      shape[axis] += t.shapeDims[axis]
     }
     let out = Tensor(empty: shape, dtype: dtype)
     var starts: [Int] = []
     for t in tensors {
       starts.append(out.narrowRange(axis: axis, start: starts.last.map { $0 } ?? 0, t: t))
     }
-    let lengths = tensors.map { $0.shape[axis] }
+    let lengths = tensors.map { $0.shapeDims[axis] }
     return out.recorded("CatBackward", inputs: TensorList(tensors)) { g, _, needs in
       var grads = GradientList()
       var start = 0
@@ -222,18 +222,18 @@ extension Tensor {
     for a in 0..<rank {
       spec.starts.append(a == axis ? start : 0)
       spec.steps.append(1)
-      spec.lengths.append(a == axis ? t.shape[a] : shape[a])
+      spec.lengths.append(a == axis ? t.shapeDims[a] : shapeDims[a])
       spec.keeps.append(true)
     }
     Kernels.copy(t, into: spec.view(storage: storage, strides: strides, offset: offset))
-    return start + t.shape[axis]
+    return start + t.shapeDims[axis]
   }
 
   /// Joins same-shaped tensors along a new axis.
   public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
     trapUnless(!tensors.isEmpty, "stack: expected at least one tensor")
     trapUnless(
-      tensors.allSatisfy { $0.shape == tensors[0].shape },
+      tensors.allSatisfy { $0.shapeDims == tensors[0].shape },
       "stack: all tensors must have the same shape, got \(tensors.map(\.shape))")
     return cat(tensors.map { $0.unsqueezed(at: axis) }, axis: axis < 0 ? axis + tensors[0].rank + 1 : axis)
   }

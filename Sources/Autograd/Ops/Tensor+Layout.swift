@@ -17,19 +17,19 @@ extension Tensor {
     let a = Shape.axis(startAxis, rank: rank, op: "flatten")
     let b = Shape.axis(endAxis, rank: rank, op: "flatten")
     trapUnless(a <= b, "flatten: startAxis \(startAxis) comes after endAxis \(endAxis)")
-    return reshaped(to: Array(shape[..<a]) + [shape[a...b].reduce(1, *)] + Array(shape[(b + 1)...]))
+    return reshaped(to: Array(shapeDims[..<a]) + [shapeDims[a...b].reduce(1, *)] + Array(shapeDims[(b + 1)...]))
   }
 
   /// `axis` split into axes of `sizes` (one may be -1).
   public func unflattened(axis: Int, sizes: [Int]) -> Tensor {
     let a = Shape.axis(axis, rank: rank, op: "unflatten")
-    var newShape = Array(shape[..<a]) + sizes + Array(shape[(a + 1)...])
+    var newShape = Array(shapeDims[..<a]) + sizes + Array(shapeDims[(a + 1)...])
     if let unknown = sizes.firstIndex(of: -1) {
-      newShape[a + unknown] = shape[a] / Swift.max(1, sizes.filter { $0 != -1 }.reduce(1, *))
+      newShape[a + unknown] = shapeDims[a] / Swift.max(1, sizes.filter { $0 != -1 }.reduce(1, *))
     }
     trapUnless(
       newShape.count == rank + sizes.count - 1 && Shape.count(newShape) == count,
-      "unflatten: sizes \(sizes) do not multiply to the size \(shape[a]) of axis \(axis)")
+      "unflatten: sizes \(sizes) do not multiply to the size \(shapeDims[a]) of axis \(axis)")
     return reshaped(to: newShape)
   }
 
@@ -60,7 +60,7 @@ extension Tensor {
   /// The elements shifted by `shift` along `axis`, wrapping around.
   public func rolled(shift: Int, axis: Int) -> Tensor {
     let a = Shape.axis(axis, rank: rank, op: "roll")
-    let n = shape[a]
+    let n = shapeDims[a]
     guard n > 0 else { return self }
     let s = ((shift % n) + n) % n
     if s == 0 { return self * 1 }
@@ -72,8 +72,8 @@ extension Tensor {
   public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
     let a = Shape.axis(axis, rank: rank, op: "split")
     trapUnless(
-      sizes.reduce(0, +) == shape[a] && sizes.allSatisfy { $0 >= 0 },
-      "split: sizes \(sizes) do not add up to the size \(shape[a]) of axis \(axis)")
+      sizes.reduce(0, +) == shapeDims[a] && sizes.allSatisfy { $0 >= 0 },
+      "split: sizes \(sizes) do not add up to the size \(shapeDims[a]) of axis \(axis)")
     var start = 0
     return sizes.map { size in
       defer { start += size }
@@ -84,14 +84,14 @@ extension Tensor {
   /// Pieces of `size` along `axis` (the last may be smaller).
   public func split(size: Int, axis: Int = 0) -> [Tensor] {
     trapUnless(size > 0, "split: size must be positive, got \(size)")
-    let n = shape[Shape.axis(axis, rank: rank, op: "split")]
+    let n = shapeDims[Shape.axis(axis, rank: rank, op: "split")]
     return split(sizes: stride(from: 0, to: n, by: size).map { Swift.min(size, n - $0) }, axis: axis)
   }
 
   /// `count` pieces along `axis` as PyTorch's `chunk`: each of size ⌈n / count⌉ except the last.
   public func chunked(_ count: Int, axis: Int = 0) -> [Tensor] {
     trapUnless(count > 0, "chunk: count must be positive, got \(count)")
-    let n = shape[Shape.axis(axis, rank: rank, op: "chunk")]
+    let n = shapeDims[Shape.axis(axis, rank: rank, op: "chunk")]
     return split(size: Swift.max(1, (n + count - 1) / count), axis: axis)
   }
 
@@ -110,7 +110,7 @@ extension Tensor {
         outShape[axis] += before + after
         spec.starts.append(before)
         spec.steps.append(1)
-        spec.lengths.append(shape[axis])
+        spec.lengths.append(shapeDims[axis])
         spec.keeps.append(true)
       }
       let inner = scattered(into: outShape, spec)
@@ -121,7 +121,7 @@ extension Tensor {
       var result = self
       for (k, w) in widths.enumerated() {
         let axis = first + k
-        let n = shape[axis]
+        let n = shapeDims[axis]
         let indices: [Int]
         if mode == .reflect {
           trapUnless(
@@ -148,8 +148,8 @@ extension Tensor {
 
   private func triangle(diagonal: Int, lower: Bool) -> Tensor {
     trapUnless(rank >= 2, "\(lower ? "tril" : "triu"): needs at least 2 axes, got shape \(shape)")
-    let n = shape[rank - 2]
-    let m = shape[rank - 1]
+    let n = shapeDims[rank - 2]
+    let m = shapeDims[rank - 1]
     let keep = (0..<(n * m)).map { k in lower ? k % m <= k / m + diagonal : k % m >= k / m + diagonal }
     return Tensor.where(Tensor(bools: keep, shape: [n, m]), self, Tensor.zeros([], dtype: dtype))
   }
@@ -160,10 +160,10 @@ extension Tensor {
     let a = Shape.axis(axis1, rank: rank, op: "diagonal")
     let b = Shape.axis(axis2, rank: rank, op: "diagonal")
     trapUnless(a != b, "diagonal: axis1 and axis2 must differ, got \(axis1) and \(axis2)")
-    let n = shape[a]
-    let m = shape[b]
+    let n = shapeDims[a]
+    let m = shapeDims[b]
     let rest = (0..<rank).filter { $0 != a && $0 != b }
-    let matrices = permuted(rest + [a, b]).reshaped(to: rest.map { shape[$0] } + [n * m])
+    let matrices = permuted(rest + [a, b]).reshaped(to: rest.map { shapeDims[$0] } + [n * m])
     let length = Swift.max(0, offset >= 0 ? Swift.min(n, m - offset) : Swift.min(n + offset, m))
     let positions = (0..<length).map { i in offset >= 0 ? i * m + i + offset : (i - offset) * m + i }
     return matrices.selecting(axis: matrices.rank - 1, indices: positions)

@@ -13,8 +13,8 @@ extension Tensor {
     CompositeCall.run("Linear", inputs: [self, weight, bias]) {
       requireFloatingPoint("linear")
       trapUnless(
-        weight.rank == 2 && shape.last == weight.shape[1],
-        "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shape.last ?? 0)])")
+        weight.rank == 2 && shapeDims.last == weight.shapeDims[1],
+        "linear: input \(shape) does not fit weight \(weight.shape) (expected [..., \(weight.shapeDims.last ?? 0)])")
       if let bias, let fused = fusedLinear(weight: weight, bias: bias) { return fused }
       let y = matmul(weight.transposed())
       return bias.map { y + $0 } ?? y
@@ -23,8 +23,8 @@ extension Tensor {
 
   /// `linear` with a bias as one op, or `nil` where it does not apply (see `linear`).
   private func fusedLinear(weight: Tensor, bias: Tensor) -> Tensor? {
-    let (inputs, outputs) = (weight.shape[1], weight.shape[0])
-    guard rank >= 2, dtype == .float32, weight.dtype == .float32, bias.dtype == .float32, bias.shape == [outputs],
+    let (inputs, outputs) = (weight.shapeDims[1], weight.shapeDims[0])
+    guard rank >= 2, dtype == .float32, weight.dtype == .float32, bias.dtype == .float32, bias.shapeDims == [outputs],
       !SystemBLAS.isEnabled
     else { return nil }
     let leading = Array(shape.dropLast())

@@ -2,7 +2,7 @@ extension Tensor {
   /// The inner product of two vectors, as a scalar.
   public func dot(_ other: Tensor) -> Tensor {
     trapUnless(
-      rank == 1 && other.rank == 1 && shape == other.shape,
+      rank == 1 && other.rank == 1 && shapeDims == other.shape,
       "dot: expected two vectors of the same length, got \(shape) and \(other.shape)")
     return matmul(other)
   }
@@ -16,7 +16,7 @@ extension Tensor {
   /// Batched matrix product of `[B, n, k]` and `[B, k, m]`, without broadcasting (as `torch.bmm`).
   public func bmm(_ other: Tensor) -> Tensor {
     trapUnless(
-      rank == 3 && other.rank == 3 && shape[0] == other.shape[0],
+      rank == 3 && other.rank == 3 && shapeDims[0] == other.shapeDims[0],
       "bmm: expected [B, n, k] and [B, k, m] with the same B, got \(shape) and \(other.shape)")
     return matmul(other)
   }
@@ -111,16 +111,16 @@ extension Tensor {
     let aOnly = al.filter { !bl.contains($0) }
     let bOnly = bl.filter { !al.contains($0) }
     func size(_ letters: [Character], in x: Tensor, _ xl: [Character]) -> Int {
-      letters.reduce(1) { $0 * x.shape[xl.firstIndex(of: $1)!] }
+      letters.reduce(1) { $0 * x.shapeDims[xl.firstIndex(of: $1)!] }
     }
-    let batchShape = batch.map { a.shape[al.firstIndex(of: $0)!] }
+    let batchShape = batch.map { a.shapeDims[al.firstIndex(of: $0)!] }
     let am = a.permuted((batch + aOnly + summed).map { al.firstIndex(of: $0)! })
       .reshaped(to: batchShape + [size(aOnly, in: a, al), size(summed, in: a, al)])
     let bm = b.permuted((batch + summed + bOnly).map { bl.firstIndex(of: $0)! })
       .reshaped(to: batchShape + [size(summed, in: b, bl), size(bOnly, in: b, bl)])
     let product = am.matmul(bm)
     let shape =
-      batchShape + aOnly.map { a.shape[al.firstIndex(of: $0)!] } + bOnly.map { b.shape[bl.firstIndex(of: $0)!] }
+      batchShape + aOnly.map { a.shapeDims[al.firstIndex(of: $0)!] } + bOnly.map { b.shapeDims[bl.firstIndex(of: $0)!] }
     return (product.reshaped(to: shape), batch + aOnly + bOnly)
   }
 }

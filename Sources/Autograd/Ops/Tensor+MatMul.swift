@@ -13,8 +13,8 @@ extension Tensor {
     trapUnless(
       rank >= 1 && other.rank >= 1,
       "matmul: both arguments need at least one axis, got shapes \(shape) and \(other.shape)")
-    let k = shape[rank - 1]
-    let k2 = other.shape[Swift.max(other.rank - 2, 0)]
+    let k = shapeDims[rank - 1]
+    let k2 = other.shapeDims[Swift.max(other.rank - 2, 0)]
     trapUnless(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
     let (a0, b0) = Tensor.promoted(self, other, op: "matmul")
     // A stack of matrices times one matrix is one product: the stack's leading axes fold into its
@@ -22,7 +22,7 @@ extension Tensor {
     // would build a weight gradient per matrix and then sum them.
     if rank >= 3 && other.rank <= 2 {
       let leading = Array(shape.dropLast())
-      let columns = other.rank == 1 ? [] : [other.shape[1]]
+      let columns = other.rank == 1 ? [] : [other.shapeDims[1]]
       return a0.reshaped(to: [Shape.count(leading), k]).matmul(b0).reshaped(to: leading + columns)
     }
     // Vectors become matrices, and their extra axis is removed from the result at the end.
@@ -58,6 +58,7 @@ extension Tensor {
   /// Whether the last two axes are a transposed contiguous matrix (a `.transposed()` view).
   private var isColumnMajor: Bool {
     let r = rank
-    return r >= 2 && shape[r - 1] > 1 && shape[r - 2] > 1 && strides[r - 2] == 1 && strides[r - 1] == shape[r - 2]
+    return r >= 2 && shapeDims[r - 1] > 1 && shapeDims[r - 2] > 1 && strideDims[r - 2] == 1
+      && strideDims[r - 1] == shapeDims[r - 2]
   }
 }

@@ -77,13 +77,13 @@ extension Tensor {
   ) -> Tensor {
     CompositeCall.run("BatchNorm", inputs: [self, weight, bias]) {
       trapUnless(rank >= 2, "batchNorm: expected at least [N, C], got \(shape)")
-      let c = shape[1]
+      let c = shapeDims[1]
       let axes = [0] + Array(2..<rank)
       let statShape = [1, c] + Array(repeating: 1, count: rank - 2)
       let mean: Tensor
       let variance: Tensor
       if training {
-        let n = axes.reduce(1) { $0 * shape[$1] }
+        let n = axes.reduce(1) { $0 * shapeDims[$1] }
         trapUnless(n > 1, "batchNorm: training needs more than one value per channel, got shape \(shape)")
         mean = self.mean(axes: axes, keepDims: true)
         variance = (self - mean).pow(2).mean(axes: axes, keepDims: true)
@@ -154,7 +154,7 @@ public func embedding(_ indices: Tensor, weight: Tensor, paddingIndex: Int? = ni
     trapUnless(weight.rank == 2, "embedding: weight must be [vocabulary, dimension], got \(weight.shape)")
     let picked = weight[indices]
     guard let paddingIndex else { return picked }
-    let rows = weight.shape[0]
+    let rows = weight.shapeDims[0]
     trapUnless(
       paddingIndex >= -rows && paddingIndex < rows,
       "embedding: paddingIndex \(paddingIndex) is out of range for \(rows) rows")

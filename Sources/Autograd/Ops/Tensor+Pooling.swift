@@ -18,7 +18,7 @@ extension Tensor {
         kernelSize.pair, (stride ?? kernelSize).pair, padding.pair, dilation.pair, op: "maxPool2d")
       let (values, indices) = Kernels.maxPool2d(self, window)
       return values.recorded("MaxPool2DWithIndicesBackward", inputs: [self], saving: [self, indices]) {
-        [window, size = (shape[2], shape[3])] g, s, needs in
+        [window, size = (shapeDims[2], shapeDims[3])] g, s, needs in
         if GradMode.isEnabled {
           return gradientsByRecomputing(
             { $0[0].pool2d(window, padValue: -.infinity) { $0.max(axis: 2) } }, inputs: [s[0]], outputGradient: g,
@@ -75,8 +75,8 @@ extension Tensor {
 
   /// Pooling recorded as im2col and a reduction over each window's taps.
   func pool2d(_ window: Window2D, padValue: Double, reduce: (Tensor) -> Tensor) -> Tensor {
-    let (oh, ow) = window.outputSize((shape[2], shape[3]))
-    let (n, c) = (shape[0], shape[1])
+    let (oh, ow) = window.outputSize((shapeDims[2], shapeDims[3]))
+    let (n, c) = (shapeDims[0], shapeDims[1])
     let cols = unfolded(window, padValue: padValue)
     return reduce(cols.reshaped(to: [n, c, window.kernel.0 * window.kernel.1, oh * ow])).reshaped(to: [n, c, oh, ow])
   }
@@ -110,8 +110,8 @@ extension Tensor {
         }
         return Tensor(m, shape: [outSize, inSize], dtype: dtype)
       }
-      let ph = averaging(outputSize.0, shape[rank - 2])
-      let pw = averaging(outputSize.1, shape[rank - 1])
+      let ph = averaging(outputSize.0, shapeDims[rank - 2])
+      let pw = averaging(outputSize.1, shapeDims[rank - 1])
       return ph.matmul(self).matmul(pw.transposed())
     }
   }

@@ -11,7 +11,7 @@ extension Tensor {
   /// Backward: the gradient is copied back along the summed axes.
   public func sum(axes: [Int], keepDims: Bool = false) -> Tensor {
     let axes = normalized(axes, op: "sum")
-    let keptShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+    let keptShape = shapeDims.indices.map { axes.contains($0) ? 1 : shapeDims[$0] }
     let out = Kernels.sum(dtype == .bool ? cast(to: .int64) : self, axes: axes)
     out.setView(
       shape: keepDims ? keptShape : out.shape, strides: Shape.contiguousStrides(keepDims ? keptShape : out.shape),
@@ -34,7 +34,7 @@ extension Tensor {
     trapUnless(
       dtype.isFloatingPoint,
       "mean: expected a floating-point tensor, got \(dtype); cast it first, as in x.cast(to: .float32).mean()")
-    let n = normalized(axes, op: "mean").reduce(1) { $0 * shape[$1] }
+    let n = normalized(axes, op: "mean").reduce(1) { $0 * shapeDims[$1] }
     return sum(axes: axes, keepDims: keepDims) / Double(n)
   }
 
@@ -83,13 +83,13 @@ extension Tensor {
     let op = Tensor.opName(name)
     let axes = normalized(axes ?? Array(0..<rank), op: name)
     for axis in axes {
-      trapUnless(shape[axis] > 0, "\(op): cannot reduce over axis \(axis) of shape \(shape), which is empty")
+      trapUnless(shapeDims[axis] > 0, "\(op): cannot reduce over axis \(axis) of shape \(shape), which is empty")
     }
     // Each output element reduces one row of the kept-axes-first copy.
     let (rows, kept, inner) = Kernels.gatherReduced(self, axes: axes)
     let matrix = Tensor(
       storage: rows.storage, shape: [Shape.count(kept), inner], strides: [inner, 1], offset: rows.offset)
-    let keptDimsShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+    let keptDimsShape = shapeDims.indices.map { axes.contains($0) ? 1 : shapeDims[$0] }
     let out = Kernels.extremum(matrix, axis: 1, largest: largest).values
     let outShape = keepDims ? keptDimsShape : kept
     out.setView(shape: outShape, strides: Shape.contiguousStrides(outShape), offset: 0)
@@ -132,7 +132,7 @@ extension Tensor {
     }
     let axis = Shape.axis(axis, rank: rank, op: op)
     if rank == 0 { return (self * 1, Tensor(integers: [0], shape: [])) }
-    trapUnless(shape[axis] > 0, "\(op): cannot reduce over axis \(axis) of shape \(shape), which is empty")
+    trapUnless(shapeDims[axis] > 0, "\(op): cannot reduce over axis \(axis) of shape \(shape), which is empty")
     var (values, indices) = Kernels.extremum(self, axis: axis, largest: largest)
     var keptShape = shape
     keptShape[axis] = 1

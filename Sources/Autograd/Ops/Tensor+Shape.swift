@@ -57,8 +57,10 @@ extension Tensor {
     if perm == Array(0..<rank) { return self }
     var inverse = perm
     for (i, p) in perm.enumerated() { inverse[p] = i }
-    return Tensor(storage: storage, shape: perm.map { shape[$0] }, strides: perm.map { strides[$0] }, offset: offset)
-      .recorded("PermuteBackward", input: self) { g, _, _ in GradientList(g.permuted(inverse)) }
+    return Tensor(
+      storage: storage, shape: perm.map { shapeDims[$0] }, strides: perm.map { strideDims[$0] }, offset: offset
+    )
+    .recorded("PermuteBackward", input: self) { g, _, _ in GradientList(g.permuted(inverse)) }
   }
 
   /// Swaps two axes. A view.
@@ -80,10 +82,10 @@ extension Tensor {
     let lead = newShape.count - rank
     var target = newShape
     for i in 0..<rank {
-      if target[lead + i] == -1 { target[lead + i] = shape[i] }
+      if target[lead + i] == -1 { target[lead + i] = shapeDims[i] }
       trapUnless(
-        shape[i] == target[lead + i] || shape[i] == 1,
-        "expand: the size \(shape[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
+        shapeDims[i] == target[lead + i] || shapeDims[i] == 1,
+        "expand: the size \(shapeDims[i]) of axis \(i) of \(shape) must be 1 to expand to \(newShape)")
     }
     if target == shape { return self }
     return Tensor(
@@ -102,7 +104,7 @@ extension Tensor {
     var newShape = shape
     newShape.insert(1, at: a)
     var newStrides = strides
-    newStrides.insert(a < rank ? strides[a] * shape[a] : 1, at: a)
+    newStrides.insert(a < rank ? strideDims[a] * shapeDims[a] : 1, at: a)
     return Tensor(storage: storage, shape: newShape, strides: newStrides, offset: offset)
       .recorded("UnsqueezeBackward", input: self) { [inputShape = shape] g, _, _ in
         GradientList(g.reshaped(to: inputShape))
@@ -112,19 +114,21 @@ extension Tensor {
   /// Removes `axis` if its size is 1 (otherwise returns `self`, as PyTorch). A view.
   public func squeezed(at axis: Int) -> Tensor {
     let a = Shape.axis(axis, rank: rank, op: "squeeze")
-    guard rank > 0, shape[a] == 1 else { return self }
+    guard rank > 0, shapeDims[a] == 1 else { return self }
     return removingAxes([a])
   }
 
   /// Removes every axis of size 1. A view.
-  public func squeezed() -> Tensor { removingAxes(shape.indices.filter { shape[$0] == 1 }) }
+  public func squeezed() -> Tensor { removingAxes(shapeDims.indices.filter { shapeDims[$0] == 1 }) }
 
   private func removingAxes(_ axes: [Int]) -> Tensor {
     if axes.isEmpty { return self }
-    let keep = shape.indices.filter { !axes.contains($0) }
-    return Tensor(storage: storage, shape: keep.map { shape[$0] }, strides: keep.map { strides[$0] }, offset: offset)
-      .recorded("SqueezeBackward", input: self) { [inputShape = shape] g, _, _ in
-        GradientList(g.reshaped(to: inputShape))
-      }
+    let keep = shapeDims.indices.filter { !axes.contains($0) }
+    return Tensor(
+      storage: storage, shape: keep.map { shapeDims[$0] }, strides: keep.map { strideDims[$0] }, offset: offset
+    )
+    .recorded("SqueezeBackward", input: self) { [inputShape = shape] g, _, _ in
+      GradientList(g.reshaped(to: inputShape))
+    }
   }
 }

@@ -25,7 +25,7 @@ extension Tensor {
     if dtype == .bool { return cast(to: .int64).prod(axes: axes, keepDims: keepDims) }
     let axes = normalized(axes, op: "prod")
     let (rows, restore) = flattening(axes)
-    let n = rows.shape.last ?? 1
+    let n = rows.shapeDims.last ?? 1
     let result =
       n == 0
       ? Tensor.ones(Array(rows.shape.dropLast()), dtype: dtype)
@@ -36,10 +36,10 @@ extension Tensor {
   /// `self` with `axes` moved last and merged into one, and how to give a reduction of that last
   /// axis the shape a reduction over `axes` has.
   private func flattening(_ axes: [Int]) -> (Tensor, (Tensor, Bool) -> Tensor) {
-    let kept = shape.indices.filter { !axes.contains($0) }
-    let keptShape = kept.map { shape[$0] }
-    let merged = permuted(kept + axes).reshaped(to: keptShape + [axes.reduce(1) { $0 * shape[$1] }])
-    let keepDimsShape = shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
+    let kept = shapeDims.indices.filter { !axes.contains($0) }
+    let keptShape = kept.map { shapeDims[$0] }
+    let merged = permuted(kept + axes).reshaped(to: keptShape + [axes.reduce(1) { $0 * shapeDims[$1] }])
+    let keepDimsShape = shapeDims.indices.map { axes.contains($0) ? 1 : shapeDims[$0] }
     return (
       merged, { result, keepDims in keepDims ? result.reshaped(to: keepDimsShape) : result.reshaped(to: keptShape) }
     )
@@ -76,7 +76,7 @@ extension Tensor {
       }
       // Row i of `skipping` is x with xᵢ replaced by 1; its running products are Πⱼ≤ₖ,ⱼ≠ᵢ xⱼ,
       // of which the terms k ≥ i count.
-      let n = x.shape[axis]
+      let n = x.shapeDims[axis]
       let rows = x.movingAxisToEnd(axis).unsqueezed(at: -2)
       let skipping = Tensor.where(
         Tensor.eye(n, dtype: .bool), Tensor.ones([], dtype: x.dtype),
@@ -92,7 +92,7 @@ extension Tensor {
   public func variance(axes: [Int]? = nil, correction: Int = 1, keepDims: Bool = false) -> Tensor {
     requireFloatingPoint("variance")
     let axes = axes ?? Array(0..<rank)
-    let n = normalized(axes, op: "variance").reduce(1) { $0 * shape[$1] }
+    let n = normalized(axes, op: "variance").reduce(1) { $0 * shapeDims[$1] }
     let deviation = self - mean(axes: axes, keepDims: true)
     return (deviation * deviation).sum(axes: axes, keepDims: keepDims) / Double(Swift.max(n - correction, 0))
   }
@@ -120,7 +120,7 @@ extension Tensor {
     requireFloatingPoint("logsumexp")
     let axes = normalized(axes, op: "logsumexp")
     // The sum of no terms is 0, whose log is -inf, as in PyTorch (and there is no maximum to factor out).
-    if axes.contains(where: { shape[$0] == 0 }) { return exp().sum(axes: axes, keepDims: keepDims).log() }
+    if axes.contains(where: { shapeDims[$0] == 0 }) { return exp().sum(axes: axes, keepDims: keepDims).log() }
     // The shift is a constant: it cancels in value and gradient; infinite maxima shift by 0.
     var shift = detached()
     for axis in axes { shift = shift.max(axis: axis, keepDims: true) }
@@ -133,7 +133,7 @@ extension Tensor {
   public func logSumExp(axis: Int, keepDims: Bool = false) -> Tensor { logSumExp(axes: [axis], keepDims: keepDims) }
 
   private func squeezedAxes(_ axes: [Int]) -> Tensor {
-    reshaped(to: shape.indices.filter { !axes.contains($0) }.map { shape[$0] })
+    reshaped(to: shapeDims.indices.filter { !axes.contains($0) }.map { shapeDims[$0] })
   }
 
   /// The `order` norm over `axes` (all elements when `nil`).
@@ -226,9 +226,9 @@ extension Tensor {
     if axes.isEmpty { return self }
     var newStrides = strides
     var newOffset = offset
-    for axis in axes where shape[axis] > 0 {
-      newOffset += (shape[axis] - 1) * strides[axis]
-      newStrides[axis] = -strides[axis]
+    for axis in axes where shapeDims[axis] > 0 {
+      newOffset += (shapeDims[axis] - 1) * strideDims[axis]
+      newStrides[axis] = -strideDims[axis]
     }
     return Tensor(storage: storage, shape: shape, strides: newStrides, offset: newOffset)
       .recorded("FlipBackward", detail: "axes: \(axes)", input: self) { g, _, _ in
