@@ -12,8 +12,11 @@ enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
 typedef void (*cblas_sgemm_fn)(int layout, int trans_a, int trans_b, int m, int n, int k, float alpha,
                                const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
 
+typedef void (*set_threads_fn)(int);
+
+// Atomic: one thread may enable the library while another sets its thread count.
 static _Atomic(cblas_sgemm_fn) loaded_sgemm = NULL;
-static void (*set_threads)(int) = NULL;
+static _Atomic(set_threads_fn) set_threads = NULL;
 
 bool ag_blas_load(const char *path) {
   void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -24,14 +27,15 @@ bool ag_blas_load(const char *path) {
     return false;
   }
   // OpenBLAS has its own thread count; other libraries manage theirs.
-  set_threads = (void (*)(int))dlsym(library, "openblas_set_num_threads");
+  atomic_store(&set_threads, (set_threads_fn)dlsym(library, "openblas_set_num_threads"));
   // The library stays loaded for the life of the process: products may be running on it.
   atomic_store(&loaded_sgemm, sgemm);
   return true;
 }
 
 void ag_blas_set_threads(int count) {
-  if (set_threads && atomic_load(&loaded_sgemm)) set_threads(count);
+  set_threads_fn set = atomic_load(&set_threads);
+  if (set && atomic_load(&loaded_sgemm)) set(count);
 }
 
 void ag_blas_unload(void) { atomic_store(&loaded_sgemm, NULL); }

@@ -20,14 +20,18 @@ enum { MR = 6, MR_AVX512 = 8, MR_MAX = 8, KC = 256, MC = 96, NC = 2048 };
 
 static long round_up(long x, long unit) { return (x + unit - 1) / unit * unit; }
 
+// The answers are cached in atomics: the first calls can come from several of the pool's threads
+// at once (a threaded exp), and a plain static written by two threads is a data race.
 bool ag_has_avx512(void) {
 #if AG_X86
-  static int cached = -1;
-  if (cached < 0) {
+  static _Atomic int cached = -1;
+  int known = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (known < 0) {
     __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx512f");
+    known = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    atomic_store_explicit(&cached, known, memory_order_relaxed);
   }
-  return cached;
+  return known;
 #else
   return false;
 #endif
@@ -35,12 +39,14 @@ bool ag_has_avx512(void) {
 
 bool ag_has_avx2_fma(void) {
 #if AG_X86
-  static int cached = -1;
-  if (cached < 0) {
+  static _Atomic int cached = -1;
+  int known = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (known < 0) {
     __builtin_cpu_init();
-    cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+    atomic_store_explicit(&cached, known, memory_order_relaxed);
   }
-  return cached;
+  return known;
 #else
   return false;
 #endif
