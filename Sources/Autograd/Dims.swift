@@ -121,13 +121,22 @@ struct Dims: RandomAccessCollection, Equatable, CustomStringConvertible {
 
   /// The product of the values (1 for the empty list): a shape's element count.
   var product: Int {
-    // Unrolled: a tensor's count is read on every op, and a loop over a copy of the slots cost
-    // more than the product.
+    // Up to two axes inline: a tensor's count is read several times on every op.
+    @inline(__always) get {
+      switch header {
+      case 0: return 1
+      case 1: return Int(slots.0)
+      case 2: return Int(slots.0) &* Int(slots.1)
+      default: return productOfMany
+      }
+    }
+  }
+
+  /// `product` for three axes or more, unrolled: a loop over a copy of the slots cost more.
+  @inline(never)
+  private var productOfMany: Int {
     let s = slots
     switch header {
-    case 0: return 1
-    case 1: return Int(s.0)
-    case 2: return Int(s.0) &* Int(s.1)
     case 3: return Int(s.0) &* Int(s.1) &* Int(s.2)
     case 4: return Int(s.0) &* Int(s.1) &* Int(s.2) &* Int(s.3)
     case 5: return Int(s.0) &* Int(s.1) &* Int(s.2) &* Int(s.3) &* Int(s.4)
@@ -152,7 +161,27 @@ struct Dims: RandomAccessCollection, Equatable, CustomStringConvertible {
 
   /// The element count and row-major strides of a tensor of this shape, in one pass, or `nil`
   /// when a size is negative or the bytes would overflow `Int` (the rule of `Shape.checkedCount`).
+  @inline(__always)
   func contiguousLayout(elementSize: Int) -> (count: Int, strides: Dims)? {
+    // Scalars and vectors, most of the results of small ops, inline and without the loop: every
+    // new tensor asks for its layout, and the call was a twentieth of a graph of scalar ops.
+    switch header {
+    case 0:
+      return (1, Dims())
+    case 1:
+      let size = Int(slots.0)
+      guard size >= 0, !size.multipliedReportingOverflow(by: elementSize).overflow else { return nil }
+      var strides = Dims()
+      (strides.slots.0, strides.header) = (1, 1)
+      return (size, strides)
+    default:
+      return generalContiguousLayout(elementSize: elementSize)
+    }
+  }
+
+  /// `contiguousLayout` for two axes or more.
+  @inline(never)
+  private func generalContiguousLayout(elementSize: Int) -> (count: Int, strides: Dims)? {
     if isLong { return longContiguousLayout(elementSize: elementSize) }
     // The sizes are overwritten by the strides from the last axis back, each read just before.
     // Each stride is a product of sizes no larger than the count: a count beyond 32 bits takes

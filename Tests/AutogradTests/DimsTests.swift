@@ -50,6 +50,17 @@ import Testing
     #expect(Dims([2, -1]).contiguousLayout(elementSize: 1) == nil)
   }
 
+  /// Scalars and vectors take a shorter path to their layout; it gives what the general rule gives.
+  @Test func layoutsOfScalarsAndVectors() {
+    for shape in [[], [0], [1], [7], [Int(Int32.max)], [1 << 40]] {
+      let layout = Dims(shape).contiguousLayout(elementSize: 8)
+      #expect(layout?.count == Shape.checkedCount(shape, elementSize: 8))
+      #expect(layout?.strides == Dims(Shape.contiguousStrides(shape)))
+    }
+    #expect(Dims([-1]).contiguousLayout(elementSize: 4) == nil)
+    #expect(Dims([1 << 30]).contiguousLayout(elementSize: Int.max / 4) == nil)
+  }
+
   @Test func tensorsOfMoreAxesThanHeldInline() {
     let shape = [2, 1, 3, 1, 2, 1, 2, 2]
     let x = seededNormal(shape, seed: 4)
