@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A tensor's sizes or strides, held in the value itself up to six axes of 32-bit values.
 ///
 /// A tensor kept its shape and strides as two `[Int]` arrays: every op retained and released
@@ -238,9 +236,10 @@ struct Dims: RandomAccessCollection, Equatable, CustomStringConvertible {
 
 /// The lists of more than six sizes or strides, or with a value beyond 32 bits: one immutable copy
 /// of each distinct list, kept for the life of the process. Such tensors are rare, and a shared
-/// copy keeps `Dims` a plain value.
+/// copy keeps `Dims` a plain value. The lock is `Locked`'s, not a `Mutex` (ThreadSanitizer does
+/// not see a `Mutex`'s synchronization: see `Locked`).
 private enum LongDims {
-  private static let table = Mutex<[[Int]: UnsafeMutablePointer<Int>]>([:])
+  private static let table = Locked<[[Int]: UnsafeMutablePointer<Int>]>([:])
 
   static func interned(_ values: [Int]) -> UnsafePointer<Int> {
     table.withLock { table in

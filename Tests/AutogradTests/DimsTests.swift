@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Autograd
@@ -59,6 +60,25 @@ import Testing
     }
     #expect(Dims([-1]).contiguousLayout(elementSize: 4) == nil)
     #expect(Dims([1 << 30]).contiguousLayout(elementSize: Int.max / 4) == nil)
+  }
+
+  /// Long lists are interned in one table that threads share. Its lock must be one that
+  /// ThreadSanitizer sees: under it (in CI) a reported race ends the process with status 66.
+  @Test func threadsInternLongListsWithoutARace() async {
+    await #expect(processExitsWith: .success) {
+      let group = DispatchGroup()
+      for t in 0..<2 {
+        group.enter()
+        Thread {
+          for i in 0..<100 {
+            let values = [1, 2, 3, 4, 5, 6, 7, t * 100 + i]
+            guard Dims(values).array == values else { exit(1) }
+          }
+          group.leave()
+        }.start()
+      }
+      group.wait()
+    }
   }
 
   @Test func tensorsOfMoreAxesThanHeldInline() {
