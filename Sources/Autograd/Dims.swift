@@ -130,7 +130,8 @@ struct Dims: RandomAccessCollection, Equatable, CustomStringConvertible {
     }
   }
 
-  /// `product` for three axes or more, unrolled: a loop over a copy of the slots cost more.
+  /// `product` for three axes or more (unrolled: a loop over a copy of the slots cost more), and
+  /// for interned lists.
   @inline(never)
   private var productOfMany: Int {
     let s = slots
@@ -177,7 +178,7 @@ struct Dims: RandomAccessCollection, Equatable, CustomStringConvertible {
     }
   }
 
-  /// `contiguousLayout` for two axes or more.
+  /// `contiguousLayout` for two axes or more, and for interned lists.
   @inline(never)
   private func generalContiguousLayout(elementSize: Int) -> (count: Int, strides: Dims)? {
     if isLong { return longContiguousLayout(elementSize: elementSize) }
