@@ -2,20 +2,25 @@
 /// scalar's storage is a 64-byte malloc chunk (it was 80 with the dtype and size class in words
 /// of their own, and a graph of scalar ops keeps one per op).
 struct StorageHeader {
-  let count: Int
+  /// Count and dtype change only when a recycled storage is handed out again (`StoragePool`).
+  var count: Int
   /// The first element: just after the header for small storages, a separate buffer for large ones.
   let base: UnsafeMutableRawPointer
   var version = 0
   /// The large buffer's size class in `BufferCache`; `Storage.inline` for elements held in the
   /// object itself, -1 for a large buffer allocated outside the classes.
   let sizeClass: Int32
-  let dtype: DType
+  var dtype: DType
+  /// The storage's class in `StoragePool` (its inline units less one), or -1 when it is too large
+  /// to be recycled.
+  let poolClass: Int8
 
-  init(dtype: DType, count: Int, base: UnsafeMutableRawPointer, sizeClass: Int32) {
+  init(dtype: DType, count: Int, base: UnsafeMutableRawPointer, sizeClass: Int32, poolClass: Int8 = -1) {
     self.count = count
     self.base = base
     self.sizeClass = sizeClass
     self.dtype = dtype
+    self.poolClass = poolClass
   }
 }
 
@@ -40,16 +45,25 @@ final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
     let bytes = Swift.max(count * dtype.byteSize, 1)
     let isInline = bytes < BufferCache.smallest
     let units = isInline ? (bytes + MemoryLayout<Unit>.stride - 1) / MemoryLayout<Unit>.stride : 0
-    let made = create(minimumCapacity: units) { buffer in
-      if isInline {
-        // The elements' address is fixed for the object's life: Swift objects never move.
-        let base = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
-        return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: inline)
+    let poolClass = units - 1 < StoragePool.classes ? units - 1 : -1
+    let storage: Storage
+    if poolClass >= 0, let recycled = StoragePool.take(poolClass) {
+      recycled.fields.pointee.count = count
+      recycled.fields.pointee.dtype = dtype
+      recycled.fields.pointee.version = 0
+      storage = recycled
+    } else {
+      let made = create(minimumCapacity: units) { buffer in
+        if isInline {
+          // The elements' address is fixed for the object's life: Swift objects never move.
+          let base = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+          return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: inline, poolClass: Int8(poolClass))
+        }
+        let (base, sizeClass) = BufferCache.allocate(bytes)
+        return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: Int32(sizeClass))
       }
-      let (base, sizeClass) = BufferCache.allocate(bytes)
-      return StorageHeader(dtype: dtype, count: count, base: base, sizeClass: Int32(sizeClass))
+      storage = unsafeDowncast(made, to: Storage.self)
     }
-    let storage = unsafeDowncast(made, to: Storage.self)
     let base = storage.base
     switch dtype {
     case .float32: base.bindMemory(to: Float.self, capacity: count)
@@ -72,6 +86,7 @@ final class Storage: ManagedBuffer<StorageHeader, Storage.Unit> {
   private var fields: UnsafeMutablePointer<StorageHeader> { withUnsafeMutablePointerToHeader { $0 } }
 
   var dtype: DType { fields.pointee.dtype }
+  var poolClass: Int { Int(fields.pointee.poolClass) }
   var count: Int { fields.pointee.count }
   var base: UnsafeMutableRawPointer { fields.pointee.base }
   var version: Int {

@@ -81,6 +81,9 @@ public final class Tensor {
     set { ensuredGradientState.postAccumulateHooks = newValue }
   }
 
+  /// A small storage that only this tensor held goes to its thread's pool for the next tensor.
+  deinit { StoragePool.recycle(&storage) }
+
   init(storage: Storage, shapeDims: Dims, strideDims: Dims, offset: Int) {
     self.storage = storage
     self.shapeDims = shapeDims
@@ -166,6 +169,7 @@ public final class Tensor {
       trapUnless(
         newValue.dtype == dtype || !requiresGrad,
         "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
+      StoragePool.recycle(&storage)  // the values replaced, when nothing else reads them
       storage = newValue.storage
       shapeDims = newValue.shapeDims
       strideDims = newValue.strideDims

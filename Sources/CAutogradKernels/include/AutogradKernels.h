@@ -120,6 +120,22 @@ bool ag_blas_active(void);
 bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, const float *B, long rsb,
                    long csb, float *C, long ldc);
 
+/// The number of size classes in the per-thread pool of small storages: class c holds storages
+/// of c + 1 eight-byte units.
+#define AG_STORAGE_POOL_CLASSES 8
+
+/// Releases one storage (a retained Swift object) that the pool held when its thread exits.
+typedef void (*ag_storage_release)(void *storage);
+
+/// Takes a storage of size class `size_class` from the calling thread's pool, or NULL when it
+/// has none. The caller receives the pool's reference.
+void *ag_storage_pool_take(long size_class);
+
+/// Puts `storage` into the calling thread's pool and returns true, or returns false (the pool is
+/// full) and leaves it with the caller. On true the caller must add the reference the pool
+/// keeps. `release` gives a storage back when the thread exits.
+bool ag_storage_pool_give(long size_class, void *storage, ag_storage_release release);
+
 /// Counts how deeply the calling thread is nested in freeing graph nodes: `ag_teardown_enter`
 /// adds one and returns the new depth, `ag_teardown_leave` takes one away. A node frees the nodes
 /// behind it by plain recursion up to a bound and with an explicit work list beyond it: a work
