@@ -163,7 +163,12 @@ enum Engine {
 
   /// Runs a node's rule. Unless the graph is kept, the rule and the saved values are moved out of
   /// the node for it (release would drop them next anyway), which spares copying them.
-  static func apply(_ node: Node, to grad: Tensor, keepingSaved: Bool, checkingAnomalies: Bool) -> GradientList {
+  ///
+  /// With `ownsGradient`, the caller drops `grad` after this call and nothing else holds it: the
+  /// rule may write into it (`RuleContext.ownsGradient`).
+  static func apply(
+    _ node: Node, to grad: Tensor, ownsGradient: Bool = false, keepingSaved: Bool, checkingAnomalies: Bool
+  ) -> GradientList {
     for i in 0..<node.saved.count where !node.savedVersions.matches(node.saved[i].storage.version, at: i) {
       trap(
         """
@@ -175,7 +180,9 @@ enum Engine {
       trap("backward: \(node.displayName) has no backward rule")
     }
     let saved = keepingSaved ? node.saved : node.saved.take()
-    let grads = rule(grad, saved, node.context)
+    var context = node.context
+    context.ownsGradient = ownsGradient
+    let grads = rule(grad, saved, context)
     if checkingAnomalies { AnomalyMode.check(grads, from: node) }
     return grads
   }

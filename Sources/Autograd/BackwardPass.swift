@@ -49,7 +49,10 @@ struct BackwardPass {
       if !nodeTargets.isEmpty {
         for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
       }
-      grads = Engine.apply(node, to: grad, keepingSaved: retainGraph, checkingAnomalies: checksAnomalies)
+      // The gradient is dropped after its rule: when nothing else holds it, the rule may reuse it.
+      let owned = !createGraph && Engine.isPrivate(&grad)
+      grads = Engine.apply(
+        node, to: grad, ownsGradient: owned, keepingSaved: retainGraph, checkingAnomalies: checksAnomalies)
     }
     for i in 0..<node.edges.count {
       let grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil

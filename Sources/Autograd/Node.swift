@@ -7,6 +7,10 @@ import CAutogradKernels
 struct RuleContext {
   let bits: UInt64
   let scalar: Double
+  /// Whether the rule may write its result into the gradient's buffer and return it: set when
+  /// nothing else holds the gradient (no hook, target or other edge kept it) and no graph of the
+  /// backward pass is recorded. A graph of small ops spares an allocation per pointwise rule.
+  var ownsGradient = false
   subscript(_ input: Int) -> Bool { bits & (1 << UInt64(input)) != 0 }
 }
 
@@ -100,8 +104,10 @@ final class Node {
   /// One edge per input, in the inputs' order: where each input's gradient goes.
   // Hot fields skip the run-time exclusivity checks, as Tensor's do.
   @exclusivity(unchecked) var edges: SmallList<Edge>
-  /// Which inputs need a gradient, and the scalar operand: what the rule gets besides the gradient.
-  let context: RuleContext
+  /// Which inputs need a gradient, and the scalar operand: what the rule gets besides the gradient
+  /// (`context`). Two fields rather than a `RuleContext`, whose flag would make every node larger.
+  private let needs: UInt64
+  private let scalar: Double
   @exclusivity(unchecked) var saved: TensorList
   /// Each saved tensor's storage version when it was saved.
   @exclusivity(unchecked) var savedVersions: SavedVersions
@@ -129,7 +135,10 @@ final class Node {
 
   /// What the name leaves out, for pictures and explanations: a scalar operand, the axes of a sum.
   /// A scalar operand is only formatted when asked for: formatting it on every op cost time.
-  var detail: String? { extras?.detail ?? (hasScalar ? context.scalar.compactDescription : nil) }
+  var detail: String? { extras?.detail ?? (hasScalar ? scalar.compactDescription : nil) }
+
+  /// What the rule gets besides the gradient and the saved values.
+  var context: RuleContext { RuleContext(bits: needs, scalar: scalar) }
   /// Hooks on the output tensor's gradient (see `Tensor.registerHook`), run in order.
   var hooks: [GradientHook] {
     get { extras?.hooks ?? [] }
@@ -188,7 +197,7 @@ final class Node {
   ) {
     self.name = name
     self.hasScalar = scalar != nil
-    self.context = RuleContext(bits: needs, scalar: scalar ?? 0)
+    (self.needs, self.scalar) = (needs, scalar ?? 0)
     self.savedVersions = SavedVersions(of: saved)
     self.edges = edges
     self.saved = saved

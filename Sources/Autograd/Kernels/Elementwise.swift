@@ -13,6 +13,25 @@ enum Kernels {
     return out
   }
 
+  /// Applies `f` to every element of `x` in place and returns `x`, which must be contiguous,
+  /// floating-point and nobody else's (a backward rule's own gradient). Cheap functions only:
+  /// their loops read each element before writing it; the vectorized ones may not alias.
+  static func mapInPlace<F: CheapElementFunction>(_ x: Tensor, _ f: F) -> Tensor {
+    func run<T: FloatingElement>(_: T.Type) {
+      let base = x.basePointer(T.self) + x.offset
+      Threading.forEachRange(x.count, minimumPerThread: f.elementsPerThread) { r in
+        f.apply(UnsafePointer(base + r.lowerBound), 1, base + r.lowerBound, r.count)
+      }
+    }
+    trapUnless(x.isContiguous, "\(F.self): internal error, an in-place map needs a contiguous tensor")
+    switch x.dtype {
+    case .float32: run(Float.self)
+    case .float64: run(Double.self)
+    default: trap("\(F.self): expected a floating-point tensor, got \(x.dtype)")
+    }
+    return x
+  }
+
   private static func map<F: ElementFunction, T: FloatingElement>(_ x: Tensor, _ f: F, _ out: Tensor, _: T.Type) {
     let src = x.basePointer(T.self)
     let dst = out.basePointer(T.self)

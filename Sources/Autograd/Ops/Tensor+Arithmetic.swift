@@ -59,8 +59,13 @@ extension Tensor {
     // Nothing to record (as in a backward rule): skip choosing what to save.
     if !a.requiresGrad && !b.requiresGrad { return out }
     if a.requiresGrad && b.requiresGrad {
-      return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, _ in
-        GradientList((g * s[1]).unbroadcast(to: s[0]), (g * s[0]).unbroadcast(to: s[1]))
+      return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
+        let first = (g * s[1]).unbroadcast(to: s[0])
+        // The second product last: into the gradient itself when the rule owns it.
+        if needs.ownsGradient && s[1].shapeDims == g.shapeDims {
+          return GradientList(first, g.multipliedInPlace(by: s[0]))
+        }
+        return GradientList(first, (g * s[0]).unbroadcast(to: s[1]))
       }
     }
     // One operand needs a gradient: only the other (a constant, a mask) is saved, so that
@@ -69,7 +74,8 @@ extension Tensor {
     let (x, factor) = a.requiresGrad ? (a, b) : (b, a)
     if x.shapeDims == out.shapeDims {
       return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) { g, s, needs in
-        needs[0] ? GradientList(g * s[0], nil) : GradientList(nil, g * s[0])
+        let grad = needs.ownsGradient ? g.multipliedInPlace(by: s[0]) : g * s[0]
+        return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
       }
     }
     return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) {
@@ -94,7 +100,9 @@ extension Tensor {
   public static prefix func - (x: Tensor) -> Tensor {
     if x.dtype == .int64 { return Tensor(integers: [0]).reshaped(to: []) - x }
     x.requireFloatingPoint("neg")
-    return Kernels.map(x, Negate()).recorded("NegBackward", input: x) { g, _, _ in GradientList(-g) }
+    return Kernels.map(x, Negate()).recorded("NegBackward", input: x) { g, _, context in
+      GradientList(context.ownsGradient ? Kernels.mapInPlace(g, Negate()) : -g)
+    }
   }
 
   // A number next to a floating-point tensor is applied directly, with one input: a constant
@@ -124,8 +132,8 @@ extension Tensor {
   public static func - (lhs: Double, rhs: Tensor) -> Tensor {
     guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) - rhs }
     return Kernels.map(rhs, SubtractFromNumber(c: lhs)).recorded("RsubBackward", scalar: lhs, input: rhs) {
-      g, _, _ in
-      GradientList(-g)
+      g, _, context in
+      GradientList(context.ownsGradient ? Kernels.mapInPlace(g, Negate()) : -g)
     }
   }
 
@@ -133,7 +141,8 @@ extension Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs * scalar(rhs, like: lhs) }
     return Kernels.map(lhs, MultiplyByNumber(c: rhs)).recorded("MulBackward", scalar: rhs, input: lhs) {
       g, _, context in
-      GradientList(g * context.scalar)
+      let c = context.scalar
+      return GradientList(context.ownsGradient ? Kernels.mapInPlace(g, MultiplyByNumber(c: c)) : g * c)
     }
   }
 
@@ -146,7 +155,8 @@ extension Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs / scalar(rhs, like: lhs) }
     return Kernels.map(lhs, DivideByNumber(c: rhs)).recorded("DivBackward", scalar: rhs, input: lhs) {
       g, _, context in
-      GradientList(g / context.scalar)
+      let c = context.scalar
+      return GradientList(context.ownsGradient ? Kernels.mapInPlace(g, DivideByNumber(c: c)) : g / c)
     }
   }
 
@@ -249,5 +259,14 @@ extension Double {
   /// `2` for whole numbers that fit an Int, else Python's repr (`0.5`, `1e-08`): for formulas.
   package var compactDescription: String {
     self == rounded() && Swift.abs(self) < 1e15 ? String(Int(self)) : pythonRepr(self)
+  }
+}
+
+extension Tensor {
+  /// In a backward rule that owns this gradient (`RuleContext.ownsGradient`): the gradient times
+  /// `factor` (same dtype, broadcast to this shape), written into it.
+  func multipliedInPlace(by factor: Tensor) -> Tensor {
+    Kernels.zipInPlace(self, factor, .mul)
+    return self
   }
 }

@@ -1,0 +1,68 @@
+import Testing
+
+@testable import Autograd
+
+/// Pointwise backward rules write into a gradient that nothing else holds instead of allocating
+/// (`RuleContext.ownsGradient`); anything that still holds it must see it unchanged.
+@Suite("Rules that own their gradient") struct OwnedGradientTests {
+  @Test(arguments: [DType.float32, .float64])
+  func aGradientNobodyElseHoldsIsReusedAlongTheChain(dtype: DType) {
+    let x = Tensor([1.5, -2.0], dtype: dtype, requiresGrad: true)
+    let scaled = x * 3
+    let negated = -scaled
+    let divided = negated / 4
+    let y = 2 - divided
+    let l = y * Tensor([5.0, 7.0], dtype: dtype)
+    // The caller holds the seed, so l's rule makes y's gradient; every rule from there reuses it.
+    // (Freed gradients go to the storage pool and come back, so one buffer seen at every step,
+    // not just at both ends, is what shows that none was made.)
+    var seen: [ObjectIdentifier] = []
+    for t in [y, divided, negated, scaled] {
+      t.registerHook { g in
+        seen.append(ObjectIdentifier(g.storage))
+        return nil
+      }
+    }
+    l.backward(Tensor.ones([2], dtype: dtype))
+    #expect(x.grad!.scalars(as: Double.self) == [3.75, 5.25])
+    #expect(seen.count == 4 && Set(seen + [ObjectIdentifier(x.grad!.storage)]).count == 1)
+  }
+
+  @Test func aGradientAHookKeptIsNotOverwritten() {
+    let x = Tensor(2.0, dtype: .float64, requiresGrad: true)
+    let y = x * 3
+    var kept: Tensor?
+    y.registerHook { g in
+      kept = g
+      return nil
+    }
+    let z = -y
+    (z * z).backward()
+    // dl/dz = 2z = -12, dl/dy = 12, dl/dx = 36.
+    #expect(kept?.item() == 12)
+    #expect(x.grad?.item() == 36)
+  }
+
+  @Test func aProductOfTwoTensorsThatNeedGradients() {
+    let a = Tensor([1.0, 2.0, 3.0], dtype: .float64, requiresGrad: true)
+    let b = Tensor([4.0, 5.0, 6.0], dtype: .float64, requiresGrad: true)
+    let c = Tensor(2.0, dtype: .float64, requiresGrad: true)
+    ((a * b) * c).sum().backward()
+    #expect(a.grad!.scalars(as: Double.self) == [8, 10, 12])
+    #expect(b.grad!.scalars(as: Double.self) == [2, 4, 6])
+    #expect(c.grad!.scalars(as: Double.self) == [32])
+    // x * x: both edges lead to x; the second product goes into the gradient, the first does not.
+    let x = Tensor([3.0, -1.0], dtype: .float64, requiresGrad: true)
+    (x * x * 0.5).backward(Tensor([1.0, 1.0], dtype: .float64))
+    #expect(x.grad!.scalars(as: Double.self) == [3, -1])
+  }
+
+  @Test func secondOrderGradientsRecordTheRulesAsBefore() {
+    let x = Tensor(3.0, dtype: .float64, requiresGrad: true)
+    let y = -(x * x) * 2
+    let dx = grad(of: y, withRespectTo: [x], createGraph: true)[0]!
+    #expect(dx.item() == -12)
+    let dxx = grad(of: dx, withRespectTo: [x])[0]!
+    #expect(dxx.item() == -4)
+  }
+}
