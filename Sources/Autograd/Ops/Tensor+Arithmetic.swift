@@ -62,7 +62,7 @@ extension Tensor {
       return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
         let first = (g * s[1]).unbroadcast(to: s[0])
         // The second product last: into the gradient itself when the rule owns it.
-        if needs.ownsGradient && s[1].shapeDims == g.shapeDims {
+        if needs.ownsGradient && s[1].shapeDims == g.shapeDims && s[0].dtype == g.dtype {
           return GradientList(first, g.multipliedInPlace(by: s[0]))
         }
         return GradientList(first, (g * s[0]).unbroadcast(to: s[1]))
@@ -74,7 +74,7 @@ extension Tensor {
     let (x, factor) = a.requiresGrad ? (a, b) : (b, a)
     if x.shapeDims == out.shapeDims {
       return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) { g, s, needs in
-        let grad = needs.ownsGradient ? g.multipliedInPlace(by: s[0]) : g * s[0]
+        let grad = needs.ownsGradient && s[0].dtype == g.dtype ? g.multipliedInPlace(by: s[0]) : g * s[0]
         return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
       }
     }
@@ -264,7 +264,7 @@ extension Double {
 
 extension Tensor {
   /// In a backward rule that owns this gradient (`RuleContext.ownsGradient`): the gradient times
-  /// `factor` (same dtype, broadcast to this shape), written into it.
+  /// `factor` (of the same dtype, broadcast to this shape), written into it.
   func multipliedInPlace(by factor: Tensor) -> Tensor {
     Kernels.zipInPlace(self, factor, .mul)
     return self
