@@ -11,9 +11,23 @@ extension Kernels {
     let (oh, ow) = w.outputSize((h, wd))
     let values = Tensor(empty: [n, c, oh, ow], dtype: x.dtype)
     let indices = Tensor(empty: [n, c, oh, ow], dtype: .int64)
+    let tapsPerPlane = Swift.max(1, oh * ow * w.kernel.0 * w.kernel.1)
+    let minimumPlanes = Swift.max(1, windowElementsPerThread / tapsPerPlane)
     func run<T: FloatingElement>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset
       let (dst, origins) = (values.basePointer(T.self), indices.basePointer(Int64.self))
+      if w.padding == (0, 0) && w.dilation == (1, 1) {
+        // Every window lies wholly inside the input: fixed loops, no tap tables.
+        Threading.forEachRange(n * c, minimumPerThread: minimumPlanes) { planes in
+          if w.kernel == (2, 2) {
+            pool2x2(src, dst, origins, planes: planes, size: (h, wd), output: (oh, ow), stride: w.stride)
+          } else {
+            poolInside(
+              src, dst, origins, planes: planes, size: (h, wd), output: (oh, ow), kernel: w.kernel, stride: w.stride)
+          }
+        }
+        return
+      }
       // Which taps of each window fall inside the input, per output row and column, worked out
       // once (a division each) rather than per window.
       let rowTaps = (0..<oh).map {
@@ -25,8 +39,7 @@ extension Kernels {
           reading: 0..<wd, from: $0 * w.stride.1 - w.padding.1, stride: w.dilation.1, count: w.kernel.1)
       }
       // Planes split between threads.
-      let tapsPerPlane = Swift.max(1, oh * ow * w.kernel.0 * w.kernel.1)
-      Threading.forEachRange(n * c, minimumPerThread: Swift.max(1, windowElementsPerThread / tapsPerPlane)) { planes in
+      Threading.forEachRange(n * c, minimumPerThread: minimumPlanes) { planes in
         var out = planes.lowerBound * oh * ow
         for plane in planes {
           let input = src + plane * h * wd
@@ -71,6 +84,75 @@ extension Kernels {
     default: run(Double.self)
     }
     return (values, indices)
+  }
+
+  /// `maxPool2d`'s planes `planes` when no window reaches outside the input (no padding, no
+  /// dilation), with the same order of taps, ties and NaNs. Inlined, so that a constant `kernel`
+  /// (2 x 2, the usual one) unrolls the window.
+  @inline(__always)
+  private static func poolInside<T: FloatingElement>(
+    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ origins: UnsafeMutablePointer<Int64>,
+    planes: Range<Int>, size: (Int, Int), output: (Int, Int), kernel: (Int, Int), stride: (Int, Int)
+  ) {
+    let (h, wd) = size
+    var out = planes.lowerBound &* output.0 &* output.1
+    for plane in planes {
+      let input = src + plane &* h &* wd
+      for y in 0..<output.0 {
+        for xo in 0..<output.1 {
+          let corner = y &* stride.0 &* wd &+ xo &* stride.1
+          var (best, index, lastNaN) = (input[corner], corner, -1)
+          for ki in 0..<kernel.0 {
+            for kj in 0..<kernel.1 {
+              let tap = corner &+ ki &* wd &+ kj
+              let value = input[tap]
+              index = value > best ? tap : index
+              best = value > best ? value : best
+              lastNaN = value.isNaN ? tap : lastNaN
+            }
+          }
+          if lastNaN >= 0 { (best, index) = (input[lastNaN], lastNaN) }
+          dst[out] = best
+          origins[out] = Int64(index)
+          out &+= 1
+        }
+      }
+    }
+  }
+
+  /// `poolInside` for 2 x 2 windows, the usual ones: the two pairs of a window compared side by
+  /// side, then their winners, rather than four taps in a row (each comparison waited for the one
+  /// before). The first maximum still wins a tie; a NaN, rare, is looked for only when the sum of
+  /// the four is NaN.
+  private static func pool2x2<T: FloatingElement>(
+    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ origins: UnsafeMutablePointer<Int64>,
+    planes: Range<Int>, size: (Int, Int), output: (Int, Int), stride: (Int, Int)
+  ) {
+    let (h, wd) = size
+    var out = planes.lowerBound &* output.0 &* output.1
+    for plane in planes {
+      let input = src + plane &* h &* wd
+      for y in 0..<output.0 {
+        for xo in 0..<output.1 {
+          let i0 = y &* stride.0 &* wd &+ xo &* stride.1
+          let i2 = i0 &+ wd
+          let (a, b, c, d) = (input[i0], input[i0 &+ 1], input[i2], input[i2 &+ 1])
+          let (top, topIndex) = b > a ? (b, i0 &+ 1) : (a, i0)
+          let (bottom, bottomIndex) = d > c ? (d, i2 &+ 1) : (c, i2)
+          var (best, index) = bottom > top ? (bottom, bottomIndex) : (top, topIndex)
+          if (a + b + c + d).isNaN {
+            // The last NaN wins, as in the taps' order (the sum may be NaN from ∞ - ∞ alone).
+            if a.isNaN { (best, index) = (a, i0) }
+            if b.isNaN { (best, index) = (b, i0 &+ 1) }
+            if c.isNaN { (best, index) = (c, i2) }
+            if d.isNaN { (best, index) = (d, i2 &+ 1) }
+          }
+          dst[out] = best
+          origins[out] = Int64(index)
+          out &+= 1
+        }
+      }
+    }
   }
 
   /// The adjoint of `maxPool2d`: each output's gradient added at the input position it came from,

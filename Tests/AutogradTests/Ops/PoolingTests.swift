@@ -29,6 +29,8 @@ import Testing
     x.requiresGrad = true
     for (kernel, stride, padding, dilation) in [
       (Size2D(2), Size2D(2), Size2D(0), Size2D(1)), ([3, 2], 1, [1, 1], 1), (3, [2, 1], 1, [1, 2]),
+      // Windows wholly inside the input take a path of their own: overlapping, and of other sizes.
+      ([2, 3], 1, 0, 1), (3, [2, 3], 0, 1),
     ] as [(Size2D, Size2D, Size2D, Size2D)] {
       let y = x.maxPool2d(kernelSize: kernel, stride: stride, padding: padding, dilation: dilation)
       let window = Window2D(kernel: kernel.pair, stride: stride.pair, padding: padding.pair, dilation: dilation.pair)
@@ -50,5 +52,11 @@ import Testing
     nans.requiresGrad = true
     let twice = nans.maxPool2d(kernelSize: 2)
     #expect(grad(of: twice.sum(), withRespectTo: [nans])[0]!.scalars(as: Double.self) == [0, 0, 1, 0])
+    // Infinities of both signs: no NaN though their sum is one; the first +∞ is the maximum.
+    let infinite = Tensor([-.infinity, .infinity, 1, .infinity], shape: [1, 1, 2, 2], dtype: dtype)
+    infinite.requiresGrad = true
+    let top = infinite.maxPool2d(kernelSize: 2)
+    #expect(top.item() == .infinity)
+    #expect(grad(of: top.sum(), withRespectTo: [infinite])[0]!.scalars(as: Double.self) == [0, 1, 0, 0])
   }
 }
