@@ -38,14 +38,17 @@ struct Window2D: Sendable, Equatable {
     let tapsPerChannel = kernel.0 * kernel.1
     for tap in taps ?? 0..<(c * tapsPerChannel) {
       let (channel, ki, kj) = (tap / tapsPerChannel, tap % tapsPerChannel / kernel.1, tap % kernel.1)
-      var column = tap * n * oh * ow
+      var column = tap &* n &* oh &* ow
       for sample in 0..<n {
-        forEachRow(plane: sample * c + channel, tap: (ki, kj), size: size, column: &column, body)
+        forEachRow(plane: sample &* c &+ channel, tap: (ki, kj), size: size, column: &column, body)
       }
     }
   }
 
   /// One tap of one plane at every window position, a row at a time, counting `column` on.
+  ///
+  /// Unchecked arithmetic: the indices are in range by construction, and the rows are short (a
+  /// few values on small images), so the checks were a large part of each.
   @inline(__always)
   private func forEachRow(
     plane: Int, tap: (Int, Int), size: (Int, Int), column: inout Int,
@@ -53,13 +56,14 @@ struct Window2D: Sendable, Equatable {
   ) {
     let (h, wd) = size
     let (oh, ow) = outputSize(size)
-    let shift = tap.1 * dilation.1 - padding.1  // the input column of position 0
+    let shift = tap.1 &* dilation.1 &- padding.1  // the input column of position 0
     let inside = Self.positions(reading: 0..<wd, from: shift, stride: stride.1, count: ow)
+    let top = tap.0 &* dilation.0 &- padding.0  // the input row of position 0
+    let first = plane &* h &* wd &+ shift
     for y in 0..<oh {
-      let iy = y * stride.0 - padding.0 + tap.0 * dilation.0
-      let rowInside = iy >= 0 && iy < h
-      body(column, rowInside ? inside : 0..<0, plane * h * wd + iy * wd + shift)
-      column += ow
+      let iy = y &* stride.0 &+ top
+      body(column, iy >= 0 && iy < h ? inside : 0..<0, first &+ iy &* wd)
+      column &+= ow
     }
   }
 
