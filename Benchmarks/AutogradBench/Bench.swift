@@ -22,6 +22,9 @@ struct Bench: ParsableCommand {
   @Option(help: "The most threads the kernels may use (GEMM splits large products; the rest is single-threaded).")
   var threads = 2
 
+  @Option(help: "W7's epochs: 20 for the figures, fewer to profile a run.")
+  var cnnEpochs = 20
+
   @Flag(
     help:
       "Run the distributed workloads D1-D3 instead, on every rank of an MPI job (mpirun -np N autograd-bench --distributed); rank 0 prints."
@@ -43,6 +46,7 @@ struct Bench: ParsableCommand {
   func validate() throws {
     guard runs > 0 else { throw ValidationError("--runs must be positive, got \(runs)") }
     guard threads > 0 else { throw ValidationError("--threads must be positive, got \(threads)") }
+    guard cnnEpochs > 0 else { throw ValidationError("--cnn-epochs must be positive, got \(cnnEpochs)") }
     let known = distributed ? Set(["D1", "D2", "D3"]) : Set(["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"])
     for w in workload where !known.contains(w) {
       throw ValidationError(
@@ -102,7 +106,7 @@ struct Bench: ParsableCommand {
     }
     if wants("W7") {
       let (features, labels) = try DigitsClassifier.load(DigitsClassifier.defaultDataURL)
-      emit("W7-cnn-digits", timed { ModelWorkloads.cnnDigits(features: features, labels: labels) })
+      emit("W7-cnn-digits", timed { ModelWorkloads.cnnDigits(features: features, labels: labels, epochs: cnnEpochs) })
     }
     if wants("W8") {
       emit("W8-lstm-train-50", timed { ModelWorkloads.lstmTraining() })

@@ -5,8 +5,8 @@ import AutogradNN
 enum ModelWorkloads {
   /// W7: the digits CNN (conv 3x3 1→16 and 16→32 with padding 1, each with ReLU and 2x2 max
   /// pooling, then linear 128→64, ReLU, 64→10) on standardized digits; Adam 1e-3, batch 32,
-  /// 20 shuffled epochs on the first 1500.
-  static func cnnDigits(features: Tensor, labels: Tensor) -> [String: Double] {
+  /// `epochs` shuffled epochs (20 in the figures) on the first 1500.
+  static func cnnDigits(features: Tensor, labels: Tensor, epochs: Int = 20) -> [String: Double] {
     let train = features[..<1500]
     let test = features[1500...]
     let mean = train.mean(axis: 0)
@@ -25,7 +25,7 @@ enum ModelWorkloads {
     let loader = DataLoader(
       TensorDataset(standardized(train), labels[..<1500]), batchSize: 32, shuffle: true,
       generator: RandomGenerator(seed: 0))
-    Workloads.trainClassifier(model, optimizer: optimizer, loader: loader, epochs: 20)
+    Workloads.trainClassifier(model, optimizer: optimizer, loader: loader, epochs: epochs)
     model.eval()
     let predicted = withNoGrad { model(standardized(test)).argmax(axis: 1) }
     return ["test_accuracy": (predicted .== labels[1500...]).cast(to: .float64).mean().item()]
