@@ -123,7 +123,11 @@ extension Kernels {
         let rowLength = Swift.max(1, n * oh * ow)
         Threading.forEachRange(c * kh * kw, minimumPerThread: Swift.max(1, windowElementsPerThread / rowLength)) {
           taps in
-          w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: taps, write)
+          if unfoldsShifted(w, size: (h, wd)) {
+            unfoldShifted(src, into: dst, taps: taps, batch: n, channels: c, size: (h, wd), window: w, pad: pad)
+          } else {
+            w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: taps, write)
+          }
         }
       } else {
         w.forEachTapRow(batch: n, channels: c, size: (h, wd), write)
@@ -168,8 +172,12 @@ extension Kernels {
           c, minimumPerThread: Swift.max(1, windowElementsPerThread / Swift.max(1, taps * n * oh * ow))
         ) {
           channels in
-          let rows = (channels.lowerBound * taps)..<(channels.upperBound * taps)
-          w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: rows, add)
+          if unfoldsShifted(w, size: size) {
+            foldShifted(src, into: dst, taking: channels, batch: n, channels: c, size: size, window: w)
+          } else {
+            let rows = (channels.lowerBound * taps)..<(channels.upperBound * taps)
+            w.forEachTapRowAcrossBatch(batch: n, channels: c, size: (h, wd), taps: rows, add)
+          }
         }
       } else {
         w.forEachTapRow(batch: n, channels: c, size: (h, wd), add)

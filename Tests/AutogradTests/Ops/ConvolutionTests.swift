@@ -157,6 +157,43 @@ private func naiveConv2d(
     }
   }
 
+  /// im2col across the batch for stride-1 windows as wide as the input (`unfoldShifted`, a block
+  /// copy per tap and sample) and col2im from it (`foldShifted`) against the row-by-row walk of
+  /// the per-sample layout: the same values, padding included, in both dtypes; one geometry has
+  /// taps that read only padding.
+  @Test(arguments: [DType.float64, .float32])
+  func shiftedIm2colEqualsTheRowWalk(dtype: DType) {
+    let geometries: [(Size2D, Size2D, Size2D, [Int])] = [
+      (3, 1, 1, [2, 3, 5, 4]), (5, 2, 1, [2, 2, 2, 2]), (3, 2, 2, [1, 2, 6, 5]), ([3, 1], [1, 0], 1, [2, 1, 4, 3]),
+      (1, 0, 1, [2, 2, 3, 3]), (3, [0, 1], 1, [2, 2, 5, 4]),
+    ]
+    for (i, (kernel, padding, dilation, shape)) in geometries.enumerated() {
+      let window = Window2D(kernel: kernel.pair, stride: (1, 1), padding: padding.pair, dilation: dilation.pair)
+      #expect(Kernels.unfoldsShifted(window, size: (shape[2], shape[3])), "geometry \(i)")
+      let x = seededNormal(shape, seed: UInt64(44 + i)).cast(to: dtype)
+      for pad in [0, -Double.infinity] {
+        let shifted = Kernels.unfold(x, window, padValue: pad, acrossBatch: true)
+        let rows = Kernels.unfold(x, window, padValue: pad)  // [N, C·kh·kw, L]
+        let expected = rows.permuted([1, 0, 2]).reshaped(to: shifted.shape)
+        #expect(shifted.scalars(as: Double.self) == expected.scalars(as: Double.self), "geometry \(i), pad \(pad)")
+      }
+      // col2im, its adjoint (`foldShifted`), adds in the walk's order: the same bits.
+      let (n, c) = (shape[0], shape[1])
+      let columns = seededNormal([c * window.kernel.0 * window.kernel.1, n * positionsOf(window, shape)], seed: 60)
+        .cast(to: dtype)
+      let folded = Kernels.fold(columns, channels: c, size: (shape[2], shape[3]), window, acrossBatch: n)
+      let perSample = columns.reshaped(to: [columns.shapeDims[0], n, -1]).permuted([1, 0, 2])
+      let walked = Kernels.fold(perSample, channels: c, size: (shape[2], shape[3]), window)
+      #expect(folded.scalars(as: Double.self) == walked.scalars(as: Double.self), "geometry \(i)")
+    }
+  }
+
+  /// The number of window positions of `window` on an input of `shape` `[N, C, H, W]`.
+  private func positionsOf(_ window: Window2D, _ shape: [Int]) -> Int {
+    let (oh, ow) = window.outputSize((shape[2], shape[3]))
+    return oh * ow
+  }
+
   @Test func aConvolutionIsOneNodeOfTheGraph() {
     let x = seededNormal([2, 1, 5, 5], seed: 44)
     let w = seededNormal([4, 1, 3, 3], seed: 45)
