@@ -16,15 +16,10 @@ extension Kernels {
     func run<T: FloatingElement>(_: T.Type) {
       let src = source.basePointer(T.self) + source.offset
       let (dst, origins) = (values.basePointer(T.self), indices.basePointer(Int64.self))
-      if w.padding == (0, 0) && w.dilation == (1, 1) {
-        // Every window lies wholly inside the input: fixed loops, no tap tables.
+      if w.kernel == (2, 2) && w.padding == (0, 0) && w.dilation == (1, 1) {
+        // The usual windows, wholly inside the input: no tables of taps.
         Threading.forEachRange(n * c, minimumPerThread: minimumPlanes) { planes in
-          if w.kernel == (2, 2) {
-            pool2x2(src, dst, origins, planes: planes, size: (h, wd), output: (oh, ow), stride: w.stride)
-          } else {
-            poolInside(
-              src, dst, origins, planes: planes, size: (h, wd), output: (oh, ow), kernel: w.kernel, stride: w.stride)
-          }
+          pool2x2(src, dst, origins, planes: planes, size: (h, wd), output: (oh, ow), stride: w.stride)
         }
         return
       }
@@ -86,44 +81,10 @@ extension Kernels {
     return (values, indices)
   }
 
-  /// `maxPool2d`'s planes `planes` when no window reaches outside the input (no padding, no
-  /// dilation), with the same order of taps, ties and NaNs. Inlined, so that a constant `kernel`
-  /// (2 x 2, the usual one) unrolls the window.
-  @inline(__always)
-  private static func poolInside<T: FloatingElement>(
-    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ origins: UnsafeMutablePointer<Int64>,
-    planes: Range<Int>, size: (Int, Int), output: (Int, Int), kernel: (Int, Int), stride: (Int, Int)
-  ) {
-    let (h, wd) = size
-    var out = planes.lowerBound &* output.0 &* output.1
-    for plane in planes {
-      let input = src + plane &* h &* wd
-      for y in 0..<output.0 {
-        for xo in 0..<output.1 {
-          let corner = y &* stride.0 &* wd &+ xo &* stride.1
-          var (best, index, lastNaN) = (input[corner], corner, -1)
-          for ki in 0..<kernel.0 {
-            for kj in 0..<kernel.1 {
-              let tap = corner &+ ki &* wd &+ kj
-              let value = input[tap]
-              index = value > best ? tap : index
-              best = value > best ? value : best
-              lastNaN = value.isNaN ? tap : lastNaN
-            }
-          }
-          if lastNaN >= 0 { (best, index) = (input[lastNaN], lastNaN) }
-          dst[out] = best
-          origins[out] = Int64(index)
-          out &+= 1
-        }
-      }
-    }
-  }
-
-  /// `poolInside` for 2 x 2 windows, the usual ones: the two pairs of a window compared side by
-  /// side, then their winners, rather than four taps in a row (each comparison waited for the one
-  /// before). The first maximum still wins a tie; a NaN, rare, is looked for only when the sum of
-  /// the four is NaN.
+  /// `maxPool2d`'s planes `planes` for 2 x 2 windows without padding or dilation, the usual ones:
+  /// the two pairs of a window compared side by side, then their winners, rather than four taps in
+  /// a row (each comparison waited for the one before). The first maximum still wins a tie; a NaN,
+  /// rare, is looked for only when the sum of the four is NaN.
   private static func pool2x2<T: FloatingElement>(
     _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ origins: UnsafeMutablePointer<Int64>,
     planes: Range<Int>, size: (Int, Int), output: (Int, Int), stride: (Int, Int)
