@@ -179,19 +179,13 @@ private func naiveConv2d(
       }
       // col2im, its adjoint (`foldShifted`), adds in the walk's order: the same bits.
       let (n, c) = (shape[0], shape[1])
-      let columns = seededNormal([c * window.kernel.0 * window.kernel.1, n * positionsOf(window, shape)], seed: 60)
-        .cast(to: dtype)
+      let (oh, ow) = window.outputSize((shape[2], shape[3]))
+      let columns = seededNormal([c * window.kernel.0 * window.kernel.1, n * oh * ow], seed: 60).cast(to: dtype)
       let folded = Kernels.fold(columns, channels: c, size: (shape[2], shape[3]), window, acrossBatch: n)
       let perSample = columns.reshaped(to: [columns.shapeDims[0], n, -1]).permuted([1, 0, 2])
       let walked = Kernels.fold(perSample, channels: c, size: (shape[2], shape[3]), window)
       #expect(folded.scalars(as: Double.self) == walked.scalars(as: Double.self), "geometry \(i)")
     }
-  }
-
-  /// The number of window positions of `window` on an input of `shape` `[N, C, H, W]`.
-  private func positionsOf(_ window: Window2D, _ shape: [Int]) -> Int {
-    let (oh, ow) = window.outputSize((shape[2], shape[3]))
-    return oh * ow
   }
 
   @Test func aConvolutionIsOneNodeOfTheGraph() {
