@@ -16,22 +16,47 @@ enum BinaryOp: Equatable {
     case .sub: applyPairwise(a, sa, b, sb, dst, n) { $0 - $1 }
     case .mul: applyPairwise(a, sa, b, sb, dst, n) { $0 * $1 }
     case .div: applyPairwise(a, sa, b, sb, dst, n) { $0 / $1 }
-    case .pow:
-      applyPairwise(a, sa, b, sb, dst, n) { x, y in
-        if x < 0, let k = Int(exactly: y), Swift.abs(k) < 1 << 30 { return .pow(x, k) }
-        return .pow(x, y)
-      }
-    // NaN propagates, as torch.maximum does.
-    case .maximum: applyPairwise(a, sa, b, sb, dst, n) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
-    case .minimum: applyPairwise(a, sa, b, sb, dst, n) { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+    case .pow: applyPairwise(a, sa, b, sb, dst, n, Self.power)
+    case .maximum: applyPairwise(a, sa, b, sb, dst, n, Self.maximum)
+    case .minimum: applyPairwise(a, sa, b, sb, dst, n, Self.minimum)
     case .atan2: applyPairwise(a, sa, b, sb, dst, n) { .atan2(y: $0, x: $1) }
-    case .remainder:
-      applyPairwise(a, sa, b, sb, dst, n) { x, y in
-        let r = x.truncatingRemainder(dividingBy: y)
-        return r != 0 && (r < 0) != (y < 0) ? r + y : r
-      }
+    case .remainder: applyPairwise(a, sa, b, sb, dst, n, Self.remainder)
     case .fmod: applyPairwise(a, sa, b, sb, dst, n) { $0.truncatingRemainder(dividingBy: $1) }
     }
+  }
+
+  /// The op on one pair of elements, as `run` computes it for each pair.
+  @inline(__always)
+  func callAsFunction<T: FloatingElement>(_ x: T, _ y: T) -> T {
+    switch self {
+    case .add: x + y
+    case .sub: x - y
+    case .mul: x * y
+    case .div: x / y
+    case .pow: Self.power(x, y)
+    case .maximum: Self.maximum(x, y)
+    case .minimum: Self.minimum(x, y)
+    case .atan2: .atan2(y: x, x: y)
+    case .remainder: Self.remainder(x, y)
+    case .fmod: x.truncatingRemainder(dividingBy: y)
+    }
+  }
+
+  // The ops of more than one instruction, shared by `run` and `callAsFunction`.
+  @inline(__always)
+  private static func power<T: FloatingElement>(_ x: T, _ y: T) -> T {
+    if x < 0, let k = Int(exactly: y), Swift.abs(k) < 1 << 30 { return .pow(x, k) }
+    return .pow(x, y)
+  }
+  // NaN propagates, as torch.maximum does.
+  @inline(__always)
+  private static func maximum<T: FloatingElement>(_ x: T, _ y: T) -> T { x.isNaN || y.isNaN ? .nan : Swift.max(x, y) }
+  @inline(__always)
+  private static func minimum<T: FloatingElement>(_ x: T, _ y: T) -> T { x.isNaN || y.isNaN ? .nan : Swift.min(x, y) }
+  @inline(__always)
+  private static func remainder<T: FloatingElement>(_ x: T, _ y: T) -> T {
+    let r = x.truncatingRemainder(dividingBy: y)
+    return r != 0 && (r < 0) != (y < 0) ? r + y : r
   }
 
   /// The fewest elements worth a thread of their own: some tens of µs of work (ARCHITECTURE.md, "Threads").

@@ -52,6 +52,15 @@ enum Kernels {
   /// Applies `op` to pairs of elements of `a` and `b` broadcast together; the result is contiguous.
   /// Both must have the same dtype.
   static func zip(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, name: StaticString) -> Tensor {
+    // One element each, in one shape (a graph of scalars, as the lecture's): the op alone. The
+    // broadcast's bookkeeping cost several times the op.
+    if a.shapeDims == b.shapeDims && a.count == 1 && a.dtype == b.dtype {
+      switch a.dtype {
+      case .float32: return single(a, b, op, Float.self)
+      case .float64: return single(a, b, op, Double.self)
+      default: break
+      }
+    }
     let pairs = BroadcastPairs(a, b, name: name)
     switch a.dtype {
     case .float32: pairs.run(Float.self, op.elementsPerThread) { op.run($0, $1, $2, $3, $4, $5) }
@@ -60,6 +69,13 @@ enum Kernels {
     case .bool: pairs.run(Bool.self, op.elementsPerThread) { op.runBools($0, $1, $2, $3, $4, $5, name: name) }
     }
     return pairs.out
+  }
+
+  /// `zip` of two one-element tensors of one shape.
+  private static func single<T: FloatingElement>(_ a: Tensor, _ b: Tensor, _ op: BinaryOp, _: T.Type) -> Tensor {
+    let out = Tensor(empty: a.shapeDims, dtype: a.dtype)
+    out.basePointer(T.self).pointee = op(a.basePointer(T.self)[a.offset], b.basePointer(T.self)[b.offset])
+    return out
   }
 
   /// Applies `f` to pairs of elements of `a` and `b` broadcast together (a fused backward rule);

@@ -63,3 +63,39 @@ private let broadcastPairs: [([Int], [Int])] = [
     #expect(Swift.abs(g[1] - 8 * Foundation.log(2.0)) < 1e-12)
   }
 }
+
+@Suite("Ops of two one-element tensors") struct SingleElementArithmeticTests {
+  // Pairs that reach each op's special cases: an integer power of a negative base, a NaN power,
+  // NaN operands, remainders of either sign, signed zeros, division by zero, infinity.
+  private static let pairs: [(Double, Double)] = [
+    (2.5, -1.5), (-8, 3), (-8, 0.5), (.nan, 1), (1, .nan), (5.5, -2), (-5.5, 2), (-0.0, 0.0), (0, -0.0),
+    (1, 0), (.infinity, -3),
+  ]
+  private static let ops: [(String, @Sendable (Tensor, Tensor) -> Tensor)] = [
+    ("add", { $0 + $1 }), ("sub", { $0 - $1 }), ("mul", { $0 * $1 }), ("div", { $0 / $1 }),
+    ("pow", { $0.pow($1) }), ("maximum", { $0.maximum($1) }), ("minimum", { $0.minimum($1) }),
+    ("atan2", { $0.atan2($1) }), ("remainder", { $0.remainder($1) }), ("fmod", { $0.fmod($1) }),
+  ]
+
+  /// Two one-element tensors of one shape take their own path in `Kernels.zip`; every op there
+  /// must give the loop's bits, for scalars, `[1, 1]` tensors and one-element views at an offset.
+  @Test(arguments: [DType.float32, .float64]) func giveTheLoopsValues(dtype: DType) {
+    let xs = Tensor(Self.pairs.map(\.0), dtype: dtype)
+    let ys = Tensor(Self.pairs.map(\.1), dtype: dtype)
+    for (name, op) in Self.ops {
+      let loop = op(xs, ys).scalars(as: Double.self)
+      for (i, (x, y)) in Self.pairs.enumerated() {
+        let forms = [
+          op(Tensor(x, dtype: dtype), Tensor(y, dtype: dtype)),
+          op(Tensor([x], shape: [1, 1], dtype: dtype), Tensor([y], shape: [1, 1], dtype: dtype)),
+          op(xs[i], ys[i]),
+        ]
+        for single in forms {
+          let value = single.item()
+          let same = value.isNaN ? loop[i].isNaN : value.bitPattern == loop[i].bitPattern
+          #expect(same, "\(name)(\(x), \(y)) in \(dtype), shape \(single.shape): \(value), the loop \(loop[i])")
+        }
+      }
+    }
+  }
+}
