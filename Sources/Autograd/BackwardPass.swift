@@ -41,7 +41,7 @@ struct BackwardPass {
     // counts were most of the time of a long graph's backward pass.
     var grads = GradientList()
     if var grad = node.pendingGrad.take() {
-      for hook in node.hooks { grad = hook(grad) ?? grad }
+      if node.hasHooks { for hook in node.hooks { grad = hook(grad) ?? grad } }
       if !returnsGradients, let output = node.retainedOutput {
         var copy = grad
         Engine.accumulate(&copy, into: output, createGraph: createGraph)

@@ -46,6 +46,11 @@ struct SavedVersions {
   }
 
   subscript(_ i: Int) -> Int { i == 0 ? Int(first) : (i == 1 ? Int(second) : rest[i - 2]) }
+
+  /// Frees the versions beyond the second, if there are any.
+  mutating func removeAll() {
+    if !rest.isEmpty { rest = [] }
+  }
 }
 
 /// A node's inputs or saved values: one or two inline, more in an array.
@@ -144,6 +149,8 @@ final class Node {
     get { extras?.hooks ?? [] }
     set { ensuredExtras.hooks = newValue }
   }
+  /// Whether `hooks` has any, answered without making an array.
+  var hasHooks: Bool { !(extras?.hooks.isEmpty ?? true) }
   /// The output tensor, when `retainGrad()` asked for its gradient to be kept.
   var retainedOutput: Tensor? {
     get { extras?.retainedOutput }

@@ -49,6 +49,7 @@ package enum Shape {
   }
 
   /// Whether a view with these shape and strides walks its elements in row-major order without gaps.
+  @inline(never)
   static func isContiguous(_ shape: Dims, _ strides: Dims) -> Bool {
     shape.withValues { shape in
       strides.withValues { strides in

@@ -127,11 +127,14 @@ public final class Tensor {
   public var count: Int { shapeDims.product }
   /// Whether the elements lie in row-major order without gaps, starting at `offset`.
   public var isContiguous: Bool {
-    // Scalars and vectors, most of the tensors of small ops, without the general loop.
-    switch rank {
-    case 0: return true
-    case 1: return shapeDims[0] == 1 || strideDims[0] == 1
-    default: return Shape.isContiguous(shapeDims, strideDims)
+    // Scalars and vectors, most of the tensors of small ops, without the general loop, and inlined:
+    // a small op asks several times, and a call cost more than the answer.
+    @inline(__always) get {
+      switch rank {
+      case 0: return true
+      case 1: return shapeDims[0] == 1 || strideDims[0] == 1
+      default: return Shape.isContiguous(shapeDims, strideDims)
+      }
     }
   }
   /// Whether every element is the same stored value: one element, or one expanded to a shape.

@@ -27,6 +27,8 @@ public enum Threading {
   /// Runs `body` on consecutive ranges covering `0..<count`, on several threads when each range
   /// would hold at least `minimumPerThread` elements, else on this thread in one call.
   static func forEachRange(_ count: Int, minimumPerThread: Int, _ body: (Range<Int>) -> Void) {
+    // Below two pieces' worth there is one piece whatever the thread count (most calls: small ops).
+    if count < minimumPerThread &* 2 { return body(0..<count) }
     let n = pieces(work: Double(count), minimum: Double(minimumPerThread))
     if n == 1 { return body(0..<count) }
     withoutActuallyEscaping(body) { body in
