@@ -55,12 +55,13 @@ struct BackwardPass {
         node, to: grad, ownsGradient: owned, keepingSaved: retainGraph, checkingAnomalies: checksAnomalies)
     }
     for i in 0..<node.edges.count {
-      let grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
+      // Moved, not copied, on to its destination: a copy is a retain and a release per edge.
+      var grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
       switch node.edges[i] {
       case .none:
         continue
       case .node(let child):
-        if let grad { deliver(grad, to: child) }
+        if let grad = grad.take() { deliver(grad, to: child) }
         child.pendingDependencies -= 1
         if child.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(child)) }
       case .leaf(let leaf):
