@@ -22,12 +22,14 @@ extension Node {
     }
     ag_teardown_leave()
     var work: [Node] = []
-    dismantle(into: &work)
+    // Shared by every node's dismantling: a list made per node was an allocation per node.
+    var tensors: [Tensor] = []
+    dismantle(into: &work, tensors: &tensors)
     var dismantled = 0
     while var node = work.popLast() {
       // Only dismantle what nobody else holds; anything shared stays intact for its other owners.
       guard isKnownUniquelyReferenced(&node) else { continue }
-      node.dismantle(into: &work)
+      node.dismantle(into: &work, tensors: &tensors)
       dismantled += 1
     }
     // A large graph freed leaves its nodes' memory in the allocator's free lists, resident until
@@ -37,12 +39,12 @@ extension Node {
 
   /// Empties this node, moving to `work` the nodes behind it that only it held: those its edges
   /// lead to, and those that computed the tensors it saved (or recorded) when only it holds them.
-  private func dismantle(into work: inout [Node]) {
+  /// `tensors` is scratch space, empty before and after.
+  private func dismantle(into work: inout [Node], tensors: inout [Tensor]) {
     for i in 0..<edges.count {
       if case .node(let child) = edges.exchange(at: i, with: .none) { work.append(child) }
     }
     edges.removeAll()
-    var tensors: [Tensor] = []
     saved.moveAll(into: &tensors)
     var recorded = takeRecordedInputs()
     recorded.moveAll(into: &tensors)
