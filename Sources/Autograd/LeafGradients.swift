@@ -45,10 +45,14 @@ struct LeafGradients {
     guard let slot = slot(of: leaf) else {
       trap("backward: internal error, a gradient arrived for a leaf that no counted edge leads to")
     }
-    if let grad {
-      // Moved out of the list, so that a gradient nobody else holds is summed into in place.
-      let earlier = totals.exchange(at: slot, with: nil)
-      totals[slot] = earlier.map { sum($0, grad) } ?? grad
+    // Both moved, not copied: the earlier total out of the list, so that a total nobody else
+    // holds is summed into in place, and the contribution into it.
+    if let grad = grad.take() {
+      if let earlier = totals.exchange(at: slot, with: nil) {
+        totals[slot] = sum(earlier, grad)
+      } else {
+        totals[slot] = grad
+      }
     }
     pending[slot] -= 1
     return pending[slot] == 0 ? totals.exchange(at: slot, with: nil) : nil
