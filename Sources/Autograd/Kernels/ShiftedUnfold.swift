@@ -17,19 +17,14 @@ extension Kernels {
   ) {
     let (h, wd) = size
     let (oh, ow) = w.outputSize(size)
-    let (plane, tapsPerChannel) = (oh &* ow, w.kernel.0 &* w.kernel.1)
+    let plane = oh &* ow
     for tap in taps {
-      let (channel, ki, kj) = (tap / tapsPerChannel, tap % tapsPerChannel / w.kernel.1, tap % w.kernel.1)
-      // The input row and column that window position (0, 0) reads with this tap.
-      let (top, left) = (ki &* w.dilation.0 &- w.padding.0, kj &* w.dilation.1 &- w.padding.1)
-      let rows = Window2D.positions(reading: 0..<h, from: top, stride: 1, count: oh)
-      let columns = Window2D.positions(reading: 0..<wd, from: left, stride: 1, count: ow)
+      let (channel, rows, columns, shift) = shiftedTap(tap, window: w, size: size)
       // Positions lo..<hi: from the first inside to the last inside, padding columns between
       // (none when the tap reads only padding).
       let readsInput = !rows.isEmpty && !columns.isEmpty
       let lo = readsInput ? rows.lowerBound &* ow &+ columns.lowerBound : 0
       let hi = readsInput ? (rows.upperBound &- 1) &* ow &+ columns.upperBound : 0
-      let shift = top &* wd &+ left  // input index minus position
       for sample in 0..<n {
         let out = dst + (tap &* n &+ sample) &* plane
         let input = src + (sample &* c &+ channel) &* h &* wd
@@ -58,11 +53,7 @@ extension Kernels {
     let (oh, ow) = w.outputSize(size)
     let (plane, tapsPerChannel) = (oh &* ow, w.kernel.0 &* w.kernel.1)
     for tap in (channels.lowerBound &* tapsPerChannel)..<(channels.upperBound &* tapsPerChannel) {
-      let (channel, ki, kj) = (tap / tapsPerChannel, tap % tapsPerChannel / w.kernel.1, tap % w.kernel.1)
-      let (top, left) = (ki &* w.dilation.0 &- w.padding.0, kj &* w.dilation.1 &- w.padding.1)
-      let rows = Window2D.positions(reading: 0..<h, from: top, stride: 1, count: oh)
-      let columns = Window2D.positions(reading: 0..<wd, from: left, stride: 1, count: ow)
-      let shift = top &* wd &+ left
+      let (channel, rows, columns, shift) = shiftedTap(tap, window: w, size: size)
       for sample in 0..<n {
         let from = src + (tap &* n &+ sample) &* plane
         let to = (sample &* c &+ channel) &* h &* wd &+ shift  // an index: it may lie before the plane
@@ -72,5 +63,21 @@ extension Kernels {
         }
       }
     }
+  }
+
+  /// One tap of `unfoldShifted` and `foldShifted`: its input channel, the rows and columns of
+  /// window positions at which it reads the input, and the input index minus the position.
+  @inline(__always)
+  private static func shiftedTap(_ tap: Int, window w: Window2D, size: (Int, Int))
+    -> (channel: Int, rows: Range<Int>, columns: Range<Int>, shift: Int)
+  {
+    let (oh, ow) = w.outputSize(size)
+    let tapsPerChannel = w.kernel.0 &* w.kernel.1
+    let (channel, ki, kj) = (tap / tapsPerChannel, tap % tapsPerChannel / w.kernel.1, tap % w.kernel.1)
+    // The input row and column that window position (0, 0) reads with this tap.
+    let (top, left) = (ki &* w.dilation.0 &- w.padding.0, kj &* w.dilation.1 &- w.padding.1)
+    let rows = Window2D.positions(reading: 0..<size.0, from: top, stride: 1, count: oh)
+    let columns = Window2D.positions(reading: 0..<size.1, from: left, stride: 1, count: ow)
+    return (channel, rows, columns, top &* size.1 &+ left)
   }
 }
