@@ -72,8 +72,10 @@ struct BackwardPass {
           )
         }
         let createGraph = createGraph
+        // `consume first`: passed on as it is, the earlier total was copied and never summed in place.
         if let total = leafGradients.receive(
-          consume grad, for: leaf, adding: { Self.sum($0, $1, createGraph: createGraph) })
+          consume grad, for: leaf,
+          adding: { first, second in Self.sum(consume first, second, createGraph: createGraph) })
         {
           finish(leaf, consume total)
         }
@@ -85,7 +87,7 @@ struct BackwardPass {
   /// Adds `grad` to what `node` has received so far.
   func deliver(_ grad: consuming Tensor, to node: Node) {
     if let earlier = node.pendingGrad.take() {
-      node.pendingGrad = Self.sum(earlier, grad, createGraph: createGraph)
+      node.pendingGrad = Self.sum(consume earlier, grad, createGraph: createGraph)
     } else {
       node.pendingGrad = grad
     }

@@ -49,7 +49,7 @@ struct LeafGradients {
     // holds is summed into in place, and the contribution into it.
     if let grad = grad.take() {
       if let earlier = totals.exchange(at: slot, with: nil) {
-        totals[slot] = sum(earlier, grad)
+        totals[slot] = sum(consume earlier, grad)
       } else {
         totals[slot] = grad
       }

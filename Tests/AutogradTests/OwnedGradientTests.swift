@@ -28,6 +28,50 @@ import Testing
     #expect(seen.count == 4 && Set(seen + [ObjectIdentifier(x.grad!.storage)]).count == 1)
   }
 
+  @Test(arguments: [DType.float32, .float64])
+  func aLeafsContributionsAreSummedIntoTheFirst(dtype: DType) {
+    // The lecture's (y - x w)(y - x w): two edges lead to w, and each product's rule writes w's
+    // share into the gradient it got. The second share is added into the first, which then
+    // becomes w.grad: no third buffer (both shares are alive when a sum would allocate one, so
+    // the storage pool cannot hand one of theirs back).
+    let w = Tensor([1.0], dtype: dtype, requiresGrad: true)
+    let (first, second) = (2.0 * w, 2.0 * w)
+    var seen: Set<ObjectIdentifier> = []
+    for t in [first, second] {
+      t.registerHook { g in
+        seen.insert(ObjectIdentifier(g.storage))
+        return nil
+      }
+    }
+    ((4.0 - first) * (4.0 - second)).backward()
+    // dl/dw = -2 (4 - 2w) * 2 = -8.
+    #expect(w.grad!.scalars(as: Double.self) == [-8])
+    #expect(seen.count == 2 && seen.contains(ObjectIdentifier(w.grad!.storage)))
+  }
+
+  @Test(arguments: [DType.float32, .float64])
+  func aNodesGradientsAreSummedIntoTheFirst(dtype: DType) {
+    // h is used twice: its node gets a gradient along each edge and adds the second into the first.
+    let w = Tensor([1.0], dtype: dtype, requiresGrad: true)
+    let h = 2.0 * w
+    let (first, second) = (4.0 - h, 4.0 - h)
+    var shares: Set<ObjectIdentifier> = []
+    for t in [first, second] {
+      t.registerHook { g in
+        shares.insert(ObjectIdentifier(g.storage))
+        return nil
+      }
+    }
+    var total: ObjectIdentifier?
+    h.registerHook { g in
+      total = ObjectIdentifier(g.storage)
+      return nil
+    }
+    (first * second).backward()
+    #expect(w.grad!.scalars(as: Double.self) == [-8])
+    #expect(shares.count == 2 && total.map(shares.contains) == true)
+  }
+
   @Test func aGradientAHookKeptIsNotOverwritten() {
     let x = Tensor(2.0, dtype: .float64, requiresGrad: true)
     let y = x * 3
