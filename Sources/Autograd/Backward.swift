@@ -91,13 +91,16 @@ enum Engine {
   /// Runs one backward pass from `root`. `observe`, when given, sees each node just before its
   /// rule runs, in the engine's order (pictures of the graph replay that order).
   static func run(
-    from root: Tensor, seed: Tensor, retainGraph: Bool, createGraph: Bool,
+    from root: Tensor, seed: consuming Tensor, retainGraph: Bool, createGraph: Bool,
     targets: [Tensor]?, observe: ((Node) -> Void)? = nil
   ) -> [Tensor?] {
     var pass = BackwardPass(targets: targets, retainGraph: retainGraph, createGraph: createGraph)
     let depth = BackwardCallbacks.enter()
+    // Moved on, not copied: a seed the caller does not hold (backward's ones) is then the root
+    // rule's to write into.
+    var seed: Tensor? = consume seed
     GradMode.holding(createGraph ? .on : .off) {
-      guard let rootNode = root.gradFn else { return pass.finish(root, seed) }
+      guard let rootNode = root.gradFn else { return pass.finish(root, seed.take()!) }
       // The walk that counts dependencies and then the list of nodes ready to run, one array for both.
       // It holds its nodes unretained (a retain and a release per node and list spared): the
       // graph holds them. `rootNode` is held until the pass ends, and a live node's edges never
@@ -109,7 +112,7 @@ enum Engine {
       // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops
       // a pass early, and that ends the process.
       countDependencies(from: rootNode, stack: &ready, leaves: &pass.leafGradients)
-      pass.deliver(seed, to: rootNode)
+      pass.deliver(seed.take()!, to: rootNode)
       ready.append(Unmanaged.passUnretained(rootNode))
       while let next = ready.popLast() {
         next._withUnsafeGuaranteedRef { node in

@@ -89,7 +89,7 @@ struct BackwardPass {
     if let earlier = node.pendingGrad.take() {
       node.pendingGrad = Self.sum(consume earlier, grad, createGraph: createGraph)
     } else {
-      node.pendingGrad = grad
+      node.pendingGrad = consume grad
     }
   }
 

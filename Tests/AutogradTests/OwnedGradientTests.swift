@@ -29,6 +29,24 @@ import Testing
   }
 
   @Test(arguments: [DType.float32, .float64])
+  func theOnesBackwardMakesAreTheRootRulesToWriteInto(dtype: DType) {
+    let w = Tensor([1.5], dtype: dtype, requiresGrad: true)
+    let y = w * 3
+    var seed: ObjectIdentifier?
+    y.registerHook { g in
+      seed = ObjectIdentifier(g.storage)
+      return nil
+    }
+    y.backward()
+    #expect(w.grad!.scalars(as: Double.self) == [3])
+    #expect(seed == ObjectIdentifier(w.grad!.storage))
+    // A gradient the caller passes is still the caller's: it is read, never written.
+    let given = Tensor([2.0], dtype: dtype)
+    (w * 3).backward(given)
+    #expect(given.scalars(as: Double.self) == [2] && w.grad!.scalars(as: Double.self) == [9])
+  }
+
+  @Test(arguments: [DType.float32, .float64])
   func aLeafsContributionsAreSummedIntoTheFirst(dtype: DType) {
     // The lecture's (y - x w)(y - x w): two edges lead to w, and each product's rule writes w's
     // share into the gradient it got. The second share is added into the first, which then
