@@ -106,6 +106,11 @@ enum Kernels {
     func run<T: FloatingElement>(_: T.Type) {
       let d = dst.basePointer(T.self) + dst.offset
       let s = UnsafePointer(src.basePointer(T.self) + src.offset)
+      // One element (the lecture's w and its gradient): the op alone, as in `zip`.
+      if dst.count == 1 {
+        d.pointee = op(d.pointee, s.pointee)
+        return
+      }
       Threading.forEachRange(dst.count, minimumPerThread: op.elementsPerThread) { r in
         op.run(UnsafePointer(d + r.lowerBound), 1, s + r.lowerBound * step, step, d + r.lowerBound, r.count)
       }

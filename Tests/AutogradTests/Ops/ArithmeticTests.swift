@@ -98,4 +98,25 @@ private let broadcastPairs: [([Int], [Int])] = [
       }
     }
   }
+
+  /// `Kernels.zipInPlace` has the same one-element path (a leaf's gradient accumulated, an
+  /// optimizer's update of a scalar parameter).
+  @Test(arguments: [DType.float32, .float64]) func inPlaceGiveTheLoopsValues(dtype: DType) {
+    let ops: [BinaryOp] = [.add, .sub, .mul, .div, .pow, .maximum, .minimum, .atan2, .remainder, .fmod]
+    let ys = Tensor(Self.pairs.map(\.1), dtype: dtype)
+    for op in ops {
+      let loop = Tensor(Self.pairs.map(\.0), dtype: dtype)
+      Kernels.zipInPlace(loop, ys, op)
+      let expected = loop.scalars(as: Double.self)
+      for (i, (x, y)) in Self.pairs.enumerated() {
+        for shape in [[], [1], [1, 1]] {
+          let single = Tensor([x], shape: shape, dtype: dtype)
+          Kernels.zipInPlace(single, Tensor([y], shape: shape, dtype: dtype), op)
+          let value = single.item()
+          let same = value.isNaN ? expected[i].isNaN : value.bitPattern == expected[i].bitPattern
+          #expect(same, "\(op)(\(x), \(y)) in place in \(dtype), shape \(shape): \(value), the loop \(expected[i])")
+        }
+      }
+    }
+  }
 }
