@@ -18,6 +18,10 @@ enum Kernels {
   static func mapInPlace<F: CheapElementFunction>(_ x: Tensor, _ f: F) -> Tensor {
     func run<T: FloatingElement>(_: T.Type) {
       let base = x.basePointer(T.self) + x.offset
+      if x.count == 1 {
+        base.pointee = f(base.pointee)
+        return
+      }
       Threading.forEachRange(x.count, minimumPerThread: f.elementsPerThread) { r in
         // One pointer, read and written, as `applyPairwise` does in place: a loop through a source
         // and a destination that alias may stay scalar (this one vectorizes: packed mulps).
@@ -37,6 +41,8 @@ enum Kernels {
   private static func map<F: ElementFunction, T: FloatingElement>(_ x: Tensor, _ f: F, _ out: Tensor, _: T.Type) {
     let src = x.basePointer(T.self)
     let dst = out.basePointer(T.self)
+    // One element (a graph of scalars): the call the loop would make, without the thread split.
+    if x.count == 1 { return f.apply(src + x.offset, 1, dst, 1) }
     if x.isContiguous {
       let base = UnsafePointer(src + x.offset)
       return Threading.forEachRange(x.count, minimumPerThread: f.elementsPerThread) { r in
