@@ -12,11 +12,15 @@ extension Node {
     if edges.isEmpty && saved.isEmpty { return }
     if ag_teardown_enter() <= Self.recursiveTeardownLimit {
       // Released here, while the depth is counted, rather than after `deinit` returns.
-      saved.removeAll()
+      // Each field emptied only when it holds something (backward has usually taken the saved
+      // values and the rule): emptying an empty one still calls into the runtime.
+      if !saved.isEmpty { saved.removeAll() }
       edges.removeAll()
-      _ = takeRecordedInputs()
-      _ = takeCompositeCall()
-      rule = nil
+      if hasExtras {
+        _ = takeRecordedInputs()
+        _ = takeCompositeCall()
+      }
+      if rule != nil { rule = nil }
       ag_teardown_leave()
       return
     }
@@ -45,15 +49,17 @@ extension Node {
       if case .node(let child) = edges.exchange(at: i, with: .none) { work.append(child) }
     }
     edges.removeAll()
-    saved.moveAll(into: &tensors)
-    var recorded = takeRecordedInputs()
-    recorded.moveAll(into: &tensors)
-    // The last op of a composite call to go takes the call's inputs along.
-    if var call = takeCompositeCall(), isKnownUniquelyReferenced(&call) { tensors += call.takeInputs() }
+    if !saved.isEmpty { saved.moveAll(into: &tensors) }
+    if hasExtras {
+      var recorded = takeRecordedInputs()
+      recorded.moveAll(into: &tensors)
+      // The last op of a composite call to go takes the call's inputs along.
+      if var call = takeCompositeCall(), isKnownUniquelyReferenced(&call) { tensors += call.takeInputs() }
+    }
     while var tensor = tensors.popLast() {
       if isKnownUniquelyReferenced(&tensor), let node = tensor.gradFn.take() { work.append(node) }
     }
-    rule = nil
+    if rule != nil { rule = nil }
   }
 
   /// Graphs of at least this many nodes (about 30 MB) give their memory back when freed.

@@ -151,6 +151,8 @@ final class Node {
   }
   /// Whether `hooks` has any, answered without making an array.
   var hasHooks: Bool { !(extras?.hooks.isEmpty ?? true) }
+  /// Whether the node has any of the rarer fields (hooks, recorded inputs, a composite call, ...).
+  var hasExtras: Bool { extras != nil }
   /// The output tensor, when `retainGrad()` asked for its gradient to be kept.
   var retainedOutput: Tensor? {
     get { extras?.retainedOutput }
