@@ -191,11 +191,8 @@ enum Engine {
   }
 
   static func release(_ node: Node) {
-    // Each field is emptied only when it holds something: the rule has usually taken the saved
-    // values and itself (`apply`), and assigning an empty value is a release call even so.
-    if !node.saved.isEmpty { node.saved.removeAll() }
+    node.dropSavedValuesAndRule()
     node.savedVersions.removeAll()
-    if node.rule != nil { node.rule = nil }
     node.isReleased = true
   }
 

@@ -12,15 +12,13 @@ extension Node {
     if edges.isEmpty && saved.isEmpty { return }
     if ag_teardown_enter() <= Self.recursiveTeardownLimit {
       // Released here, while the depth is counted, rather than after `deinit` returns.
-      // Each field emptied only when it holds something (backward has usually taken the saved
-      // values and the rule): emptying an empty one still calls into the runtime.
-      if !saved.isEmpty { saved.removeAll() }
+      dropSavedValuesAndRule()
       edges.removeAll()
+      // Only a node with extras can have recorded inputs or a composite call.
       if hasExtras {
         _ = takeRecordedInputs()
         _ = takeCompositeCall()
       }
-      if rule != nil { rule = nil }
       ag_teardown_leave()
       return
     }
@@ -59,7 +57,7 @@ extension Node {
     while var tensor = tensors.popLast() {
       if isKnownUniquelyReferenced(&tensor), let node = tensor.gradFn.take() { work.append(node) }
     }
-    if rule != nil { rule = nil }
+    dropSavedValuesAndRule()
   }
 
   /// Graphs of at least this many nodes (about 30 MB) give their memory back when freed.

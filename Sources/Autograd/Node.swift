@@ -153,6 +153,12 @@ final class Node {
   var hasHooks: Bool { !(extras?.hooks.isEmpty ?? true) }
   /// Whether the node has any of the rarer fields (hooks, recorded inputs, a composite call, ...).
   var hasExtras: Bool { extras != nil }
+  /// Drops the saved values and the rule, touching only a field that holds something: backward
+  /// has usually taken both (`Engine.apply`), and assigning an empty value still calls the runtime.
+  func dropSavedValuesAndRule() {
+    if !saved.isEmpty { saved.removeAll() }
+    if rule != nil { rule = nil }
+  }
   /// The output tensor, when `retainGrad()` asked for its gradient to be kept.
   var retainedOutput: Tensor? {
     get { extras?.retainedOutput }

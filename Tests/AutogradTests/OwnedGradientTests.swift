@@ -16,30 +16,20 @@ import Testing
     // The caller holds the seed, so l's rule makes y's gradient; every rule from there reuses it.
     // (Freed gradients go to the storage pool and come back, so one buffer seen at every step,
     // not just at both ends, is what shows that none was made.)
-    var seen: [ObjectIdentifier] = []
-    for t in [y, divided, negated, scaled] {
-      t.registerHook { g in
-        seen.append(ObjectIdentifier(g.storage))
-        return nil
-      }
-    }
+    let log = GradientStorages(watching: y, divided, negated, scaled)
     l.backward(Tensor.ones([2], dtype: dtype))
     #expect(x.grad!.scalars(as: Double.self) == [3.75, 5.25])
-    #expect(seen.count == 4 && Set(seen + [ObjectIdentifier(x.grad!.storage)]).count == 1)
+    #expect(log.seen.count == 4 && Set(log.seen + [ObjectIdentifier(x.grad!.storage)]).count == 1)
   }
 
   @Test(arguments: [DType.float32, .float64])
   func theOnesBackwardMakesAreTheRootRulesToWriteInto(dtype: DType) {
     let w = Tensor([1.5], dtype: dtype, requiresGrad: true)
     let y = w * 3
-    var seed: ObjectIdentifier?
-    y.registerHook { g in
-      seed = ObjectIdentifier(g.storage)
-      return nil
-    }
+    let seed = GradientStorages(watching: y)
     y.backward()
     #expect(w.grad!.scalars(as: Double.self) == [3])
-    #expect(seed == ObjectIdentifier(w.grad!.storage))
+    #expect(seed.seen == [ObjectIdentifier(w.grad!.storage)])
     // A gradient the caller passes is still the caller's: it is read, never written.
     let given = Tensor([2.0], dtype: dtype)
     (w * 3).backward(given)
@@ -54,17 +44,11 @@ import Testing
     // the storage pool cannot hand one of theirs back).
     let w = Tensor([1.0], dtype: dtype, requiresGrad: true)
     let (first, second) = (2.0 * w, 2.0 * w)
-    var seen: Set<ObjectIdentifier> = []
-    for t in [first, second] {
-      t.registerHook { g in
-        seen.insert(ObjectIdentifier(g.storage))
-        return nil
-      }
-    }
+    let shares = GradientStorages(watching: first, second)
     ((4.0 - first) * (4.0 - second)).backward()
     // dl/dw = -2 (4 - 2w) * 2 = -8.
     #expect(w.grad!.scalars(as: Double.self) == [-8])
-    #expect(seen.count == 2 && seen.contains(ObjectIdentifier(w.grad!.storage)))
+    #expect(Set(shares.seen).count == 2 && shares.seen.contains(ObjectIdentifier(w.grad!.storage)))
   }
 
   @Test(arguments: [DType.float32, .float64])
@@ -73,21 +57,10 @@ import Testing
     let w = Tensor([1.0], dtype: dtype, requiresGrad: true)
     let h = 2.0 * w
     let (first, second) = (4.0 - h, 4.0 - h)
-    var shares: Set<ObjectIdentifier> = []
-    for t in [first, second] {
-      t.registerHook { g in
-        shares.insert(ObjectIdentifier(g.storage))
-        return nil
-      }
-    }
-    var total: ObjectIdentifier?
-    h.registerHook { g in
-      total = ObjectIdentifier(g.storage)
-      return nil
-    }
+    let (shares, total) = (GradientStorages(watching: first, second), GradientStorages(watching: h))
     (first * second).backward()
     #expect(w.grad!.scalars(as: Double.self) == [-8])
-    #expect(shares.count == 2 && total.map(shares.contains) == true)
+    #expect(Set(shares.seen).count == 2 && total.seen.count == 1 && shares.seen.contains(total.seen[0]))
   }
 
   @Test func aGradientAHookKeptIsNotOverwritten() {
@@ -126,5 +99,20 @@ import Testing
     #expect(dx.item() == -12)
     let dxx = grad(of: dx, withRespectTo: [x])[0]!
     #expect(dxx.item() == -4)
+  }
+}
+
+/// The storage of each gradient that reaches the tensors watched, in the order they arrive (hooks
+/// that look and keep nothing, so that a rule may still own the gradient).
+private final class GradientStorages {
+  private(set) var seen: [ObjectIdentifier] = []
+
+  init(watching tensors: Tensor...) {
+    for t in tensors {
+      t.registerHook { g in
+        self.seen.append(ObjectIdentifier(g.storage))
+        return nil
+      }
+    }
   }
 }
