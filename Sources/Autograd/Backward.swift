@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 extension Tensor {
   /// Computes d(self)/d(leaf) for every leaf that requires grad and adds it to the leaf's `grad`.
   ///
@@ -102,10 +104,14 @@ enum Engine {
     GradMode.holding(createGraph ? .on : .off) {
       guard let rootNode = root.gradFn else { return pass.finish(root, seed.take()!) }
       // The walk that counts dependencies and then the list of nodes ready to run, one array for both.
-      // It holds its nodes unretained (a retain and a release per node and list spared): the
-      // graph holds them. `rootNode` is held until the pass ends, and a live node's edges never
-      // change (only a node's teardown, once nobody holds it, empties them), so every node
-      // reached along edges outlives the pass, whatever hooks and rules do meanwhile.
+      // The walk holds its nodes unretained (a retain and a release per node and list spared): the
+      // graph holds them, and it changes only once the steps begin.
+      // In the steps, a pass that keeps the graph holds them unretained too: `rootNode` is held
+      // until the pass ends, and the edges of a node nobody has freed never change, so every node
+      // reached along edges outlives the pass, whatever hooks and rules do meanwhile. A pass that
+      // frees the graph (`BackwardPass.freesGraph`) moves each edge out of its node after the
+      // node's step; the list then owns its nodes, and a node that nothing else holds is freed
+      // right after its step, while it is still in the cache, rather than by a later teardown.
       var ready: [Unmanaged<Node>] = []
       ready.reserveCapacity(16)
       // Every node the count reaches runs below, which leaves its scratch fields as they were
@@ -113,14 +119,20 @@ enum Engine {
       // a pass early, and that ends the process.
       countDependencies(from: rootNode, stack: &ready, leaves: &pass.leafGradients)
       pass.deliver(seed.take()!, to: rootNode)
-      ready.append(Unmanaged.passUnretained(rootNode))
+      let freesGraph = pass.freesGraph
+      ready.append(freesGraph ? Unmanaged.passRetained(rootNode) : Unmanaged.passUnretained(rootNode))
+      var steps = 0
       while let next = ready.popLast() {
         next._withUnsafeGuaranteedRef { node in
           observe?(node)
           pass.step(node, ready: &ready)
         }
+        if freesGraph { next.release() }
+        steps += 1
       }
       withExtendedLifetime(rootNode) {}
+      // As a teardown does for a large graph: give the memory of the nodes freed back.
+      if freesGraph && steps >= Node.largeGraph { ag_return_free_memory() }
     }
     BackwardCallbacks.leave(depth)
     return pass.results

@@ -6,6 +6,10 @@
 struct BackwardPass {
   let createGraph: Bool
   let retainGraph: Bool
+  /// Whether the pass frees the graph as it goes: each node gives up its edges once it has run, and
+  /// a node that only the graph held is freed then (see `Engine.run`). Set when nothing can run
+  /// backward through the graph again (no `retainGraph`) and the pass records no graph of its own.
+  let freesGraph: Bool
   /// Whether the pass returns gradients (`grad(of:withRespectTo:)`) rather than accumulating them
   /// into the leaves' `grad`.
   let returnsGradients: Bool
@@ -21,6 +25,7 @@ struct BackwardPass {
 
   init(targets: [Tensor]?, retainGraph: Bool, createGraph: Bool) {
     (self.retainGraph, self.createGraph, returnsGradients) = (retainGraph, createGraph, targets != nil)
+    freesGraph = !retainGraph && !createGraph
     results = [Tensor?](repeating: nil, count: targets?.count ?? 0)
     for (i, t) in (targets ?? []).enumerated() {
       if let node = t.gradFn {
@@ -32,8 +37,8 @@ struct BackwardPass {
   }
 
   /// Runs `node`'s rule on its complete gradient and sends each input its share; a node whose
-  /// gradient is then complete goes to `ready` (unretained: see `Engine.run`), a leaf's complete
-  /// gradient to `finish`.
+  /// gradient is then complete goes to `ready` (retained when the pass frees the graph, else
+  /// unretained: see `Engine.run`), a leaf's complete gradient to `finish`.
   mutating func step(_ node: Node, ready: inout [Unmanaged<Node>]) {
     node.isVisited = false
     // Loops run over indices and values are moved out of nodes with `take()`: iterating a node's
@@ -57,13 +62,19 @@ struct BackwardPass {
     for i in 0..<node.edges.count {
       // Moved, not copied, on to its destination: a copy is a retain and a release per edge.
       var grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
-      switch node.edges[i] {
+      // A pass that frees the graph moves each edge out of the node: the node that becomes ready
+      // along it goes to `ready` with the edge's reference, and is freed after its step when
+      // nothing else holds it (a node still waiting for other edges is held by them).
+      let edge = freesGraph ? node.edges.exchange(at: i, with: .none) : node.edges[i]
+      switch consume edge {
       case .none:
         continue
       case .node(let child):
         if let grad = grad.take() { deliver(grad, to: child) }
         child.pendingDependencies -= 1
-        if child.pendingDependencies == 0 { ready.append(Unmanaged.passUnretained(child)) }
+        if child.pendingDependencies == 0 {
+          ready.append(freesGraph ? Unmanaged.passRetained(child) : Unmanaged.passUnretained(child))
+        }
       case .leaf(let leaf):
         if let grad {
           trapUnless(
@@ -82,6 +93,7 @@ struct BackwardPass {
       }
     }
     if !retainGraph { Engine.release(node) }
+    if freesGraph { node.edges.removeAll() }
   }
 
   /// Adds `grad` to what `node` has received so far.

@@ -61,5 +61,5 @@ extension Node {
   }
 
   /// Graphs of at least this many nodes (about 30 MB) give their memory back when freed.
-  private static let largeGraph = 100_000
+  static let largeGraph = 100_000
 }

@@ -198,8 +198,9 @@ final class Node {
   }
   /// Moves the recorded inputs out (for teardown), without making extras where there are none.
   func takeRecordedInputs() -> TensorList { extras?.recordedInputs.take() ?? TensorList() }
-  /// Whether the node was recorded with its input tensors.
-  var hasRecordedInputs: Bool { !(extras?.recordedInputs.isEmpty ?? true) || edges.isEmpty }
+  /// Whether the node was recorded with its input tensors (trivially, when it has none). Asked of
+  /// `needs`, not of the edges, which a backward pass that frees the graph empties.
+  var hasRecordedInputs: Bool { !(extras?.recordedInputs.isEmpty ?? true) || needs == 0 }
 
   /// The name shown in printing, errors and graphs: `MulBackward`, or a custom function's.
   var displayName: String { customName.map { "\($0)Backward" } ?? "\(name)" }
