@@ -233,7 +233,7 @@ extension Tensor {
   /// pictures of the graph show it when there is no `detail`.
   @discardableResult
   @inline(__always)
-  func recorded(
+  consuming func recorded(
     _ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
     inputs: consuming TensorList, saving saved: consuming TensorList = TensorList(),
     rule: @escaping BackwardRule
@@ -257,7 +257,7 @@ extension Tensor {
   /// `recorded` for an op of one input.
   @discardableResult
   @inline(__always)
-  func recorded(
+  consuming func recorded(
     _ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
     input: Tensor, saving saved: consuming TensorList = TensorList(), rule: @escaping BackwardRule
   ) -> Tensor {
@@ -272,7 +272,7 @@ extension Tensor {
   /// `recorded` for an op of two inputs.
   @discardableResult
   @inline(__always)
-  func recorded(
+  consuming func recorded(
     _ name: StaticString, detail: @autoclosure () -> String? = nil, scalar: Double? = nil,
     inputs first: Tensor, _ second: Tensor, saving saved: consuming TensorList = TensorList(),
     rule: @escaping BackwardRule

@@ -11,6 +11,18 @@ extension Tensor {
     return (a.cast(to: common), b.cast(to: common))
   }
 
+  /// Runs `body` on the two operands brought to a common dtype (`promoted`). Two tensors of one
+  /// floating dtype reach `body` as they were passed, borrowed: `promoted` returns them as a new
+  /// pair, which retains both and releases them again after the op.
+  @inline(__always)
+  static func promoting<Result>(
+    _ a: Tensor, _ b: Tensor, op: StaticString, floating: Bool = false, _ body: (Tensor, Tensor) -> Result
+  ) -> Result {
+    if a.dtype == b.dtype && a.dtype.isFloatingPoint { return body(a, b) }
+    let (a, b) = promoted(a, b, op: op, floating: floating)
+    return body(a, b)
+  }
+
   /// A scalar operand as a rank-0 tensor of `other`'s dtype: Python numbers do not promote a
   /// float32 tensor to float64 in PyTorch, and neither do Swift numbers here. A whole number stays
   /// an integer next to an integer tensor; a fraction makes it float32.
@@ -21,79 +33,85 @@ extension Tensor {
 
   /// Element-wise sum with broadcasting.
   public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
-    let (a, b) = promoted(lhs, rhs, op: "add")
-    let out = Kernels.zip(a, b, .add, name: "add")
-    // Nothing to record (as in a backward rule): skip comparing shapes.
-    if !a.requiresGrad && !b.requiresGrad { return out }
-    // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
-    // allocation.
-    if a.shapeDims == b.shapeDims {
-      return out.recorded("AddBackward", inputs: a, b) { g, _, needs in
-        GradientList(needs[0] ? g : nil, needs[1] ? g : nil)
+    promoting(lhs, rhs, op: "add") { a, b in
+      let out = Kernels.zip(a, b, .add, name: "add")
+      // Nothing to record (as in a backward rule): skip comparing shapes.
+      if !a.requiresGrad && !b.requiresGrad { return out }
+      // Operands of the result's shape need no reduction, and a rule that captures nothing costs no
+      // allocation.
+      if a.shapeDims == b.shapeDims {
+        return out.recorded("AddBackward", inputs: a, b) { g, _, needs in
+          GradientList(needs[0] ? g : nil, needs[1] ? g : nil)
+        }
       }
-    }
-    return out.recorded("AddBackward", inputs: a, b) { [sa = a.shape, sb = b.shape] g, _, needs in
-      GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil)
+      return out.recorded("AddBackward", inputs: a, b) { [sa = a.shape, sb = b.shape] g, _, needs in
+        GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? g.unbroadcast(to: sb) : nil)
+      }
     }
   }
 
   /// Element-wise difference with broadcasting.
   public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
-    let (a, b) = promoted(lhs, rhs, op: "sub")
-    let out = Kernels.zip(a, b, .sub, name: "sub")
-    if !a.requiresGrad && !b.requiresGrad { return out }
-    if a.shapeDims == b.shapeDims {
-      return out.recorded("SubBackward", inputs: a, b) { g, _, needs in
-        GradientList(needs[0] ? g : nil, needs[1] ? -g : nil)
+    promoting(lhs, rhs, op: "sub") { a, b in
+      let out = Kernels.zip(a, b, .sub, name: "sub")
+      if !a.requiresGrad && !b.requiresGrad { return out }
+      if a.shapeDims == b.shapeDims {
+        return out.recorded("SubBackward", inputs: a, b) { g, _, needs in
+          GradientList(needs[0] ? g : nil, needs[1] ? -g : nil)
+        }
       }
-    }
-    return out.recorded("SubBackward", inputs: a, b) { [sa = a.shape, sb = b.shape] g, _, needs in
-      GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil)
+      return out.recorded("SubBackward", inputs: a, b) { [sa = a.shape, sb = b.shape] g, _, needs in
+        GradientList(needs[0] ? g.unbroadcast(to: sa) : nil, needs[1] ? (-g).unbroadcast(to: sb) : nil)
+      }
     }
   }
 
   /// Element-wise product with broadcasting. Backward: d(ab) = b da + a db.
   public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
-    let (a, b) = promoted(lhs, rhs, op: "mul")
-    let out = Kernels.zip(a, b, .mul, name: "mul")
-    // Nothing to record (as in a backward rule): skip choosing what to save.
-    if !a.requiresGrad && !b.requiresGrad { return out }
-    if a.requiresGrad && b.requiresGrad {
-      return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
-        let first = (g * s[1]).unbroadcast(to: s[0])
-        // The second product last: into the gradient itself when the rule owns it.
-        if needs.ownsGradient && s[1].shapeDims == g.shapeDims && s[0].dtype == g.dtype {
-          return GradientList(first, g.multipliedInPlace(by: s[0]))
+    promoting(lhs, rhs, op: "mul") { a, b in
+      let out = Kernels.zip(a, b, .mul, name: "mul")
+      // Nothing to record (as in a backward rule): skip choosing what to save.
+      if !a.requiresGrad && !b.requiresGrad { return out }
+      if a.requiresGrad && b.requiresGrad {
+        return out.recorded("MulBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
+          let first = (g * s[1]).unbroadcast(to: s[0])
+          // The second product last: into the gradient itself when the rule owns it.
+          if needs.ownsGradient && s[1].shapeDims == g.shapeDims && s[0].dtype == g.dtype {
+            return GradientList(first, g.multipliedInPlace(by: s[0]))
+          }
+          return GradientList(first, (g * s[0]).unbroadcast(to: s[1]))
         }
-        return GradientList(first, (g * s[0]).unbroadcast(to: s[1]))
       }
-    }
-    // One operand needs a gradient: only the other (a constant, a mask) is saved, so that
-    // `x * constant` keeps no value of x alive. Its shape is captured only when broadcasting
-    // needs it, since a capturing rule is an allocation per op.
-    let (x, factor) = a.requiresGrad ? (a, b) : (b, a)
-    if x.shapeDims == out.shapeDims {
-      return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) { g, s, needs in
-        let grad = needs.ownsGradient && s[0].dtype == g.dtype ? g.multipliedInPlace(by: s[0]) : g * s[0]
+      // One operand needs a gradient: only the other (a constant, a mask) is saved, so that
+      // `x * constant` keeps no value of x alive. Its shape is captured only when broadcasting
+      // needs it, since a capturing rule is an allocation per op.
+      // Chosen by position rather than as a pair of tensors, which would retain both.
+      let xIsFirst = a.requiresGrad
+      let xShape = xIsFirst ? a.shapeDims : b.shapeDims
+      if xShape == out.shapeDims {
+        return out.recorded("MulBackward", inputs: a, b, saving: TensorList(xIsFirst ? b : a)) { g, s, needs in
+          let grad = needs.ownsGradient && s[0].dtype == g.dtype ? g.multipliedInPlace(by: s[0]) : g * s[0]
+          return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
+        }
+      }
+      return out.recorded("MulBackward", inputs: a, b, saving: TensorList(xIsFirst ? b : a)) {
+        [shape = xShape.array] g, s, needs in
+        let grad = (g * s[0]).unbroadcast(to: shape)
         return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
       }
-    }
-    return out.recorded("MulBackward", inputs: a, b, saving: TensorList(factor)) {
-      [shape = x.shape] g, s, needs in
-      let grad = (g * s[0]).unbroadcast(to: shape)
-      return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
     }
   }
 
   /// Element-wise quotient with broadcasting. Backward: d(a/b) = da / b - a db / b².
   public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
-    let (a, b) = promoted(lhs, rhs, op: "div", floating: true)
-    return Kernels.zip(a, b, .div, name: "div")
-      .recorded("DivBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
-        GradientList(
-          needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
-          needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil)
-      }
+    promoting(lhs, rhs, op: "div", floating: true) { a, b in
+      Kernels.zip(a, b, .div, name: "div")
+        .recorded("DivBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
+          GradientList(
+            needs[0] ? (g / s[1]).unbroadcast(to: s[0].shape) : nil,
+            needs[1] ? (-g * s[0] / (s[1] * s[1])).unbroadcast(to: s[1].shape) : nil)
+        }
+    }
   }
 
   /// Element-wise negation.
