@@ -60,6 +60,8 @@ extension Node {
     dropSavedValuesAndRule()
   }
 
-  /// Graphs of at least this many nodes (about 30 MB) give their memory back when freed.
-  static let largeGraph = 100_000
+  /// Graphs of at least this many nodes (about 90 MB) give their memory back when freed. Smaller
+  /// ones leave it to the allocator for the next graph: given back after every graph of 2·10^5
+  /// nodes (35 MB), it made the next one fault each page in again, a sixth of W4's time.
+  static let largeGraph = 500_000
 }
