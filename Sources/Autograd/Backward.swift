@@ -161,17 +161,19 @@ enum Engine {
       pass retainGraph: true to the first backward to run backward through it again
       """)
     for i in 0..<node.edges.count {
+      // Read without retaining: the node holds its edges' references.
       switch node.edges[i] {
       case .none:
         continue
       case .leaf(let leaf):
-        leaves.expect(leaf)
+        leaf._withUnsafeGuaranteedRef { leaves.expect($0) }
       case .node(let child):
-        child.pendingDependencies += 1
-        if !child.isVisited {
-          child.isVisited = true
-          stack.append(Unmanaged.passUnretained(child))
+        let isNew = child._withUnsafeGuaranteedRef { child in
+          child.pendingDependencies += 1
+          defer { child.isVisited = true }
+          return !child.isVisited
         }
+        if isNew { stack.append(child) }
       }
     }
   }

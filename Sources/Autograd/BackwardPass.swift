@@ -65,17 +65,27 @@ struct BackwardPass {
       // A pass that frees the graph moves each edge out of the node: the node that becomes ready
       // along it goes to `ready` with the edge's reference, and is freed after its step when
       // nothing else holds it (a node still waiting for other edges is held by them).
+      // Edges are read without retaining (see `Edge`).
       let edge = freesGraph ? node.edges.exchange(at: i, with: .none) : node.edges[i]
-      switch consume edge {
+      switch edge {
       case .none:
         continue
       case .node(let child):
-        if let grad = grad.take() { deliver(grad, to: child) }
-        child.pendingDependencies -= 1
-        if child.pendingDependencies == 0 {
-          ready.append(freesGraph ? Unmanaged.passRetained(child) : Unmanaged.passUnretained(child))
+        let isReady = child._withUnsafeGuaranteedRef { child in
+          if let grad = grad.take() { deliver(grad, to: child) }
+          child.pendingDependencies -= 1
+          return child.pendingDependencies == 0
         }
-      case .leaf(let leaf):
+        // Taken out of the node, the edge's reference goes on to `ready`, or is dropped while other
+        // edges, still to deliver, hold the node.
+        if isReady {
+          ready.append(child)
+        } else if freesGraph {
+          child.release()
+        }
+      case .leaf(let unmanagedLeaf):
+        // Taken out of the node, the edge's reference is this step's to drop.
+        let leaf = freesGraph ? unmanagedLeaf.takeRetainedValue() : unmanagedLeaf.takeUnretainedValue()
         if let grad {
           trapUnless(
             grad.shapeDims == leaf.shapeDims,

@@ -13,7 +13,7 @@ extension Node {
     if ag_teardown_enter() <= Self.recursiveTeardownLimit {
       // Released here, while the depth is counted, rather than after `deinit` returns.
       dropSavedValuesAndRule()
-      edges.removeAll()
+      releaseEdges()
       // Only a node with extras can have recorded inputs or a composite call.
       if hasExtras {
         _ = takeRecordedInputs()
@@ -44,7 +44,12 @@ extension Node {
   /// `tensors` is scratch space, empty before and after.
   private func dismantle(into work: inout [Node], tensors: inout [Tensor]) {
     for i in 0..<edges.count {
-      if case .node(let child) = edges.exchange(at: i, with: .none) { work.append(child) }
+      switch edges.exchange(at: i, with: .none) {
+      case .none: break
+      // The edge's reference moves to the work list.
+      case .node(let child): work.append(child.takeRetainedValue())
+      case .leaf(let leaf): leaf.release()
+      }
     }
     edges.removeAll()
     if !saved.isEmpty { saved.moveAll(into: &tensors) }

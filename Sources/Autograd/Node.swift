@@ -56,27 +56,6 @@ struct SavedVersions {
 /// A node's inputs or saved values: one or two inline, more in an array.
 typealias TensorList = SmallList<Tensor>
 
-/// Where backward sends the gradient of one input of a node (PyTorch's `next_functions`): to the
-/// node that computed the input, to the input itself when it is a leaf that requires grad (its
-/// gradient is accumulated there), or nowhere.
-///
-/// A node holds edges, not its input tensors: an intermediate value that no rule saved is freed as
-/// soon as the caller lets go of it, and a long graph keeps only its nodes (ARCHITECTURE.md, "The
-/// life of one op").
-enum Edge {
-  case none
-  case node(Node)
-  case leaf(Tensor)
-
-  init(to input: Tensor) {
-    if let node = input.gradFn {
-      self = .node(node)
-    } else {
-      self = input.requiresGrad ? .leaf(input) : .none
-    }
-  }
-}
-
 /// What a backward rule returns: one gradient per input, `nil` where none is needed.
 typealias GradientList = SmallList<Tensor?>
 
@@ -106,7 +85,8 @@ final class Node {
   private let hasScalar: Bool
   /// Scratch space of one backward pass: how many edges into this node have yet to deliver.
   @exclusivity(unchecked) var pendingDependencies: Int32 = 0
-  /// One edge per input, in the inputs' order: where each input's gradient goes.
+  /// One edge per input, in the inputs' order: where each input's gradient goes. The node owns
+  /// the references its edges hold (see `Edge`): whoever takes an edge out takes its reference.
   // Hot fields skip the run-time exclusivity checks, as Tensor's do.
   @exclusivity(unchecked) var edges: SmallList<Edge>
   /// Which inputs need a gradient, and the scalar operand: what the rule gets besides the gradient
@@ -153,6 +133,12 @@ final class Node {
   var hasHooks: Bool { !(extras?.hooks.isEmpty ?? true) }
   /// Whether the node has any of the rarer fields (hooks, recorded inputs, a composite call, ...).
   var hasExtras: Bool { extras != nil }
+  /// Releases what the edges hold and empties them. Releasing a node may free it, and the graph
+  /// behind it: callers bound the depth (`tearDownGraphBehind`).
+  func releaseEdges() {
+    for i in 0..<edges.count { edges.exchange(at: i, with: .none).release() }
+    edges.removeAll()
+  }
   /// Drops the saved values and the rule, touching only a field that holds something: backward
   /// has usually taken both (`Engine.apply`), and assigning an empty value still calls the runtime.
   func dropSavedValuesAndRule() {

@@ -64,6 +64,28 @@ import Testing
     #expect(w.grad == nil)
   }
 
+  /// Edges count their references by hand (`Edge`): they hold their nodes and leaves while the
+  /// graph lives, and a graph freed without backward lets go of every one, by recursion (2 ops)
+  /// and by the work list beyond 100 nodes.
+  @Test(arguments: [2, 1000])
+  func aGraphFreedWithoutBackwardReleasesItsNodesAndLeaves(depth: Int) {
+    weak var leaf: Tensor?
+    weak var first: Node?
+    var output: Tensor?
+    do {
+      let w = Tensor(2.0, dtype: .float64, requiresGrad: true)
+      leaf = w
+      var x = w * 1.5
+      first = x.gradFn
+      for _ in 1..<depth { x = x * 1.0001 }
+      output = x
+    }
+    #expect(leaf != nil && first != nil, "the graph's edges hold them")
+    #expect(output?.requiresGrad == true)
+    output = nil
+    #expect(leaf == nil && first == nil)
+  }
+
   @Test func aSecondPassThroughAnIntermediateTensorTraps() async {
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       let w = Tensor(2.0, requiresGrad: true)
