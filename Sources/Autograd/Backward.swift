@@ -127,7 +127,8 @@ enum Engine {
           observe?(node)
           pass.step(node, ready: &ready)
         }
-        if freesGraph { next.release() }
+        // The list's reference: the node is freed, or kept for the next graph, when nothing else holds it.
+        if freesGraph { NodePool.recycleOrRelease(next) }
         steps += 1
       }
       withExtendedLifetime(rootNode) {}

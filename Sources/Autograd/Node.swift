@@ -77,12 +77,12 @@ public typealias GradientHook = (Tensor) -> Tensor?
 final class Node {
   // The fields are ordered so that the flags and the count fill the name's padding: a graph keeps every node
   // alive until backward, and a long one is bound by the memory it walks.
-  let name: StaticString
+  @exclusivity(unchecked) private(set) var name: StaticString
   /// Set when backward has released the saved values (no `retainGraph`).
   @exclusivity(unchecked) var isReleased = false
   /// Scratch space of one backward pass (with `pendingDependencies` and `pendingGrad`).
   @exclusivity(unchecked) var isVisited = false
-  private let hasScalar: Bool
+  @exclusivity(unchecked) private var hasScalar: Bool
   /// Scratch space of one backward pass: how many edges into this node have yet to deliver.
   @exclusivity(unchecked) var pendingDependencies: Int32 = 0
   /// One edge per input, in the inputs' order: where each input's gradient goes. The node owns
@@ -91,8 +91,8 @@ final class Node {
   @exclusivity(unchecked) var edges: SmallList<Edge>
   /// Which inputs need a gradient, and the scalar operand: what the rule gets besides the gradient
   /// (`context`). Two fields rather than a `RuleContext`, whose flag would make every node larger.
-  private let needs: UInt64
-  private let scalar: Double
+  @exclusivity(unchecked) private var needs: UInt64
+  @exclusivity(unchecked) private var scalar: Double
   @exclusivity(unchecked) var saved: TensorList
   /// Each saved tensor's storage version when it was saved.
   @exclusivity(unchecked) var savedVersions: SavedVersions
@@ -207,6 +207,26 @@ final class Node {
     if let detail { ensuredExtras.detail = detail }
   }
 
+  /// Makes this node, taken from `NodePool`, the node of a new op, as `init` would. A pooled node
+  /// holds nothing: no edges, saved values, rule, gradient or extras. Not inlined, so that the ops
+  /// that record nodes stay small enough to inline `recorded`.
+  @inline(never)
+  func reuse(
+    name: StaticString, detail: String?, scalar: Double?, edges: consuming SmallList<Edge>, needs: UInt64,
+    saved: consuming TensorList, rule: @escaping BackwardRule
+  ) {
+    self.name = name
+    hasScalar = scalar != nil
+    (self.needs, self.scalar) = (needs, scalar ?? 0)
+    savedVersions = SavedVersions(of: saved)
+    // Moved in: a pooled node's lists are empty, and a copy would retain every tensor again.
+    self.edges = consume edges
+    self.saved = consume saved
+    self.rule = rule
+    isReleased = false
+    if let detail { ensuredExtras.detail = detail }
+  }
+
   /// Frees the graph behind this node (see `GraphTeardown.swift`).
   deinit { tearDownGraphBehind() }
 }
@@ -231,7 +251,8 @@ extension Tensor {
     guard needs != 0, GradMode.isEnabled else { return self }
     var edges = SmallList<Edge>()
     for i in 0..<inputs.count { edges.append(Edge(to: inputs[i])) }
-    let node = Node(name: name, detail: detail(), scalar: scalar, edges: edges, needs: needs, saved: saved, rule: rule)
+    let node = Node.make(
+      name: name, detail: detail(), scalar: scalar, edges: edges, needs: needs, saved: saved, rule: rule)
     link(node, inputs: inputs)
     return self
   }
@@ -248,7 +269,7 @@ extension Tensor {
     input: Tensor, saving saved: consuming TensorList = TensorList(), rule: @escaping BackwardRule
   ) -> Tensor {
     guard input.requiresGrad, GradMode.isEnabled else { return self }
-    let node = Node(
+    let node = Node.make(
       name: name, detail: detail(), scalar: scalar, edges: SmallList(Edge(to: input)), needs: 1, saved: saved,
       rule: rule)
     link(node, inputs: TensorList(input))
@@ -265,7 +286,7 @@ extension Tensor {
   ) -> Tensor {
     let needs: UInt64 = (first.requiresGrad ? 1 : 0) | (second.requiresGrad ? 2 : 0)
     guard needs != 0, GradMode.isEnabled else { return self }
-    let node = Node(
+    let node = Node.make(
       name: name, detail: detail(), scalar: scalar, edges: SmallList(Edge(to: first), Edge(to: second)),
       needs: needs, saved: saved, rule: rule)
     link(node, inputs: TensorList(first, second))

@@ -25,7 +25,7 @@ enum StoragePool {
     let poolClass = storage.poolClass
     guard poolClass >= 0 && isKnownUniquelyReferenced(&storage) else { return }
     let given = ag_storage_pool_give(poolClass, Unmanaged.passUnretained(storage).toOpaque()) {
-      Unmanaged<Storage>.fromOpaque($0!).release()
+      Unmanaged<AnyObject>.fromOpaque($0!).release()
     }
     // The pool's own reference: the caller's goes when it drops `storage`.
     if given { _ = Unmanaged.passRetained(storage) }

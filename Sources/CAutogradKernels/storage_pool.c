@@ -10,9 +10,15 @@
 // the ones it touched last.
 #define DEPTH 16
 
+// Graph nodes that a backward pass freed, for the next graph's ops: a training step records as
+// many nodes as the step before it.
+#define NODE_DEPTH 64
+
 typedef struct {
   void *slots[AG_STORAGE_POOL_CLASSES][DEPTH];
   int counts[AG_STORAGE_POOL_CLASSES];
+  void *nodes[NODE_DEPTH];
+  int node_count;
 } storage_pool;
 
 // The pool itself lives on the heap and is reached through a thread-local pointer: a thread
@@ -21,14 +27,16 @@ typedef struct {
 static _Thread_local storage_pool *my_pool AG_FAST_TLS;
 static pthread_key_t pool_key;
 static pthread_once_t pool_key_once = PTHREAD_ONCE_INIT;
-static _Atomic(ag_storage_release) release_storage;
+// Set with the first pool: storages and nodes are both Swift objects, released alike.
+static _Atomic(ag_storage_release) release_object;
 
 static void empty_pool(void *pointer) {
   storage_pool *pool = pointer;
-  ag_storage_release release = atomic_load_explicit(&release_storage, memory_order_relaxed);
+  ag_storage_release release = atomic_load_explicit(&release_object, memory_order_relaxed);
   for (int c = 0; c < AG_STORAGE_POOL_CLASSES; c++) {
     for (int i = 0; i < pool->counts[c]; i++) release(pool->slots[c][i]);
   }
+  for (int i = 0; i < pool->node_count; i++) release(pool->nodes[i]);
   free(pool);
 }
 
@@ -42,20 +50,51 @@ void *ag_storage_pool_take(long size_class) {
   return pool->slots[size_class][--pool->counts[size_class]];
 }
 
+// The calling thread's pool, made on first use; NULL when it cannot be made.
+static storage_pool *ensured_pool(ag_storage_release release) {
+  storage_pool *pool = my_pool;
+  if (pool) return pool;
+  atomic_store_explicit(&release_object, release, memory_order_relaxed);
+  pthread_once(&pool_key_once, make_pool_key);
+  pool = calloc(1, sizeof(storage_pool));
+  if (!pool) return NULL;
+  if (pthread_setspecific(pool_key, pool) != 0) {
+    free(pool);
+    return NULL;
+  }
+  my_pool = pool;
+  return pool;
+}
+
 bool ag_storage_pool_give(long size_class, void *storage, ag_storage_release release) {
   storage_pool *pool = my_pool;
   if (!pool) {
-    atomic_store_explicit(&release_storage, release, memory_order_relaxed);
-    pthread_once(&pool_key_once, make_pool_key);
-    pool = calloc(1, sizeof(storage_pool));
+    pool = ensured_pool(release);
     if (!pool) return false;
-    if (pthread_setspecific(pool_key, pool) != 0) {
-      free(pool);
-      return false;
-    }
-    my_pool = pool;
   }
   if (pool->counts[size_class] == DEPTH) return false;
   pool->slots[size_class][pool->counts[size_class]++] = storage;
   return true;
+}
+
+void *ag_node_pool_take(void) {
+  storage_pool *pool = my_pool;
+  if (!pool || pool->node_count == 0) return NULL;
+  return pool->nodes[--pool->node_count];
+}
+
+bool ag_node_pool_give(void *node, ag_storage_release release) {
+  storage_pool *pool = my_pool;
+  if (!pool) {
+    pool = ensured_pool(release);
+    if (!pool) return false;
+  }
+  if (pool->node_count == NODE_DEPTH) return false;
+  pool->nodes[pool->node_count++] = node;
+  return true;
+}
+
+bool ag_node_pool_has_room(void) {
+  storage_pool *pool = my_pool;
+  return !pool || pool->node_count < NODE_DEPTH;
 }

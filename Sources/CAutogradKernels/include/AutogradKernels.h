@@ -124,8 +124,9 @@ bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, c
 /// of c + 1 eight-byte units.
 #define AG_STORAGE_POOL_CLASSES 8
 
-/// Releases one storage (a retained Swift object) that the pool held when its thread exits.
-typedef void (*ag_storage_release)(void *storage);
+/// Releases one object (a retained Swift object: a storage or a node) that the pool held when its
+/// thread exits. Every caller passes the same function.
+typedef void (*ag_storage_release)(void *object);
 
 /// Takes a storage of size class `size_class` from the calling thread's pool, or NULL when it
 /// has none. The caller receives the pool's reference.
@@ -135,6 +136,17 @@ void *ag_storage_pool_take(long size_class);
 /// full) and leaves it with the caller. On true the caller must add the reference the pool
 /// keeps. `release` gives a storage back when the thread exits.
 bool ag_storage_pool_give(long size_class, void *storage, ag_storage_release release);
+
+/// Takes a graph node (a retained Swift object) from the calling thread's pool of nodes that
+/// backward passes freed, or NULL when it has none. The caller receives the pool's reference.
+void *ag_node_pool_take(void);
+
+/// Puts `node` into the calling thread's pool of nodes and returns true, or returns false (the
+/// pool is full) and leaves it with the caller; as `ag_storage_pool_give`.
+bool ag_node_pool_give(void *node, ag_storage_release release);
+
+/// Whether the calling thread's pool of nodes can take another.
+bool ag_node_pool_has_room(void);
 
 /// Counts how deeply the calling thread is nested in freeing graph nodes: `ag_teardown_enter`
 /// adds one and returns the new depth, `ag_teardown_leave` takes one away. A node frees the nodes

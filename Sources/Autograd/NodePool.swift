@@ -1,0 +1,58 @@
+import CAutogradKernels
+
+/// Graph nodes that a backward pass freed, kept per thread for the next graph's ops.
+///
+/// A training step records about as many nodes as the step before it, and its backward pass frees
+/// them all (`BackwardPass.freesGraph`): each one given back here spares the next op a heap
+/// allocation, Swift's object setup and teardown, and a free. A pooled node holds nothing; the pool
+/// keeps at most 64 per thread (C, `storage_pool.c`, next to the small storages), and a thread that
+/// exits releases them.
+enum NodePool {
+  /// Takes over the reference `node` carries (the ready list's): a node that nothing else holds and
+  /// that holds nothing goes to this thread's pool, any other is released.
+  static func recycleOrRelease(_ node: Unmanaged<Node>) {
+    // A full pool first: a long chain frees far more nodes than the pool keeps.
+    guard ag_node_pool_has_room() else { return node.release() }
+    var node = node.takeRetainedValue()
+    guard isKnownUniquelyReferenced(&node) && node.holdsNothing else { return }
+    let given = ag_node_pool_give(Unmanaged.passUnretained(node).toOpaque()) {
+      Unmanaged<AnyObject>.fromOpaque($0!).release()
+    }
+    // The pool's own reference: the one taken above goes at the end of this scope.
+    if given { _ = Unmanaged.passRetained(node) }
+  }
+
+  /// A node from this thread's pool, or nil when it has none.
+  @inline(__always)
+  static func take() -> Node? {
+    guard let pointer = ag_node_pool_take() else { return nil }
+    return Unmanaged<Node>.fromOpaque(pointer).takeRetainedValue()
+  }
+
+  /// Releases every node this thread's pool holds: for code that watches a node's lifetime.
+  static func releaseAll() {
+    while take() != nil {}
+  }
+}
+
+extension Node {
+  /// A node for a new op: one from `NodePool` when the thread has one, else a new one.
+  @inline(__always)
+  static func make(
+    name: StaticString, detail: String?, scalar: Double?, edges: consuming SmallList<Edge>, needs: UInt64,
+    saved: consuming TensorList, rule: @escaping BackwardRule
+  ) -> Node {
+    if let node = NodePool.take() {
+      node.reuse(name: name, detail: detail, scalar: scalar, edges: edges, needs: needs, saved: saved, rule: rule)
+      return node
+    }
+    return Node(name: name, detail: detail, scalar: scalar, edges: edges, needs: needs, saved: saved, rule: rule)
+  }
+
+  /// Whether the node holds nothing (as after a backward pass that kept nothing), so that it can
+  /// be reused as it is.
+  var holdsNothing: Bool {
+    !hasExtras && edges.isEmpty && saved.isEmpty && rule == nil && pendingGrad == nil && pendingDependencies == 0
+      && !isVisited
+  }
+}

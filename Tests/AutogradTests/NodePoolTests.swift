@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import Autograd
+
+/// Nodes a backward pass frees go to the thread's `NodePool`, and the next ops take them.
+@Suite("Nodes freed by backward are reused") struct NodePoolTests {
+  @Test func theNextGraphsOpsTakeTheNodesTheLastPassFreed() {
+    NodePool.releaseAll()
+    let w = Tensor(2.0, dtype: .float64, requiresGrad: true)
+    weak var inner: Node?
+    var output: Tensor
+    do {
+      let scaled = w * 3
+      inner = scaled.gradFn
+      output = scaled.exp() * 2  // only the graph holds the product's node and the exp's
+    }
+    output.backward()
+    #expect(inner != nil, "kept in the pool rather than freed")
+    #expect(inner?.isReleased == true)
+    // The pool is a stack: the node stepped last (the product's) comes first, whatever the next op is.
+    let next = w + 1
+    #expect(next.gradFn === inner)
+    #expect(next.gradFnName == "AddBackward" && inner?.isReleased == false)
+    #expect(Swift.abs(w.grad!.item() - 6 * Foundation.exp(6.0)) < 1e-9)
+  }
+
+  @Test func aReusedNodeIsAsGoodAsANewOne() {
+    NodePool.releaseAll()
+    let w = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
+    // A product with a number (a scalar operand, a saved value), then a sum: two pooled nodes.
+    (w * 2.5).sum().backward()
+    #expect(w.grad?.scalars(as: Double.self) == [2.5, 2.5])
+    w.grad = nil
+    // The next ops get them: names, details, scalars and saved values are the new op's, and the
+    // node is not released (a retained graph runs twice).
+    let x = w.exp()
+    let y = (x + 1).sum()
+    #expect(x.gradFnName == "ExpBackward" && y.gradFnName == "SumBackward")
+    #expect(y.gradFn?.detail == nil)
+    y.backward(retainGraph: true)
+    y.backward()
+    let expected = [1.0, 2.0].map { 2 * Foundation.exp($0) }
+    #expect(zip(w.grad!.scalars(as: Double.self), expected).allSatisfy { Swift.abs($0 - $1) < 1e-12 })
+  }
+
+  @Test func aNodeThatATensorOrAHookHoldsIsNotPooled() {
+    NodePool.releaseAll()
+    let w = Tensor(2.0, dtype: .float64, requiresGrad: true)
+    let kept = w * 3
+    let hooked = kept * kept
+    hooked.registerHook { $0 }
+    weak let hookedNode = hooked.gradFn
+    (hooked + 1).backward()
+    #expect(NodePool.take() == nil, "kept's node is held by kept, hooked's by hooked, the sum's by its output")
+    (w * 2 + 1).backward()
+    #expect(NodePool.take()?.name.description == "MulBackward", "the product's node only the graph held")
+    #expect(NodePool.take() == nil)
+    #expect(kept.gradFn?.isReleased == true && hookedNode?.isReleased == true)
+  }
+}
