@@ -62,10 +62,7 @@ struct BackwardPass {
     for i in 0..<node.edges.count {
       // Moved, not copied, on to its destination: a copy is a retain and a release per edge.
       var grad = i < grads.count ? grads.exchange(at: i, with: nil) : nil
-      // A pass that frees the graph moves each edge out of the node: the node that becomes ready
-      // along it goes to `ready` with the edge's reference, and is freed after its step when
-      // nothing else holds it (a node still waiting for other edges is held by them).
-      // Edges are read without retaining (see `Edge`).
+      // Read without retaining (see `Edge`); a pass that frees the graph takes it out of the node.
       let edge = freesGraph ? node.edges.exchange(at: i, with: .none) : node.edges[i]
       switch edge {
       case .none:
@@ -76,8 +73,9 @@ struct BackwardPass {
           child.pendingDependencies -= 1
           return child.pendingDependencies == 0
         }
-        // Taken out of the node, the edge's reference goes on to `ready`, or is dropped while other
-        // edges, still to deliver, hold the node.
+        // Taken out of the node, the edge's reference goes on to `ready` (and the node is freed
+        // after its step when nothing else holds it), or is dropped while other edges, still to
+        // deliver, hold the node.
         if isReady {
           ready.append(child)
         } else if freesGraph {
