@@ -160,14 +160,15 @@ public func binaryCrossEntropy(
 ) -> Tensor {
   CompositeCall.run("BinaryCrossEntropy", inputs: [input, target, weight]) {
     sameShape(input, target, "binaryCrossEntropy")
-    let (p, t) = Tensor.promoted(input, target, op: "binaryCrossEntropy", floating: true)
-    let values = withNoGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
-    var losses = values.recorded("BinaryCrossEntropyBackward", inputs: p, t, saving: TensorList(p, t)) {
-      g, s, needs in
-      let (p, t) = (s[0], s[1])
-      return GradientList(
-        needs[0] ? g * (p - t) / (p * (1 - p)).clamped(min: Double(Float(1e-12))) : nil,
-        needs[1] ? g * ((1 - p).log() - p.log()) : nil)
+    var losses = Tensor.promoting(input, target, op: "binaryCrossEntropy", floating: true) { p, t in
+      let values = withNoGrad { -(t * p.log().clamped(min: -100) + (1 - t) * (1 - p).log().clamped(min: -100)) }
+      return values.recorded("BinaryCrossEntropyBackward", inputs: p, t, saving: TensorList(p, t)) {
+        g, s, needs in
+        let (p, t) = (s[0], s[1])
+        return GradientList(
+          needs[0] ? g * (p - t) / (p * (1 - p)).clamped(min: Double(Float(1e-12))) : nil,
+          needs[1] ? g * ((1 - p).log() - p.log()) : nil)
+      }
     }
     if let weight { losses = losses * weight }
     return reduction.apply(losses)

@@ -1,26 +1,17 @@
 extension Tensor {
-  /// Brings two operands to a common dtype by PyTorch's promotion rules: float64 wins over float32,
-  /// floats win over integers, and integers (int64, bool) meet at int64. With `floating`, an integer
-  /// result becomes float32 instead (true division, `pow`, `atan2`).
-  /// Inlined, so that the common case (two tensors of one floating dtype) hands its operands on
-  /// without retaining and releasing them for a returned pair.
-  @inline(__always)
-  static func promoted(_ a: Tensor, _ b: Tensor, op: StaticString, floating: Bool = false) -> (Tensor, Tensor) {
-    if a.dtype == b.dtype && a.dtype.isFloatingPoint { return (a, b) }
-    let common = DType.promoted(a.dtype, b.dtype, floating: floating)
-    return (a.cast(to: common), b.cast(to: common))
-  }
-
-  /// Runs `body` on the two operands brought to a common dtype (`promoted`). Two tensors of one
-  /// floating dtype reach `body` as they were passed, borrowed: `promoted` returns them as a new
-  /// pair, which retains both and releases them again after the op.
+  /// Runs `body` on the two operands brought to a common dtype by PyTorch's promotion rules:
+  /// float64 wins over float32, floats win over integers, and integers (int64, bool) meet at int64.
+  /// With `floating`, an integer result becomes float32 instead (true division, `pow`, `atan2`).
+  ///
+  /// Inlined, and two tensors of one floating dtype (the common case) reach `body` as they were
+  /// passed, borrowed: returning them as a new pair would retain both and release them after the op.
   @inline(__always)
   static func promoting<Result>(
     _ a: Tensor, _ b: Tensor, op: StaticString, floating: Bool = false, _ body: (Tensor, Tensor) -> Result
   ) -> Result {
     if a.dtype == b.dtype && a.dtype.isFloatingPoint { return body(a, b) }
-    let (a, b) = promoted(a, b, op: op, floating: floating)
-    return body(a, b)
+    let common = DType.promoted(a.dtype, b.dtype, floating: floating)
+    return body(a.cast(to: common), b.cast(to: common))
   }
 
   /// A scalar operand as a rank-0 tensor of `other`'s dtype: Python numbers do not promote a
@@ -235,18 +226,19 @@ extension Tensor {
   /// Backward: d(aᵇ) = b aᵇ⁻¹ da + aᵇ log(a) db, where the second term is taken as 0 at a = 0
   /// (the limit for b > 0, as PyTorch does).
   public func pow(_ exponent: Tensor) -> Tensor {
-    let (a, b) = Tensor.promoted(self, exponent, op: "pow", floating: true)
-    return Kernels.zip(a, b, .pow, name: "pow")
-      .recorded("PowBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
-        let (a, b) = (s[0], s[1])
-        var grads = GradientList(nil, nil)
-        if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
-        if needs[1] {
-          let zero = a.mask(.isZero)
-          grads[1] = (g * a.pow(b) * (a + zero).log()).unbroadcast(to: b.shape)
+    Tensor.promoting(self, exponent, op: "pow", floating: true) { a, b in
+      Kernels.zip(a, b, .pow, name: "pow")
+        .recorded("PowBackward", inputs: a, b, saving: TensorList(a, b)) { g, s, needs in
+          let (a, b) = (s[0], s[1])
+          var grads = GradientList(nil, nil)
+          if needs[0] { grads[0] = (g * b * a.pow(b - 1)).unbroadcast(to: a.shape) }
+          if needs[1] {
+            let zero = a.mask(.isZero)
+            grads[1] = (g * a.pow(b) * (a + zero).log()).unbroadcast(to: b.shape)
+          }
+          return grads
         }
-        return grads
-      }
+    }
   }
 
   /// Converts the elements to `dtype`; gradients flow back converted to the original dtype.

@@ -5,8 +5,7 @@ infix operator .|| : LogicalDisjunctionPrecedence
 /// their operands.
 extension Tensor {
   private static func compared(_ a: Tensor, _ b: Tensor, _ op: ComparisonOp, _ name: StaticString) -> Tensor {
-    let (x, y) = promoted(a.detached(), b.detached(), op: name)
-    return Kernels.compare(x, y, op, name: name)
+    promoting(a.detached(), b.detached(), op: name) { x, y in Kernels.compare(x, y, op, name: name) }
   }
 
   public static func .== (lhs: Tensor, rhs: Tensor) -> Tensor { compared(lhs, rhs, .equal, "eq") }
@@ -97,14 +96,15 @@ extension Tensor {
   ///
   /// Backward: the gradient goes to `a` where the condition holds and to `b` elsewhere.
   public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
-    let (x, y) = promoted(a, b, op: "where")
     let c = condition.cast(to: .bool)
-    return Kernels.select(c, x, y).recorded("WhereBackward", inputs: x, y, saving: TensorList(c)) {
-      [sx = x.shape, sy = y.shape] g, s, needs in
-      let zero = Tensor.zeros([], dtype: g.dtype)
-      return GradientList(
-        needs[0] ? Tensor.where(s[0], g, zero).unbroadcast(to: sx) : nil,
-        needs[1] ? Tensor.where(s[0], zero, g).unbroadcast(to: sy) : nil)
+    return promoting(a, b, op: "where") { x, y in
+      Kernels.select(c, x, y).recorded("WhereBackward", inputs: x, y, saving: TensorList(c)) {
+        [sx = x.shape, sy = y.shape] g, s, needs in
+        let zero = Tensor.zeros([], dtype: g.dtype)
+        return GradientList(
+          needs[0] ? Tensor.where(s[0], g, zero).unbroadcast(to: sx) : nil,
+          needs[1] ? Tensor.where(s[0], zero, g).unbroadcast(to: sy) : nil)
+      }
     }
   }
 
@@ -117,14 +117,15 @@ extension Tensor {
   public func minimum(_ other: Tensor) -> Tensor { extremum(other, .minimum, "MinimumBackward", .less) }
 
   private func extremum(_ other: Tensor, _ op: BinaryOp, _ name: StaticString, _ wins: ComparisonOp) -> Tensor {
-    let (a, b) = Tensor.promoted(self, other, op: name)
-    return Kernels.zip(a, b, op, name: name).recorded(name, inputs: a, b, saving: TensorList(a, b)) {
-      g, s, needs in
-      let first = Kernels.compare(s[0].detached(), s[1].detached(), wins, name: name).cast(to: g.dtype)
-      let tie = Kernels.compare(s[0].detached(), s[1].detached(), .equal, name: name).cast(to: g.dtype)
-      return GradientList(
-        needs[0] ? (g * (first + 0.5 * tie)).unbroadcast(to: s[0].shape) : nil,
-        needs[1] ? (g * (1 - first - 0.5 * tie)).unbroadcast(to: s[1].shape) : nil)
+    Tensor.promoting(self, other, op: name) { a, b in
+      Kernels.zip(a, b, op, name: name).recorded(name, inputs: a, b, saving: TensorList(a, b)) {
+        g, s, needs in
+        let first = Kernels.compare(s[0].detached(), s[1].detached(), wins, name: name).cast(to: g.dtype)
+        let tie = Kernels.compare(s[0].detached(), s[1].detached(), .equal, name: name).cast(to: g.dtype)
+        return GradientList(
+          needs[0] ? (g * (first + 0.5 * tie)).unbroadcast(to: s[0].shape) : nil,
+          needs[1] ? (g * (1 - first - 0.5 * tie)).unbroadcast(to: s[1].shape) : nil)
+      }
     }
   }
 
@@ -132,14 +133,15 @@ extension Tensor {
   ///
   /// Backward: d/dy = x / (x² + y²), d/dx = -y / (x² + y²).
   public func atan2(_ other: Tensor) -> Tensor {
-    let (y, x) = Tensor.promoted(self, other, op: "atan2", floating: true)
-    return Kernels.zip(y, x, .atan2, name: "atan2")
-      .recorded("Atan2Backward", inputs: y, x, saving: TensorList(y, x)) { g, s, needs in
-        let r2 = s[0] * s[0] + s[1] * s[1]
-        return GradientList(
-          needs[0] ? (g * s[1] / r2).unbroadcast(to: s[0].shape) : nil,
-          needs[1] ? (-g * s[0] / r2).unbroadcast(to: s[1].shape) : nil)
-      }
+    Tensor.promoting(self, other, op: "atan2", floating: true) { y, x in
+      Kernels.zip(y, x, .atan2, name: "atan2")
+        .recorded("Atan2Backward", inputs: y, x, saving: TensorList(y, x)) { g, s, needs in
+          let r2 = s[0] * s[0] + s[1] * s[1]
+          return GradientList(
+            needs[0] ? (g * s[1] / r2).unbroadcast(to: s[0].shape) : nil,
+            needs[1] ? (-g * s[0] / r2).unbroadcast(to: s[1].shape) : nil)
+        }
+    }
   }
 
   /// a - floor(a / b) b: the remainder with the divisor's sign, as Python's `%` and torch.remainder.
@@ -156,13 +158,14 @@ extension Tensor {
   public func fmod(_ other: Double) -> Tensor { fmod(Tensor.scalar(other, like: self)) }
 
   private func remainder(_ other: Tensor, _ op: BinaryOp, _ opName: StaticString, _ name: StaticString) -> Tensor {
-    let (a, b) = Tensor.promoted(self, other, op: opName)
-    return Kernels.zip(a, b, op, name: opName).recorded(name, inputs: a, b, saving: TensorList(a, b)) {
-      g, s, needs in
-      let quotient = s[0].detached() / s[1].detached()
-      return GradientList(
-        needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
-        needs[1] ? (-g * (op == .fmod ? quotient.trunc() : quotient.floor())).unbroadcast(to: s[1].shape) : nil)
+    Tensor.promoting(self, other, op: opName) { a, b in
+      Kernels.zip(a, b, op, name: opName).recorded(name, inputs: a, b, saving: TensorList(a, b)) {
+        g, s, needs in
+        let quotient = s[0].detached() / s[1].detached()
+        return GradientList(
+          needs[0] ? g.unbroadcast(to: s[0].shape) : nil,
+          needs[1] ? (-g * (op == .fmod ? quotient.trunc() : quotient.floor())).unbroadcast(to: s[1].shape) : nil)
+      }
     }
   }
 

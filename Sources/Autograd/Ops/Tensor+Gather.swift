@@ -35,19 +35,21 @@ extension Tensor {
     let axis = Shape.axis(axis, rank: rank, op: name)
     checkIndex(index, name)
     trapUnless(index.rank == rank, "\(name): index has rank \(index.rank) but the tensor has rank \(rank)")
-    let (base, src) = Tensor.promoted(self, source, op: name)
-    let out = Kernels.contiguousCopy(base.detached())
-    Kernels.scatter(into: out, axis: axis, index: index, source: src, accumulate: accumulate, op: name)
-    return out.recorded(
-      accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: base, src,
-      saving: TensorList(index)
-    ) {
-      [sourceShape = src.shape] g, s, needs in
-      let index = s[0]
-      let toBase = accumulate ? g : g.scattering(axis: axis, index: index, source: Tensor.zeros([], dtype: g.dtype))
-      return GradientList(
-        needs[0] ? toBase : nil,
-        needs[1] ? g.gather(axis: axis, index: index).unbroadcast(to: sourceShape) : nil)
+    return Tensor.promoting(self, source, op: name) { base, src in
+      let out = Kernels.contiguousCopy(base.detached())
+      Kernels.scatter(into: out, axis: axis, index: index, source: src, accumulate: accumulate, op: name)
+      return out.recorded(
+        accumulate ? "ScatterAddBackward" : "ScatterBackward", inputs: base, src,
+        saving: TensorList(index)
+      ) {
+        [sourceShape = src.shape] g, s, needs in
+        let index = s[0]
+        let toBase =
+          accumulate ? g : g.scattering(axis: axis, index: index, source: Tensor.zeros([], dtype: g.dtype))
+        return GradientList(
+          needs[0] ? toBase : nil,
+          needs[1] ? g.gather(axis: axis, index: index).unbroadcast(to: sourceShape) : nil)
+      }
     }
   }
 

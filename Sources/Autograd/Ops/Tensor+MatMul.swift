@@ -16,25 +16,26 @@ extension Tensor {
     let k = shapeDims[rank - 1]
     let k2 = other.shapeDims[Swift.max(other.rank - 2, 0)]
     trapUnless(k == k2, "matmul: inner dimensions differ, \(shape) vs \(other.shape)")
-    let (a0, b0) = Tensor.promoted(self, other, op: "matmul")
-    // A stack of matrices times one matrix is one product: the stack's leading axes fold into its
-    // rows, as in PyTorch. N small products would each pack the same right operand, and backward
-    // would build a weight gradient per matrix and then sum them.
-    if rank >= 3 && other.rank <= 2 {
-      let leading = Array(shape.dropLast())
-      let columns = other.rank == 1 ? [] : [other.shapeDims[1]]
-      return a0.reshaped(to: [Shape.count(leading), k]).matmul(b0).reshaped(to: leading + columns)
+    return Tensor.promoting(self, other, op: "matmul") { a0, b0 in
+      // A stack of matrices times one matrix is one product: the stack's leading axes fold into its
+      // rows, as in PyTorch. N small products would each pack the same right operand, and backward
+      // would build a weight gradient per matrix and then sum them.
+      if rank >= 3 && other.rank <= 2 {
+        let leading = Array(shape.dropLast())
+        let columns = other.rank == 1 ? [] : [other.shapeDims[1]]
+        return a0.reshaped(to: [Shape.count(leading), k]).matmul(b0).reshaped(to: leading + columns)
+      }
+      // Vectors become matrices, and their extra axis is removed from the result at the end.
+      let a = rank == 1 ? a0.unsqueezed(at: 0) : a0
+      let b = other.rank == 1 ? b0.unsqueezed(at: 1) : b0
+      let batch = Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
+      var result = Tensor.batchedMatmul(
+        a.expanded(to: batch + a.shape.suffix(2)),
+        b.expanded(to: batch + b.shape.suffix(2)))
+      if other.rank == 1 { result = result.squeezed(at: -1) }
+      if rank == 1 { result = result.squeezed(at: -2 + (other.rank == 1 ? 1 : 0)) }
+      return result
     }
-    // Vectors become matrices, and their extra axis is removed from the result at the end.
-    let a = rank == 1 ? a0.unsqueezed(at: 0) : a0
-    let b = other.rank == 1 ? b0.unsqueezed(at: 1) : b0
-    let batch = Shape.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)), op: "matmul")
-    var result = Tensor.batchedMatmul(
-      a.expanded(to: batch + a.shape.suffix(2)),
-      b.expanded(to: batch + b.shape.suffix(2)))
-    if other.rank == 1 { result = result.squeezed(at: -1) }
-    if rank == 1 { result = result.squeezed(at: -2 + (other.rank == 1 ? 1 : 0)) }
-    return result
   }
 
   /// Matrix products of two stacks with the same batch shape; differentiable to any order.
