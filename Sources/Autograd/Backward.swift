@@ -132,8 +132,11 @@ enum Engine {
         steps += 1
       }
       withExtendedLifetime(rootNode) {}
-      // As a teardown does for a large graph: give the memory of the nodes freed back.
-      if freesGraph && steps >= Node.largeGraph { ag_return_free_memory() }
+      // As a teardown does for a large graph: give the memory of the nodes freed back, the pooled ones too.
+      if freesGraph && steps >= Node.largeGraph {
+        NodePool.releaseAll()
+        ag_return_free_memory()
+      }
     }
     BackwardCallbacks.leave(depth)
     return pass.results

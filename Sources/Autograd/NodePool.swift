@@ -4,14 +4,17 @@ import CAutogradKernels
 ///
 /// A training step records about as many nodes as the step before it, and its backward pass frees
 /// them all (`BackwardPass.freesGraph`): each one given back here spares the next op a heap
-/// allocation, Swift's object setup and teardown, and a free. A pooled node holds nothing; the pool
-/// keeps at most 64 per thread (C, `storage_pool.c`, next to the small storages), and a thread that
-/// exits releases them.
+/// allocation, Swift's object setup and teardown, and a free. A pooled node holds nothing.
+///
+/// The pool (C, `storage_pool.c`, next to the small storages) grows with the graphs freed, to at
+/// most 2^18 nodes per thread (46 MB): the memory a graph smaller than `Node.largeGraph` leaves to
+/// the allocator for the next graph anyway, kept as nodes. A pass through a larger graph empties it,
+/// as it gives the rest back; so do `TensorMemory.emptyCache()` and the thread's exit.
 enum NodePool {
   /// Takes over the reference `node` carries (the ready list's): a node that nothing else holds and
   /// that holds nothing goes to this thread's pool, any other is released.
   static func recycleOrRelease(_ node: Unmanaged<Node>) {
-    // A full pool first: a long chain frees far more nodes than the pool keeps.
+    // A full pool first: a graph larger than the pool frees more nodes than it keeps.
     guard ag_node_pool_has_room() else { return node.release() }
     var node = node.takeRetainedValue()
     guard isKnownUniquelyReferenced(&node) && node.holdsNothing else { return }
@@ -29,9 +32,12 @@ enum NodePool {
     return Unmanaged<Node>.fromOpaque(pointer).takeRetainedValue()
   }
 
-  /// Releases every node this thread's pool holds: for code that watches a node's lifetime.
+  /// How many nodes this thread's pool holds.
+  static var count: Int { ag_node_pool_count() }
+
+  /// Releases every node this thread's pool holds.
   static func releaseAll() {
-    while take() != nil {}
+    ag_node_pool_empty()
   }
 }
 

@@ -11,14 +11,19 @@
 #define DEPTH 16
 
 // Graph nodes that a backward pass freed, for the next graph's ops: a training step records as
-// many nodes as the step before it.
-#define NODE_DEPTH 64
+// many nodes as the step before it. The stack grows with the graphs freed, to at most NODE_LIMIT
+// nodes (46 MB of nodes; a pass through a graph of 5 * 10^5 nodes or more empties it, see
+// `Node.largeGraph`). With 64 at most, W4's chains of 2 * 10^5 nodes spent a sixth of their
+// instructions freeing nodes into the allocator's lists and allocating them again.
+#define NODE_LIMIT (1 << 18)
+#define NODE_FIRST_CAPACITY 64
 
 typedef struct {
   void *slots[AG_STORAGE_POOL_CLASSES][DEPTH];
   int counts[AG_STORAGE_POOL_CLASSES];
-  void *nodes[NODE_DEPTH];
+  void **nodes;
   int node_count;
+  int node_capacity;
 } storage_pool;
 
 // The pool itself lives on the heap and is reached through a thread-local pointer: a thread
@@ -37,6 +42,7 @@ static void empty_pool(void *pointer) {
     for (int i = 0; i < pool->counts[c]; i++) release(pool->slots[c][i]);
   }
   for (int i = 0; i < pool->node_count; i++) release(pool->nodes[i]);
+  free(pool->nodes);
   free(pool);
 }
 
@@ -89,12 +95,35 @@ bool ag_node_pool_give(void *node, ag_storage_release release) {
     pool = ensured_pool(release);
     if (!pool) return false;
   }
-  if (pool->node_count == NODE_DEPTH) return false;
+  if (pool->node_count == pool->node_capacity) {
+    if (pool->node_capacity == NODE_LIMIT) return false;
+    int capacity = pool->node_capacity ? 2 * pool->node_capacity : NODE_FIRST_CAPACITY;
+    void **grown = realloc(pool->nodes, (size_t)capacity * sizeof(void *));
+    if (!grown) return false;
+    pool->nodes = grown;
+    pool->node_capacity = capacity;
+  }
   pool->nodes[pool->node_count++] = node;
   return true;
 }
 
 bool ag_node_pool_has_room(void) {
   storage_pool *pool = my_pool;
-  return !pool || pool->node_count < NODE_DEPTH;
+  return !pool || pool->node_count < NODE_LIMIT;
+}
+
+long ag_node_pool_count(void) {
+  storage_pool *pool = my_pool;
+  return pool ? pool->node_count : 0;
+}
+
+void ag_node_pool_empty(void) {
+  storage_pool *pool = my_pool;
+  if (!pool) return;
+  ag_storage_release release = atomic_load_explicit(&release_object, memory_order_relaxed);
+  // Popped before each release, so that the pool is whole whatever a node's release runs.
+  while (pool->node_count > 0) release(pool->nodes[--pool->node_count]);
+  free(pool->nodes);
+  pool->nodes = NULL;
+  pool->node_capacity = 0;
 }

@@ -58,4 +58,39 @@ import Testing
     #expect(NodePool.take() == nil)
     #expect(kept.gradFn?.isReleased == true && hookedNode?.isReleased == true)
   }
+
+  @Test func thePoolKeepsAWholeGraphsNodesForTheNextGraph() {
+    NodePool.releaseAll()
+    let w = Tensor(1.0, dtype: .float64, requiresGrad: true)
+    do {
+      var x = w
+      for _ in 0..<1000 { x = x * 1.001 }
+      x.backward()
+    }
+    #expect(Swift.abs(w.grad!.item() - Foundation.pow(1.001, 1000)) < 1e-9)
+    // Every node but the last, which the output held, waits for the next graph (not just the first 64).
+    #expect(NodePool.count == 999)
+    var x = w
+    for _ in 0..<999 { x = x * 1.001 }
+    #expect(NodePool.count == 0, "each op took a pooled node")
+    x = x + 1
+    #expect(x.gradFnName == "AddBackward" && NodePool.count == 0)
+  }
+
+  @Test func emptyingTheCacheReleasesThePooledNodes() {
+    NodePool.releaseAll()
+    let w = Tensor(1.0, dtype: .float64, requiresGrad: true)
+    weak var pooled: Node?
+    var z: Tensor
+    do {
+      let y = w * 2
+      pooled = y.gradFn
+      z = y + 1
+    }
+    // The product's node only the graph holds; z holds the sum's, the output the last product's.
+    (z * 3).backward()
+    #expect(pooled != nil && NodePool.count == 1)
+    TensorMemory.emptyCache()
+    #expect(pooled == nil && NodePool.count == 0)
+  }
 }

@@ -148,6 +148,12 @@ bool ag_node_pool_give(void *node, ag_storage_release release);
 /// Whether the calling thread's pool of nodes can take another.
 bool ag_node_pool_has_room(void);
 
+/// How many nodes the calling thread's pool holds.
+long ag_node_pool_count(void);
+
+/// Releases every node the calling thread's pool holds, and the pool's list of them.
+void ag_node_pool_empty(void);
+
 /// Counts how deeply the calling thread is nested in freeing graph nodes: `ag_teardown_enter`
 /// adds one and returns the new depth, `ag_teardown_leave` takes one away. A node frees the nodes
 /// behind it by plain recursion up to a bound and with an explicit work list beyond it: a work
