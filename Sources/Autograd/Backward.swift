@@ -236,6 +236,6 @@ enum Engine {
   /// it can become a `grad` without a copy.
   static func isPrivate(_ grad: inout Tensor) -> Bool {
     grad.isContiguous && grad.offset == 0 && grad.count == grad.storage.count && !grad.requiresGrad
-      && isKnownUniquelyReferenced(&grad) && isKnownUniquelyReferenced(&grad.storage)
+      && isKnownUniquelyReferenced(&grad) && grad.hasPrivateStorage
   }
 }

@@ -19,16 +19,16 @@ enum StoragePool {
     return Unmanaged<Storage>.fromOpaque(pointer).takeRetainedValue()
   }
 
-  /// Gives `storage` to this thread's pool when nothing but the caller holds it and it is small.
+  /// Gives `storage` to this thread's pool when nothing else holds it and it is small; releases it
+  /// otherwise.
   @inline(__always)
-  static func recycle(_ storage: inout Storage) {
+  static func recycle(_ storage: consuming Storage) {
     let poolClass = storage.poolClass
     guard poolClass >= 0 && isKnownUniquelyReferenced(&storage) else { return }
-    let given = ag_storage_pool_give(poolClass, Unmanaged.passUnretained(storage).toOpaque()) {
-      Unmanaged<AnyObject>.fromOpaque($0!).release()
-    }
-    // The pool's own reference: the caller's goes when it drops `storage`.
-    if given { _ = Unmanaged.passRetained(storage) }
+    // The caller's reference becomes the pool's.
+    let object = Unmanaged.passRetained(consume storage)
+    let given = ag_storage_pool_give(poolClass, object.toOpaque()) { Unmanaged<AnyObject>.fromOpaque($0!).release() }
+    if !given { object.release() }
   }
 
   /// Releases every storage this thread's pool holds: for code that watches a storage's lifetime

@@ -11,7 +11,15 @@ import Synchronization
 public final class Tensor {
   // The fields every op touches skip Swift's run-time exclusivity checks, which cost 6% of a small
   // op's time; none of them is ever passed inout while also read.
-  @exclusivity(unchecked) var storage: Storage
+  @exclusivity(unchecked) private var heldStorage: Storage?
+  /// Whether no other tensor or holder shares this tensor's storage.
+  var hasPrivateStorage: Bool { isKnownUniquelyReferenced(&heldStorage) }
+  /// The buffer this tensor views. Held as an optional only so that `deinit` can move it out
+  /// (`StoragePool.recycle`): a tensor always has one.
+  var storage: Storage {
+    @inline(__always) get { heldStorage.unsafelyUnwrapped }
+    @inline(__always) set { heldStorage = newValue }
+  }
   /// The size of each axis, held inline (see `Dims`); `shape` is the same as an array.
   @exclusivity(unchecked) private(set) var shapeDims: Dims
   /// The distance, in elements, between neighbours along each axis, held inline.
@@ -82,10 +90,13 @@ public final class Tensor {
   }
 
   /// A small storage that only this tensor held goes to its thread's pool for the next tensor.
-  deinit { StoragePool.recycle(&storage) }
+  deinit {
+    // Moved out, so that a storage the pool takes changes hands without a count up and down.
+    if let storage = heldStorage.take() { StoragePool.recycle(storage) }
+  }
 
   init(storage: Storage, shapeDims: Dims, strideDims: Dims, offset: Int) {
-    self.storage = storage
+    self.heldStorage = storage
     self.shapeDims = shapeDims
     self.strideDims = strideDims
     self.offset = offset
@@ -107,7 +118,7 @@ public final class Tensor {
         "tensor: cannot make a tensor of shape \(dims) and dtype \(dtype): a negative size, or more bytes than Int can count"
       )
     }
-    storage = Storage.make(dtype: dtype, count: layout.count, zeroed: zeroed)
+    heldStorage = Storage.make(dtype: dtype, count: layout.count, zeroed: zeroed)
     shapeDims = dims
     strideDims = layout.strides
     offset = 0
@@ -172,8 +183,9 @@ public final class Tensor {
       trapUnless(
         newValue.dtype == dtype || !requiresGrad,
         "data: cannot assign \(newValue.dtype) values to a \(dtype) tensor that requires grad")
-      StoragePool.recycle(&storage)  // the values replaced, when nothing else reads them
-      storage = newValue.storage
+      // The values replaced go to the pool when nothing else reads them.
+      if let replaced = heldStorage.take() { StoragePool.recycle(replaced) }
+      heldStorage = newValue.storage
       shapeDims = newValue.shapeDims
       strideDims = newValue.strideDims
       offset = newValue.offset
