@@ -112,26 +112,26 @@ enum Engine {
       // frees the graph (`BackwardPass.freesGraph`) moves each edge out of its node after the
       // node's step; the list then owns its nodes, and a node that nothing else holds is freed
       // right after its step, while it is still in the cache, rather than by a later teardown.
-      var ready: [Unmanaged<Node>] = []
-      ready.reserveCapacity(16)
+      let list = ReadyList.take()
       // Every node the count reaches runs below, which leaves its scratch fields as they were
       // (no list of visited nodes to reset: it was an allocation per pass). Only a trap stops
       // a pass early, and that ends the process.
-      countDependencies(from: rootNode, stack: &ready, leaves: &pass.leafGradients)
+      countDependencies(from: rootNode, stack: &list.nodes, leaves: &pass.leafGradients)
       pass.deliver(seed.take()!, to: rootNode)
       let freesGraph = pass.freesGraph
-      ready.append(freesGraph ? Unmanaged.passRetained(rootNode) : Unmanaged.passUnretained(rootNode))
+      list.nodes.append(freesGraph ? Unmanaged.passRetained(rootNode) : Unmanaged.passUnretained(rootNode))
       var steps = 0
-      while let next = ready.popLast() {
+      while let next = list.nodes.popLast() {
         next._withUnsafeGuaranteedRef { node in
           observe?(node)
-          pass.step(node, ready: &ready)
+          pass.step(node, ready: &list.nodes)
         }
         // The list's reference: the node is freed, or kept for the next graph, when nothing else holds it.
         if freesGraph { NodePool.recycleOrRelease(next) }
         steps += 1
       }
       withExtendedLifetime(rootNode) {}
+      ReadyList.give(list)
       // As a teardown does for a large graph: give the memory of the nodes freed back, the pooled ones too.
       if freesGraph && steps >= Node.largeGraph {
         NodePool.releaseAll()

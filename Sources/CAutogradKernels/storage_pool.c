@@ -24,6 +24,8 @@ typedef struct {
   void **nodes;
   int node_count;
   int node_capacity;
+  // The list of a backward pass's ready nodes, kept with its capacity for the thread's next pass.
+  void *ready_list;
 } storage_pool;
 
 // The pool itself lives on the heap and is reached through a thread-local pointer: a thread
@@ -43,6 +45,7 @@ static void empty_pool(void *pointer) {
   }
   for (int i = 0; i < pool->node_count; i++) release(pool->nodes[i]);
   free(pool->nodes);
+  if (pool->ready_list) release(pool->ready_list);
   free(pool);
 }
 
@@ -126,4 +129,23 @@ void ag_node_pool_empty(void) {
   free(pool->nodes);
   pool->nodes = NULL;
   pool->node_capacity = 0;
+}
+
+void *ag_ready_list_take(void) {
+  storage_pool *pool = my_pool;
+  if (!pool) return NULL;
+  void *list = pool->ready_list;
+  pool->ready_list = NULL;
+  return list;
+}
+
+bool ag_ready_list_give(void *list, ag_storage_release release) {
+  storage_pool *pool = my_pool;
+  if (!pool) {
+    pool = ensured_pool(release);
+    if (!pool) return false;
+  }
+  if (pool->ready_list) return false;
+  pool->ready_list = list;
+  return true;
 }

@@ -93,4 +93,30 @@ import Testing
     TensorMemory.emptyCache()
     #expect(pooled == nil && NodePool.count == 0)
   }
+
+  @Test func aPassTakesTheListTheThreadsLastPassKept() {
+    let w = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
+    (w * w).sum().backward()
+    let kept = ReadyList.take()
+    #expect(kept.nodes.isEmpty && kept.nodes.capacity >= 16)
+    ReadyList.give(kept)
+    (w * 3).sum().backward()
+    #expect(ReadyList.take() === kept, "the second pass ran on the first one's list and gave it back")
+    #expect(w.grad?.scalars(as: Double.self) == [5, 7])
+  }
+
+  @Test func aPassInsideAHookMakesAListOfItsOwn() {
+    let w = Tensor([1.0, 2.0], dtype: .float64, requiresGrad: true)
+    let v = Tensor(3.0, dtype: .float64, requiresGrad: true)
+    let h = w * 2
+    h.registerHook { _ in
+      withGrad { (v * v * v).backward() }
+      return nil
+    }
+    (h * h).sum().backward()
+    #expect(w.grad?.scalars(as: Double.self) == [8, 16])
+    #expect(v.grad?.item() == 27)
+    let kept = ReadyList.take()
+    #expect(kept.nodes.isEmpty, "the list kept is empty, whichever pass gave it back")
+  }
 }

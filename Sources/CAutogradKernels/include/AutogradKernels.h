@@ -154,6 +154,14 @@ long ag_node_pool_count(void);
 /// Releases every node the calling thread's pool holds, and the pool's list of them.
 void ag_node_pool_empty(void);
 
+/// Takes the calling thread's spare list of ready nodes (a retained Swift object), or NULL when
+/// it has none; the caller receives the pool's reference.
+void *ag_ready_list_take(void);
+
+/// Keeps `list` as the calling thread's spare list of ready nodes and returns true, or returns
+/// false (the thread keeps one already) and leaves it with the caller; as `ag_node_pool_give`.
+bool ag_ready_list_give(void *list, ag_storage_release release);
+
 /// Counts how deeply the calling thread is nested in freeing graph nodes: `ag_teardown_enter`
 /// adds one and returns the new depth, `ag_teardown_leave` takes one away. A node frees the nodes
 /// behind it by plain recursion up to a bound and with an explicit work list beyond it: a work
