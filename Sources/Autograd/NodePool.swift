@@ -18,9 +18,7 @@ enum NodePool {
     guard ag_node_pool_has_room() else { return node.release() }
     var node = node.takeRetainedValue()
     guard isKnownUniquelyReferenced(&node) && node.holdsNothing else { return }
-    let given = ag_node_pool_give(Unmanaged.passUnretained(node).toOpaque()) {
-      Unmanaged<AnyObject>.fromOpaque($0!).release()
-    }
+    let given = ag_node_pool_give(Unmanaged.passUnretained(node).toOpaque(), releasePooledObject)
     // The pool's own reference: the one taken above goes at the end of this scope.
     if given { _ = Unmanaged.passRetained(node) }
   }

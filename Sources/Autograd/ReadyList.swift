@@ -20,8 +20,6 @@ final class ReadyList {
   static func give(_ list: ReadyList) {
     guard list.nodes.isEmpty && list.nodes.capacity <= 4096 else { return }
     let pointer = Unmanaged.passRetained(list)
-    if !ag_ready_list_give(pointer.toOpaque(), { Unmanaged<AnyObject>.fromOpaque($0!).release() }) {
-      pointer.release()
-    }
+    if !ag_ready_list_give(pointer.toOpaque(), releasePooledObject) { pointer.release() }
   }
 }

@@ -27,8 +27,7 @@ enum StoragePool {
     guard poolClass >= 0 && isKnownUniquelyReferenced(&storage) else { return }
     // The caller's reference becomes the pool's.
     let object = Unmanaged.passRetained(consume storage)
-    let given = ag_storage_pool_give(poolClass, object.toOpaque()) { Unmanaged<AnyObject>.fromOpaque($0!).release() }
-    if !given { object.release() }
+    if !ag_storage_pool_give(poolClass, object.toOpaque(), releasePooledObject) { object.release() }
   }
 
   /// Releases every storage this thread's pool holds: for code that watches a storage's lifetime
@@ -38,4 +37,11 @@ enum StoragePool {
       while take(poolClass) != nil {}
     }
   }
+}
+
+/// The C pools' one release function (storages, nodes, the ready list): gives back the reference
+/// to a Swift object that a pool held when its thread exits or the pool is emptied. A function
+/// rather than a closure at each call, so that every pool passes the same one.
+func releasePooledObject(_ object: UnsafeMutableRawPointer?) {
+  Unmanaged<AnyObject>.fromOpaque(object!).release()
 }

@@ -124,8 +124,8 @@ bool ag_blas_sgemm(long m, long n, long k, const float *A, long rsa, long csa, c
 /// of c + 1 eight-byte units.
 #define AG_STORAGE_POOL_CLASSES 8
 
-/// Releases one object (a retained Swift object: a storage or a node) that the pool held when its
-/// thread exits. Every caller passes the same function.
+/// Releases one object (a retained Swift object: a storage, a node or a ready list) that a pool
+/// held, when its thread exits or the pool is emptied. Every caller passes the same function.
 typedef void (*ag_storage_release)(void *object);
 
 /// Takes a storage of size class `size_class` from the calling thread's pool, or NULL when it
