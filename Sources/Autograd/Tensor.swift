@@ -18,7 +18,6 @@ public final class Tensor {
   /// (`StoragePool.recycle`): a tensor always has one.
   var storage: Storage {
     @inline(__always) get { heldStorage.unsafelyUnwrapped }
-    @inline(__always) set { heldStorage = newValue }
   }
   /// The size of each axis, held inline (see `Dims`); `shape` is the same as an array.
   @exclusivity(unchecked) private(set) var shapeDims: Dims
