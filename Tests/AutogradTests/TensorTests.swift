@@ -278,7 +278,7 @@ import Testing
   }
 
   @Test func largeMapsZipsAndInPlaceUpdatesMatchScalarMath() {
-    // Above the thresholds (32K elements per thread for exp, 1M for additions), the work is split.
+    // Above the thresholds (32K elements per thread for additions, 8K for exp), the work is split.
     let n = (1 << 21) + 123
     let x = Tensor.arange(0, Double(n), dtype: .float64) / Double(n)
     let e = x.exp().scalars(as: Double.self)
@@ -290,6 +290,20 @@ import Testing
     y *= 0.5
     #expect(y.scalars(as: Double.self) == x.scalars(as: Double.self))
     #expect(Swift.abs((x * 3).sum().item() - 3 * Double(n - 1) / 2) < 1e-6)
+  }
+
+  /// A fill split between threads writes the whole view and nothing around it.
+  @Test func largeFillsWriteTheirViewOnly() {
+    let n = 100_003
+    let rows = Tensor.zeros([3, n])
+    let middle = rows.narrowed(axis: 0, start: 1, length: 1)
+    middle.fill(7)
+    let values = rows.scalars(as: Float.self)
+    #expect(values[..<n].allSatisfy { $0 == 0 })
+    #expect(values[n..<(2 * n)].allSatisfy { $0 == 7 })
+    #expect(values[(2 * n)...].allSatisfy { $0 == 0 })
+    middle.zero()
+    #expect(rows.scalars(as: Float.self).allSatisfy { $0 == 0 })
   }
 }
 

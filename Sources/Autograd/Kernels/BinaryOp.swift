@@ -59,8 +59,10 @@ enum BinaryOp: Equatable {
     return r != 0 && (r < 0) != (y < 0) ? r + y : r
   }
 
-  /// The fewest elements worth a thread of their own: some tens of µs of work (ARCHITECTURE.md, "Threads").
-  var elementsPerThread: Int { self == .pow || self == .atan2 ? 1 << 15 : 1 << 17 }
+  /// The fewest elements worth a thread of their own (ARCHITECTURE.md, "Threads").
+  var elementsPerThread: Int {
+    self == .pow || self == .atan2 ? Threading.costlyElementsPerThread : Threading.cheapElementsPerThread
+  }
 
   /// The same ops on integers (int64 arithmetic wraps on overflow, as in PyTorch).
   func runIntegers(

@@ -6,8 +6,8 @@
 /// function with the math inlined, as a hand-written switch would.
 protocol ElementFunction {
   func callAsFunction<T: FloatingElement>(_ x: T) -> T
-  /// The fewest elements worth a thread of their own: some tens of µs of work (ARCHITECTURE.md,
-  /// "Threads"). The default suits a call into the math library per element.
+  /// The fewest elements worth a thread of their own (ARCHITECTURE.md, "Threads"). The default
+  /// suits a call into the math library per element.
   var elementsPerThread: Int { get }
   /// A vectorized C loop for contiguous float32 (`vecmath.c`), where there is one.
   var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { get }
@@ -17,7 +17,7 @@ protocol ElementFunction {
 protocol CheapElementFunction: ElementFunction {}
 
 extension ElementFunction {
-  var elementsPerThread: Int { 1 << 15 }
+  var elementsPerThread: Int { Threading.costlyElementsPerThread }
   var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { nil }
 
   /// Applies the function to `n` elements, read `ss` apart from `src`, written contiguously.
@@ -44,7 +44,7 @@ extension ElementFunction {
 }
 
 extension CheapElementFunction {
-  var elementsPerThread: Int { 1 << 17 }
+  var elementsPerThread: Int { Threading.cheapElementsPerThread }
 }
 
 /// A function of two floating-point elements, which `Kernels.zip` applies with broadcasting: the

@@ -186,7 +186,11 @@ enum Kernels {
     func run<T: TensorScalar>(_: T.Type) {
       let p = dst.basePointer(T.self)
       let v = T(fromDouble: value)
-      if dst.isContiguous { return (p + dst.offset).update(repeating: v, count: dst.count) }
+      if dst.isContiguous {
+        return Threading.forEachRange(dst.count, minimumPerThread: Threading.cheapElementsPerThread) { r in
+          (p + dst.offset + r.lowerBound).update(repeating: v, count: r.count)
+        }
+      }
       let w = StridedWalk(shape: dst.shapeDims, strides: dst.strideDims)
       let n = w.rowLength
       let s = w.rowStride(0)

@@ -19,6 +19,18 @@ public enum Threading {
     limit.store(Swift.max(1, count), ordering: .relaxed)
   }
 
+  /// The fewest elements of a cheap element-wise op (an add, a multiply, a fill, relu, a
+  /// vectorized exp) worth a thread of their own. Locality sets it more than the work does: a
+  /// product split between threads leaves half of its result in the other core's cache, and the
+  /// ops that read it next (a gradient accumulated, an optimizer's update, a gradient zeroed)
+  /// fetched that half across cores on one thread. Split the same way, each thread finds most of
+  /// its range where it wrote it (W2: 131 to 111 ms a run, from 128K elements a thread).
+  static var cheapElementsPerThread: Int { 1 << 15 }
+
+  /// The fewest elements worth a thread for a function that calls the math library per element
+  /// (some nanoseconds each: 8K elements are tens of microseconds of work).
+  static var costlyElementsPerThread: Int { 1 << 13 }
+
   /// How many pieces to split `work` units into, given that one piece should hold at least `minimum`.
   static func pieces(work: Double, minimum: Double) -> Int {
     Swift.max(1, Swift.min(maxThreads, Int(work / minimum)))

@@ -29,7 +29,7 @@ extension Tensor {
   }
   private struct Sigmoid: ElementFunction {
     func callAsFunction<T: FloatingElement>(_ x: T) -> T { 1 / (1 + .exp(-x)) }
-    var elementsPerThread: Int { 1 << 17 }
+    var elementsPerThread: Int { Threading.cheapElementsPerThread }  // float32 in a vectorized loop
     var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { ag_sigmoid_f32 }
   }
   /// g y (1 - y) in one pass, from the gradient g and the output y.

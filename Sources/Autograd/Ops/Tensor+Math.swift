@@ -10,7 +10,7 @@ extension Tensor {
   }
   private struct Exp: ElementFunction {
     func callAsFunction<T: FloatingElement>(_ x: T) -> T { .exp(x) }
-    var elementsPerThread: Int { 1 << 17 }
+    var elementsPerThread: Int { Threading.cheapElementsPerThread }  // float32 in a vectorized loop
     var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { ag_exp_f32 }
   }
 
@@ -122,7 +122,7 @@ extension Tensor {
   }
   private struct Tanh: ElementFunction {
     func callAsFunction<T: FloatingElement>(_ x: T) -> T { .tanh(x) }
-    var elementsPerThread: Int { 1 << 17 }
+    var elementsPerThread: Int { Threading.cheapElementsPerThread }  // float32 in a vectorized loop
     var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { ag_tanh_f32 }
   }
   /// g (1 - y²) in one pass, from the gradient g and the output y.
