@@ -1,3 +1,5 @@
+import CAutogradKernels
+
 /// A seedable pseudo-random generator (xoshiro256**, seeded through SplitMix64).
 ///
 /// The same seed gives the same numbers on every platform: the generator and the conversions to
@@ -38,12 +40,38 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
 
   /// A standard normal double, by Marsaglia's polar method.
   public mutating func nextNormal() -> Double {
+    let (u, s) = nextPolarPair()
+    return Self.normal(u: u, s: s, logOfS: portableLog(s))
+  }
+
+  /// Fills `values` with what `nextNormal()` would return, one call after another, to the same
+  /// bits: the accepted pairs of a batch are drawn first and their logarithms then computed
+  /// together, several lanes at once (a logarithm is most of a normal's cost).
+  mutating func fillNormals(_ values: UnsafeMutableBufferPointer<Double>) {
+    let batch = 256
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * batch) { scratch in
+      let (u, s, logs) = (scratch.baseAddress!, scratch.baseAddress! + batch, scratch.baseAddress! + 2 * batch)
+      for start in stride(from: 0, to: values.count, by: batch) {
+        let count = Swift.min(batch, values.count - start)
+        for i in 0..<count { (u[i], s[i]) = nextPolarPair() }
+        ag_portable_log(s, logs, count)
+        for i in 0..<count { values[start + i] = Self.normal(u: u[i], s: s[i], logOfS: logs[i]) }
+      }
+    }
+  }
+
+  /// A point (u, v) drawn uniformly in the unit disc (without its centre), as u and s = u² + v².
+  private mutating func nextPolarPair() -> (u: Double, s: Double) {
     while true {
       let u = 2 * nextUniform() - 1
       let v = 2 * nextUniform() - 1
       let s = u * u + v * v
-      if s > 0 && s < 1 { return u * (-2 * portableLog(s) / s).squareRoot() }
+      if s > 0 && s < 1 { return (u, s) }
     }
+  }
+
+  private static func normal(u: Double, s: Double, logOfS: Double) -> Double {
+    u * (-2 * logOfS / s).squareRoot()
   }
 
   /// An integer in `low..<high`, without modulo bias.
@@ -72,23 +100,11 @@ public func manualSeed(_ seed: UInt64) {
   RandomGenerator.global.withLock { $0 = RandomGenerator(seed: seed) }
 }
 
-/// Natural logarithm for x in (0, 1] from basic arithmetic only, so results are bit-identical on
-/// every platform (libm's `log` may differ in the last place between systems).
+/// The natural logarithm of a normal double in (0, 1] from basic arithmetic only
+/// (`portable_log.c`), so that normals are the same bits on every platform (libm's `log` may differ
+/// in the last place between systems).
 func portableLog(_ x: Double) -> Double {
-  // x = m * 2^e with m in [sqrt(1/2), sqrt(2)); log(m) = 2 atanh(t), t = (m - 1) / (m + 1), |t| < 0.172.
-  var m = x.significand
-  var e = Double(x.exponent)
-  if m > 1.4142135623730951 {
-    m /= 2
-    e += 1
-  }
-  let t = (m - 1) / (m + 1)
-  let t2 = t * t
-  var term = t
-  var sum = 0.0
-  for k in stride(from: 1.0, through: 39, by: 2) {
-    sum += term / k
-    term *= t2
-  }
-  return 2 * sum + e * 0.6931471805599453
+  var (x, y) = (x, 0.0)
+  ag_portable_log(&x, &y, 1)
+  return y
 }

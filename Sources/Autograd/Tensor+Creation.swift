@@ -136,7 +136,12 @@ extension Tensor {
   public static func randn(
     _ shape: [Int], dtype: DType = .float32, requiresGrad: Bool = false, generator: inout RandomGenerator
   ) -> Tensor {
-    drawn(shape, dtype, requiresGrad) { generator.nextNormal() }
+    let count = Shape.count(shape)
+    let values = [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+      generator.fillNormals(UnsafeMutableBufferPointer(rebasing: buffer[..<count]))
+      initialized = count
+    }
+    return Tensor(values, shape: shape, dtype: dtype, requiresGrad: requiresGrad)
   }
 
   /// A tensor of `shape` filled, in row-major order, with what `draw` returns.

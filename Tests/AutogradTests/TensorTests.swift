@@ -1,3 +1,4 @@
+import CAutogradKernels
 import Foundation
 import Testing
 
@@ -76,10 +77,41 @@ import Testing
     #expect(Set(ints) == [-2, -1, 0, 1, 2])
   }
 
+  @Test func normalsAreTheSameBitsOneByOneAndInBatches() {
+    // Pinned from the polar method drawn one at a time; a replay of the generator and the series
+    // in Python (IEEE doubles too) gives the same values.
+    var g = RandomGenerator(seed: 42)
+    #expect(
+      [g.nextNormal(), g.nextNormal(), g.nextNormal(), g.nextNormal()] == [
+        -0.7262191382447857, 0.2216227015035933, 0.46417731016247366, 1.476249461018415,
+      ])
+    // randn draws many at once: the values nextNormal gives one after another, past a batch's end.
+    var a = RandomGenerator(seed: 7)
+    var b = RandomGenerator(seed: 7)
+    let drawn = Tensor.randn([1000], dtype: .float64, generator: &a).scalars(as: Double.self)
+    #expect(drawn == (0..<1000).map { _ in b.nextNormal() })
+    #expect(drawn[999] == 0.6946475588171057 && drawn.reduce(0, +) == -47.259283591407694)
+    #expect(a.next() == b.next())
+  }
+
   @Test func portableLogIsAccurate() {
     for x in [1e-300, 1e-10, 0.001, 0.3, 0.5, 0.7071, 0.99999, 1.0] {
       #expect(Swift.abs(portableLog(x) - Foundation.log(x)) <= 4 * Foundation.log(x).ulp.magnitude + 1e-300)
     }
+  }
+
+  /// The vectorized lanes compute each logarithm as the one-at-a-time path does, to the bit, also
+  /// where the significand is halved (around √½ and √2) and at the ends of the range.
+  @Test func portableLogIsTheSameBitsInLanes() {
+    let edges = [
+      0.5, 1.0, 0.7071067811865476, 0.7071067811865475, 0.7071067811865476.nextUp, 0x1p-106, 0x1p-1022,
+      1.0.nextDown, 0.5.nextDown, 0.25, 0.3535533905932738, 0.3535533905932738.nextUp,
+    ]
+    var g = RandomGenerator(seed: 1)
+    let xs = edges + (0..<1000).map { i in Swift.max(0x1p-1022, g.nextUniform() * Double.pow(2, -Double(i % 60))) }
+    var lanes = [Double](repeating: 0, count: xs.count)
+    ag_portable_log(xs, &lanes, xs.count)
+    #expect(lanes.map(\.bitPattern) == xs.map { portableLog($0).bitPattern })
   }
 }
 

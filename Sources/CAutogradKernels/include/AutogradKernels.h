@@ -60,6 +60,10 @@ bool ag_has_avx2_fma(void);
 /// Whether the AVX-512 kernels can run on this CPU (they are preferred when they can).
 bool ag_has_avx512(void);
 
+/// y[i] = ln x[i] for normal doubles x[i] in (0, 1], by the series of Random.swift's normals: the
+/// same bits on every platform and at every vector width (y may be x).
+void ag_portable_log(const double *x, double *y, long n);
+
 /// y[i] = e^x[i] for float32, vectorized where the CPU allows (y may be x).
 void ag_exp_f32(const float *x, float *y, long n);
 
