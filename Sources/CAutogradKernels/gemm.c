@@ -397,6 +397,37 @@ static void kernel_avx512_narrow(long kc, const float *a, const float *b, float 
                                  long mr, long nr, bool add) {
   kernel_avx512_direct_narrow(kc, a, 1, MR_AVX512, b, C, ldc, mr, nr, add);
 }
+
+// The right edge of a panel when at most four of its columns exist (n = 100 leaves 4): the eight
+// rows of each step of the packed A panel lie together, so they fill one vector and each of the
+// four columns' B values is broadcast, four multiply-adds a step instead of the eight of
+// kernel_avx512_narrow (which puts columns in the vector and broadcasts rows). Even and odd steps
+// accumulate apart and are added at the end, as in kernel_avx512_narrow: the same bits. B's packed
+// rows are zero past nr, so the columns past it are computed and dropped.
+__attribute__((target("avx512f")))
+static void kernel_avx512_thin(long kc, const float *a, const float *b, float *C, long ldc,
+                               long mr, long nr, bool add) {
+  __m256 even[4], odd[4];
+  for (int j = 0; j < 4; j++) even[j] = odd[j] = _mm256_setzero_ps();
+  long p = 0;
+  for (; p + 2 <= kc; p += 2, a += 2 * MR_AVX512, b += 64) {
+    __m256 a0 = _mm256_loadu_ps(a), a1 = _mm256_loadu_ps(a + MR_AVX512);
+    for (int j = 0; j < 4; j++) {
+      even[j] = _mm256_fmadd_ps(a0, _mm256_broadcast_ss(b + j), even[j]);
+      odd[j] = _mm256_fmadd_ps(a1, _mm256_broadcast_ss(b + 32 + j), odd[j]);
+    }
+  }
+  if (p < kc) {
+    __m256 a0 = _mm256_loadu_ps(a);
+    for (int j = 0; j < 4; j++) even[j] = _mm256_fmadd_ps(a0, _mm256_broadcast_ss(b + j), even[j]);
+  }
+  float columns[4][MR_AVX512];
+  for (int j = 0; j < 4; j++) _mm256_storeu_ps(columns[j], _mm256_add_ps(even[j], odd[j]));
+  for (long i = 0; i < mr; i++) {
+    float *c = C + i * ldc;
+    for (long j = 0; j < nr; j++) c[j] = add ? columns[j][i] + c[j] : columns[j][i];
+  }
+}
 #endif
 
 // The packing buffers of the calling thread, kept between products (at most 2 MiB for B and
@@ -464,8 +495,9 @@ typedef struct {
   micro_kernel kernel;
   // The kernel's height and width.
   long mrk, nrk;
-  // For a panel's last columns when at most half of its width exists, or NULL.
-  micro_kernel narrow_kernel;
+  // For a panel's last columns when at most half of its width exists, and when at most four do,
+  // or NULL.
+  micro_kernel narrow_kernel, thin_kernel;
   // The kernels that read A unpacked (NULL where there are none), and whether this product uses
   // them.
   direct_kernel direct, direct_narrow;
@@ -502,7 +534,9 @@ static void row_block(gemm_state *g, long ic, long mc) {
   pack_a(mc, g->kc, g->A + ic * g->rsa + g->pc * g->csa, g->rsa, g->csa, g->mrk, ap);
   for (long jr = 0; jr < g->nc; jr += g->nrk) {
     long nr = g->nc - jr < g->nrk ? g->nc - jr : g->nrk;
-    micro_kernel kernel = g->narrow_kernel && 2 * nr <= g->nrk ? g->narrow_kernel : g->kernel;
+    micro_kernel kernel = g->thin_kernel && nr <= 4                ? g->thin_kernel
+                          : g->narrow_kernel && 2 * nr <= g->nrk ? g->narrow_kernel
+                                                                 : g->kernel;
     for (long ir = 0; ir < mc; ir += g->mrk) {
       long mr = mc - ir < g->mrk ? mc - ir : g->mrk;
       kernel(g->kc, ap + ir * g->kc, g->bp + jr * g->kc, g->C + (ic + ir) * g->ldc + g->jc + jr, g->ldc,
@@ -560,7 +594,7 @@ static void sgemm(long m, long n, long k, const float *A, long rsa, long csa, co
 // The micro-kernels for this CPU: the widest it runs.
 static void choose_kernels(gemm_state *g) {
   g->kernel = kernel_portable;
-  g->narrow_kernel = NULL;
+  g->narrow_kernel = g->thin_kernel = NULL;
   g->direct = g->direct_narrow = NULL;
   g->mrk = MR;
   g->nrk = PORTABLE_NR;
@@ -568,6 +602,7 @@ static void choose_kernels(gemm_state *g) {
   if (ag_has_avx512()) {
     g->kernel = kernel_avx512;
     g->narrow_kernel = kernel_avx512_narrow;
+    g->thin_kernel = kernel_avx512_thin;
     g->direct = kernel_avx512_direct;
     g->direct_narrow = kernel_avx512_direct_narrow;
     g->mrk = MR_AVX512;

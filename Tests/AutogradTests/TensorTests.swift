@@ -253,11 +253,12 @@ import Testing
   // From (64, 1000, 100) on they run on several threads (8 MFLOP or more): few rows (tiles split
   // columns too), many rows, several depth panels, and more columns than one B panel holds; whole
   // tiles of either kernel height (6 or 8), a last tile of one row and 16 columns, and products of
-  // 64 columns or fewer, whose A the AVX-512 kernels read unpacked (over two depth blocks in the last).
+  // 64 columns or fewer, whose A the AVX-512 kernels read unpacked (over two depth blocks in the last);
+  // panels ending in 1 to 4 columns (100, 450, 97, 67), which the AVX-512 thin kernel computes.
   @Test(arguments: [
     (1, 1, 1), (7, 5, 3), (13, 300, 37), (100, 17, 300), (64, 1000, 100), (70, 300, 450), (33, 257, 1001),
     (1000, 64, 100), (601, 150, 90), (40, 300, 2100), (8, 16, 32), (17, 40, 48), (16, 128, 512),
-    (70, 33, 64), (45, 512, 20),
+    (70, 33, 64), (45, 512, 20), (9, 71, 97), (23, 40, 67),
   ])
   func float32GemmMatchesFloat64(m: Int, k: Int, n: Int) {
     var g = RandomGenerator(seed: UInt64(m * n))
