@@ -188,7 +188,7 @@ enum Engine {
   /// With `ownsGradient`, the caller drops `grad` after this call and nothing else holds it: the
   /// rule may write into it (`RuleContext.ownsGradient`).
   static func apply(
-    _ node: Node, to grad: Tensor, ownsGradient: Bool = false, keepingSaved: Bool, checkingAnomalies: Bool
+    _ node: Node, to grad: __owned Tensor, ownsGradient: Bool = false, keepingSaved: Bool, checkingAnomalies: Bool
   ) -> GradientList {
     for i in 0..<node.saved.count where !node.savedVersions.matches(node.saved[i].storage.version, at: i) {
       trap(
@@ -203,7 +203,7 @@ enum Engine {
     let saved = keepingSaved ? node.saved : node.saved.take()
     var context = node.context
     context.ownsGradient = ownsGradient
-    let grads = rule(grad, saved, context)
+    let grads = rule(consume grad, saved, context)
     if checkingAnomalies { AnomalyMode.check(grads, from: node) }
     return grads
   }

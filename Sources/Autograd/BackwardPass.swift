@@ -54,10 +54,11 @@ struct BackwardPass {
       if !nodeTargets.isEmpty {
         for i in nodeTargets[ObjectIdentifier(node)] ?? [] { results[i] = grad }
       }
-      // The gradient is dropped after its rule: when nothing else holds it, the rule may reuse it.
+      // The gradient goes on to its rule (moved: the rule owns it): when nothing else holds it, the
+      // rule may write into it and return it.
       let owned = !createGraph && Engine.isPrivate(&grad)
       grads = Engine.apply(
-        node, to: grad, ownsGradient: owned, keepingSaved: retainGraph, checkingAnomalies: checksAnomalies)
+        node, to: consume grad, ownsGradient: owned, keepingSaved: retainGraph, checkingAnomalies: checksAnomalies)
     }
     for i in 0..<node.edges.count {
       // Moved, not copied, on to its destination: a copy is a retain and a release per edge.

@@ -2,13 +2,13 @@ extension Tensor {
   /// Sums a gradient over the axes that broadcasting stretched, so it gets the input's `shape`.
   ///
   /// The one place where broadcasting is undone: every binary op's backward rule calls it.
-  func unbroadcast(to target: [Int]) -> Tensor {
+  __consuming func unbroadcast(to target: [Int]) -> Tensor {
     if shapeDims == target { return self }
     return summedDown(to: target)
   }
 
   /// This gradient summed down to `input`'s shape (itself when the shapes agree).
-  func unbroadcast(to input: Tensor) -> Tensor {
+  __consuming func unbroadcast(to input: Tensor) -> Tensor {
     if shapeDims == input.shapeDims { return self }
     return summedDown(to: input.shape)
   }

@@ -65,7 +65,10 @@ typealias GradientList = SmallList<Tensor?>
 /// Rules are written with Tensor ops, so that with `createGraph` they record a graph of their own
 /// (gradients of gradients). A rule must not capture tensors: it gets what it needs from `saved`,
 /// which the node releases after backward and which teardown frees without deep recursion.
-typealias BackwardRule = (_ grad: Tensor, _ saved: TensorList, _ context: RuleContext) -> GradientList
+///
+/// The rule owns its `grad` (`__owned`): a rule that returns it, written into in place, hands it on
+/// without a retain and a release, which were most of the cost of such a rule on a scalar graph.
+typealias BackwardRule = (_ grad: __owned Tensor, _ saved: TensorList, _ context: RuleContext) -> GradientList
 
 /// A function that sees the gradient of a tensor during backward and may return a replacement.
 public typealias GradientHook = (Tensor) -> Tensor?

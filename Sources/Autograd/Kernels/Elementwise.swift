@@ -15,7 +15,7 @@ enum Kernels {
 
   /// Applies `f` to every element of `x` in place and returns `x`, which must be contiguous,
   /// floating-point and nobody else's (a backward rule's own gradient).
-  static func mapInPlace<F: CheapElementFunction>(_ x: Tensor, _ f: F) -> Tensor {
+  static func mapInPlace<F: CheapElementFunction>(_ x: __owned Tensor, _ f: F) -> Tensor {
     func run<T: FloatingElement>(_: T.Type) {
       let base = x.basePointer(T.self) + x.offset
       if x.count == 1 {

@@ -68,7 +68,7 @@ extension Tensor {
           let first = (g * s[1]).unbroadcast(to: s[0])
           // The second product last: into the gradient itself when the rule owns it.
           if needs.ownsGradient && s[1].shapeDims == g.shapeDims && s[0].dtype == g.dtype {
-            return GradientList(first, g.multipliedInPlace(by: s[0]))
+            return GradientList(first, (consume g).multipliedInPlace(by: s[0]))
           }
           return GradientList(first, (g * s[0]).unbroadcast(to: s[1]))
         }
@@ -110,7 +110,7 @@ extension Tensor {
     if x.dtype == .int64 { return Tensor(integers: [0]).reshaped(to: []) - x }
     x.requireFloatingPoint("neg")
     return Kernels.map(x, Negate()).recorded("NegBackward", input: x) { g, _, context in
-      GradientList(context.ownsGradient ? Kernels.mapInPlace(g, Negate()) : -g)
+      GradientList(context.ownsGradient ? Kernels.mapInPlace(consume g, Negate()) : -g)
     }
   }
 
@@ -120,7 +120,7 @@ extension Tensor {
     guard lhs.dtype.isFloatingPoint else { return lhs + scalar(rhs, like: lhs) }
     return Kernels.map(lhs, AddNumber(c: rhs)).recorded("AddBackward", scalar: rhs, input: lhs) {
       g, _, _ in
-      GradientList(g)
+      GradientList(consume g)
     }
   }
 
@@ -134,7 +134,7 @@ extension Tensor {
     // x + (-c) is exactly x - c in IEEE arithmetic.
     return Kernels.map(lhs, AddNumber(c: -rhs)).recorded("SubBackward", scalar: rhs, input: lhs) {
       g, _, _ in
-      GradientList(g)
+      GradientList(consume g)
     }
   }
 
@@ -142,7 +142,7 @@ extension Tensor {
     guard rhs.dtype.isFloatingPoint else { return scalar(lhs, like: rhs) - rhs }
     return Kernels.map(rhs, SubtractFromNumber(c: lhs)).recorded("RsubBackward", scalar: lhs, input: rhs) {
       g, _, context in
-      GradientList(context.ownsGradient ? Kernels.mapInPlace(g, Negate()) : -g)
+      GradientList(context.ownsGradient ? Kernels.mapInPlace(consume g, Negate()) : -g)
     }
   }
 
@@ -151,7 +151,7 @@ extension Tensor {
     return Kernels.map(lhs, MultiplyByNumber(c: rhs)).recorded("MulBackward", scalar: rhs, input: lhs) {
       g, _, context in
       let c = context.scalar
-      return GradientList(context.ownsGradient ? Kernels.mapInPlace(g, MultiplyByNumber(c: c)) : g * c)
+      return GradientList(context.ownsGradient ? Kernels.mapInPlace(consume g, MultiplyByNumber(c: c)) : g * c)
     }
   }
 
@@ -275,7 +275,7 @@ extension Double {
 extension Tensor {
   /// In a backward rule that owns this gradient (`RuleContext.ownsGradient`): the gradient times
   /// `factor` (of the same dtype, broadcast to this shape), written into it.
-  func multipliedInPlace(by factor: Tensor) -> Tensor {
+  __consuming func multipliedInPlace(by factor: Tensor) -> Tensor {
     Kernels.zipInPlace(self, factor, .mul)
     return self
   }
