@@ -66,8 +66,8 @@ typealias GradientList = SmallList<Tensor?>
 /// (gradients of gradients). A rule must not capture tensors: it gets what it needs from `saved`,
 /// which the node releases after backward and which teardown frees without deep recursion.
 ///
-/// The rule owns its `grad` (`__owned`): a rule that returns it, written into in place, hands it on
-/// without a retain and a release, which were most of the cost of such a rule on a scalar graph.
+/// The rule owns its `grad` (`__owned`): a rule that returns it, written into in place
+/// (`consume g`), hands it on without the retain and release a borrowed gradient cost.
 typealias BackwardRule = (_ grad: __owned Tensor, _ saved: TensorList, _ context: RuleContext) -> GradientList
 
 /// A function that sees the gradient of a tensor during backward and may return a replacement.

@@ -81,7 +81,7 @@ extension Tensor {
       let xShape = xIsFirst ? a.shapeDims : b.shapeDims
       if xShape == out.shapeDims {
         return out.recorded("MulBackward", inputs: a, b, saving: TensorList(xIsFirst ? b : a)) { g, s, needs in
-          let grad = needs.ownsGradient && s[0].dtype == g.dtype ? g.multipliedInPlace(by: s[0]) : g * s[0]
+          let grad = needs.ownsGradient && s[0].dtype == g.dtype ? (consume g).multipliedInPlace(by: s[0]) : g * s[0]
           return needs[0] ? GradientList(grad, nil) : GradientList(nil, grad)
         }
       }
@@ -165,7 +165,7 @@ extension Tensor {
     return Kernels.map(lhs, DivideByNumber(c: rhs)).recorded("DivBackward", scalar: rhs, input: lhs) {
       g, _, context in
       let c = context.scalar
-      return GradientList(context.ownsGradient ? Kernels.mapInPlace(g, DivideByNumber(c: c)) : g / c)
+      return GradientList(context.ownsGradient ? Kernels.mapInPlace(consume g, DivideByNumber(c: c)) : g / c)
     }
   }
 
